@@ -1,0 +1,99 @@
+// A small RAII layer over one LMDB environment.
+//
+// Thread safety: an LmdbEnv is safe to use from many threads. Read() runs
+// concurrently with other reads and with one writer; Write() calls are
+// serialized by LMDB's writer lock. Every transaction lives inside one call:
+// values handed to callbacks are copied out before the transaction ends.
+//
+// Map growth: when a write fills the map (MDB_MAP_FULL), the transaction is
+// aborted, the map is doubled while no transaction is open, and the write
+// function runs again from the start. Write functions must therefore only
+// touch state through the transaction they are given.
+#ifndef QUORUM_GRAPH_LMDB_ENV_H_
+#define QUORUM_GRAPH_LMDB_ENV_H_
+
+#include <lmdb.h>
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace quorum::graph {
+
+// One open transaction, read-only or read-write. Not thread-safe.
+class Txn {
+ public:
+  Txn(MDB_txn* txn, const std::map<std::string, MDB_dbi, std::less<>>* dbis)
+      : txn_(txn), dbis_(dbis) {}
+
+  // The value at `key`, or nullopt when absent.
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view db,
+                                                 absl::string_view key);
+  // Stores `value` at `key`, replacing what was there.
+  absl::Status Put(absl::string_view db, absl::string_view key,
+                   absl::string_view value);
+  // Removes `key`; absent keys are fine.
+  absl::Status Delete(absl::string_view db, absl::string_view key);
+  // Visits keys starting with `prefix` in order, beginning after
+  // `start_after` when it is not empty. `visit` returns false to stop.
+  absl::Status Scan(
+      absl::string_view db, absl::string_view prefix,
+      absl::string_view start_after,
+      const std::function<bool(absl::string_view key, absl::string_view value)>&
+          visit);
+
+ private:
+  absl::StatusOr<MDB_dbi> Dbi(absl::string_view db) const;
+
+  MDB_txn* txn_;
+  const std::map<std::string, MDB_dbi, std::less<>>* dbis_;
+};
+
+class LmdbEnv {
+ public:
+  struct Options {
+    std::string path;                   // A directory; created when missing.
+    size_t initial_map_size = 64 << 20;  // Bytes; grows on demand.
+    std::vector<std::string> databases;  // Named databases to open.
+  };
+
+  static absl::StatusOr<std::unique_ptr<LmdbEnv>> Open(const Options& options);
+  ~LmdbEnv();
+  LmdbEnv(const LmdbEnv&) = delete;
+  LmdbEnv& operator=(const LmdbEnv&) = delete;
+
+  // Runs `fn` in a read-only transaction.
+  absl::Status Read(const std::function<absl::Status(Txn&)>& fn) const;
+  // Runs `fn` in a write transaction and commits (durably) when it returns
+  // OK; aborts otherwise. See the header comment on map growth.
+  absl::Status Write(const std::function<absl::Status(Txn&)>& fn);
+
+  // The current map size in bytes.
+  size_t map_size() const;
+
+ private:
+  LmdbEnv() = default;
+  absl::Status Grow(size_t seen_size);
+
+  MDB_env* env_ = nullptr;
+  std::map<std::string, MDB_dbi, std::less<>> dbis_;
+  // Shared by every transaction; held exclusively to resize the map.
+  mutable std::shared_mutex resize_mu_;
+};
+
+// An LMDB error code as a Status.
+absl::Status LmdbError(int rc, absl::string_view what);
+
+}  // namespace quorum::graph
+
+#endif  // QUORUM_GRAPH_LMDB_ENV_H_

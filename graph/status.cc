@@ -1,0 +1,84 @@
+#include "graph/status.h"
+
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace quorum {
+
+void Violations::Add(std::string field, std::string description) {
+  google::rpc::BadRequest::FieldViolation v;
+  v.set_field(std::move(field));
+  v.set_description(std::move(description));
+  violations_.push_back(std::move(v));
+}
+
+void Violations::AddFrom(const absl::Status& status) {
+  for (const auto& v : BadRequestOf(status).field_violations()) {
+    violations_.push_back(v);
+  }
+}
+
+absl::Status Violations::ToStatus() const {
+  if (violations_.empty()) return absl::OkStatus();
+  google::rpc::BadRequest bad_request;
+  std::vector<std::string> parts;
+  for (const auto& v : violations_) {
+    *bad_request.add_field_violations() = v;
+    parts.push_back(absl::StrCat(v.field(), ": ", v.description()));
+  }
+  absl::Status status = absl::InvalidArgumentError(absl::StrCat(
+      "invalid request: ", absl::StrJoin(parts, "; ")));
+  status.SetPayload(kBadRequestUrl,
+                    absl::Cord(bad_request.SerializeAsString()));
+  return status;
+}
+
+absl::Status InvalidField(std::string field, std::string description) {
+  Violations v;
+  v.Add(std::move(field), std::move(description));
+  return v.ToStatus();
+}
+
+absl::Status PreconditionFailed(std::string type, std::string subject,
+                                std::string description) {
+  google::rpc::PreconditionFailure failure;
+  auto* v = failure.add_violations();
+  v->set_type(std::move(type));
+  v->set_subject(std::move(subject));
+  v->set_description(description);
+  absl::Status status = absl::FailedPreconditionError(description);
+  status.SetPayload(kPreconditionFailureUrl,
+                    absl::Cord(failure.SerializeAsString()));
+  return status;
+}
+
+absl::Status Annotate(const absl::Status& status, absl::string_view context) {
+  if (status.ok()) return status;
+  absl::Status out(status.code(), absl::StrCat(context, ": ", status.message()));
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, payload);
+  });
+  return out;
+}
+
+google::rpc::BadRequest BadRequestOf(const absl::Status& status) {
+  google::rpc::BadRequest out;
+  if (auto payload = status.GetPayload(kBadRequestUrl)) {
+    out.ParseFromString(std::string(*payload));
+  }
+  return out;
+}
+
+google::rpc::PreconditionFailure PreconditionFailureOf(
+    const absl::Status& status) {
+  google::rpc::PreconditionFailure out;
+  if (auto payload = status.GetPayload(kPreconditionFailureUrl)) {
+    out.ParseFromString(std::string(*payload));
+  }
+  return out;
+}
+
+}  // namespace quorum

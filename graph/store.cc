@@ -1,0 +1,1156 @@
+#include "graph/store.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/util/time_util.h"
+#include "graph/algorithms.h"
+#include "graph/field_mask.h"
+#include "graph/names.h"
+#include "graph/status.h"
+#include "graph/validation.h"
+
+namespace quorum::graph {
+namespace {
+
+using google::protobuf::FieldMask;
+using quorum::v1::Account;
+using quorum::v1::CommitteeMap;
+using quorum::v1::Relationship;
+using quorum::v1::Site;
+using quorum::v1::Stakeholder;
+
+constexpr absl::string_view kAccounts = "accounts";
+constexpr absl::string_view kSitesDb = "sites";
+constexpr absl::string_view kStakeholdersDb = "stakeholders";
+constexpr absl::string_view kRelationshipsDb = "relationships";
+constexpr absl::string_view kChildren = "children";
+constexpr absl::string_view kEmails = "emails";
+constexpr absl::string_view kDomains = "domains";
+constexpr absl::string_view kEdges = "edges";
+constexpr absl::string_view kMeta = "meta";
+
+// Fields of each resource that clients never set.
+const std::set<std::string, std::less<>> kAccountOutputOnly = {
+    "name", "etag", "create_time", "update_time", "lifecycle_status"};
+const std::set<std::string, std::less<>> kChildOutputOnly = {
+    "name", "etag", "create_time", "update_time"};
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      absl::ToUnixNanos(t));
+}
+
+template <typename T>
+absl::StatusOr<std::optional<T>> Load(Txn& txn, absl::string_view db,
+                                      absl::string_view key) {
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, txn.Get(db, key));
+  if (!bytes) return std::optional<T>();
+  T message;
+  if (!message.ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat("corrupt record at ", key));
+  }
+  return std::optional<T>(std::move(message));
+}
+
+template <typename T>
+absl::StatusOr<T> LoadExisting(Txn& txn, absl::string_view db,
+                               absl::string_view name) {
+  ASSIGN_OR_RETURN(std::optional<T> found, Load<T>(txn, db, name));
+  if (!found) return absl::NotFoundError(absl::StrCat(name, " not found"));
+  return *std::move(found);
+}
+
+absl::Status Save(Txn& txn, absl::string_view db, absl::string_view key,
+                  const google::protobuf::Message& message) {
+  return txn.Put(db, key, message.SerializeAsString());
+}
+
+template <typename T>
+absl::StatusOr<std::vector<T>> ScanAll(Txn& txn, absl::string_view db,
+                                       absl::string_view prefix) {
+  std::vector<T> out;
+  absl::Status parse_error;
+  RETURN_IF_ERROR(txn.Scan(db, prefix, "", [&](absl::string_view key,
+                                               absl::string_view value) {
+    T message;
+    if (!message.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse_error = absl::DataLossError(absl::StrCat("corrupt record at ", key));
+      return false;
+    }
+    out.push_back(std::move(message));
+    return true;
+  }));
+  RETURN_IF_ERROR(parse_error);
+  return out;
+}
+
+template <typename T>
+absl::StatusOr<Page<T>> ScanPage(const LmdbEnv& env, absl::string_view db,
+                                 absl::string_view prefix, int limit,
+                                 absl::string_view start_after) {
+  Page<T> page;
+  absl::Status status = env.Read([&](Txn& txn) -> absl::Status {
+    absl::Status parse_error;
+    RETURN_IF_ERROR(txn.Scan(
+        db, prefix, start_after,
+        [&](absl::string_view key, absl::string_view value) {
+          if (static_cast<int>(page.items.size()) == limit) {
+            page.more = true;
+            return false;
+          }
+          T message;
+          if (!message.ParseFromArray(value.data(),
+                                      static_cast<int>(value.size()))) {
+            parse_error =
+                absl::DataLossError(absl::StrCat("corrupt record at ", key));
+            return false;
+          }
+          page.items.push_back(std::move(message));
+          return true;
+        }));
+    return parse_error;
+  });
+  RETURN_IF_ERROR(status);
+  return page;
+}
+
+// A fresh etag from the store-wide sequence (AIP-154: opaque, changes on
+// every write of the resource).
+absl::StatusOr<std::string> NextEtag(Txn& txn) {
+  ASSIGN_OR_RETURN(std::optional<std::string> last, txn.Get(kMeta, "seq"));
+  uint64_t seq = 0;
+  if (last && !last->empty()) seq = std::stoull(*last);
+  ++seq;
+  RETURN_IF_ERROR(txn.Put(kMeta, "seq", std::to_string(seq)));
+  return absl::StrCat("\"", absl::Hex(seq), "\"");
+}
+
+absl::Status CheckEtag(absl::string_view name, absl::string_view given,
+                       absl::string_view current) {
+  if (given.empty() || given == current) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat(
+      name, " was changed since etag ", given, " (now ", current,
+      "): read it again and retry"));
+}
+
+std::string AccountIdOf(absl::string_view name) {
+  absl::string_view rest = absl::StripPrefix(name, "accounts/");
+  return std::string(rest.substr(0, rest.find('/')));
+}
+
+std::string ChildrenKey(absl::string_view parent_id, absl::string_view child_id) {
+  return absl::StrCat(parent_id, "/", child_id);
+}
+
+std::string EdgeKey(absl::string_view stakeholder, absl::string_view relationship) {
+  return absl::StrCat(stakeholder, "|", relationship);
+}
+
+// An ID that is free in `db`: `wanted` when given, else one derived from
+// `text`, with a numeric suffix when the derived one is taken.
+absl::StatusOr<std::string> ChooseId(
+    Txn& txn, absl::string_view db, absl::string_view wanted,
+    absl::string_view text, absl::string_view fallback,
+    const std::function<std::string(absl::string_view)>& name_of,
+    absl::string_view field) {
+  if (!wanted.empty()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> taken,
+                     txn.Get(db, name_of(wanted)));
+    if (taken) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(field, ": ", name_of(wanted), " already exists"));
+    }
+    return std::string(wanted);
+  }
+  std::string base = names::SlugId(text, fallback);
+  for (int n = 1;; ++n) {
+    std::string id = n == 1 ? base : absl::StrCat(base, "-", n);
+    ASSIGN_OR_RETURN(std::optional<std::string> taken,
+                     txn.Get(db, name_of(id)));
+    if (!taken) return id;
+  }
+}
+
+// ---- Account tree helpers (all inside one transaction) ----
+
+// The parent chain of `account_id`, starting with itself, ending at the root.
+absl::StatusOr<std::vector<std::string>> Ancestry(Txn& txn,
+                                                  std::string account_id) {
+  std::vector<std::string> chain;
+  while (!account_id.empty()) {
+    chain.push_back(account_id);
+    if (chain.size() > 10000) return absl::InternalError("hierarchy too deep");
+    ASSIGN_OR_RETURN(Account account, LoadExisting<Account>(
+                                          txn, kAccounts,
+                                          names::Account(account_id)));
+    account_id = account.parent().empty() ? "" : AccountIdOf(account.parent());
+  }
+  return chain;
+}
+
+absl::StatusOr<std::string> RootOf(Txn& txn, const std::string& account_id) {
+  ASSIGN_OR_RETURN(std::vector<std::string> chain, Ancestry(txn, account_id));
+  return chain.back();
+}
+
+absl::StatusOr<std::vector<std::string>> ChildIds(Txn& txn,
+                                                  absl::string_view id) {
+  std::vector<std::string> out;
+  std::string prefix = absl::StrCat(id, "/");
+  RETURN_IF_ERROR(txn.Scan(kChildren, prefix, "",
+                           [&](absl::string_view key, absl::string_view) {
+                             out.emplace_back(key.substr(prefix.size()));
+                             return true;
+                           }));
+  return out;
+}
+
+// `account_id` and its descendants, breadth first.
+absl::StatusOr<std::vector<std::string>> Subtree(Txn& txn,
+                                                 const std::string& account_id) {
+  std::vector<std::string> out = {account_id};
+  for (size_t i = 0; i < out.size(); ++i) {
+    ASSIGN_OR_RETURN(std::vector<std::string> children, ChildIds(txn, out[i]));
+    out.insert(out.end(), children.begin(), children.end());
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Stakeholder>> StakeholdersOf(
+    Txn& txn, const std::vector<std::string>& account_ids) {
+  std::vector<Stakeholder> out;
+  for (const std::string& id : account_ids) {
+    ASSIGN_OR_RETURN(
+        std::vector<Stakeholder> some,
+        ScanAll<Stakeholder>(txn, kStakeholdersDb,
+                             absl::StrCat(names::Account(id), "/",
+                                          names::kStakeholders, "/")));
+    for (auto& s : some) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Relationship>> RelationshipsOf(
+    Txn& txn, const std::vector<std::string>& account_ids) {
+  std::vector<Relationship> out;
+  for (const std::string& id : account_ids) {
+    ASSIGN_OR_RETURN(
+        std::vector<Relationship> some,
+        ScanAll<Relationship>(txn, kRelationshipsDb,
+                              absl::StrCat(names::Account(id), "/",
+                                           names::kRelationships, "/")));
+    for (auto& r : some) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> EdgesOf(Txn& txn,
+                                                 absl::string_view stakeholder) {
+  std::vector<std::string> out;
+  std::string prefix = absl::StrCat(stakeholder, "|");
+  RETURN_IF_ERROR(txn.Scan(kEdges, prefix, "",
+                           [&](absl::string_view key, absl::string_view) {
+                             out.emplace_back(key.substr(prefix.size()));
+                             return true;
+                           }));
+  return out;
+}
+
+absl::Status RemoveRelationship(Txn& txn, const Relationship& r) {
+  RETURN_IF_ERROR(txn.Delete(kRelationshipsDb, r.name()));
+  RETURN_IF_ERROR(txn.Delete(kEdges, EdgeKey(r.source(), r.name())));
+  return txn.Delete(kEdges, EdgeKey(r.target(), r.name()));
+}
+
+absl::Status RemoveStakeholder(Txn& txn, const Stakeholder& s) {
+  ASSIGN_OR_RETURN(std::vector<std::string> edges, EdgesOf(txn, s.name()));
+  for (const std::string& rel_name : edges) {
+    ASSIGN_OR_RETURN(std::optional<Relationship> r,
+                     Load<Relationship>(txn, kRelationshipsDb, rel_name));
+    if (r) RETURN_IF_ERROR(RemoveRelationship(txn, *r));
+  }
+  if (!s.email().empty()) RETURN_IF_ERROR(txn.Delete(kEmails, s.email()));
+  return txn.Delete(kStakeholdersDb, s.name());
+}
+
+// Checks that the stakeholder's sites exist and belong to the tree of the
+// stakeholder's account.
+absl::Status CheckStakeholderSites(Txn& txn, const Stakeholder& s,
+                                   const std::string& account_id,
+                                   absl::string_view prefix) {
+  if (s.sites_size() == 0) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::string root, RootOf(txn, account_id));
+  for (int i = 0; i < s.sites_size(); ++i) {
+    ASSIGN_OR_RETURN(std::optional<Site> site,
+                     Load<Site>(txn, kSitesDb, s.sites(i)));
+    if (!site) {
+      return PreconditionFailed(
+          "SITE_NOT_FOUND", s.sites(i),
+          absl::StrCat(prefix, ".sites[", i, "]: site ", s.sites(i),
+                       " does not exist"));
+    }
+    ASSIGN_OR_RETURN(std::string site_root,
+                     RootOf(txn, AccountIdOf(s.sites(i))));
+    if (site_root != root) {
+      return PreconditionFailed(
+          "SITE_OUTSIDE_ACCOUNT_TREE", s.sites(i),
+          absl::StrCat(prefix, ".sites[", i, "]: site ", s.sites(i),
+                       " is not in the account tree of ",
+                       names::Account(account_id), " (root ",
+                       names::Account(root), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Checks that moving the subtree of `account_id` out of its current tree
+// keeps every relationship and every stakeholder's sites inside one tree.
+absl::Status CheckSubtreeCanMove(Txn& txn, const std::string& account_id,
+                                 const std::string& old_root) {
+  ASSIGN_OR_RETURN(std::vector<std::string> moved_ids,
+                   Subtree(txn, account_id));
+  std::set<std::string> moved(moved_ids.begin(), moved_ids.end());
+  ASSIGN_OR_RETURN(std::vector<std::string> tree_ids, Subtree(txn, old_root));
+  ASSIGN_OR_RETURN(std::vector<Stakeholder> people,
+                   StakeholdersOf(txn, tree_ids));
+  for (const Stakeholder& s : people) {
+    bool inside = moved.count(AccountIdOf(s.name())) > 0;
+    for (const std::string& site : s.sites()) {
+      if ((moved.count(AccountIdOf(site)) > 0) != inside) {
+        return PreconditionFailed(
+            "SPLITS_ACCOUNT_TREE", s.name(),
+            absl::StrCat("moving ", names::Account(account_id),
+                         " would separate stakeholder ", s.name(),
+                         " from their site ", site));
+      }
+    }
+    if (!inside) continue;
+    ASSIGN_OR_RETURN(std::vector<std::string> edges, EdgesOf(txn, s.name()));
+    for (const std::string& rel_name : edges) {
+      ASSIGN_OR_RETURN(Relationship r, LoadExisting<Relationship>(
+                                           txn, kRelationshipsDb, rel_name));
+      if (moved.count(AccountIdOf(r.source())) == 0 ||
+          moved.count(AccountIdOf(r.target())) == 0) {
+        return PreconditionFailed(
+            "SPLITS_ACCOUNT_TREE", r.name(),
+            absl::StrCat("moving ", names::Account(account_id),
+                         " would split relationship ", r.name(), " (",
+                         r.source(), " -> ", r.target(),
+                         ") across account trees"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Checks a new parent for `account_id` (empty: becomes a root).
+absl::Status CheckParent(Txn& txn, const std::string& account_id,
+                         const std::string& parent_name, bool existing) {
+  if (parent_name.empty()) return absl::OkStatus();
+  std::string parent_id = AccountIdOf(parent_name);
+  ASSIGN_OR_RETURN(std::optional<Account> parent,
+                   Load<Account>(txn, kAccounts, parent_name));
+  if (!parent) {
+    return PreconditionFailed(
+        "PARENT_NOT_FOUND", parent_name,
+        absl::StrCat("account.parent: parent account ", parent_name,
+                     " does not exist"));
+  }
+  if (!existing) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<std::string> chain, Ancestry(txn, parent_id));
+  auto self = std::find(chain.begin(), chain.end(), account_id);
+  if (self != chain.end()) {
+    std::vector<std::string> cycle = {names::Account(account_id)};
+    for (auto it = chain.begin(); it != self + 1; ++it) {
+      cycle.push_back(names::Account(*it));
+    }
+    return PreconditionFailed(
+        "CYCLE", names::Account(account_id),
+        absl::StrCat("account.parent: making ", parent_name, " the parent of ",
+                     names::Account(account_id),
+                     " would create a cycle: ", absl::StrJoin(cycle, " -> ")));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IndexDomains(Txn& txn, const Account& account,
+                          const std::set<std::string>& previous) {
+  for (int i = 0; i < account.domains_size(); ++i) {
+    const std::string& domain = account.domains(i);
+    if (previous.count(domain) > 0) continue;
+    ASSIGN_OR_RETURN(std::optional<std::string> owner,
+                     txn.Get(kDomains, domain));
+    if (owner && *owner != account.name()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("account.domains[", i, "]: domain ", domain,
+                       " already belongs to ", *owner));
+    }
+    RETURN_IF_ERROR(txn.Put(kDomains, domain, account.name()));
+  }
+  for (const std::string& domain : previous) {
+    if (std::find(account.domains().begin(), account.domains().end(),
+                  domain) == account.domains().end()) {
+      RETURN_IF_ERROR(txn.Delete(kDomains, domain));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IndexEmail(Txn& txn, const Stakeholder& s,
+                        absl::string_view previous) {
+  if (s.email() == previous) return absl::OkStatus();
+  if (!s.email().empty()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> owner,
+                     txn.Get(kEmails, s.email()));
+    if (owner && *owner != s.name()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("stakeholder.email: ", s.email(),
+                       " already belongs to ", *owner));
+    }
+    RETURN_IF_ERROR(txn.Put(kEmails, s.email(), s.name()));
+  }
+  if (!previous.empty()) RETURN_IF_ERROR(txn.Delete(kEmails, previous));
+  return absl::OkStatus();
+}
+
+// Fills output-only fields of a created resource.
+template <typename T>
+absl::Status Stamp(Txn& txn, T* resource, absl::Time now, bool created) {
+  ASSIGN_OR_RETURN(std::string etag, NextEtag(txn));
+  resource->set_etag(etag);
+  if (created) *resource->mutable_create_time() = ToProto(now);
+  if constexpr (!std::is_same_v<T, Relationship>) {
+    *resource->mutable_update_time() = ToProto(now);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckLimit(int limit) {
+  if (limit <= 0) return absl::InternalError("page limit must be positive");
+  return absl::OkStatus();
+}
+
+absl::Status RequireAccount(Txn& txn, const std::string& account_name) {
+  ASSIGN_OR_RETURN(std::optional<std::string> found,
+                   txn.Get(kAccounts, account_name));
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat(account_name, " not found"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
+  LmdbEnv::Options env_options;
+  env_options.path = options.path;
+  env_options.initial_map_size = options.initial_map_size;
+  env_options.databases = {std::string(kAccounts),      std::string(kSitesDb),
+                           std::string(kStakeholdersDb),
+                           std::string(kRelationshipsDb),
+                           std::string(kChildren),      std::string(kEmails),
+                           std::string(kDomains),       std::string(kEdges),
+                           std::string(kMeta)};
+  ASSIGN_OR_RETURN(std::unique_ptr<LmdbEnv> env, LmdbEnv::Open(env_options));
+  return std::unique_ptr<Store>(
+      new Store(std::move(env), std::move(options.clock)));
+}
+
+// ---------------------------------------------------------------- Accounts
+
+absl::StatusOr<Account> Store::CreateAccount(Account account,
+                                             absl::string_view account_id) {
+  Violations violations;
+  CheckAccount(&account, "account", &violations);
+  if (!account_id.empty() && !names::IsValidId(account_id)) {
+    violations.Add("account_id",
+                   absl::StrCat("\"", account_id,
+                                "\" is not a valid ID (^[a-z]([a-z0-9-]{0,61}"
+                                "[a-z0-9])?$)"));
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  account.clear_name();
+  account.clear_etag();
+  account.clear_create_time();
+  account.clear_update_time();
+  account.set_lifecycle_status(v1::LIFECYCLE_STATUS_NEW);
+  const absl::Time now = clock_();
+  Account created;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+    created = account;
+    ASSIGN_OR_RETURN(
+        std::string id,
+        ChooseId(txn, kAccounts, account_id, account.display_name(), "account",
+                 [](absl::string_view id) { return names::Account(id); },
+                 "account_id"));
+    created.set_name(names::Account(id));
+    RETURN_IF_ERROR(CheckParent(txn, id, created.parent(), false));
+    RETURN_IF_ERROR(IndexDomains(txn, created, {}));
+    if (!created.parent().empty()) {
+      RETURN_IF_ERROR(
+          txn.Put(kChildren, ChildrenKey(AccountIdOf(created.parent()), id), ""));
+    }
+    RETURN_IF_ERROR(Stamp(txn, &created, now, true));
+    return Save(txn, kAccounts, created.name(), created);
+  }));
+  return created;
+}
+
+absl::StatusOr<Account> Store::GetAccount(absl::string_view name) {
+  RETURN_IF_ERROR(names::ParseAccount(name, "name").status());
+  Account out;
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(out, LoadExisting<Account>(txn, kAccounts, name));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<Page<Account>> Store::ListAccounts(int limit,
+                                                  absl::string_view start_after) {
+  RETURN_IF_ERROR(CheckLimit(limit));
+  return ScanPage<Account>(*env_, kAccounts, "accounts/", limit, start_after);
+}
+
+absl::StatusOr<Account> Store::UpdateAccount(Account patch,
+                                             const FieldMask& mask) {
+  ASSIGN_OR_RETURN(std::string id,
+                   names::ParseAccount(patch.name(), "account.name"));
+  const absl::Time now = clock_();
+  Account updated;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(Account current,
+                     LoadExisting<Account>(txn, kAccounts, patch.name()));
+    RETURN_IF_ERROR(CheckEtag(patch.name(), patch.etag(), current.etag()));
+    updated = current;
+    RETURN_IF_ERROR(ApplyFieldMask(patch, mask, kAccountOutputOnly, &updated));
+    Violations violations;
+    CheckAccount(&updated, "account", &violations);
+    RETURN_IF_ERROR(violations.ToStatus());
+    if (updated.parent() != current.parent()) {
+      if (updated.parent() == updated.name()) {
+        return PreconditionFailed(
+            "CYCLE", updated.name(),
+            absl::StrCat("account.parent: ", updated.name(),
+                         " cannot be its own parent (cycle: ", updated.name(),
+                         " -> ", updated.name(), ")"));
+      }
+      RETURN_IF_ERROR(CheckParent(txn, id, updated.parent(), true));
+      ASSIGN_OR_RETURN(std::string old_root, RootOf(txn, id));
+      std::string new_root = id;
+      if (!updated.parent().empty()) {
+        ASSIGN_OR_RETURN(new_root, RootOf(txn, AccountIdOf(updated.parent())));
+      }
+      if (new_root != old_root) {
+        RETURN_IF_ERROR(CheckSubtreeCanMove(txn, id, old_root));
+      }
+      if (!current.parent().empty()) {
+        RETURN_IF_ERROR(txn.Delete(
+            kChildren, ChildrenKey(AccountIdOf(current.parent()), id)));
+      }
+      if (!updated.parent().empty()) {
+        RETURN_IF_ERROR(txn.Put(
+            kChildren, ChildrenKey(AccountIdOf(updated.parent()), id), ""));
+      }
+    }
+    RETURN_IF_ERROR(IndexDomains(
+        txn, updated,
+        std::set<std::string>(current.domains().begin(), current.domains().end())));
+    RETURN_IF_ERROR(Stamp(txn, &updated, now, false));
+    return Save(txn, kAccounts, updated.name(), updated);
+  }));
+  return updated;
+}
+
+absl::Status Store::DeleteAccount(absl::string_view name, absl::string_view etag,
+                                  bool force) {
+  ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
+  const absl::Time now = clock_();
+  return env_->Write([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(Account account,
+                     LoadExisting<Account>(txn, kAccounts, name));
+    RETURN_IF_ERROR(CheckEtag(name, etag, account.etag()));
+    ASSIGN_OR_RETURN(std::vector<std::string> subtree, Subtree(txn, id));
+    if (!force) {
+      std::vector<std::string> held;
+      if (subtree.size() > 1) {
+        held.push_back(absl::StrCat(subtree.size() - 1, " child account(s)"));
+      }
+      for (auto [db, collection] :
+           {std::pair{kSitesDb, names::kSites},
+            std::pair{kStakeholdersDb, names::kStakeholders},
+            std::pair{kRelationshipsDb, names::kRelationships}}) {
+        int count = 0;
+        RETURN_IF_ERROR(txn.Scan(db, absl::StrCat(name, "/", collection, "/"),
+                                 "", [&](absl::string_view, absl::string_view) {
+                                   ++count;
+                                   return true;
+                                 }));
+        if (count > 0) held.push_back(absl::StrCat(count, " ", collection));
+      }
+      if (!held.empty()) {
+        return PreconditionFailed(
+            "HAS_CHILDREN", std::string(name),
+            absl::StrCat(name, " has ", absl::StrJoin(held, ", "),
+                         "; set force to delete it with everything under it"));
+      }
+    }
+    std::set<std::string> doomed(subtree.begin(), subtree.end());
+    // Stakeholders elsewhere in the tree lose their references to sites
+    // that go away.
+    ASSIGN_OR_RETURN(std::string root, RootOf(txn, id));
+    ASSIGN_OR_RETURN(std::vector<std::string> tree, Subtree(txn, root));
+    std::vector<std::string> others;
+    for (const std::string& t : tree) {
+      if (doomed.count(t) == 0) others.push_back(t);
+    }
+    ASSIGN_OR_RETURN(std::vector<Stakeholder> outside,
+                     StakeholdersOf(txn, others));
+    for (Stakeholder& s : outside) {
+      auto* sites = s.mutable_sites();
+      auto end = std::remove_if(sites->begin(), sites->end(),
+                                [&](const std::string& site) {
+                                  return doomed.count(AccountIdOf(site)) > 0;
+                                });
+      if (end == sites->end()) continue;
+      sites->erase(end, sites->end());
+      RETURN_IF_ERROR(Stamp(txn, &s, now, false));
+      RETURN_IF_ERROR(Save(txn, kStakeholdersDb, s.name(), s));
+    }
+    for (auto it = subtree.rbegin(); it != subtree.rend(); ++it) {
+      const std::string account_name = names::Account(*it);
+      ASSIGN_OR_RETURN(std::vector<Relationship> rels,
+                       RelationshipsOf(txn, {*it}));
+      for (const Relationship& r : rels) {
+        RETURN_IF_ERROR(RemoveRelationship(txn, r));
+      }
+      ASSIGN_OR_RETURN(std::vector<Stakeholder> people,
+                       StakeholdersOf(txn, {*it}));
+      for (const Stakeholder& s : people) {
+        RETURN_IF_ERROR(RemoveStakeholder(txn, s));
+      }
+      ASSIGN_OR_RETURN(
+          std::vector<Site> sites,
+          ScanAll<Site>(txn, kSitesDb,
+                        absl::StrCat(account_name, "/", names::kSites, "/")));
+      for (const Site& site : sites) {
+        RETURN_IF_ERROR(txn.Delete(kSitesDb, site.name()));
+      }
+      ASSIGN_OR_RETURN(Account doomed_account,
+                       LoadExisting<Account>(txn, kAccounts, account_name));
+      for (const std::string& domain : doomed_account.domains()) {
+        RETURN_IF_ERROR(txn.Delete(kDomains, domain));
+      }
+      if (!doomed_account.parent().empty()) {
+        RETURN_IF_ERROR(txn.Delete(
+            kChildren,
+            ChildrenKey(AccountIdOf(doomed_account.parent()), *it)));
+      }
+      RETURN_IF_ERROR(txn.Delete(kAccounts, account_name));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Account> Store::FindAccountByDomain(absl::string_view domain) {
+  std::string key = absl::AsciiStrToLower(domain);
+  Account out;
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string> name, txn.Get(kDomains, key));
+    if (!name) {
+      return absl::NotFoundError(absl::StrCat("no account has domain ", key));
+    }
+    ASSIGN_OR_RETURN(out, LoadExisting<Account>(txn, kAccounts, *name));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+// ------------------------------------------------------------------- Sites
+
+absl::StatusOr<Site> Store::CreateSite(absl::string_view parent, Site site,
+                                       absl::string_view site_id) {
+  ASSIGN_OR_RETURN(std::string account_id,
+                   names::ParseAccount(parent, "parent"));
+  if (!site_id.empty() && !names::IsValidId(site_id)) {
+    return InvalidField("site_id",
+                        absl::StrCat("\"", site_id, "\" is not a valid ID"));
+  }
+  const absl::Time now = clock_();
+  Site created;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(Account account,
+                     LoadExisting<Account>(txn, kAccounts, parent));
+    created = site;
+    Violations violations;
+    CheckSite(&created, account.country_code(), "site", &violations);
+    RETURN_IF_ERROR(violations.ToStatus());
+    ASSIGN_OR_RETURN(
+        std::string id,
+        ChooseId(
+            txn, kSitesDb, site_id, created.display_name(), "site",
+            [&](absl::string_view id) {
+              return names::Child(account_id, names::kSites, id);
+            },
+            "site_id"));
+    created.set_name(names::Child(account_id, names::kSites, id));
+    created.clear_create_time();
+    RETURN_IF_ERROR(Stamp(txn, &created, now, true));
+    return Save(txn, kSitesDb, created.name(), created);
+  }));
+  return created;
+}
+
+absl::StatusOr<Site> Store::GetSite(absl::string_view name) {
+  RETURN_IF_ERROR(names::ParseChild(name, names::kSites, "name").status());
+  Site out;
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(out, LoadExisting<Site>(txn, kSitesDb, name));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<Page<Site>> Store::ListSites(absl::string_view parent, int limit,
+                                            absl::string_view start_after) {
+  RETURN_IF_ERROR(names::ParseAccount(parent, "parent").status());
+  RETURN_IF_ERROR(CheckLimit(limit));
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
+    return RequireAccount(txn, std::string(parent));
+  }));
+  return ScanPage<Site>(*env_, kSitesDb,
+                        absl::StrCat(parent, "/", names::kSites, "/"), limit,
+                        start_after);
+}
+
+absl::StatusOr<Site> Store::UpdateSite(Site patch, const FieldMask& mask) {
+  ASSIGN_OR_RETURN(names::ChildName name,
+                   names::ParseChild(patch.name(), names::kSites, "site.name"));
+  const absl::Time now = clock_();
+  Site updated;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(Site current,
+                     LoadExisting<Site>(txn, kSitesDb, patch.name()));
+    RETURN_IF_ERROR(CheckEtag(patch.name(), patch.etag(), current.etag()));
+    ASSIGN_OR_RETURN(Account account, LoadExisting<Account>(
+                                          txn, kAccounts, name.account_name()));
+    updated = current;
+    RETURN_IF_ERROR(ApplyFieldMask(patch, mask, kChildOutputOnly, &updated));
+    Violations violations;
+    CheckSite(&updated, account.country_code(), "site", &violations);
+    RETURN_IF_ERROR(violations.ToStatus());
+    RETURN_IF_ERROR(Stamp(txn, &updated, now, false));
+    return Save(txn, kSitesDb, updated.name(), updated);
+  }));
+  return updated;
+}
+
+absl::Status Store::DeleteSite(absl::string_view name, absl::string_view etag) {
+  ASSIGN_OR_RETURN(names::ChildName parsed,
+                   names::ParseChild(name, names::kSites, "name"));
+  return env_->Write([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(Site site, LoadExisting<Site>(txn, kSitesDb, name));
+    RETURN_IF_ERROR(CheckEtag(name, etag, site.etag()));
+    ASSIGN_OR_RETURN(std::string root, RootOf(txn, parsed.account_id));
+    ASSIGN_OR_RETURN(std::vector<std::string> tree, Subtree(txn, root));
+    ASSIGN_OR_RETURN(std::vector<Stakeholder> people,
+                     StakeholdersOf(txn, tree));
+    std::vector<std::string> users;
+    for (const Stakeholder& s : people) {
+      if (std::find(s.sites().begin(), s.sites().end(), name) !=
+          s.sites().end()) {
+        users.push_back(s.name());
+      }
+    }
+    if (!users.empty()) {
+      return PreconditionFailed(
+          "SITE_IN_USE", std::string(name),
+          absl::StrCat(name, " is a work site of ", absl::StrJoin(users, ", "),
+                       "; remove it from their sites first"));
+    }
+    return txn.Delete(kSitesDb, name);
+  });
+}
+
+// ------------------------------------------------------------ Stakeholders
+
+absl::StatusOr<Stakeholder> Store::CreateStakeholder(
+    absl::string_view parent, Stakeholder stakeholder,
+    absl::string_view stakeholder_id) {
+  Violations violations;
+  auto account_id = names::ParseAccount(parent, "parent");
+  violations.AddFrom(account_id.status());
+  CheckStakeholder(&stakeholder, "stakeholder", &violations);
+  if (!stakeholder_id.empty() && !names::IsValidId(stakeholder_id)) {
+    violations.Add("stakeholder_id",
+                   absl::StrCat("\"", stakeholder_id, "\" is not a valid ID"));
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  const absl::Time now = clock_();
+  Stakeholder created;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+    RETURN_IF_ERROR(RequireAccount(txn, std::string(parent)));
+    created = stakeholder;
+    ASSIGN_OR_RETURN(
+        std::string id,
+        ChooseId(
+            txn, kStakeholdersDb, stakeholder_id, created.display_name(),
+            "person",
+            [&](absl::string_view id) {
+              return names::Child(*account_id, names::kStakeholders, id);
+            },
+            "stakeholder_id"));
+    created.set_name(names::Child(*account_id, names::kStakeholders, id));
+    RETURN_IF_ERROR(
+        CheckStakeholderSites(txn, created, *account_id, "stakeholder"));
+    RETURN_IF_ERROR(IndexEmail(txn, created, ""));
+    RETURN_IF_ERROR(Stamp(txn, &created, now, true));
+    return Save(txn, kStakeholdersDb, created.name(), created);
+  }));
+  return created;
+}
+
+absl::StatusOr<Stakeholder> Store::GetStakeholder(absl::string_view name) {
+  RETURN_IF_ERROR(
+      names::ParseChild(name, names::kStakeholders, "name").status());
+  Stakeholder out;
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(out, LoadExisting<Stakeholder>(txn, kStakeholdersDb, name));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<Page<Stakeholder>> Store::ListStakeholders(
+    absl::string_view parent, int limit, absl::string_view start_after) {
+  RETURN_IF_ERROR(names::ParseAccount(parent, "parent").status());
+  RETURN_IF_ERROR(CheckLimit(limit));
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
+    return RequireAccount(txn, std::string(parent));
+  }));
+  return ScanPage<Stakeholder>(
+      *env_, kStakeholdersDb,
+      absl::StrCat(parent, "/", names::kStakeholders, "/"), limit, start_after);
+}
+
+absl::StatusOr<Stakeholder> Store::UpdateStakeholder(Stakeholder patch,
+                                                     const FieldMask& mask) {
+  ASSIGN_OR_RETURN(names::ChildName name,
+                   names::ParseChild(patch.name(), names::kStakeholders,
+                                     "stakeholder.name"));
+  const absl::Time now = clock_();
+  Stakeholder updated;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(Stakeholder current, LoadExisting<Stakeholder>(
+                                              txn, kStakeholdersDb,
+                                              patch.name()));
+    RETURN_IF_ERROR(CheckEtag(patch.name(), patch.etag(), current.etag()));
+    updated = current;
+    RETURN_IF_ERROR(ApplyFieldMask(patch, mask, kChildOutputOnly, &updated));
+    Violations violations;
+    CheckStakeholder(&updated, "stakeholder", &violations);
+    RETURN_IF_ERROR(violations.ToStatus());
+    RETURN_IF_ERROR(
+        CheckStakeholderSites(txn, updated, name.account_id, "stakeholder"));
+    RETURN_IF_ERROR(IndexEmail(txn, updated, current.email()));
+    RETURN_IF_ERROR(Stamp(txn, &updated, now, false));
+    return Save(txn, kStakeholdersDb, updated.name(), updated);
+  }));
+  return updated;
+}
+
+absl::Status Store::DeleteStakeholder(absl::string_view name,
+                                      absl::string_view etag) {
+  RETURN_IF_ERROR(
+      names::ParseChild(name, names::kStakeholders, "name").status());
+  return env_->Write([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(Stakeholder s,
+                     LoadExisting<Stakeholder>(txn, kStakeholdersDb, name));
+    RETURN_IF_ERROR(CheckEtag(name, etag, s.etag()));
+    return RemoveStakeholder(txn, s);
+  });
+}
+
+absl::StatusOr<Stakeholder> Store::FindStakeholderByEmail(
+    absl::string_view email) {
+  std::string key = absl::AsciiStrToLower(absl::StripAsciiWhitespace(email));
+  Stakeholder out;
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string> name, txn.Get(kEmails, key));
+    if (!name) {
+      return absl::NotFoundError(absl::StrCat("no stakeholder has e-mail ", key));
+    }
+    ASSIGN_OR_RETURN(out,
+                     LoadExisting<Stakeholder>(txn, kStakeholdersDb, *name));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+// ----------------------------------------------------------- Relationships
+
+absl::StatusOr<Relationship> Store::CreateRelationship(
+    absl::string_view parent, Relationship relationship,
+    absl::string_view relationship_id) {
+  Violations violations;
+  auto account_id = names::ParseAccount(parent, "parent");
+  violations.AddFrom(account_id.status());
+  CheckRelationship(&relationship, "relationship", &violations);
+  if (!relationship_id.empty() && !names::IsValidId(relationship_id)) {
+    violations.Add("relationship_id",
+                   absl::StrCat("\"", relationship_id, "\" is not a valid ID"));
+  }
+  if (violations.empty() &&
+      AccountIdOf(relationship.source()) != *account_id) {
+    violations.Add("relationship.source",
+                   absl::StrCat("must be a stakeholder of ", parent,
+                                " (a relationship is stored under its "
+                                "source's account)"));
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  const absl::Time now = clock_();
+  Relationship created;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+    RETURN_IF_ERROR(RequireAccount(txn, std::string(parent)));
+    for (auto [field, end] : {std::pair{"source", relationship.source()},
+                              std::pair{"target", relationship.target()}}) {
+      ASSIGN_OR_RETURN(std::optional<std::string> found,
+                       txn.Get(kStakeholdersDb, end));
+      if (!found) {
+        return PreconditionFailed(
+            "STAKEHOLDER_NOT_FOUND", end,
+            absl::StrCat("relationship.", field, ": stakeholder ", end,
+                         " does not exist"));
+      }
+    }
+    ASSIGN_OR_RETURN(std::string root, RootOf(txn, *account_id));
+    ASSIGN_OR_RETURN(std::string target_root,
+                     RootOf(txn, AccountIdOf(relationship.target())));
+    if (root != target_root) {
+      return PreconditionFailed(
+          "CROSS_ACCOUNT_TREE", relationship.target(),
+          absl::StrCat("relationship.target: ", relationship.target(),
+                       " is in the account tree of ",
+                       names::Account(target_root), ", not of ",
+                       names::Account(root),
+                       "; relationships stay inside one account tree"));
+    }
+    ASSIGN_OR_RETURN(std::vector<std::string> tree, Subtree(txn, root));
+    ASSIGN_OR_RETURN(std::vector<Relationship> existing,
+                     RelationshipsOf(txn, tree));
+    std::vector<Edge> reports_to;
+    for (const Relationship& r : existing) {
+      if (r.source() == relationship.source() &&
+          r.target() == relationship.target() &&
+          r.type() == relationship.type()) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "relationship: ", r.name(), " already links ", r.source(), " to ",
+            r.target(), " with this type"));
+      }
+      if (r.type() == v1::RELATIONSHIP_TYPE_REPORTS_TO) {
+        reports_to.push_back(Edge{r.source(), r.target()});
+      }
+    }
+    if (relationship.type() == v1::RELATIONSHIP_TYPE_REPORTS_TO) {
+      // source -> target closes a cycle iff target already reaches source.
+      auto path =
+          ShortestPath(reports_to, relationship.target(), relationship.source());
+      if (path) {
+        std::vector<std::string> cycle = {relationship.source()};
+        cycle.insert(cycle.end(), path->begin(), path->end());
+        return PreconditionFailed(
+            "CYCLE", relationship.source(),
+            absl::StrCat("relationship: REPORTS_TO ", relationship.source(),
+                         " -> ", relationship.target(),
+                         " would create a cycle: ",
+                         absl::StrJoin(cycle, " -> ")));
+      }
+    }
+    created = relationship;
+    ASSIGN_OR_RETURN(
+        std::string id,
+        ChooseId(
+            txn, kRelationshipsDb, relationship_id,
+            absl::StrCat(
+                names::ParseChild(relationship.source(), names::kStakeholders,
+                                  "")
+                    ->id,
+                "-",
+                v1::RelationshipType_Name(relationship.type()).substr(18), "-",
+                names::ParseChild(relationship.target(), names::kStakeholders,
+                                  "")
+                    ->id),
+            "rel",
+            [&](absl::string_view id) {
+              return names::Child(*account_id, names::kRelationships, id);
+            },
+            "relationship_id"));
+    created.set_name(names::Child(*account_id, names::kRelationships, id));
+    RETURN_IF_ERROR(Stamp(txn, &created, now, true));
+    RETURN_IF_ERROR(txn.Put(kEdges, EdgeKey(created.source(), created.name()), ""));
+    RETURN_IF_ERROR(txn.Put(kEdges, EdgeKey(created.target(), created.name()), ""));
+    return Save(txn, kRelationshipsDb, created.name(), created);
+  }));
+  return created;
+}
+
+absl::StatusOr<Relationship> Store::GetRelationship(absl::string_view name) {
+  RETURN_IF_ERROR(
+      names::ParseChild(name, names::kRelationships, "name").status());
+  Relationship out;
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(out,
+                     LoadExisting<Relationship>(txn, kRelationshipsDb, name));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<Page<Relationship>> Store::ListRelationships(
+    absl::string_view parent, int limit, absl::string_view start_after) {
+  RETURN_IF_ERROR(names::ParseAccount(parent, "parent").status());
+  RETURN_IF_ERROR(CheckLimit(limit));
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
+    return RequireAccount(txn, std::string(parent));
+  }));
+  return ScanPage<Relationship>(
+      *env_, kRelationshipsDb,
+      absl::StrCat(parent, "/", names::kRelationships, "/"), limit,
+      start_after);
+}
+
+absl::Status Store::DeleteRelationship(absl::string_view name,
+                                       absl::string_view etag) {
+  RETURN_IF_ERROR(
+      names::ParseChild(name, names::kRelationships, "name").status());
+  return env_->Write([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(Relationship r,
+                     LoadExisting<Relationship>(txn, kRelationshipsDb, name));
+    RETURN_IF_ERROR(CheckEtag(name, etag, r.etag()));
+    return RemoveRelationship(txn, r);
+  });
+}
+
+// ------------------------------------------------------------ Committee map
+
+absl::StatusOr<CommitteeMap> Store::GetCommitteeMap(absl::string_view name) {
+  ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
+  CommitteeMap map;
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(*map.mutable_account(),
+                     LoadExisting<Account>(txn, kAccounts, name));
+    ASSIGN_OR_RETURN(std::vector<std::string> subtree, Subtree(txn, id));
+    std::set<std::string> inside(subtree.begin(), subtree.end());
+    for (size_t i = 1; i < subtree.size(); ++i) {
+      ASSIGN_OR_RETURN(*map.add_descendants(),
+                       LoadExisting<Account>(txn, kAccounts,
+                                             names::Account(subtree[i])));
+    }
+    for (const std::string& account_id : subtree) {
+      ASSIGN_OR_RETURN(
+          std::vector<Site> sites,
+          ScanAll<Site>(txn, kSitesDb,
+                        absl::StrCat(names::Account(account_id), "/",
+                                     names::kSites, "/")));
+      for (Site& s : sites) *map.add_sites() = std::move(s);
+    }
+    ASSIGN_OR_RETURN(std::vector<Stakeholder> people,
+                     StakeholdersOf(txn, subtree));
+    for (Stakeholder& s : people) *map.add_stakeholders() = std::move(s);
+    ASSIGN_OR_RETURN(std::vector<Relationship> rels,
+                     RelationshipsOf(txn, subtree));
+    for (Relationship& r : rels) {
+      if (inside.count(AccountIdOf(r.target())) > 0) {
+        *map.add_relationships() = std::move(r);
+      }
+    }
+    return absl::OkStatus();
+  }));
+  // Who holds each role, confirmed holders first.
+  std::map<int, v1::RoleHolders> roles;
+  for (int pass = 0; pass < 2; ++pass) {
+    const auto wanted = pass == 0 ? v1::ROLE_SOURCE_CONFIRMED
+                                  : v1::ROLE_SOURCE_INFERRED;
+    for (const Stakeholder& s : map.stakeholders()) {
+      for (const auto& role : s.roles()) {
+        if (role.source() != wanted) continue;
+        v1::RoleHolders& holders = roles[role.role()];
+        holders.set_role(role.role());
+        holders.add_stakeholders(s.name());
+        if (pass == 0) holders.add_confirmed_stakeholders(s.name());
+      }
+    }
+  }
+  for (auto& [role, holders] : roles) *map.add_roles() = std::move(holders);
+  return map;
+}
+
+// ------------------------------------------------------------------ Bundles
+
+absl::StatusOr<int> Store::LoadBundle(const v1::ResourceBundle& bundle) {
+  int created = 0;
+  auto exists = [&](absl::string_view db, const std::string& name)
+      -> absl::StatusOr<bool> {
+    bool found = false;
+    RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+      ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(db, name));
+      found = v.has_value();
+      return absl::OkStatus();
+    }));
+    return found;
+  };
+  auto context = [](const absl::Status& s, absl::string_view what, int i) {
+    return Annotate(s, absl::StrCat("bundle ", what, "[", i, "]"));
+  };
+  for (int i = 0; i < bundle.accounts_size(); ++i) {
+    const Account& a = bundle.accounts(i);
+    ASSIGN_OR_RETURN(std::string id, names::ParseAccount(a.name(), "name"));
+    ASSIGN_OR_RETURN(bool found, exists(kAccounts, a.name()));
+    if (found) continue;
+    auto r = CreateAccount(a, id);
+    if (!r.ok()) return context(r.status(), "accounts", i);
+    ++created;
+  }
+  for (int i = 0; i < bundle.sites_size(); ++i) {
+    const Site& s = bundle.sites(i);
+    ASSIGN_OR_RETURN(names::ChildName n,
+                     names::ParseChild(s.name(), names::kSites, "name"));
+    ASSIGN_OR_RETURN(bool found, exists(kSitesDb, s.name()));
+    if (found) continue;
+    auto r = CreateSite(n.account_name(), s, n.id);
+    if (!r.ok()) return context(r.status(), "sites", i);
+    ++created;
+  }
+  for (int i = 0; i < bundle.stakeholders_size(); ++i) {
+    const Stakeholder& s = bundle.stakeholders(i);
+    ASSIGN_OR_RETURN(names::ChildName n,
+                     names::ParseChild(s.name(), names::kStakeholders, "name"));
+    ASSIGN_OR_RETURN(bool found, exists(kStakeholdersDb, s.name()));
+    if (found) continue;
+    auto r = CreateStakeholder(n.account_name(), s, n.id);
+    if (!r.ok()) return context(r.status(), "stakeholders", i);
+    ++created;
+  }
+  for (int i = 0; i < bundle.relationships_size(); ++i) {
+    const Relationship& rel = bundle.relationships(i);
+    ASSIGN_OR_RETURN(names::ChildName n,
+                     names::ParseChild(rel.name(), names::kRelationships, "name"));
+    ASSIGN_OR_RETURN(bool found, exists(kRelationshipsDb, rel.name()));
+    if (found) continue;
+    auto r = CreateRelationship(n.account_name(), rel, n.id);
+    if (!r.ok()) return context(r.status(), "relationships", i);
+    ++created;
+  }
+  return created;
+}
+
+}  // namespace quorum::graph

@@ -1,0 +1,132 @@
+// The account graph store: accounts, sites, stakeholders and relationships in
+// one LMDB environment, with the graph's constraints enforced on every write.
+//
+// Layout (one named LMDB database each; keys are resource names, so an
+// account's sites, stakeholders and relationships are contiguous):
+//   accounts       accounts/{a}                      -> Account
+//   sites          accounts/{a}/sites/{s}            -> Site
+//   stakeholders   accounts/{a}/stakeholders/{s}     -> Stakeholder
+//   relationships  accounts/{a}/relationships/{r}    -> Relationship
+//   children       {parent id}/{child id}            -> ""  (hierarchy index)
+//   emails         lower-case e-mail                 -> stakeholder name
+//   domains        domain                            -> account name
+//   edges          {stakeholder name}|{relationship} -> ""  (edge index)
+//   meta           "seq"                             -> last etag sequence
+// Each mutation is one write transaction that updates the record and its
+// index entries together, committed durably before it returns.
+//
+// Errors: INVALID_ARGUMENT (with field violations named as in the service's
+// requests, e.g. "account.country_code"), NOT_FOUND, ALREADY_EXISTS (a taken
+// ID, e-mail or domain), FAILED_PRECONDITION (a broken graph constraint, with
+// a PreconditionFailure), ABORTED (stale etag, AIP-154).
+//
+// Thread safety: all methods may be called concurrently.
+#ifndef QUORUM_GRAPH_STORE_H_
+#define QUORUM_GRAPH_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "graph/lmdb_env.h"
+#include "quorum/v1/account_graph_service.pb.h"
+#include "quorum/v1/resources.pb.h"
+
+namespace quorum::graph {
+
+// One page of a listing.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  // Whether more items follow the last one.
+  bool more = false;
+};
+
+class Store {
+ public:
+  struct Options {
+    std::string path;                    // LMDB directory.
+    size_t initial_map_size = 64 << 20;  // Grows on demand.
+    // Source of create and update times.
+    std::function<absl::Time()> clock = [] { return absl::Now(); };
+  };
+
+  static absl::StatusOr<std::unique_ptr<Store>> Open(Options options);
+
+  // Accounts. Create sets `lifecycle_status` to NEW.
+  absl::StatusOr<v1::Account> CreateAccount(v1::Account account,
+                                            absl::string_view account_id);
+  absl::StatusOr<v1::Account> GetAccount(absl::string_view name);
+  // Accounts in name order after `start_after` (a name, or empty).
+  absl::StatusOr<Page<v1::Account>> ListAccounts(int limit,
+                                                 absl::string_view start_after);
+  absl::StatusOr<v1::Account> UpdateAccount(
+      v1::Account patch, const google::protobuf::FieldMask& mask);
+  absl::Status DeleteAccount(absl::string_view name, absl::string_view etag,
+                             bool force);
+
+  // Sites.
+  absl::StatusOr<v1::Site> CreateSite(absl::string_view parent, v1::Site site,
+                                      absl::string_view site_id);
+  absl::StatusOr<v1::Site> GetSite(absl::string_view name);
+  absl::StatusOr<Page<v1::Site>> ListSites(absl::string_view parent, int limit,
+                                           absl::string_view start_after);
+  absl::StatusOr<v1::Site> UpdateSite(v1::Site patch,
+                                      const google::protobuf::FieldMask& mask);
+  absl::Status DeleteSite(absl::string_view name, absl::string_view etag);
+
+  // Stakeholders. E-mails are unique across the graph.
+  absl::StatusOr<v1::Stakeholder> CreateStakeholder(
+      absl::string_view parent, v1::Stakeholder stakeholder,
+      absl::string_view stakeholder_id);
+  absl::StatusOr<v1::Stakeholder> GetStakeholder(absl::string_view name);
+  absl::StatusOr<Page<v1::Stakeholder>> ListStakeholders(
+      absl::string_view parent, int limit, absl::string_view start_after);
+  absl::StatusOr<v1::Stakeholder> UpdateStakeholder(
+      v1::Stakeholder patch, const google::protobuf::FieldMask& mask);
+  // Also deletes the relationships that touch the stakeholder.
+  absl::Status DeleteStakeholder(absl::string_view name, absl::string_view etag);
+  // The stakeholder with this e-mail (any case), NOT_FOUND when none.
+  absl::StatusOr<v1::Stakeholder> FindStakeholderByEmail(
+      absl::string_view email);
+  // The account owning this domain, NOT_FOUND when none.
+  absl::StatusOr<v1::Account> FindAccountByDomain(absl::string_view domain);
+
+  // Relationships. A relationship is stored under its source stakeholder's
+  // account, and both ends belong to one account tree.
+  absl::StatusOr<v1::Relationship> CreateRelationship(
+      absl::string_view parent, v1::Relationship relationship,
+      absl::string_view relationship_id);
+  absl::StatusOr<v1::Relationship> GetRelationship(absl::string_view name);
+  absl::StatusOr<Page<v1::Relationship>> ListRelationships(
+      absl::string_view parent, int limit, absl::string_view start_after);
+  absl::Status DeleteRelationship(absl::string_view name, absl::string_view etag);
+
+  // The account `name` and its whole subtree, read in one transaction.
+  absl::StatusOr<v1::CommitteeMap> GetCommitteeMap(absl::string_view name);
+
+  // Creates every record of `bundle` whose name does not exist yet, in
+  // order; returns how many were created. Safe to run again.
+  absl::StatusOr<int> LoadBundle(const v1::ResourceBundle& bundle);
+
+  // The LMDB map size in bytes (it grows as data is added).
+  size_t map_size() const { return env_->map_size(); }
+
+ private:
+  Store(std::unique_ptr<LmdbEnv> env, std::function<absl::Time()> clock)
+      : env_(std::move(env)), clock_(std::move(clock)) {}
+
+  std::unique_ptr<LmdbEnv> env_;
+  std::function<absl::Time()> clock_;
+};
+
+}  // namespace quorum::graph
+
+#endif  // QUORUM_GRAPH_STORE_H_

@@ -1,0 +1,194 @@
+#include "server/account_graph_service.h"
+
+#include <utility>
+
+#include "server/grpc_status.h"
+#include "server/pagination.h"
+
+namespace quorum::server {
+namespace {
+
+// Copies a result into `response`, or maps its error.
+template <typename T>
+grpc::Status Reply(absl::StatusOr<T> result, T* response) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = *std::move(result);
+  return grpc::Status::OK;
+}
+
+// Runs one page of a listing of `scope` and fills `items` and the token.
+template <typename T, typename ListFn>
+grpc::Status ListPage(int page_size, const std::string& page_token,
+                      const std::string& scope, ListFn list,
+                      google::protobuf::RepeatedPtrField<T>* items,
+                      std::string* next_page_token) {
+  absl::StatusOr<PageRequest> page = ParsePage(page_size, page_token, scope);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  absl::StatusOr<graph::Page<T>> result = list(page->size, page->start_after);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  for (T& item : result->items) *items->Add() = std::move(item);
+  if (result->more && !items->empty()) {
+    *next_page_token = NextPageToken(scope, items->rbegin()->name());
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status AccountGraphServiceImpl::CreateAccount(
+    grpc::ServerContext*, const v1::CreateAccountRequest* request,
+    v1::Account* response) {
+  return Reply(store_->CreateAccount(request->account(), request->account_id()),
+               response);
+}
+
+grpc::Status AccountGraphServiceImpl::GetAccount(
+    grpc::ServerContext*, const v1::GetAccountRequest* request,
+    v1::Account* response) {
+  return Reply(store_->GetAccount(request->name()), response);
+}
+
+grpc::Status AccountGraphServiceImpl::ListAccounts(
+    grpc::ServerContext*, const v1::ListAccountsRequest* request,
+    v1::ListAccountsResponse* response) {
+  return ListPage<v1::Account>(
+      request->page_size(), request->page_token(), "accounts",
+      [&](int n, const std::string& after) {
+        return store_->ListAccounts(n, after);
+      },
+      response->mutable_accounts(), response->mutable_next_page_token());
+}
+
+grpc::Status AccountGraphServiceImpl::UpdateAccount(
+    grpc::ServerContext*, const v1::UpdateAccountRequest* request,
+    v1::Account* response) {
+  return Reply(store_->UpdateAccount(request->account(), request->update_mask()),
+               response);
+}
+
+grpc::Status AccountGraphServiceImpl::DeleteAccount(
+    grpc::ServerContext*, const v1::DeleteAccountRequest* request,
+    google::protobuf::Empty*) {
+  return ToGrpcStatus(store_->DeleteAccount(request->name(), request->etag(),
+                                            request->force()));
+}
+
+grpc::Status AccountGraphServiceImpl::CreateSite(
+    grpc::ServerContext*, const v1::CreateSiteRequest* request,
+    v1::Site* response) {
+  return Reply(store_->CreateSite(request->parent(), request->site(),
+                                  request->site_id()),
+               response);
+}
+
+grpc::Status AccountGraphServiceImpl::GetSite(grpc::ServerContext*,
+                                              const v1::GetSiteRequest* request,
+                                              v1::Site* response) {
+  return Reply(store_->GetSite(request->name()), response);
+}
+
+grpc::Status AccountGraphServiceImpl::ListSites(
+    grpc::ServerContext*, const v1::ListSitesRequest* request,
+    v1::ListSitesResponse* response) {
+  return ListPage<v1::Site>(
+      request->page_size(), request->page_token(), request->parent(),
+      [&](int n, const std::string& after) {
+        return store_->ListSites(request->parent(), n, after);
+      },
+      response->mutable_sites(), response->mutable_next_page_token());
+}
+
+grpc::Status AccountGraphServiceImpl::UpdateSite(
+    grpc::ServerContext*, const v1::UpdateSiteRequest* request,
+    v1::Site* response) {
+  return Reply(store_->UpdateSite(request->site(), request->update_mask()),
+               response);
+}
+
+grpc::Status AccountGraphServiceImpl::DeleteSite(
+    grpc::ServerContext*, const v1::DeleteSiteRequest* request,
+    google::protobuf::Empty*) {
+  return ToGrpcStatus(store_->DeleteSite(request->name(), request->etag()));
+}
+
+grpc::Status AccountGraphServiceImpl::CreateStakeholder(
+    grpc::ServerContext*, const v1::CreateStakeholderRequest* request,
+    v1::Stakeholder* response) {
+  return Reply(store_->CreateStakeholder(request->parent(),
+                                         request->stakeholder(),
+                                         request->stakeholder_id()),
+               response);
+}
+
+grpc::Status AccountGraphServiceImpl::GetStakeholder(
+    grpc::ServerContext*, const v1::GetStakeholderRequest* request,
+    v1::Stakeholder* response) {
+  return Reply(store_->GetStakeholder(request->name()), response);
+}
+
+grpc::Status AccountGraphServiceImpl::ListStakeholders(
+    grpc::ServerContext*, const v1::ListStakeholdersRequest* request,
+    v1::ListStakeholdersResponse* response) {
+  return ListPage<v1::Stakeholder>(
+      request->page_size(), request->page_token(), request->parent(),
+      [&](int n, const std::string& after) {
+        return store_->ListStakeholders(request->parent(), n, after);
+      },
+      response->mutable_stakeholders(), response->mutable_next_page_token());
+}
+
+grpc::Status AccountGraphServiceImpl::UpdateStakeholder(
+    grpc::ServerContext*, const v1::UpdateStakeholderRequest* request,
+    v1::Stakeholder* response) {
+  return Reply(
+      store_->UpdateStakeholder(request->stakeholder(), request->update_mask()),
+      response);
+}
+
+grpc::Status AccountGraphServiceImpl::DeleteStakeholder(
+    grpc::ServerContext*, const v1::DeleteStakeholderRequest* request,
+    google::protobuf::Empty*) {
+  return ToGrpcStatus(
+      store_->DeleteStakeholder(request->name(), request->etag()));
+}
+
+grpc::Status AccountGraphServiceImpl::CreateRelationship(
+    grpc::ServerContext*, const v1::CreateRelationshipRequest* request,
+    v1::Relationship* response) {
+  return Reply(store_->CreateRelationship(request->parent(),
+                                          request->relationship(),
+                                          request->relationship_id()),
+               response);
+}
+
+grpc::Status AccountGraphServiceImpl::GetRelationship(
+    grpc::ServerContext*, const v1::GetRelationshipRequest* request,
+    v1::Relationship* response) {
+  return Reply(store_->GetRelationship(request->name()), response);
+}
+
+grpc::Status AccountGraphServiceImpl::ListRelationships(
+    grpc::ServerContext*, const v1::ListRelationshipsRequest* request,
+    v1::ListRelationshipsResponse* response) {
+  return ListPage<v1::Relationship>(
+      request->page_size(), request->page_token(), request->parent(),
+      [&](int n, const std::string& after) {
+        return store_->ListRelationships(request->parent(), n, after);
+      },
+      response->mutable_relationships(), response->mutable_next_page_token());
+}
+
+grpc::Status AccountGraphServiceImpl::DeleteRelationship(
+    grpc::ServerContext*, const v1::DeleteRelationshipRequest* request,
+    google::protobuf::Empty*) {
+  return ToGrpcStatus(
+      store_->DeleteRelationship(request->name(), request->etag()));
+}
+
+grpc::Status AccountGraphServiceImpl::GetCommitteeMap(
+    grpc::ServerContext*, const v1::GetCommitteeMapRequest* request,
+    v1::CommitteeMap* response) {
+  return Reply(store_->GetCommitteeMap(request->name()), response);
+}
+
+}  // namespace quorum::server

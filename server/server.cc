@@ -1,0 +1,74 @@
+#include "server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
+#include "graph/status.h"
+
+namespace quorum::server {
+
+absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
+    const ServerOptions& options) {
+  if (options.max_message_bytes <= 0) {
+    return absl::InvalidArgumentError("--max-message-bytes must be positive");
+  }
+  std::unique_ptr<QuorumServer> s(new QuorumServer());
+  graph::Store::Options store_options;
+  store_options.path = options.data_dir;
+  store_options.initial_map_size = options.initial_map_size;
+  ASSIGN_OR_RETURN(s->store_, graph::Store::Open(store_options));
+  s->account_graph_ = std::make_unique<AccountGraphServiceImpl>(s->store_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+                           &s->port_);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  builder.RegisterService(s->account_graph_.get());
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || s->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen));
+  }
+  s->server_->GetHealthCheckService()->SetServingStatus(true);
+  return s;
+}
+
+void QuorumServer::Shutdown(absl::Duration grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Wait();
+}
+
+QuorumServer::~QuorumServer() {
+  if (server_ != nullptr) Shutdown(absl::Seconds(5));
+  server_.reset();
+  account_graph_.reset();
+  store_.reset();  // Closes LMDB.
+}
+
+absl::StatusOr<int> LoadBundleFile(graph::Store* store, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  v1::ResourceBundle bundle;
+  if (!google::protobuf::TextFormat::ParseFromString(text.str(), &bundle)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a text-format quorum.v1.ResourceBundle"));
+  }
+  auto created = store->LoadBundle(bundle);
+  if (!created.ok()) return Annotate(created.status(), path);
+  return created;
+}
+
+}  // namespace quorum::server

@@ -1,0 +1,62 @@
+// quorumd's server: the store, the services, health and reflection, bound to
+// one address. Used by quorumd's main and by the service tests.
+#ifndef QUORUM_SERVER_SERVER_H_
+#define QUORUM_SERVER_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "graph/store.h"
+#include "server/account_graph_service.h"
+
+namespace quorum::server {
+
+struct ServerOptions {
+  // host:port; port 0 picks a free port (see QuorumServer::port()).
+  std::string listen = "127.0.0.1:50051";
+  // LMDB directory, created when missing.
+  std::string data_dir = "./quorum-data";
+  // Largest request or response message, in bytes.
+  int max_message_bytes = 4 << 20;
+  // Initial LMDB map size; it grows on demand.
+  size_t initial_map_size = 64 << 20;
+};
+
+// A running quorum server. Thread-safe.
+class QuorumServer {
+ public:
+  // Opens the store and starts serving; health is SERVING on return.
+  static absl::StatusOr<std::unique_ptr<QuorumServer>> Start(
+      const ServerOptions& options);
+  // Shuts down (if not done yet) and closes the store.
+  ~QuorumServer();
+
+  // The bound port.
+  int port() const { return port_; }
+  graph::Store* store() { return store_.get(); }
+
+  // Health goes NOT_SERVING, new calls are refused, calls in flight get up to
+  // `grace` to finish (then are cancelled). Idempotent.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  QuorumServer() = default;
+
+  std::unique_ptr<graph::Store> store_;
+  std::unique_ptr<AccountGraphServiceImpl> account_graph_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+// Parses a text-format quorum.v1.ResourceBundle file and creates the records
+// the store does not have yet; returns how many were created.
+absl::StatusOr<int> LoadBundleFile(graph::Store* store, const std::string& path);
+
+}  // namespace quorum::server
+
+#endif  // QUORUM_SERVER_SERVER_H_
