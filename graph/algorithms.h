@@ -26,6 +26,19 @@ std::optional<std::vector<std::string>> ShortestPath(
     const std::vector<Edge>& edges, const std::string& from,
     const std::string& to);
 
+// The shortest path from any of `sources` to any of `targets`, ignoring edge
+// direction (an introduction can go up or down a reporting line). Ties go to
+// the earlier source, then the earlier target, in the order given. nullopt
+// when no target is reachable.
+std::optional<std::vector<std::string>> ShortestUndirectedPath(
+    const std::vector<Edge>& edges, const std::vector<std::string>& sources,
+    const std::vector<std::string>& targets);
+
+// The vertices reachable from `root` along directed edges, in breadth-first
+// order (children in edge order), `root` first.
+std::vector<std::string> BreadthFirstOrder(const std::vector<Edge>& edges,
+                                           const std::string& root);
+
 }  // namespace quorum::graph
 
 #endif  // QUORUM_GRAPH_ALGORITHMS_H_

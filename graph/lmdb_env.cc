@@ -58,7 +58,10 @@ absl::StatusOr<std::optional<std::string>> Txn::Get(absl::string_view db,
   if (!dbi.ok()) return dbi.status();
   MDB_val k = Val(key), v;
   int rc = mdb_get(txn_, *dbi, &k, &v);
-  if (rc == MDB_NOTFOUND) return std::optional<std::string>();
+  // A key LMDB cannot hold (empty or too long) is absent, not an error.
+  if (rc == MDB_NOTFOUND || rc == MDB_BAD_VALSIZE) {
+    return std::optional<std::string>();
+  }
   if (rc != MDB_SUCCESS) return LmdbError(rc, "get");
   return std::optional<std::string>(std::string(View(v)));
 }
@@ -90,7 +93,8 @@ absl::Status Txn::Scan(
   if (rc != MDB_SUCCESS) return LmdbError(rc, "cursor_open");
   std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> guard(cursor,
                                                            mdb_cursor_close);
-  absl::string_view from = start_after.empty() ? prefix : start_after;
+  // Keys with the prefix all sort after a `start_after` below the prefix.
+  absl::string_view from = start_after > prefix ? start_after : prefix;
   MDB_val k = Val(from), v;
   if (from.empty()) {
     rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);

@@ -16,7 +16,8 @@ void Violations::Add(std::string field, std::string description) {
 }
 
 void Violations::AddFrom(const absl::Status& status) {
-  for (const auto& v : BadRequestOf(status).field_violations()) {
+  const google::rpc::BadRequest bad_request = BadRequestOf(status);
+  for (const auto& v : bad_request.field_violations()) {
     violations_.push_back(v);
   }
 }

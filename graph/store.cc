@@ -16,10 +16,10 @@
 #include "graph/field_mask.h"
 #include "graph/names.h"
 #include "graph/status.h"
+#include "graph/store_internal.h"
 #include "graph/validation.h"
 
 namespace quorum::graph {
-namespace {
 
 using google::protobuf::FieldMask;
 using quorum::v1::Account;
@@ -28,159 +28,26 @@ using quorum::v1::Relationship;
 using quorum::v1::Site;
 using quorum::v1::Stakeholder;
 
-constexpr absl::string_view kAccounts = "accounts";
-constexpr absl::string_view kSitesDb = "sites";
-constexpr absl::string_view kStakeholdersDb = "stakeholders";
-constexpr absl::string_view kRelationshipsDb = "relationships";
-constexpr absl::string_view kChildren = "children";
-constexpr absl::string_view kEmails = "emails";
-constexpr absl::string_view kDomains = "domains";
-constexpr absl::string_view kEdges = "edges";
-constexpr absl::string_view kMeta = "meta";
+namespace internal {
 
-// Fields of each resource that clients never set.
-const std::set<std::string, std::less<>> kAccountOutputOnly = {
-    "name", "etag", "create_time", "update_time", "lifecycle_status"};
-const std::set<std::string, std::less<>> kChildOutputOnly = {
-    "name", "etag", "create_time", "update_time"};
+absl::StatusOr<uint64_t> NextSequence(Txn& txn) {
+  ASSIGN_OR_RETURN(std::optional<std::string> last, txn.Get(kMeta, "seq"));
+  uint64_t seq = 0;
+  if (last && !last->empty()) seq = std::stoull(*last);
+  ++seq;
+  RETURN_IF_ERROR(txn.Put(kMeta, "seq", std::to_string(seq)));
+  return seq;
+}
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
       absl::ToUnixNanos(t));
 }
 
-template <typename T>
-absl::StatusOr<std::optional<T>> Load(Txn& txn, absl::string_view db,
-                                      absl::string_view key) {
-  ASSIGN_OR_RETURN(std::optional<std::string> bytes, txn.Get(db, key));
-  if (!bytes) return std::optional<T>();
-  T message;
-  if (!message.ParseFromString(*bytes)) {
-    return absl::DataLossError(absl::StrCat("corrupt record at ", key));
-  }
-  return std::optional<T>(std::move(message));
-}
-
-template <typename T>
-absl::StatusOr<T> LoadExisting(Txn& txn, absl::string_view db,
-                               absl::string_view name) {
-  ASSIGN_OR_RETURN(std::optional<T> found, Load<T>(txn, db, name));
-  if (!found) return absl::NotFoundError(absl::StrCat(name, " not found"));
-  return *std::move(found);
-}
-
-absl::Status Save(Txn& txn, absl::string_view db, absl::string_view key,
-                  const google::protobuf::Message& message) {
-  return txn.Put(db, key, message.SerializeAsString());
-}
-
-template <typename T>
-absl::StatusOr<std::vector<T>> ScanAll(Txn& txn, absl::string_view db,
-                                       absl::string_view prefix) {
-  std::vector<T> out;
-  absl::Status parse_error;
-  RETURN_IF_ERROR(txn.Scan(db, prefix, "", [&](absl::string_view key,
-                                               absl::string_view value) {
-    T message;
-    if (!message.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      parse_error = absl::DataLossError(absl::StrCat("corrupt record at ", key));
-      return false;
-    }
-    out.push_back(std::move(message));
-    return true;
-  }));
-  RETURN_IF_ERROR(parse_error);
-  return out;
-}
-
-template <typename T>
-absl::StatusOr<Page<T>> ScanPage(const LmdbEnv& env, absl::string_view db,
-                                 absl::string_view prefix, int limit,
-                                 absl::string_view start_after) {
-  Page<T> page;
-  absl::Status status = env.Read([&](Txn& txn) -> absl::Status {
-    absl::Status parse_error;
-    RETURN_IF_ERROR(txn.Scan(
-        db, prefix, start_after,
-        [&](absl::string_view key, absl::string_view value) {
-          if (static_cast<int>(page.items.size()) == limit) {
-            page.more = true;
-            return false;
-          }
-          T message;
-          if (!message.ParseFromArray(value.data(),
-                                      static_cast<int>(value.size()))) {
-            parse_error =
-                absl::DataLossError(absl::StrCat("corrupt record at ", key));
-            return false;
-          }
-          page.items.push_back(std::move(message));
-          return true;
-        }));
-    return parse_error;
-  });
-  RETURN_IF_ERROR(status);
-  return page;
-}
-
-// A fresh etag from the store-wide sequence (AIP-154: opaque, changes on
-// every write of the resource).
-absl::StatusOr<std::string> NextEtag(Txn& txn) {
-  ASSIGN_OR_RETURN(std::optional<std::string> last, txn.Get(kMeta, "seq"));
-  uint64_t seq = 0;
-  if (last && !last->empty()) seq = std::stoull(*last);
-  ++seq;
-  RETURN_IF_ERROR(txn.Put(kMeta, "seq", std::to_string(seq)));
-  return absl::StrCat("\"", absl::Hex(seq), "\"");
-}
-
-absl::Status CheckEtag(absl::string_view name, absl::string_view given,
-                       absl::string_view current) {
-  if (given.empty() || given == current) return absl::OkStatus();
-  return absl::AbortedError(absl::StrCat(
-      name, " was changed since etag ", given, " (now ", current,
-      "): read it again and retry"));
-}
-
 std::string AccountIdOf(absl::string_view name) {
   absl::string_view rest = absl::StripPrefix(name, "accounts/");
   return std::string(rest.substr(0, rest.find('/')));
 }
-
-std::string ChildrenKey(absl::string_view parent_id, absl::string_view child_id) {
-  return absl::StrCat(parent_id, "/", child_id);
-}
-
-std::string EdgeKey(absl::string_view stakeholder, absl::string_view relationship) {
-  return absl::StrCat(stakeholder, "|", relationship);
-}
-
-// An ID that is free in `db`: `wanted` when given, else one derived from
-// `text`, with a numeric suffix when the derived one is taken.
-absl::StatusOr<std::string> ChooseId(
-    Txn& txn, absl::string_view db, absl::string_view wanted,
-    absl::string_view text, absl::string_view fallback,
-    const std::function<std::string(absl::string_view)>& name_of,
-    absl::string_view field) {
-  if (!wanted.empty()) {
-    ASSIGN_OR_RETURN(std::optional<std::string> taken,
-                     txn.Get(db, name_of(wanted)));
-    if (taken) {
-      return absl::AlreadyExistsError(
-          absl::StrCat(field, ": ", name_of(wanted), " already exists"));
-    }
-    return std::string(wanted);
-  }
-  std::string base = names::SlugId(text, fallback);
-  for (int n = 1;; ++n) {
-    std::string id = n == 1 ? base : absl::StrCat(base, "-", n);
-    ASSIGN_OR_RETURN(std::optional<std::string> taken,
-                     txn.Get(db, name_of(id)));
-    if (!taken) return id;
-  }
-}
-
-// ---- Account tree helpers (all inside one transaction) ----
 
 // The parent chain of `account_id`, starting with itself, ending at the root.
 absl::StatusOr<std::vector<std::string>> Ancestry(Txn& txn,
@@ -224,6 +91,84 @@ absl::StatusOr<std::vector<std::string>> Subtree(Txn& txn,
   }
   return out;
 }
+
+absl::Status CheckLimit(int limit) {
+  if (limit <= 0) return absl::InternalError("page limit must be positive");
+  return absl::OkStatus();
+}
+
+absl::Status RequireAccount(Txn& txn, const std::string& account_name) {
+  ASSIGN_OR_RETURN(std::optional<std::string> found,
+                   txn.Get(kAccounts, account_name));
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat(account_name, " not found"));
+  }
+  return absl::OkStatus();
+}
+
+
+}  // namespace internal
+
+using namespace internal;  // NOLINT: this file implements the store.
+
+namespace {
+
+
+// Fields of each resource that clients never set.
+const std::set<std::string, std::less<>> kAccountOutputOnly = {
+    "name", "etag", "create_time", "update_time", "lifecycle_status"};
+const std::set<std::string, std::less<>> kChildOutputOnly = {
+    "name", "etag", "create_time", "update_time"};
+
+// A fresh etag from the store-wide sequence (AIP-154: opaque, changes on
+// every write of the resource).
+absl::StatusOr<std::string> NextEtag(Txn& txn) {
+  ASSIGN_OR_RETURN(uint64_t seq, NextSequence(txn));
+  return absl::StrCat("\"", absl::Hex(seq), "\"");
+}
+
+absl::Status CheckEtag(absl::string_view name, absl::string_view given,
+                       absl::string_view current) {
+  if (given.empty() || given == current) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat(
+      name, " was changed since etag ", given, " (now ", current,
+      "): read it again and retry"));
+}
+
+std::string ChildrenKey(absl::string_view parent_id, absl::string_view child_id) {
+  return absl::StrCat(parent_id, "/", child_id);
+}
+
+std::string EdgeKey(absl::string_view stakeholder, absl::string_view relationship) {
+  return absl::StrCat(stakeholder, "|", relationship);
+}
+
+// An ID that is free in `db`: `wanted` when given, else one derived from
+// `text`, with a numeric suffix when the derived one is taken.
+absl::StatusOr<std::string> ChooseId(
+    Txn& txn, absl::string_view db, absl::string_view wanted,
+    absl::string_view text, absl::string_view fallback,
+    const std::function<std::string(absl::string_view)>& name_of,
+    absl::string_view field) {
+  if (!wanted.empty()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> taken,
+                     txn.Get(db, name_of(wanted)));
+    if (taken) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(field, ": ", name_of(wanted), " already exists"));
+    }
+    return std::string(wanted);
+  }
+  std::string base = names::SlugId(text, fallback);
+  for (int n = 1;; ++n) {
+    std::string id = n == 1 ? base : absl::StrCat(base, "-", n);
+    ASSIGN_OR_RETURN(std::optional<std::string> taken,
+                     txn.Get(db, name_of(id)));
+    if (!taken) return id;
+  }
+}
+
+// ---- Account tree helpers (all inside one transaction) ----
 
 absl::StatusOr<std::vector<Stakeholder>> StakeholdersOf(
     Txn& txn, const std::vector<std::string>& account_ids) {
@@ -434,21 +379,62 @@ absl::Status Stamp(Txn& txn, T* resource, absl::Time now, bool created) {
   return absl::OkStatus();
 }
 
-absl::Status CheckLimit(int limit) {
-  if (limit <= 0) return absl::InternalError("page limit must be positive");
-  return absl::OkStatus();
-}
-
-absl::Status RequireAccount(Txn& txn, const std::string& account_name) {
-  ASSIGN_OR_RETURN(std::optional<std::string> found,
-                   txn.Get(kAccounts, account_name));
-  if (!found) {
-    return absl::NotFoundError(absl::StrCat(account_name, " not found"));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
+
+namespace internal {
+
+absl::Status ReadCommitteeMap(Txn& txn, const std::string& account_id,
+                              CommitteeMap* map,
+                              std::vector<std::string>* subtree_out) {
+  ASSIGN_OR_RETURN(*map->mutable_account(),
+                   LoadExisting<Account>(txn, kAccounts,
+                                         names::Account(account_id)));
+  ASSIGN_OR_RETURN(std::vector<std::string> subtree,
+                   Subtree(txn, account_id));
+  std::set<std::string> inside(subtree.begin(), subtree.end());
+  for (size_t i = 1; i < subtree.size(); ++i) {
+    ASSIGN_OR_RETURN(*map->add_descendants(),
+                     LoadExisting<Account>(txn, kAccounts,
+                                           names::Account(subtree[i])));
+  }
+  for (const std::string& id : subtree) {
+    ASSIGN_OR_RETURN(std::vector<Site> sites,
+                     ScanAll<Site>(txn, kSitesDb,
+                                   absl::StrCat(names::Account(id), "/",
+                                                names::kSites, "/")));
+    for (Site& s : sites) *map->add_sites() = std::move(s);
+  }
+  ASSIGN_OR_RETURN(std::vector<Stakeholder> people,
+                   StakeholdersOf(txn, subtree));
+  for (Stakeholder& s : people) *map->add_stakeholders() = std::move(s);
+  ASSIGN_OR_RETURN(std::vector<Relationship> rels,
+                   RelationshipsOf(txn, subtree));
+  for (Relationship& r : rels) {
+    if (inside.count(AccountIdOf(r.target())) > 0) {
+      *map->add_relationships() = std::move(r);
+    }
+  }
+  // Who holds each role, confirmed holders first.
+  std::map<int, v1::RoleHolders> roles;
+  for (int pass = 0; pass < 2; ++pass) {
+    const auto wanted =
+        pass == 0 ? v1::ROLE_SOURCE_CONFIRMED : v1::ROLE_SOURCE_INFERRED;
+    for (const Stakeholder& s : map->stakeholders()) {
+      for (const auto& role : s.roles()) {
+        if (role.source() != wanted) continue;
+        v1::RoleHolders& holders = roles[role.role()];
+        holders.set_role(role.role());
+        holders.add_stakeholders(s.name());
+        if (pass == 0) holders.add_confirmed_stakeholders(s.name());
+      }
+    }
+  }
+  for (auto& [role, holders] : roles) *map->add_roles() = std::move(holders);
+  if (subtree_out != nullptr) *subtree_out = std::move(subtree);
+  return absl::OkStatus();
+}
+
+}  // namespace internal
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
   LmdbEnv::Options env_options;
@@ -459,7 +445,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
                            std::string(kRelationshipsDb),
                            std::string(kChildren),      std::string(kEmails),
                            std::string(kDomains),       std::string(kEdges),
-                           std::string(kMeta)};
+                           std::string(kMeta),          std::string(kSignals),
+                           std::string(kSignalIds),     std::string(kPolicies)};
   ASSIGN_OR_RETURN(std::unique_ptr<LmdbEnv> env, LmdbEnv::Open(env_options));
   return std::unique_ptr<Store>(
       new Store(std::move(env), std::move(options.clock)));
@@ -1045,52 +1032,9 @@ absl::Status Store::DeleteRelationship(absl::string_view name,
 absl::StatusOr<CommitteeMap> Store::GetCommitteeMap(absl::string_view name) {
   ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
   CommitteeMap map;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(*map.mutable_account(),
-                     LoadExisting<Account>(txn, kAccounts, name));
-    ASSIGN_OR_RETURN(std::vector<std::string> subtree, Subtree(txn, id));
-    std::set<std::string> inside(subtree.begin(), subtree.end());
-    for (size_t i = 1; i < subtree.size(); ++i) {
-      ASSIGN_OR_RETURN(*map.add_descendants(),
-                       LoadExisting<Account>(txn, kAccounts,
-                                             names::Account(subtree[i])));
-    }
-    for (const std::string& account_id : subtree) {
-      ASSIGN_OR_RETURN(
-          std::vector<Site> sites,
-          ScanAll<Site>(txn, kSitesDb,
-                        absl::StrCat(names::Account(account_id), "/",
-                                     names::kSites, "/")));
-      for (Site& s : sites) *map.add_sites() = std::move(s);
-    }
-    ASSIGN_OR_RETURN(std::vector<Stakeholder> people,
-                     StakeholdersOf(txn, subtree));
-    for (Stakeholder& s : people) *map.add_stakeholders() = std::move(s);
-    ASSIGN_OR_RETURN(std::vector<Relationship> rels,
-                     RelationshipsOf(txn, subtree));
-    for (Relationship& r : rels) {
-      if (inside.count(AccountIdOf(r.target())) > 0) {
-        *map.add_relationships() = std::move(r);
-      }
-    }
-    return absl::OkStatus();
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
+    return ReadCommitteeMap(txn, id, &map, nullptr);
   }));
-  // Who holds each role, confirmed holders first.
-  std::map<int, v1::RoleHolders> roles;
-  for (int pass = 0; pass < 2; ++pass) {
-    const auto wanted = pass == 0 ? v1::ROLE_SOURCE_CONFIRMED
-                                  : v1::ROLE_SOURCE_INFERRED;
-    for (const Stakeholder& s : map.stakeholders()) {
-      for (const auto& role : s.roles()) {
-        if (role.source() != wanted) continue;
-        v1::RoleHolders& holders = roles[role.role()];
-        holders.set_role(role.role());
-        holders.add_stakeholders(s.name());
-        if (pass == 0) holders.add_confirmed_stakeholders(s.name());
-      }
-    }
-  }
-  for (auto& [role, holders] : roles) *map.add_roles() = std::move(holders);
   return map;
 }
 

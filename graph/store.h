@@ -11,7 +11,10 @@
 //   emails         lower-case e-mail                 -> stakeholder name
 //   domains        domain                            -> account name
 //   edges          {stakeholder name}|{relationship} -> ""  (edge index)
-//   meta           "seq"                             -> last etag sequence
+//   meta           "seq"                             -> last sequence number
+//   signals        accounts/{a}|{inverted time}|{id} -> Signal (newest first)
+//   signal_ids     accounts/{a}/signals/{id}         -> key in `signals`
+//   policies       {inverted revision}               -> PolicyRevision
 // Each mutation is one write transaction that updates the record and its
 // index entries together, committed durably before it returns.
 //
@@ -36,7 +39,10 @@
 #include "absl/time/time.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "graph/lmdb_env.h"
+#include "graph/qualification.h"
 #include "quorum/v1/account_graph_service.pb.h"
+#include "quorum/v1/policy.pb.h"
+#include "quorum/v1/signal_service.pb.h"
 #include "quorum/v1/resources.pb.h"
 
 namespace quorum::graph {
@@ -47,6 +53,8 @@ struct Page {
   std::vector<T> items;
   // Whether more items follow the last one.
   bool more = false;
+  // The storage key of the last item: where the next page starts.
+  std::string last_key;
 };
 
 class Store {
@@ -111,6 +119,30 @@ class Store {
 
   // The account `name` and its whole subtree, read in one transaction.
   absl::StatusOr<v1::CommitteeMap> GetCommitteeMap(absl::string_view name);
+
+  // Signals, stored by account and time (newest first). Records the batch
+  // in one transaction, all or nothing; a request whose signal ID exists
+  // already is a duplicate: nothing is written for it and the stored signal
+  // is returned. Errors name "requests[i]...".
+  absl::StatusOr<std::vector<v1::RecordedSignal>> RecordSignals(
+      const v1::RecordSignalsRequest& request);
+  // An account's signals, newest first, after storage key `start_after`.
+  absl::StatusOr<Page<v1::Signal>> ListSignals(absl::string_view parent,
+                                               int limit,
+                                               absl::string_view start_after);
+
+  // The account `name`, its subtree and the subtree's signals, read in one
+  // transaction: the input of qualification.
+  absl::StatusOr<AccountTree> LoadAccountTree(absl::string_view name);
+
+  // Policies: numbered revisions, the newest active. `policy` must be valid.
+  absl::StatusOr<v1::PolicyRevision> PublishPolicy(
+      const v1::Policy& policy, const std::string& description);
+  // A revision, or the active one for 0; NOT_FOUND when there is none.
+  absl::StatusOr<v1::PolicyRevision> GetPolicyRevision(int64_t revision);
+  // Revisions newest first, after storage key `start_after`.
+  absl::StatusOr<Page<v1::PolicyRevision>> ListPolicyRevisions(
+      int limit, absl::string_view start_after);
 
   // Creates every record of `bundle` whose name does not exist yet, in
   // order; returns how many were created. Safe to run again.

@@ -27,9 +27,7 @@ grpc::Status ListPage(int page_size, const std::string& page_token,
   absl::StatusOr<graph::Page<T>> result = list(page->size, page->start_after);
   if (!result.ok()) return ToGrpcStatus(result.status());
   for (T& item : result->items) *items->Add() = std::move(item);
-  if (result->more && !items->empty()) {
-    *next_page_token = NextPageToken(scope, items->rbegin()->name());
-  }
+  if (result->more) *next_page_token = NextPageToken(scope, result->last_key);
   return grpc::Status::OK;
 }
 

@@ -1,7 +1,7 @@
 // quorumd: the quorum gRPC server.
 //
-//   quorumd [--listen=127.0.0.1:50051] [--data-dir=./quorum-data]
-//           [--max-message-bytes=4194304] [--demo-data=FILE] [--port-file=FILE]
+//   quorumd [--listen 127.0.0.1:50051] [--data-dir ./quorum-data]
+//           [--max-message-bytes 4194304] [--demo-data FILE] [--port-file FILE]
 //
 // Serves until SIGINT or SIGTERM, then: health goes NOT_SERVING, calls in
 // flight drain (up to --shutdown-grace-seconds), LMDB closes. Logs to stderr.
@@ -11,26 +11,11 @@
 #include <fstream>
 #include <iostream>
 
-#include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
+#include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/server.h"
-
-ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
-          "Address to serve on, host:port (port 0 picks a free port)");
-ABSL_FLAG(std::string, data_dir, "./quorum-data", "LMDB data directory");
-ABSL_FLAG(int, max_message_bytes, 4 << 20,
-          "Largest request or response message in bytes");
-ABSL_FLAG(std::string, demo_data, "",
-          "Text-format quorum.v1.ResourceBundle to load at start; records "
-          "that already exist are kept as they are");
-ABSL_FLAG(std::string, port_file, "",
-          "Write the bound port to this file once serving");
-ABSL_FLAG(int, shutdown_grace_seconds, 10,
-          "How long calls in flight may take to finish at shutdown");
 
 namespace {
 
@@ -43,9 +28,36 @@ void Log(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "quorum gRPC server: the account graph and its qualification.");
-  absl::ParseCommandLine(argc, argv);
+  quorum::server::ServerOptions options;
+  std::string demo;
+  std::string port_file;
+  int grace_seconds = 10;
+  CLI::App app{"quorumd: the quorum gRPC server (account graph and "
+               "qualification)."};
+  app.add_option("--listen", options.listen,
+                 "Address to serve on, host:port (port 0 picks a free port)")
+      ->capture_default_str();
+  app.add_option("--data-dir", options.data_dir, "LMDB data directory")
+      ->capture_default_str();
+  app.add_option("--max-message-bytes", options.max_message_bytes,
+                 "Largest request or response message in bytes")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--demo-data", demo,
+                 "Text-format quorum.v1.ResourceBundle to load at start; "
+                 "records that already exist are kept as they are")
+      ->check(CLI::ExistingFile);
+  app.add_option("--policy", options.policy_file,
+                 "Policy file (text format, or JSON if it ends in .json) to "
+                 "publish at start when it differs from the active revision")
+      ->check(CLI::ExistingFile);
+  app.add_option("--port-file", port_file,
+                 "Write the bound port to this file once serving");
+  app.add_option("--shutdown-grace-seconds", grace_seconds,
+                 "How long calls in flight may take to finish at shutdown")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
 
   // Block the shutdown signals in every thread; main waits for them below.
   sigset_t signals;
@@ -54,16 +66,11 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  quorum::server::ServerOptions options;
-  options.listen = absl::GetFlag(FLAGS_listen);
-  options.data_dir = absl::GetFlag(FLAGS_data_dir);
-  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   auto server = quorum::server::QuorumServer::Start(options);
   if (!server.ok()) {
     Log(absl::StrCat("cannot start: ", server.status().ToString()));
     return 1;
   }
-  const std::string demo = absl::GetFlag(FLAGS_demo_data);
   if (!demo.empty()) {
     auto created = quorum::server::LoadBundleFile((*server)->store(), demo);
     if (!created.ok()) {
@@ -74,8 +81,8 @@ int main(int argc, char** argv) {
                      " record(s) created, the rest already present"));
   }
   Log(absl::StrCat("serving on port ", (*server)->port(), " (", options.listen,
-                   "), data in ", options.data_dir));
-  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+                   "), data in ", options.data_dir, ", policy revision ",
+                   (*server)->policy_revision()));
   if (!port_file.empty()) {
     std::string tmp = port_file + ".tmp";
     std::ofstream(tmp) << (*server)->port() << "\n";
@@ -86,7 +93,7 @@ int main(int argc, char** argv) {
   sigwait(&signals, &received);
   Log(absl::StrCat("received ", received == SIGINT ? "SIGINT" : "SIGTERM",
                    ": health NOT_SERVING, draining calls"));
-  (*server)->Shutdown(absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
+  (*server)->Shutdown(absl::Seconds(grace_seconds));
   server->reset();
   Log("stopped; LMDB closed");
   return 0;

@@ -6,8 +6,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
+#include "graph/policy.h"
 #include "graph/status.h"
 
 namespace quorum::server {
@@ -23,6 +25,25 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   store_options.initial_map_size = options.initial_map_size;
   ASSIGN_OR_RETURN(s->store_, graph::Store::Open(store_options));
   s->account_graph_ = std::make_unique<AccountGraphServiceImpl>(s->store_.get());
+  s->policy_ = std::make_unique<PolicyServiceImpl>(s->store_.get());
+  s->signals_ = std::make_unique<SignalServiceImpl>(s->store_.get());
+  s->qualification_ = std::make_unique<QualificationServiceImpl>(
+      s->store_.get(), [] { return absl::Now(); });
+  if (!options.policy_file.empty()) {
+    ASSIGN_OR_RETURN(v1::Policy policy, ReadPolicyFile(options.policy_file));
+    ASSIGN_OR_RETURN(v1::PolicyRevision active,
+                     PublishIfChanged(s->store_.get(), policy,
+                                      "quorumd --policy " + options.policy_file));
+    s->policy_revision_ = active.revision();
+  } else {
+    auto active = s->store_->GetPolicyRevision(0);
+    if (absl::IsNotFound(active.status())) {
+      active = s->store_->PublishPolicy(graph::DefaultPolicy(),
+                                        "default diagnostics policy");
+    }
+    if (!active.ok()) return active.status();
+    s->policy_revision_ = active->revision();
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -32,6 +53,9 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(s->account_graph_.get());
+  builder.RegisterService(s->policy_.get());
+  builder.RegisterService(s->signals_.get());
+  builder.RegisterService(s->qualification_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(
@@ -54,6 +78,22 @@ QuorumServer::~QuorumServer() {
   server_.reset();
   account_graph_.reset();
   store_.reset();  // Closes LMDB.
+}
+
+absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream content;
+  content << in.rdbuf();
+  v1::PolicySource source;
+  if (absl::EndsWith(path, ".json")) {
+    source.set_json(content.str());
+  } else {
+    source.set_text(content.str());
+  }
+  auto policy = PolicyFromSource(source, "policy");
+  if (!policy.ok()) return Annotate(policy.status(), path);
+  return policy;
 }
 
 absl::StatusOr<int> LoadBundleFile(graph::Store* store, const std::string& path) {

@@ -12,6 +12,9 @@
 #include "absl/time/time.h"
 #include "graph/store.h"
 #include "server/account_graph_service.h"
+#include "server/policy_service.h"
+#include "server/qualification_service.h"
+#include "server/signal_service.h"
 
 namespace quorum::server {
 
@@ -24,6 +27,10 @@ struct ServerOptions {
   int max_message_bytes = 4 << 20;
   // Initial LMDB map size; it grows on demand.
   size_t initial_map_size = 64 << 20;
+  // A policy file (text format, or JSON when it ends in .json) published at
+  // start when it differs from the active revision. Without it, the default
+  // diagnostics policy is published when no revision exists yet.
+  std::string policy_file;
 };
 
 // A running quorum server. Thread-safe.
@@ -38,6 +45,8 @@ class QuorumServer {
   // The bound port.
   int port() const { return port_; }
   graph::Store* store() { return store_.get(); }
+  // The active policy revision at start.
+  int64_t policy_revision() const { return policy_revision_; }
 
   // Health goes NOT_SERVING, new calls are refused, calls in flight get up to
   // `grace` to finish (then are cancelled). Idempotent.
@@ -48,10 +57,18 @@ class QuorumServer {
 
   std::unique_ptr<graph::Store> store_;
   std::unique_ptr<AccountGraphServiceImpl> account_graph_;
+  std::unique_ptr<PolicyServiceImpl> policy_;
+  std::unique_ptr<SignalServiceImpl> signals_;
+  std::unique_ptr<QualificationServiceImpl> qualification_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  int64_t policy_revision_ = 0;
   bool shut_down_ = false;
 };
+
+// Reads a policy file: JSON when the name ends in ".json", text otherwise;
+// the policy must be valid.
+absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path);
 
 // Parses a text-format quorum.v1.ResourceBundle file and creates the records
 // the store does not have yet; returns how many were created.

@@ -1,0 +1,35 @@
+// Account qualification: a pure function of (account tree, policy revision,
+// as_of) to a verdict. It reads no clock and no store; the same inputs give a
+// byte-identical verdict.
+#ifndef QUORUM_GRAPH_QUALIFICATION_H_
+#define QUORUM_GRAPH_QUALIFICATION_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "quorum/v1/account_graph_service.pb.h"
+#include "quorum/v1/policy.pb.h"
+#include "quorum/v1/qualification_service.pb.h"
+#include "quorum/v1/resources.pb.h"
+
+namespace quorum::graph {
+
+// Everything qualification reads about one account and its subtree, as one
+// consistent snapshot.
+struct AccountTree {
+  // The account, its descendants, their sites, stakeholders and the
+  // relationships with both ends in the subtree.
+  v1::CommitteeMap map;
+  // The signals of every account in the subtree.
+  std::vector<v1::Signal> signals;
+};
+
+// The verdict on `tree.map.account()` under `policy` (revision `revision`)
+// as of `as_of`. `policy` must be valid (see ValidatePolicy).
+v1::Verdict Qualify(const AccountTree& tree, const v1::Policy& policy,
+                    int64_t revision, absl::Time as_of);
+
+}  // namespace quorum::graph
+
+#endif  // QUORUM_GRAPH_QUALIFICATION_H_

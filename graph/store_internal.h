@@ -1,0 +1,136 @@
+// Helpers shared by the files that implement graph::Store (store.cc,
+// store_signals.cc, store_policy.cc). Not part of the public API.
+#ifndef QUORUM_GRAPH_STORE_INTERNAL_H_
+#define QUORUM_GRAPH_STORE_INTERNAL_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "graph/lmdb_env.h"
+#include "graph/status.h"
+#include "graph/store.h"
+
+namespace quorum::graph::internal {
+
+// Named LMDB databases (see the layout in store.h).
+inline constexpr absl::string_view kAccounts = "accounts";
+inline constexpr absl::string_view kSitesDb = "sites";
+inline constexpr absl::string_view kStakeholdersDb = "stakeholders";
+inline constexpr absl::string_view kRelationshipsDb = "relationships";
+inline constexpr absl::string_view kChildren = "children";
+inline constexpr absl::string_view kEmails = "emails";
+inline constexpr absl::string_view kDomains = "domains";
+inline constexpr absl::string_view kEdges = "edges";
+inline constexpr absl::string_view kMeta = "meta";
+inline constexpr absl::string_view kSignals = "signals";
+inline constexpr absl::string_view kSignalIds = "signal_ids";
+inline constexpr absl::string_view kPolicies = "policies";
+
+// The next value of the store-wide sequence (etags, generated IDs).
+absl::StatusOr<uint64_t> NextSequence(Txn& txn);
+
+google::protobuf::Timestamp ToProto(absl::Time t);
+
+// "accounts/a/sites/s" -> "a".
+std::string AccountIdOf(absl::string_view name);
+
+// The parent chain of `account_id`, itself first, the root last.
+absl::StatusOr<std::vector<std::string>> Ancestry(Txn& txn,
+                                                  std::string account_id);
+absl::StatusOr<std::string> RootOf(Txn& txn, const std::string& account_id);
+// `account_id` and its descendants, breadth first.
+absl::StatusOr<std::vector<std::string>> Subtree(Txn& txn,
+                                                 const std::string& account_id);
+// NOT_FOUND unless the account exists.
+absl::Status RequireAccount(Txn& txn, const std::string& account_name);
+absl::Status CheckLimit(int limit);
+// Reads the committee map of `account_id` (NOT_FOUND when missing) and, when
+// `subtree` is not null, the IDs of the accounts in it.
+absl::Status ReadCommitteeMap(Txn& txn, const std::string& account_id,
+                              v1::CommitteeMap* map,
+                              std::vector<std::string>* subtree);
+
+template <typename T>
+absl::StatusOr<std::optional<T>> Load(Txn& txn, absl::string_view db,
+                                      absl::string_view key) {
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, txn.Get(db, key));
+  if (!bytes) return std::optional<T>();
+  T message;
+  if (!message.ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat("corrupt record at ", key));
+  }
+  return std::optional<T>(std::move(message));
+}
+
+template <typename T>
+absl::StatusOr<T> LoadExisting(Txn& txn, absl::string_view db,
+                               absl::string_view name) {
+  ASSIGN_OR_RETURN(std::optional<T> found, Load<T>(txn, db, name));
+  if (!found) return absl::NotFoundError(absl::StrCat(name, " not found"));
+  return *std::move(found);
+}
+
+inline absl::Status Save(Txn& txn, absl::string_view db, absl::string_view key,
+                  const google::protobuf::Message& message) {
+  return txn.Put(db, key, message.SerializeAsString());
+}
+
+template <typename T>
+absl::StatusOr<std::vector<T>> ScanAll(Txn& txn, absl::string_view db,
+                                       absl::string_view prefix) {
+  std::vector<T> out;
+  absl::Status parse_error;
+  RETURN_IF_ERROR(txn.Scan(db, prefix, "", [&](absl::string_view key,
+                                               absl::string_view value) {
+    T message;
+    if (!message.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse_error = absl::DataLossError(absl::StrCat("corrupt record at ", key));
+      return false;
+    }
+    out.push_back(std::move(message));
+    return true;
+  }));
+  RETURN_IF_ERROR(parse_error);
+  return out;
+}
+
+template <typename T>
+absl::StatusOr<Page<T>> ScanPage(const LmdbEnv& env, absl::string_view db,
+                                 absl::string_view prefix, int limit,
+                                 absl::string_view start_after) {
+  Page<T> page;
+  absl::Status status = env.Read([&](Txn& txn) -> absl::Status {
+    absl::Status parse_error;
+    RETURN_IF_ERROR(txn.Scan(
+        db, prefix, start_after,
+        [&](absl::string_view key, absl::string_view value) {
+          if (static_cast<int>(page.items.size()) == limit) {
+            page.more = true;
+            return false;
+          }
+          page.last_key = std::string(key);
+          T message;
+          if (!message.ParseFromArray(value.data(),
+                                      static_cast<int>(value.size()))) {
+            parse_error =
+                absl::DataLossError(absl::StrCat("corrupt record at ", key));
+            return false;
+          }
+          page.items.push_back(std::move(message));
+          return true;
+        }));
+    return parse_error;
+  });
+  RETURN_IF_ERROR(status);
+  return page;
+}
+
+}  // namespace quorum::graph::internal
+
+#endif  // QUORUM_GRAPH_STORE_INTERNAL_H_

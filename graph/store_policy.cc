@@ -1,0 +1,102 @@
+// graph::Store: policy revisions.
+#include <cstdint>
+#include <limits>
+
+#include "absl/strings/str_format.h"
+#include "graph/policy.h"
+#include "graph/store.h"
+#include "graph/store_internal.h"
+
+namespace quorum::graph {
+
+using namespace internal;  // NOLINT: this file implements the store.
+using v1::PolicyRevision;
+
+namespace {
+
+// Keys sort newest first: INT64_MAX - revision, zero-padded.
+std::string PolicyKey(int64_t revision) {
+  return absl::StrFormat("%019d", std::numeric_limits<int64_t>::max() - revision);
+}
+
+// The newest revision, or nullopt when none was published.
+absl::StatusOr<std::optional<PolicyRevision>> Latest(Txn& txn) {
+  std::optional<PolicyRevision> latest;
+  absl::Status parse = absl::OkStatus();
+  RETURN_IF_ERROR(txn.Scan(kPolicies, "", "",
+                           [&](absl::string_view, absl::string_view value) {
+                             PolicyRevision r;
+                             if (!r.ParseFromArray(value.data(),
+                                                   static_cast<int>(value.size()))) {
+                               parse = absl::DataLossError("corrupt policy");
+                             } else {
+                               latest = std::move(r);
+                             }
+                             return false;
+                           }));
+  RETURN_IF_ERROR(parse);
+  return latest;
+}
+
+}  // namespace
+
+absl::StatusOr<PolicyRevision> Store::PublishPolicy(
+    const v1::Policy& policy, const std::string& description) {
+  Violations violations;
+  ValidatePolicy(policy, "policy", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  const auto now = ToProto(clock_());
+  PolicyRevision published;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<PolicyRevision> latest, Latest(txn));
+    published.Clear();
+    published.set_revision(latest ? latest->revision() + 1 : 1);
+    *published.mutable_policy() = policy;
+    published.set_description(description);
+    *published.mutable_create_time() = now;
+    return Save(txn, kPolicies, PolicyKey(published.revision()), published);
+  }));
+  published.set_active(true);
+  return published;
+}
+
+absl::StatusOr<PolicyRevision> Store::GetPolicyRevision(int64_t revision) {
+  PolicyRevision out;
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<PolicyRevision> latest, Latest(txn));
+    if (!latest) return absl::NotFoundError("no policy has been published");
+    if (revision == 0 || revision == latest->revision()) {
+      out = *std::move(latest);
+      out.set_active(true);
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(std::optional<PolicyRevision> found,
+                     Load<PolicyRevision>(txn, kPolicies, PolicyKey(revision)));
+    if (!found) {
+      return absl::NotFoundError(absl::StrCat("policy revision ", revision,
+                                              " not found (latest is ",
+                                              latest->revision(), ")"));
+    }
+    out = *std::move(found);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<Page<PolicyRevision>> Store::ListPolicyRevisions(
+    int limit, absl::string_view start_after) {
+  RETURN_IF_ERROR(CheckLimit(limit));
+  int64_t latest = 0;
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<PolicyRevision> r, Latest(txn));
+    if (r) latest = r->revision();
+    return absl::OkStatus();
+  }));
+  ASSIGN_OR_RETURN(Page<PolicyRevision> page,
+                   ScanPage<PolicyRevision>(*env_, kPolicies, "", limit,
+                                            start_after));
+  for (auto& r : page.items) r.set_active(r.revision() == latest);
+  return page;
+}
+
+}  // namespace quorum::graph

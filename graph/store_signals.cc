@@ -1,0 +1,189 @@
+// graph::Store: signals and account-tree snapshots.
+#include <cstdint>
+#include <limits>
+
+#include "absl/strings/str_format.h"
+#include "google/protobuf/util/time_util.h"
+#include "graph/names.h"
+#include "graph/store.h"
+#include "graph/store_internal.h"
+
+namespace quorum::graph {
+
+using namespace internal;  // NOLINT: this file implements the store.
+using google::protobuf::util::TimeUtil;
+using v1::Signal;
+
+namespace {
+
+constexpr int kMaxBatch = 1000;
+constexpr size_t kMaxText = 500;
+
+// Keys sort newest first: the time is stored as INT64_MAX - nanoseconds.
+std::string SignalKey(absl::string_view account_id,
+                      const google::protobuf::Timestamp& occur_time,
+                      absl::string_view id) {
+  const int64_t nanos = TimeUtil::TimestampToNanoseconds(occur_time);
+  return absl::StrFormat("%s|%019d|%s", names::Account(account_id),
+                         std::numeric_limits<int64_t>::max() - nanos, id);
+}
+
+std::string SignalPrefix(absl::string_view account_id) {
+  return absl::StrCat(names::Account(account_id), "|");
+}
+
+// Field checks of one request; `at` is "requests[i]".
+void CheckSignalRequest(const v1::CreateSignalRequest& r, const std::string& at,
+                        Violations* v) {
+  v->AddFrom(names::ParseAccount(r.parent(), at + ".parent").status());
+  if (!r.signal_id().empty() && !names::IsValidId(r.signal_id())) {
+    v->Add(at + ".signal_id",
+           absl::StrCat("\"", r.signal_id(), "\" is not a valid ID"));
+  }
+  const Signal& s = r.signal();
+  if (!v1::SignalType_IsValid(s.type())) {
+    v->Add(at + ".signal.type", absl::StrCat("unknown enum value ", s.type()));
+  } else if (s.type() == v1::SIGNAL_TYPE_UNSPECIFIED) {
+    v->Add(at + ".signal.type", "is required");
+  }
+  if (!v1::SignalTopic_IsValid(s.topic())) {
+    v->Add(at + ".signal.topic", absl::StrCat("unknown enum value ", s.topic()));
+  }
+  if (!v1::SourceChannel_IsValid(s.source())) {
+    v->Add(at + ".signal.source",
+           absl::StrCat("unknown enum value ", s.source()));
+  }
+  if (!s.has_occur_time()) {
+    v->Add(at + ".signal.occur_time", "is required");
+  } else if (s.occur_time().nanos() < 0 ||
+             s.occur_time().nanos() > 999999999 ||
+             s.occur_time().seconds() < 0 ||
+             s.occur_time().seconds() >= 9223372036LL) {
+    v->Add(at + ".signal.occur_time",
+           "must be a valid time between 1970 and 2262");
+  }
+  if (!s.stakeholder().empty()) {
+    v->AddFrom(names::ParseChild(s.stakeholder(), names::kStakeholders,
+                                 at + ".signal.stakeholder")
+                   .status());
+  }
+  if (s.campaign().size() > kMaxText) {
+    v->Add(at + ".signal.campaign", "is too long");
+  }
+  if (s.description().size() > kMaxText) {
+    v->Add(at + ".signal.description", "is too long");
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::RecordedSignal>> Store::RecordSignals(
+    const v1::RecordSignalsRequest& request) {
+  Violations violations;
+  if (request.requests_size() == 0) {
+    violations.Add("requests", "needs at least one signal");
+  } else if (request.requests_size() > kMaxBatch) {
+    violations.Add("requests",
+                   absl::StrCat("has ", request.requests_size(),
+                                " signals; at most ", kMaxBatch, " per batch"));
+  }
+  for (int i = 0; i < request.requests_size(); ++i) {
+    CheckSignalRequest(request.requests(i), absl::StrCat("requests[", i, "]"),
+                       &violations);
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  const auto now = ToProto(clock_());
+  std::vector<v1::RecordedSignal> results;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+    results.clear();
+    for (int i = 0; i < request.requests_size(); ++i) {
+      const auto& r = request.requests(i);
+      const std::string at = absl::StrCat("requests[", i, "]");
+      const std::string account_id = AccountIdOf(r.parent());
+      v1::RecordedSignal result;
+      if (!r.signal_id().empty()) {
+        const std::string name =
+            names::Child(account_id, "signals", r.signal_id());
+        ASSIGN_OR_RETURN(std::optional<std::string> key,
+                         txn.Get(kSignalIds, name));
+        if (key) {
+          ASSIGN_OR_RETURN(*result.mutable_signal(),
+                           LoadExisting<Signal>(txn, kSignals, *key));
+          result.set_duplicate(true);
+          results.push_back(std::move(result));
+          continue;
+        }
+      }
+      absl::Status exists = RequireAccount(txn, r.parent());
+      if (!exists.ok()) return Annotate(exists, at + ".parent");
+      Signal signal = r.signal();
+      if (!signal.stakeholder().empty()) {
+        ASSIGN_OR_RETURN(std::optional<std::string> person,
+                         txn.Get(kStakeholdersDb, signal.stakeholder()));
+        if (!person) {
+          return PreconditionFailed(
+              "STAKEHOLDER_NOT_FOUND", signal.stakeholder(),
+              absl::StrCat(at, ".signal.stakeholder: ", signal.stakeholder(),
+                           " does not exist"));
+        }
+        ASSIGN_OR_RETURN(std::string root, RootOf(txn, account_id));
+        ASSIGN_OR_RETURN(std::string person_root,
+                         RootOf(txn, AccountIdOf(signal.stakeholder())));
+        if (root != person_root) {
+          return PreconditionFailed(
+              "CROSS_ACCOUNT_TREE", signal.stakeholder(),
+              absl::StrCat(at, ".signal.stakeholder: ", signal.stakeholder(),
+                           " is not in the account tree of ", r.parent()));
+        }
+      }
+      std::string id = r.signal_id();
+      if (id.empty()) {
+        ASSIGN_OR_RETURN(uint64_t seq, NextSequence(txn));
+        id = absl::StrCat("s-", absl::Hex(seq));
+      }
+      if (signal.topic() == v1::SIGNAL_TOPIC_UNSPECIFIED) {
+        signal.set_topic(v1::SIGNAL_TOPIC_GENERAL);
+      }
+      signal.set_name(names::Child(account_id, "signals", id));
+      *signal.mutable_create_time() = now;
+      const std::string key = SignalKey(account_id, signal.occur_time(), id);
+      RETURN_IF_ERROR(Save(txn, kSignals, key, signal));
+      RETURN_IF_ERROR(txn.Put(kSignalIds, signal.name(), key));
+      *result.mutable_signal() = std::move(signal);
+      results.push_back(std::move(result));
+    }
+    return absl::OkStatus();
+  }));
+  return results;
+}
+
+absl::StatusOr<Page<Signal>> Store::ListSignals(absl::string_view parent,
+                                                int limit,
+                                                absl::string_view start_after) {
+  ASSIGN_OR_RETURN(std::string account_id,
+                   names::ParseAccount(parent, "parent"));
+  RETURN_IF_ERROR(CheckLimit(limit));
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
+    return RequireAccount(txn, std::string(parent));
+  }));
+  return ScanPage<Signal>(*env_, kSignals, SignalPrefix(account_id), limit,
+                          start_after);
+}
+
+absl::StatusOr<AccountTree> Store::LoadAccountTree(absl::string_view name) {
+  ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
+  AccountTree tree;
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    std::vector<std::string> subtree;
+    RETURN_IF_ERROR(ReadCommitteeMap(txn, id, &tree.map, &subtree));
+    for (const std::string& account_id : subtree) {
+      ASSIGN_OR_RETURN(std::vector<Signal> signals,
+                       ScanAll<Signal>(txn, kSignals, SignalPrefix(account_id)));
+      for (Signal& s : signals) tree.signals.push_back(std::move(s));
+    }
+    return absl::OkStatus();
+  }));
+  return tree;
+}
+
+}  // namespace quorum::graph

@@ -1,0 +1,113 @@
+#include "server/policy_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "graph/policy.h"
+#include "server/grpc_status.h"
+#include "server/pagination.h"
+
+namespace quorum::server {
+
+absl::StatusOr<v1::Policy> PolicyFromSource(const v1::PolicySource& source,
+                                            absl::string_view field) {
+  const std::string at(field);
+  absl::StatusOr<v1::Policy> policy;
+  switch (source.source_case()) {
+    case v1::PolicySource::kPolicy:
+      policy = source.policy();
+      break;
+    case v1::PolicySource::kText:
+      policy = graph::ParsePolicyText(source.text(), at + ".text");
+      break;
+    case v1::PolicySource::kJson:
+      policy = graph::ParsePolicyJson(source.json(), at + ".json");
+      break;
+    case v1::PolicySource::SOURCE_NOT_SET:
+      return InvalidField(at, "needs a policy, text or json");
+  }
+  if (!policy.ok()) return policy.status();
+  Violations violations;
+  graph::ValidatePolicy(
+      *policy,
+      source.source_case() == v1::PolicySource::kPolicy ? at + ".policy" : "",
+      &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  return policy;
+}
+
+absl::StatusOr<v1::PolicyRevision> PublishIfChanged(
+    graph::Store* store, const v1::Policy& policy,
+    const std::string& description) {
+  auto active = store->GetPolicyRevision(0);
+  if (active.ok() && google::protobuf::util::MessageDifferencer::Equals(
+                         active->policy(), policy)) {
+    return active;
+  }
+  if (!active.ok() && !absl::IsNotFound(active.status())) {
+    return active.status();
+  }
+  return store->PublishPolicy(policy, description);
+}
+
+grpc::Status PolicyServiceImpl::GetPolicy(grpc::ServerContext*,
+                                          const v1::GetPolicyRequest* request,
+                                          v1::PolicyRevision* response) {
+  if (request->revision() < 0) {
+    return ToGrpcStatus(InvalidField("revision", "must not be negative"));
+  }
+  auto revision = store_->GetPolicyRevision(request->revision());
+  if (!revision.ok()) return ToGrpcStatus(revision.status());
+  *response = *std::move(revision);
+  return grpc::Status::OK;
+}
+
+grpc::Status PolicyServiceImpl::ValidatePolicy(
+    grpc::ServerContext*, const v1::ValidatePolicyRequest* request,
+    v1::ValidatePolicyResponse* response) {
+  auto policy = PolicyFromSource(request->source(), "source");
+  if (policy.ok()) {
+    response->set_valid(true);
+    *response->mutable_policy() = *std::move(policy);
+    return grpc::Status::OK;
+  }
+  if (!absl::IsInvalidArgument(policy.status())) {
+    return ToGrpcStatus(policy.status());
+  }
+  response->set_valid(false);
+  const google::rpc::BadRequest bad_request = BadRequestOf(policy.status());
+  for (const auto& v : bad_request.field_violations()) {
+    auto* problem = response->add_problems();
+    problem->set_field(v.field());
+    problem->set_description(v.description());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status PolicyServiceImpl::PublishPolicy(
+    grpc::ServerContext*, const v1::PublishPolicyRequest* request,
+    v1::PolicyRevision* response) {
+  auto policy = PolicyFromSource(request->source(), "source");
+  if (!policy.ok()) return ToGrpcStatus(policy.status());
+  auto revision = store_->PublishPolicy(*policy, request->description());
+  if (!revision.ok()) return ToGrpcStatus(revision.status());
+  *response = *std::move(revision);
+  return grpc::Status::OK;
+}
+
+grpc::Status PolicyServiceImpl::ListPolicyRevisions(
+    grpc::ServerContext*, const v1::ListPolicyRevisionsRequest* request,
+    v1::ListPolicyRevisionsResponse* response) {
+  auto page = ParsePage(request->page_size(), request->page_token(),
+                        "policy-revisions");
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  auto result = store_->ListPolicyRevisions(page->size, page->start_after);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  for (auto& r : result->items) *response->add_revisions() = std::move(r);
+  if (result->more) {
+    response->set_next_page_token(
+        NextPageToken("policy-revisions", result->last_key));
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace quorum::server

@@ -1,0 +1,45 @@
+// PolicyService: the qualification policy's revisions over gRPC.
+#ifndef QUORUM_SERVER_POLICY_SERVICE_H_
+#define QUORUM_SERVER_POLICY_SERVICE_H_
+
+#include "graph/store.h"
+#include "quorum/v1/policy_service.grpc.pb.h"
+
+namespace quorum::server {
+
+// Parses a PolicySource (message, text or JSON) and validates the policy;
+// INVALID_ARGUMENT with field violations under `field` ("source.text",
+// "source.policy.routing_rules[0].id"...) otherwise.
+absl::StatusOr<v1::Policy> PolicyFromSource(const v1::PolicySource& source,
+                                            absl::string_view field);
+
+// Publishes `policy` unless it equals the active revision; returns the
+// active revision either way. Used by `quorumd --policy` and at first start.
+absl::StatusOr<v1::PolicyRevision> PublishIfChanged(
+    graph::Store* store, const v1::Policy& policy,
+    const std::string& description);
+
+// Thread-safe; does not own the store.
+class PolicyServiceImpl final : public v1::PolicyService::Service {
+ public:
+  explicit PolicyServiceImpl(graph::Store* store) : store_(store) {}
+
+  grpc::Status GetPolicy(grpc::ServerContext*, const v1::GetPolicyRequest* request,
+                         v1::PolicyRevision* response) override;
+  grpc::Status ValidatePolicy(grpc::ServerContext*,
+                              const v1::ValidatePolicyRequest* request,
+                              v1::ValidatePolicyResponse* response) override;
+  grpc::Status PublishPolicy(grpc::ServerContext*,
+                             const v1::PublishPolicyRequest* request,
+                             v1::PolicyRevision* response) override;
+  grpc::Status ListPolicyRevisions(
+      grpc::ServerContext*, const v1::ListPolicyRevisionsRequest* request,
+      v1::ListPolicyRevisionsResponse* response) override;
+
+ private:
+  graph::Store* store_;
+};
+
+}  // namespace quorum::server
+
+#endif  // QUORUM_SERVER_POLICY_SERVICE_H_
