@@ -326,7 +326,9 @@ void ValidatePolicy(const Policy& p, absl::string_view prefix, Violations* v) {
       if (!IsNonNegative(w.points())) v->Add(at + ".points", "must be 0 or more");
       if (!IsNonNegative(w.cap())) v->Add(at + ".cap", "must be 0 or more");
     }
-    if (intent.half_life().seconds() <= 0 || intent.half_life().nanos() < 0) {
+    const auto& half_life = intent.half_life();
+    if (half_life.seconds() < 0 || half_life.nanos() < 0 ||
+        (half_life.seconds() == 0 && half_life.nanos() == 0)) {
       v->Add(path("intent.half_life"), "must be positive");
     }
     if (!IsPositive(intent.high_intent_threshold())) {

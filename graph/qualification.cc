@@ -946,9 +946,11 @@ Verdict Qualify(const AccountTree& tree, const Policy& policy,
                                Describe(intro), ")"));
       }
     } else {
+      const std::vector<std::string> contacts = Connectors(people);
       const std::string ask = !v.committee().decision_owner().empty()
                                   ? v.committee().decision_owner()
-                                  : "your most engaged contact";
+                              : !contacts.empty() ? contacts.front()
+                                                  : "your first contact";
       gap->set_suggestion(absl::StrCat(
           "No relationship path leads there yet: ask ", ask,
           " who covers it, or research the organization chart"));

@@ -584,6 +584,13 @@ absl::Status Store::DeleteAccount(absl::string_view name, absl::string_view etag
                                  }));
         if (count > 0) held.push_back(absl::StrCat(count, " ", collection));
       }
+      int signals = 0;
+      RETURN_IF_ERROR(txn.Scan(kSignals, absl::StrCat(name, "|"), "",
+                               [&](absl::string_view, absl::string_view) {
+                                 ++signals;
+                                 return true;
+                               }));
+      if (signals > 0) held.push_back(absl::StrCat(signals, " signals"));
       if (!held.empty()) {
         return PreconditionFailed(
             "HAS_CHILDREN", std::string(name),
@@ -631,6 +638,20 @@ absl::Status Store::DeleteAccount(absl::string_view name, absl::string_view etag
                         absl::StrCat(account_name, "/", names::kSites, "/")));
       for (const Site& site : sites) {
         RETURN_IF_ERROR(txn.Delete(kSitesDb, site.name()));
+      }
+      // Signals: the records (keyed by time) and their ID index entries.
+      std::vector<std::pair<std::string, std::string>> signals;
+      RETURN_IF_ERROR(txn.Scan(
+          kSignals, absl::StrCat(account_name, "|"), "",
+          [&](absl::string_view key, absl::string_view value) {
+            v1::Signal signal;
+            signal.ParseFromArray(value.data(), static_cast<int>(value.size()));
+            signals.emplace_back(std::string(key), signal.name());
+            return true;
+          }));
+      for (const auto& [key, signal_name] : signals) {
+        RETURN_IF_ERROR(txn.Delete(kSignals, key));
+        RETURN_IF_ERROR(txn.Delete(kSignalIds, signal_name));
       }
       ASSIGN_OR_RETURN(Account doomed_account,
                        LoadExisting<Account>(txn, kAccounts, account_name));
@@ -1093,6 +1114,22 @@ absl::StatusOr<int> Store::LoadBundle(const v1::ResourceBundle& bundle) {
     auto r = CreateRelationship(n.account_name(), rel, n.id);
     if (!r.ok()) return context(r.status(), "relationships", i);
     ++created;
+  }
+  if (bundle.signals_size() > 0) {
+    v1::RecordSignalsRequest batch;
+    for (int i = 0; i < bundle.signals_size(); ++i) {
+      const v1::Signal& sig = bundle.signals(i);
+      auto parsed = names::ParseChild(sig.name(), "signals",
+                                      absl::StrCat("signals[", i, "].name"));
+      if (!parsed.ok()) return Annotate(parsed.status(), "bundle");
+      auto* r = batch.add_requests();
+      r->set_parent(parsed->account_name());
+      r->set_signal_id(parsed->id);
+      *r->mutable_signal() = sig;
+    }
+    ASSIGN_OR_RETURN(std::vector<v1::RecordedSignal> recorded,
+                     RecordSignals(batch));
+    for (const auto& r : recorded) created += r.duplicate() ? 0 : 1;
   }
   return created;
 }

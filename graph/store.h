@@ -77,6 +77,8 @@ class Store {
                                                  absl::string_view start_after);
   absl::StatusOr<v1::Account> UpdateAccount(
       v1::Account patch, const google::protobuf::FieldMask& mask);
+  // An account with sites, stakeholders, relationships, signals or child
+  // accounts is deleted only with `force`, and then all of them go too.
   absl::Status DeleteAccount(absl::string_view name, absl::string_view etag,
                              bool force);
 

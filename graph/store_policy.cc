@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "graph/policy.h"
 #include "graph/store.h"
@@ -61,6 +62,8 @@ absl::StatusOr<PolicyRevision> Store::PublishPolicy(
 }
 
 absl::StatusOr<PolicyRevision> Store::GetPolicyRevision(int64_t revision) {
+  // PolicyKey(revision) would overflow for a negative revision.
+  if (revision < 0) return InvalidField("revision", "must not be negative");
   PolicyRevision out;
   RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<PolicyRevision> latest, Latest(txn));
@@ -86,16 +89,34 @@ absl::StatusOr<PolicyRevision> Store::GetPolicyRevision(int64_t revision) {
 absl::StatusOr<Page<PolicyRevision>> Store::ListPolicyRevisions(
     int limit, absl::string_view start_after) {
   RETURN_IF_ERROR(CheckLimit(limit));
-  int64_t latest = 0;
+  // The newest revision and the page are read in one transaction, so a
+  // concurrent publish cannot leave the page without its active revision.
+  Page<PolicyRevision> page;
   RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<PolicyRevision> r, Latest(txn));
-    if (r) latest = r->revision();
-    return absl::OkStatus();
+    const int64_t latest = r ? r->revision() : 0;
+    absl::Status parse_error;
+    RETURN_IF_ERROR(txn.Scan(
+        kPolicies, "", start_after,
+        [&](absl::string_view key, absl::string_view value) {
+          if (static_cast<int>(page.items.size()) == limit) {
+            page.more = true;
+            return false;
+          }
+          page.last_key = std::string(key);
+          PolicyRevision revision;
+          if (!revision.ParseFromArray(value.data(),
+                                       static_cast<int>(value.size()))) {
+            parse_error = absl::DataLossError(
+                absl::StrCat("corrupt record at ", key));
+            return false;
+          }
+          revision.set_active(revision.revision() == latest);
+          page.items.push_back(std::move(revision));
+          return true;
+        }));
+    return parse_error;
   }));
-  ASSIGN_OR_RETURN(Page<PolicyRevision> page,
-                   ScanPage<PolicyRevision>(*env_, kPolicies, "", limit,
-                                            start_after));
-  for (auto& r : page.items) r.set_active(r.revision() == latest);
   return page;
 }
 

@@ -137,9 +137,14 @@ absl::StatusOr<std::vector<v1::RecordedSignal>> Store::RecordSignals(
         }
       }
       std::string id = r.signal_id();
-      if (id.empty()) {
+      while (id.empty()) {
+        // A client may have chosen an ID of this form: skip taken ones.
         ASSIGN_OR_RETURN(uint64_t seq, NextSequence(txn));
-        id = absl::StrCat("s-", absl::Hex(seq));
+        const std::string candidate = absl::StrCat("s-", absl::Hex(seq));
+        ASSIGN_OR_RETURN(
+            std::optional<std::string> taken,
+            txn.Get(kSignalIds, names::Child(account_id, "signals", candidate)));
+        if (!taken) id = candidate;
       }
       if (signal.topic() == v1::SIGNAL_TOPIC_UNSPECIFIED) {
         signal.set_topic(v1::SIGNAL_TOPIC_GENERAL);

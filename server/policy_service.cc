@@ -8,29 +8,40 @@
 
 namespace quorum::server {
 
+namespace {
+
+// Parses `source` without validating it; errors name `at` ("source.text").
+absl::StatusOr<v1::Policy> ParseSource(const v1::PolicySource& source,
+                                       const std::string& at) {
+  switch (source.source_case()) {
+    case v1::PolicySource::kPolicy:
+      return source.policy();
+    case v1::PolicySource::kText:
+      return graph::ParsePolicyText(source.text(), at + ".text");
+    case v1::PolicySource::kJson:
+      return graph::ParsePolicyJson(source.json(), at + ".json");
+    case v1::PolicySource::SOURCE_NOT_SET:
+      break;
+  }
+  return InvalidField(at, "needs a policy, text or json");
+}
+
+// Problems of a message are named under `at`.policy; those of text or JSON
+// by their path in the policy.
+std::string ValidationPrefix(const v1::PolicySource& source,
+                             const std::string& at) {
+  return source.source_case() == v1::PolicySource::kPolicy ? at + ".policy"
+                                                           : "";
+}
+
+}  // namespace
+
 absl::StatusOr<v1::Policy> PolicyFromSource(const v1::PolicySource& source,
                                             absl::string_view field) {
   const std::string at(field);
-  absl::StatusOr<v1::Policy> policy;
-  switch (source.source_case()) {
-    case v1::PolicySource::kPolicy:
-      policy = source.policy();
-      break;
-    case v1::PolicySource::kText:
-      policy = graph::ParsePolicyText(source.text(), at + ".text");
-      break;
-    case v1::PolicySource::kJson:
-      policy = graph::ParsePolicyJson(source.json(), at + ".json");
-      break;
-    case v1::PolicySource::SOURCE_NOT_SET:
-      return InvalidField(at, "needs a policy, text or json");
-  }
-  if (!policy.ok()) return policy.status();
+  ASSIGN_OR_RETURN(v1::Policy policy, ParseSource(source, at));
   Violations violations;
-  graph::ValidatePolicy(
-      *policy,
-      source.source_case() == v1::PolicySource::kPolicy ? at + ".policy" : "",
-      &violations);
+  graph::ValidatePolicy(policy, ValidationPrefix(source, at), &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   return policy;
 }
@@ -64,18 +75,25 @@ grpc::Status PolicyServiceImpl::GetPolicy(grpc::ServerContext*,
 grpc::Status PolicyServiceImpl::ValidatePolicy(
     grpc::ServerContext*, const v1::ValidatePolicyRequest* request,
     v1::ValidatePolicyResponse* response) {
-  auto policy = PolicyFromSource(request->source(), "source");
-  if (policy.ok()) {
-    response->set_valid(true);
+  // Parsed and validated in two steps so that a policy that parses is
+  // returned even when it is not valid.
+  auto policy = ParseSource(request->source(), "source");
+  Violations problems;
+  if (!policy.ok()) {
+    if (!absl::IsInvalidArgument(policy.status())) {
+      return ToGrpcStatus(policy.status());
+    }
+    problems.AddFrom(policy.status());
+    if (problems.empty()) {
+      problems.Add("source", std::string(policy.status().message()));
+    }
+  } else {
+    graph::ValidatePolicy(*policy, ValidationPrefix(request->source(), "source"),
+                          &problems);
     *response->mutable_policy() = *std::move(policy);
-    return grpc::Status::OK;
   }
-  if (!absl::IsInvalidArgument(policy.status())) {
-    return ToGrpcStatus(policy.status());
-  }
-  response->set_valid(false);
-  const google::rpc::BadRequest bad_request = BadRequestOf(policy.status());
-  for (const auto& v : bad_request.field_violations()) {
+  response->set_valid(problems.empty());
+  for (const auto& v : problems.list()) {
     auto* problem = response->add_problems();
     problem->set_field(v.field());
     problem->set_description(v.description());

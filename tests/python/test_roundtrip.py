@@ -1,31 +1,27 @@
 #!/usr/bin/python3
-"""A Python client of quorumd, generated from proto/ at test time.
+"""quorum's Python client (clients/python/quorum_client) against quorumd.
 
     /usr/bin/python3 tests/python/test_roundtrip.py \
-        --quorumd build/server/quorumd \
-        --proto-dir proto \
-        --out-dir clients/python
+        --quorumd build/server/quorumd --client-dir clients/python \
+        --demo-data scripts/demo-data.textproto
 
-1. Generates Python code (messages and gRPC stubs) for every proto under
-   --proto-dir into OUT_DIR/quorum_client/gen/ (git-ignored), which is then put
-   on sys.path: the generated modules import each other absolutely
-   (`from quorum.v1 import resources_pb2`, `from google.rpc import status_pb2`).
-   The compiler is Debian's protoc 3.21 with grpc_python_plugin (the ones the
-   C++ build uses): Debian 12's python3-grpc-tools bundles protoc 3.5.1, which
-   rejects the proto3 `optional` fields of resources.proto.
+1. Generates the client from proto/ with quorum_client.generate() (Debian's
+   protoc and grpc_python_plugin) into clients/python/quorum_client/gen/.
 2. Starts quorumd on 127.0.0.1, port 0, with a temporary data directory and
    port file, and talks to it over a real channel: health, create / get / list
    accounts, a stakeholder with an e-mail, and an invalid request whose
    google.rpc.Status (trailing metadata `grpc-status-details-bin`) carries a
    google.rpc.BadRequest.
 3. Stops quorumd with SIGTERM and expects exit status 0.
+4. Runs the README's example, clients/python/examples/qualify.py, against a
+   server with the demo data.
 
 Prints "N passed, M failed" last; the exit status is 0 only when M is 0.
 Uses only Debian's python3-grpcio and python3-protobuf at run time.
 """
 
 import argparse
-import glob
+import json
 import os
 import shutil
 import signal
@@ -58,74 +54,18 @@ def log(message):
 # ------------------------------------------------------------ code generation
 
 
-def _proto_files(proto_dir):
-    """Every .proto under proto_dir, relative to it, except grpc/.
-
-    grpc/ (grpc.health.v1, declared for the C++ clients) would generate a
-    `grpc` package that collides with grpcio's own `grpc` module; the health
-    check below does not need it.
-    """
-    files = []
-    for path in sorted(glob.glob(os.path.join(proto_dir, "**", "*.proto"),
-                                 recursive=True)):
-        rel = os.path.relpath(path, proto_dir)
-        if rel.split(os.sep)[0] == "grpc":
-            continue
-        files.append(rel)
-    return files
-
-
-def _run_compiler(command, cwd):
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    return result.returncode, (result.stdout + result.stderr).strip()
-
-
-def generate_client(proto_dir, out_dir):
-    """Generates OUT_DIR/quorum_client/gen/ and imports the modules from it."""
+def generate_client(client_dir):
+    """Generates the client with quorum_client (clients/python) and imports
+    the modules the tests use."""
     global resources_pb2, service_pb2, service_pb2_grpc, status_pb2
     global error_details_pb2
-
-    proto_dir = os.path.abspath(proto_dir)
-    gen_dir = os.path.join(os.path.abspath(out_dir), "quorum_client", "gen")
-    shutil.rmtree(gen_dir, ignore_errors=True)
-    os.makedirs(gen_dir)
-    files = _proto_files(proto_dir)
-    if not files:
-        raise RuntimeError(f"no .proto files under {proto_dir}")
-
-    outputs = [f"--python_out={gen_dir}", f"--grpc_python_out={gen_dir}"]
-    # Debian's python3-grpc-tools bundles protoc 3.5, which predates proto3
-    # `optional`; Debian's protoc 3.21 with gRPC's Python plugin does not.
-    protoc = shutil.which("protoc")
-    plugin = shutil.which("grpc_python_plugin")
-    if protoc is None or plugin is None:
-        raise RuntimeError("protoc and grpc_python_plugin are needed "
-                           "(Debian: protobuf-compiler, protobuf-compiler-grpc)")
-    command = [protoc, f"-I{proto_dir}",
-               f"--plugin=protoc-gen-grpc_python={plugin}", *outputs, *files]
-    code, output = _run_compiler(command, proto_dir)
-    if code != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{output}")
-
-    # Regular packages for our own code; google/ stays a namespace package so
-    # that google.rpc (generated) and google.protobuf (installed) both import.
-    for root, _, _ in os.walk(gen_dir):
-        rel = os.path.relpath(root, gen_dir)
-        if rel == "." or rel.split(os.sep)[0] == "google":
-            continue
-        init = os.path.join(root, "__init__.py")
-        if not os.path.exists(init):
-            open(init, "w").close()
-    log(f"generated {len(files)} proto file(s) into {gen_dir}")
-
-    sys.path.insert(0, gen_dir)
-    import google.rpc.error_details_pb2 as error_details
-    import google.rpc.status_pb2 as status
-    import quorum.v1.account_graph_service_pb2 as service
-    import quorum.v1.account_graph_service_pb2_grpc as service_grpc
-    import quorum.v1.resources_pb2 as resources
-    resources_pb2, service_pb2, service_pb2_grpc = resources, service, service_grpc
-    status_pb2, error_details_pb2 = status, error_details
+    sys.path.insert(0, os.path.abspath(client_dir))
+    import quorum_client
+    quorum_client.generate()
+    q = quorum_client.load()
+    log(f"generated the client into {quorum_client.GEN_DIR}")
+    resources_pb2, service_pb2, service_pb2_grpc = q.resources, q.graph, q.graph_grpc
+    status_pb2, error_details_pb2 = q.status, q.error_details
 
 
 # ------------------------------------------------------------- health check
@@ -176,8 +116,9 @@ def _health_messages():
 class Quorumd:
     """quorumd on 127.0.0.1, port 0, with a temporary data directory."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, extra_args=()):
         self.binary = os.path.abspath(binary)
+        self.extra_args = list(extra_args)
         self.tmp = tempfile.mkdtemp(prefix="quorum-pytest-")
         self.data_dir = os.path.join(self.tmp, "data")
         self.port_file = os.path.join(self.tmp, "port")
@@ -190,7 +131,7 @@ class Quorumd:
             os.remove(self.port_file)
         command = [self.binary, "--listen=127.0.0.1:0",
                    f"--data-dir={self.data_dir}",
-                   f"--port-file={self.port_file}"]
+                   f"--port-file={self.port_file}", *self.extra_args]
         with open(self.log_path, "ab") as log_file:
             self.process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log_file,
@@ -428,6 +369,39 @@ class ShutdownTest(unittest.TestCase):
 # --------------------------------------------------------------------- main
 
 
+class DemoVerdictExampleTest(unittest.TestCase):
+    """The README's verdict example: clients/python/examples/qualify.py
+    against a server with the demo data."""
+
+    def setUp(self):
+        self.server = Quorumd(ARGS.quorumd, [f"--demo-data={ARGS.demo_data}"])
+        self.addCleanup(self.server.cleanup)
+        self.server.start()
+
+    def run_example(self, *args):
+        script = os.path.join(ARGS.client_dir, "examples", "qualify.py")
+        return subprocess.run(
+            [sys.executable, script, "--server", self.server.address(), *args],
+            capture_output=True, text=True, timeout=60)
+
+    def test_worked_example_account_routes_to_sales_discovery(self):
+        result = self.run_example("--as-of", "2026-12-01T00:00:00Z",
+                                  "accounts/cascade-valley-health")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        verdict = json.loads(result.stdout)
+        self.assertEqual(verdict["route"], "ROUTE_SALES_DISCOVERY")
+        self.assertEqual(verdict["decidedBy"], "fit-and-intent")
+        self.assertEqual(verdict["asOf"], "2026-12-01T00:00:00Z")
+        questions = [q["id"] for q in verdict["questions"]]
+        for wanted in ("pilot-goals", "validation-steps", "integration-needs"):
+            self.assertIn(wanted, questions)
+
+    def test_unknown_account_prints_the_error_and_fails(self):
+        result = self.run_example("accounts/nobody")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("NOT_FOUND", result.stderr)
+
+
 class CountingResult(unittest.TextTestResult):
     """Counts the test methods that passed."""
 
@@ -444,9 +418,10 @@ def main():
     global ARGS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quorumd", required=True, help="quorumd binary")
-    parser.add_argument("--proto-dir", required=True, help="proto/ directory")
-    parser.add_argument("--out-dir", required=True,
-                        help="clients/python; code goes to quorum_client/gen/")
+    parser.add_argument("--client-dir", required=True,
+                        help="clients/python (the quorum_client package)")
+    parser.add_argument("--demo-data", required=True,
+                        help="scripts/demo-data.textproto")
     parser.add_argument("-v", "--verbose", action="store_true")
     ARGS = parser.parse_args()
 
@@ -456,7 +431,7 @@ def main():
         print("0 passed, 1 failed")
         return 1
     try:
-        generate_client(ARGS.proto_dir, ARGS.out_dir)
+        generate_client(ARGS.client_dir)
     except Exception as e:  # Reported as one failure.
         print(f"test_roundtrip: cannot generate the client: {e}",
               file=sys.stderr)
@@ -465,7 +440,7 @@ def main():
 
     suite = unittest.TestSuite()
     loader = unittest.defaultTestLoader
-    for case in (RoundTripTest, ShutdownTest):
+    for case in (RoundTripTest, ShutdownTest, DemoVerdictExampleTest):
         suite.addTests(loader.loadTestsFromTestCase(case))
     total = suite.countTestCases()
     result = unittest.TextTestRunner(

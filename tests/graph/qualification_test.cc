@@ -1,0 +1,634 @@
+// Qualify() as a pure function: each rule type, table-driven, on account
+// trees built in memory and small policies written in text format.
+#include "graph/qualification.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
+#include "graph/policy.h"
+
+namespace quorum::graph {
+namespace {
+
+namespace v1 = ::quorum::v1;
+
+const absl::Time kAsOf = absl::FromUnixSeconds(1780272000);  // 2026-06-01.
+
+// A policy with the given text appended to a minimal valid base.
+v1::Policy MakePolicy(const std::string& extra = "") {
+  const std::string base = R"pb(
+    regions { id: "home" codes: ["US", "DE-BY"] }
+    fit_checks { id: "geo" must_have: true geography { regions: "home" } }
+    fit_checks {
+      id: "type" must_have: true
+      facility_type { allowed: [FACILITY_TYPE_HOSPITAL_LAB, FACILITY_TYPE_REFERENCE_LAB] }
+    }
+    fit_checks { id: "scope" testing_scope { any_of: ["molecular"] } }
+    fit_checks { id: "volume" annual_volume { min: 1000 max: 5000 } }
+    fit_checks { id: "accreditation" accreditation { any_of: ["CAP"] } }
+    fit_checks { id: "systems" current_systems { any_of: ["Epic"] } }
+    intent {
+      weights { type: SIGNAL_TYPE_DEMO_REQUEST points: 40 cap: 60 evaluation: true }
+      weights { type: SIGNAL_TYPE_PAGE_VIEW points: 2 cap: 5 }
+      weights { type: SIGNAL_TYPE_CONTENT_DOWNLOAD points: 10 }
+      weights { type: SIGNAL_TYPE_CONTENT_DOWNLOAD topic: SIGNAL_TOPIC_VALIDATION points: 25 evaluation: true }
+      half_life { seconds: 864000 }  # 10 days
+      high_intent_threshold: 30
+      evaluation_window_days: 30
+    }
+    committee {
+      requirements { id: "director" roles: COMMITTEE_ROLE_LAB_DIRECTOR min_engagement: ENGAGEMENT_IDENTIFIED }
+      requirements { id: "quality" roles: COMMITTEE_ROLE_QUALITY min_engagement: ENGAGEMENT_ENGAGED }
+      requirements {
+        id: "procurement" roles: COMMITTEE_ROLE_PROCUREMENT
+        min_engagement: ENGAGEMENT_ENGAGED from_stage: EVALUATION_STAGE_PROCUREMENT
+      }
+      decision_owner_roles: COMMITTEE_ROLE_LAB_DIRECTOR
+      engagement_window_days: 30
+    }
+    readiness_weights { fit: 1 intent: 1 coverage: 2 }
+    nurture_tracks { id: "general" }
+    nurture_tracks { id: "validation" gaps: "quality" }
+    nurture_tracks { id: "workflow" topics: SIGNAL_TOPIC_WORKFLOW }
+  )pb";
+  v1::Policy policy;
+  EXPECT_TRUE(
+      google::protobuf::TextFormat::ParseFromString(base + extra, &policy));
+  Violations violations;
+  ValidatePolicy(policy, "", &violations);
+  EXPECT_TRUE(violations.empty()) << violations.ToStatus();
+  return policy;
+}
+
+// Builds an account tree in memory.
+class TreeBuilder {
+ public:
+  explicit TreeBuilder(const std::string& root_id = "root") {
+    auto* a = tree_.map.mutable_account();
+    a->set_name("accounts/" + root_id);
+    a->set_country_code("US");
+    a->set_facility_type(v1::FACILITY_TYPE_HOSPITAL_LAB);
+  }
+  v1::Account* root() { return tree_.map.mutable_account(); }
+  v1::Account* Child(const std::string& id, const std::string& parent) {
+    auto* a = tree_.map.add_descendants();
+    a->set_name("accounts/" + id);
+    a->set_parent(parent);
+    a->set_country_code("US");
+    a->set_facility_type(v1::FACILITY_TYPE_HOSPITAL_LAB);
+    return a;
+  }
+  v1::Site* Site(const std::string& account, const std::string& id) {
+    auto* s = tree_.map.add_sites();
+    s->set_name(account + "/sites/" + id);
+    return s;
+  }
+  v1::Stakeholder* Person(const std::string& account, const std::string& id,
+                          v1::CommitteeRole role,
+                          v1::RoleSource source = v1::ROLE_SOURCE_CONFIRMED,
+                          v1::Engagement e = v1::ENGAGEMENT_IDENTIFIED) {
+    auto* s = tree_.map.add_stakeholders();
+    s->set_name(account + "/stakeholders/" + id);
+    s->set_engagement(e);
+    if (role != v1::COMMITTEE_ROLE_UNSPECIFIED) {
+      auto* r = s->add_roles();
+      r->set_role(role);
+      r->set_source(source);
+    }
+    return s;
+  }
+  void Relate(const std::string& from, const std::string& to) {
+    auto* r = tree_.map.add_relationships();
+    r->set_name(from + "-" + to);
+    r->set_source(from);
+    r->set_target(to);
+    r->set_type(v1::RELATIONSHIP_TYPE_WORKS_WITH);
+  }
+  v1::Signal* Signal(v1::SignalType type, double days_ago,
+                     v1::SignalTopic topic = v1::SIGNAL_TOPIC_GENERAL,
+                     const std::string& stakeholder = "") {
+    auto* s = &tree_.signals.emplace_back();
+    s->set_name(absl::StrCat(root()->name(), "/signals/s",
+                             tree_.signals.size()));
+    s->set_type(type);
+    s->set_topic(topic);
+    s->set_stakeholder(stakeholder);
+    const absl::Time t = kAsOf - absl::Seconds(days_ago * 86400);
+    s->mutable_occur_time()->set_seconds(absl::ToUnixSeconds(t));
+    return s;
+  }
+  const AccountTree& tree() const { return tree_; }
+
+ private:
+  AccountTree tree_;
+};
+
+const v1::CheckResult& Check(const v1::Verdict& v, const std::string& id) {
+  for (const auto& c : v.fit().checks()) {
+    if (c.check_id() == id) return c;
+  }
+  static const v1::CheckResult* none = new v1::CheckResult();
+  ADD_FAILURE() << "no check " << id;
+  return *none;
+}
+
+const v1::RequirementStatus& Requirement(const v1::Verdict& v,
+                                         const std::string& id) {
+  for (const auto& r : v.committee().requirements()) {
+    if (r.requirement_id() == id) return r;
+  }
+  static const v1::RequirementStatus* none = new v1::RequirementStatus();
+  ADD_FAILURE() << "no requirement " << id;
+  return *none;
+}
+
+// ------------------------------------------------------------------- fit
+
+struct FitCase {
+  std::string name;
+  std::function<void(v1::Site*)> set;
+  std::string check;
+  v1::FitResult result;
+  std::string value;
+};
+
+class FitCheckTest : public ::testing::TestWithParam<FitCase> {};
+
+TEST_P(FitCheckTest, JudgesOneAttributeOfTheSite) {
+  const FitCase& c = GetParam();
+  TreeBuilder b;
+  b.root()->clear_facility_type();
+  v1::Site* site = b.Site("accounts/root", "lab");
+  c.set(site);
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  const v1::CheckResult& r = Check(v, c.check);
+  EXPECT_EQ(r.result(), c.result) << c.name;
+  EXPECT_EQ(r.value(), c.value) << c.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryCheckType, FitCheckTest,
+    ::testing::Values(
+        FitCase{"country in region", [](v1::Site*) {}, "geo",
+                v1::FIT_RESULT_PASS, "US"},
+        FitCase{"country outside",
+                [](v1::Site* s) { s->set_country_code("FR"); }, "geo",
+                v1::FIT_RESULT_FAIL, "FR"},
+        FitCase{"subdivision in region",
+                [](v1::Site* s) {
+                  s->set_country_code("DE");
+                  s->set_subdivision_code("DE-BY");
+                },
+                "geo", v1::FIT_RESULT_PASS, "DE-BY"},
+        FitCase{"other subdivision",
+                [](v1::Site* s) {
+                  s->set_country_code("DE");
+                  s->set_subdivision_code("DE-BE");
+                },
+                "geo", v1::FIT_RESULT_FAIL, "DE-BE"},
+        FitCase{"type allowed",
+                [](v1::Site* s) {
+                  s->set_facility_type(v1::FACILITY_TYPE_REFERENCE_LAB);
+                },
+                "type", v1::FIT_RESULT_PASS, "REFERENCE_LAB"},
+        FitCase{"type refused",
+                [](v1::Site* s) {
+                  s->set_facility_type(v1::FACILITY_TYPE_BLOOD_BANK);
+                },
+                "type", v1::FIT_RESULT_FAIL, "BLOOD_BANK"},
+        FitCase{"type unknown", [](v1::Site*) {}, "type",
+                v1::FIT_RESULT_UNKNOWN, ""},
+        FitCase{"scope matches",
+                [](v1::Site* s) { s->add_testing_scopes("molecular"); },
+                "scope", v1::FIT_RESULT_PASS, "molecular"},
+        FitCase{"scope differs",
+                [](v1::Site* s) { s->add_testing_scopes("hematology"); },
+                "scope", v1::FIT_RESULT_FAIL, "hematology"},
+        FitCase{"scope unknown", [](v1::Site*) {}, "scope",
+                v1::FIT_RESULT_UNKNOWN, ""},
+        FitCase{"volume inside",
+                [](v1::Site* s) { s->set_annual_test_volume(2000); }, "volume",
+                v1::FIT_RESULT_PASS, "2000"},
+        FitCase{"volume above max",
+                [](v1::Site* s) { s->set_annual_test_volume(9000); }, "volume",
+                v1::FIT_RESULT_FAIL, "9000"},
+        FitCase{"volume zero is known",
+                [](v1::Site* s) { s->set_annual_test_volume(0); }, "volume",
+                v1::FIT_RESULT_FAIL, "0"},
+        FitCase{"volume unknown", [](v1::Site*) {}, "volume",
+                v1::FIT_RESULT_UNKNOWN, ""},
+        FitCase{"accreditation ignores case",
+                [](v1::Site* s) { s->add_accreditations("cap"); },
+                "accreditation", v1::FIT_RESULT_PASS, "cap"},
+        FitCase{"accreditation missing",
+                [](v1::Site* s) { s->add_accreditations("ISO 15189"); },
+                "accreditation", v1::FIT_RESULT_FAIL, "ISO 15189"},
+        FitCase{"system by vendor substring",
+                [](v1::Site* s) { s->add_current_systems("Epic Beaker"); },
+                "systems", v1::FIT_RESULT_PASS, "Epic Beaker"},
+        FitCase{"system differs",
+                [](v1::Site* s) { s->add_current_systems("Sunquest"); },
+                "systems", v1::FIT_RESULT_FAIL, "Sunquest"}),
+    [](const auto& info) {
+      std::string name = info.param.name;
+      for (char& ch : name) {
+        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      }
+      return name;
+    });
+
+TEST(FitTest, SiteInheritsWhatItDoesNotSetFromItsAccount) {
+  TreeBuilder b;
+  b.root()->set_annual_test_volume(3000);
+  v1::Site* site = b.Site("accounts/root", "lab");
+  site->set_facility_type(v1::FACILITY_TYPE_REFERENCE_LAB);
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_EQ(Check(v, "volume").source(), "accounts/root");
+  EXPECT_EQ(Check(v, "type").source(), "accounts/root/sites/lab");
+  EXPECT_EQ(Check(v, "geo").source(), "accounts/root");
+  EXPECT_EQ(v.fit().result(), v1::FIT_RESULT_PASS);
+  EXPECT_EQ(v.fit().fitting_sites(0), "accounts/root/sites/lab");
+}
+
+TEST(FitTest, TwoHalfFittingSitesNeverAddUpToAFittingAccount) {
+  TreeBuilder b;
+  v1::Site* wrong_country = b.Site("accounts/root", "a");
+  wrong_country->set_country_code("FR");  // Type passes (inherited).
+  v1::Site* wrong_type = b.Site("accounts/root", "b");
+  wrong_type->set_facility_type(v1::FACILITY_TYPE_BLOOD_BANK);  // Geo passes.
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_EQ(v.fit().result(), v1::FIT_RESULT_FAIL);
+  EXPECT_EQ(v.fit().fitting_sites_size(), 0);
+  // Each check passes somewhere, so the account-level checks pass.
+  EXPECT_EQ(Check(v, "geo").result(), v1::FIT_RESULT_PASS);
+  EXPECT_EQ(Check(v, "type").result(), v1::FIT_RESULT_PASS);
+}
+
+TEST(FitTest, UnknownWhenNoSiteFailsButOneLacksAFactAndNamesIt) {
+  TreeBuilder b;
+  b.root()->clear_facility_type();
+  b.Site("accounts/root", "a")->set_country_code("FR");  // Fails geo.
+  b.Site("accounts/root", "b");                          // Type unknown.
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_EQ(v.fit().result(), v1::FIT_RESULT_UNKNOWN);
+  ASSERT_EQ(v.fit().facts_to_gather_size(), 1);
+  EXPECT_EQ(v.fit().facts_to_gather(0), "facility_type of accounts/root");
+}
+
+TEST(FitTest, AccountsWithoutSitesAreJudgedAsOneSiteButParentsAreNot) {
+  TreeBuilder b;
+  b.root()->set_facility_type(v1::FACILITY_TYPE_HEALTH_SYSTEM);  // Not allowed.
+  b.Child("hospital", "accounts/root");
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  ASSERT_EQ(v.fit().sites_size(), 1);
+  EXPECT_EQ(v.fit().sites(0).site(), "accounts/hospital");
+  EXPECT_EQ(v.fit().result(), v1::FIT_RESULT_PASS);
+}
+
+// ---------------------------------------------------------------- intent
+
+TEST(IntentTest, PointsHalveEveryHalfLife) {
+  TreeBuilder b;
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 10);  // One half-life.
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  ASSERT_EQ(v.intent().signals_size(), 1);
+  EXPECT_DOUBLE_EQ(v.intent().signals(0).decayed_points(), 20);
+  EXPECT_DOUBLE_EQ(v.intent().score(), 20);
+  EXPECT_FALSE(v.intent().high());  // Evaluation, but under 30.
+}
+
+TEST(IntentTest, CapLimitsWhatOneSignalTypeAddsUp) {
+  TreeBuilder b;
+  for (int i = 0; i < 10; ++i) b.Signal(v1::SIGNAL_TYPE_PAGE_VIEW, 0);
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_DOUBLE_EQ(v.intent().score(), 5);
+  EXPECT_EQ(v.intent().signals_size(), 10);
+}
+
+TEST(IntentTest, TopicSpecificWeightWinsOverTheGenericOne) {
+  TreeBuilder b;
+  b.Signal(v1::SIGNAL_TYPE_CONTENT_DOWNLOAD, 0, v1::SIGNAL_TOPIC_VALIDATION);
+  b.Signal(v1::SIGNAL_TYPE_CONTENT_DOWNLOAD, 0, v1::SIGNAL_TOPIC_WORKFLOW);
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_DOUBLE_EQ(v.intent().score(), 35);
+  EXPECT_TRUE(v.intent().high());  // The validation download is an evaluation.
+}
+
+TEST(IntentTest, HighIntentNeedsAnEvaluationSignalInTheWindow) {
+  TreeBuilder b;
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 31);  // Outside the 30-day window.
+  b.Signal(v1::SIGNAL_TYPE_CONTENT_DOWNLOAD, 0);
+  b.Signal(v1::SIGNAL_TYPE_CONTENT_DOWNLOAD, 0);
+  b.Signal(v1::SIGNAL_TYPE_CONTENT_DOWNLOAD, 0);
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_GE(v.intent().score(), 30);
+  EXPECT_FALSE(v.intent().evaluation_signal_in_window());
+  EXPECT_FALSE(v.intent().high());
+}
+
+TEST(IntentTest, SignalsAreListedNewestFirst) {
+  TreeBuilder b;
+  b.Signal(v1::SIGNAL_TYPE_PAGE_VIEW, 5);
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 1);
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  ASSERT_EQ(v.intent().signals_size(), 2);
+  EXPECT_EQ(v.intent().signals(0).type(), v1::SIGNAL_TYPE_DEMO_REQUEST);
+}
+
+// ------------------------------------------------------------- committee
+
+TEST(CommitteeTest, EngagementBelowTheMinimumOnlyNearlyMeets) {
+  TreeBuilder b;
+  std::string qa = b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY)
+                       ->name();
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_FALSE(Requirement(v, "quality").met());
+  EXPECT_EQ(Requirement(v, "quality").nearly_met_by(0), qa);
+  EXPECT_NE(Requirement(v, "quality").missing().find("ENGAGED"),
+            std::string::npos);
+}
+
+TEST(CommitteeTest, AnEvaluationSignalMakesItsStakeholderEngaged) {
+  TreeBuilder b;
+  std::string qa = b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY)
+                       ->name();
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 3, v1::SIGNAL_TOPIC_GENERAL, qa);
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_TRUE(Requirement(v, "quality").met());
+}
+
+TEST(CommitteeTest, AnEngagementSignalOutsideTheWindowDoesNot) {
+  TreeBuilder b;
+  std::string qa = b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY)
+                       ->name();
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 40, v1::SIGNAL_TOPIC_GENERAL, qa);
+  b.Signal(v1::SIGNAL_TYPE_PAGE_VIEW, 1, v1::SIGNAL_TOPIC_GENERAL, qa);
+  EXPECT_FALSE(
+      Requirement(Qualify(b.tree(), MakePolicy(), 1, kAsOf), "quality").met());
+}
+
+TEST(CommitteeTest, BlockersNeverMeetAndAreListed) {
+  TreeBuilder b;
+  std::string qa = b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY,
+                            v1::ROLE_SOURCE_CONFIRMED, v1::ENGAGEMENT_BLOCKER)
+                       ->name();
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 1, v1::SIGNAL_TOPIC_GENERAL, qa);
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_FALSE(Requirement(v, "quality").met());
+  ASSERT_EQ(v.committee().blockers_size(), 1);
+  EXPECT_EQ(v.committee().blockers(0), qa);
+}
+
+TEST(CommitteeTest, CoverageCountsOnlyApplicableRequirements) {
+  TreeBuilder b;
+  b.Person("accounts/root", "dir", v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+  v1::Verdict early = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_FALSE(Requirement(early, "procurement").applicable());
+  EXPECT_DOUBLE_EQ(early.committee().coverage(), 0.5);  // director of 2.
+  b.root()->set_evaluation_stage(v1::EVALUATION_STAGE_PROCUREMENT);
+  v1::Verdict late = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_TRUE(Requirement(late, "procurement").applicable());
+  EXPECT_NEAR(late.committee().coverage(), 1.0 / 3, 1e-4);
+}
+
+TEST(CommitteeTest, StageAndTimelineRollUpOverTheSubtree) {
+  TreeBuilder b;
+  b.root()->set_evaluation_stage(v1::EVALUATION_STAGE_RESEARCH);
+  auto* child = b.Child("hospital", "accounts/root");
+  child->set_evaluation_stage(v1::EVALUATION_STAGE_PILOT);
+  child->mutable_decision_time()->set_seconds(1790000000);
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_EQ(v.stage(), v1::EVALUATION_STAGE_PILOT);
+  EXPECT_EQ(v.decision_time().seconds(), 1790000000);
+}
+
+TEST(CommitteeTest, DecisionOwnerNeedsAConfirmedRole) {
+  TreeBuilder b;
+  b.Person("accounts/root", "dir", v1::COMMITTEE_ROLE_LAB_DIRECTOR,
+           v1::ROLE_SOURCE_INFERRED, v1::ENGAGEMENT_CHAMPION);
+  EXPECT_EQ(Qualify(b.tree(), MakePolicy(), 1, kAsOf).committee()
+                .decision_owner(),
+            "");
+  std::string confirmed = b.Person("accounts/root", "dir2",
+                                   v1::COMMITTEE_ROLE_LAB_DIRECTOR)
+                              ->name();
+  EXPECT_EQ(Qualify(b.tree(), MakePolicy(), 1, kAsOf).committee()
+                .decision_owner(),
+            confirmed);
+}
+
+TEST(CommitteeTest, IntroductionPathIsTheShortestFromAnEngagedPerson) {
+  TreeBuilder b;
+  const std::string r = "accounts/root/stakeholders/";
+  b.Person("accounts/root", "champ", v1::COMMITTEE_ROLE_LAB_OPERATIONS,
+           v1::ROLE_SOURCE_CONFIRMED, v1::ENGAGEMENT_CHAMPION);
+  b.Person("accounts/root", "a", v1::COMMITTEE_ROLE_UNSPECIFIED);
+  b.Person("accounts/root", "b", v1::COMMITTEE_ROLE_UNSPECIFIED);
+  b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY);
+  b.Relate(r + "champ", r + "a");
+  b.Relate(r + "a", r + "b");
+  b.Relate(r + "b", r + "qa");
+  b.Relate(r + "qa", r + "a");  // Direction does not matter: a -- qa.
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  const auto& intro = Requirement(v, "quality").introduction();
+  EXPECT_EQ(std::vector<std::string>(intro.path().begin(), intro.path().end()),
+            (std::vector<std::string>{r + "champ", r + "a", r + "qa"}));
+}
+
+// ------------------------------------------------------------ conditions
+
+struct ConditionCase {
+  std::string name;
+  std::string condition;  // Text format of a Condition.
+  bool holds;
+};
+
+class ConditionTest : public ::testing::TestWithParam<ConditionCase> {};
+
+// The facts: fit PASS, one fresh demo request (high intent, evaluation on
+// GENERAL), director met, quality not, stage PILOT, no timeline, a confirmed
+// decision owner.
+TEST_P(ConditionTest, RoutesWhenTheConditionHolds) {
+  const ConditionCase& c = GetParam();
+  TreeBuilder b;
+  b.root()->set_evaluation_stage(v1::EVALUATION_STAGE_PILOT);
+  b.Person("accounts/root", "dir", v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 1);
+  v1::Verdict v = Qualify(
+      b.tree(),
+      MakePolicy(absl::StrCat(
+          "routing_rules { id: \"r\" reason: \"because\" route: "
+          "ROUTE_SALES_DISCOVERY next_step: \"go\" when { ",
+          c.condition, " } }")),
+      1, kAsOf);
+  EXPECT_EQ(v.decided_by() == "r", c.holds) << c.name;
+  if (c.holds) {
+    EXPECT_EQ(v.route(), v1::ROUTE_SALES_DISCOVERY);
+    EXPECT_EQ(v.reasons(0).rule_id(), "r");
+    EXPECT_FALSE(v.reasons(0).evidence().empty()) << c.name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryLeafAndCombinator, ConditionTest,
+    ::testing::Values(
+        ConditionCase{"fit", "fit: FIT_RESULT_PASS", true},
+        ConditionCase{"fit_other", "fit: FIT_RESULT_UNKNOWN", false},
+        ConditionCase{"fit_check",
+                      "fit_check { check_id: \"geo\" result: FIT_RESULT_PASS }",
+                      true},
+        ConditionCase{"fit_check_unknown",
+                      "fit_check { check_id: \"scope\" result: FIT_RESULT_PASS }",
+                      false},
+        ConditionCase{"intent_at_least", "intent_at_least: 30", true},
+        ConditionCase{"intent_below", "intent_at_least: 50", false},
+        ConditionCase{"high_intent", "high_intent: true", true},
+        ConditionCase{"evaluation_any",
+                      "evaluation_signal { within_days: 7 }", true},
+        ConditionCase{"evaluation_topic",
+                      "evaluation_signal { topic: SIGNAL_TOPIC_VALIDATION "
+                      "within_days: 7 }",
+                      false},
+        ConditionCase{"coverage", "coverage_at_least: 0.5", true},
+        ConditionCase{"coverage_high", "coverage_at_least: 0.9", false},
+        ConditionCase{"requirement_met", "requirement_met: \"director\"", true},
+        ConditionCase{"requirement_unmet", "requirement_met: \"quality\"",
+                      false},
+        ConditionCase{"stage", "stage_at_least: EVALUATION_STAGE_PILOT", true},
+        ConditionCase{"stage_later",
+                      "stage_at_least: EVALUATION_STAGE_PROCUREMENT", false},
+        ConditionCase{"timeline", "timeline_known: true", false},
+        ConditionCase{"timeline_unknown", "timeline_known: false", true},
+        ConditionCase{"decision_owner", "decision_owner_known: true", true},
+        ConditionCase{"only_types",
+                      "only_signal_types { types: SIGNAL_TYPE_DEMO_REQUEST "
+                      "within_days: 30 }",
+                      true},
+        ConditionCase{"only_other_types",
+                      "only_signal_types { types: SIGNAL_TYPE_PAGE_VIEW "
+                      "within_days: 30 }",
+                      false},
+        ConditionCase{"negate", "negate { requirement_met: \"quality\" }",
+                      true},
+        ConditionCase{"all_of",
+                      "all_of { conditions { fit: FIT_RESULT_PASS } "
+                      "conditions { high_intent: true } }",
+                      true},
+        ConditionCase{"all_of_one_false",
+                      "all_of { conditions { fit: FIT_RESULT_PASS } "
+                      "conditions { timeline_known: true } }",
+                      false},
+        ConditionCase{"any_of",
+                      "any_of { conditions { timeline_known: true } "
+                      "conditions { high_intent: true } }",
+                      true},
+        ConditionCase{"any_of_none",
+                      "any_of { conditions { timeline_known: true } "
+                      "conditions { fit: FIT_RESULT_FAIL } }",
+                      false}),
+    [](const auto& info) { return info.param.name; });
+
+// ---------------------------------------------------------------- routing
+
+TEST(RoutingTest, DisqualifyRulesComeBeforeRoutingRules) {
+  TreeBuilder b;
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 1);
+  v1::Verdict v = Qualify(
+      b.tree(),
+      MakePolicy(R"pb(
+        disqualify_rules { id: "no" reason: "not now" when { high_intent: true } }
+        routing_rules {
+          id: "yes" reason: "go" route: ROUTE_SALES_DISCOVERY next_step: "call"
+          when { high_intent: true }
+        }
+      )pb"),
+      1, kAsOf);
+  EXPECT_EQ(v.route(), v1::ROUTE_DISQUALIFY);
+  EXPECT_EQ(v.decided_by(), "no");
+  EXPECT_EQ(v.reasons(0).text(), "not now");
+}
+
+TEST(RoutingTest, FirstMatchingRoutingRuleWins) {
+  TreeBuilder b;
+  v1::Verdict v = Qualify(
+      b.tree(),
+      MakePolicy(R"pb(
+        routing_rules {
+          id: "first" reason: "a" route: ROUTE_RESEARCH next_step: "x"
+          when { fit: FIT_RESULT_PASS }
+        }
+        routing_rules {
+          id: "second" reason: "b" route: ROUTE_SALES_DISCOVERY next_step: "y"
+          when { fit: FIT_RESULT_PASS }
+        }
+      )pb"),
+      1, kAsOf);
+  EXPECT_EQ(v.decided_by(), "first");
+  EXPECT_EQ(v.next_step(), "x");
+}
+
+TEST(RoutingTest, NoMatchNurturesOnTheTrackOfAnOpenGapFirst) {
+  TreeBuilder b;
+  b.Signal(v1::SIGNAL_TYPE_PAGE_VIEW, 1, v1::SIGNAL_TOPIC_WORKFLOW);
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_EQ(v.route(), v1::ROUTE_NURTURE);
+  EXPECT_EQ(v.decided_by(), "default");
+  EXPECT_EQ(v.nurture_track(), "validation");  // The quality gap is open.
+
+  // With quality met, the recent workflow topic picks the track.
+  b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY,
+           v1::ROLE_SOURCE_CONFIRMED, v1::ENGAGEMENT_ENGAGED);
+  EXPECT_EQ(Qualify(b.tree(), MakePolicy(), 1, kAsOf).nurture_track(),
+            "workflow");
+}
+
+TEST(QuestionsTest, SuggestedByRouteGapAndTopicWithTheReason) {
+  TreeBuilder b;
+  b.Signal(v1::SIGNAL_TYPE_PAGE_VIEW, 1, v1::SIGNAL_TOPIC_INTEGRATION);
+  v1::Verdict v = Qualify(
+      b.tree(),
+      MakePolicy(R"pb(
+        questions { id: "q-route" text: "r?" routes: ROUTE_NURTURE }
+        questions { id: "q-gap" text: "g?" gaps: "quality" }
+        questions { id: "q-topic" text: "t?" topics: SIGNAL_TOPIC_INTEGRATION }
+        questions { id: "q-never" text: "n?" routes: ROUTE_DISQUALIFY }
+      )pb"),
+      1, kAsOf);
+  ASSERT_EQ(v.questions_size(), 3);
+  EXPECT_EQ(v.questions(0).because(), "route NURTURE");
+  EXPECT_EQ(v.questions(1).because(), "gap quality");
+  EXPECT_EQ(v.questions(2).because(), "recent signals on INTEGRATION");
+}
+
+TEST(ReadinessTest, WeighsFitIntentAndCoverage) {
+  TreeBuilder b;  // Fit PASS (1), no intent (0), coverage 0 of 2.
+  EXPECT_EQ(Qualify(b.tree(), MakePolicy(), 1, kAsOf).readiness(), 25);
+  b.Person("accounts/root", "dir", v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 0);  // 40 >= 30: intent 1.
+  // (1*1 + 1*1 + 2*0.5) / 4 = 0.75.
+  EXPECT_EQ(Qualify(b.tree(), MakePolicy(), 1, kAsOf).readiness(), 75);
+}
+
+TEST(DeterminismTest, SameInputsGiveByteIdenticalVerdicts) {
+  TreeBuilder b;
+  b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY);
+  b.Person("accounts/root", "dir", v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 3);
+  b.Signal(v1::SIGNAL_TYPE_PAGE_VIEW, 3);
+  const v1::Policy policy = DefaultPolicy();
+  const std::string first = Qualify(b.tree(), policy, 7, kAsOf).SerializeAsString();
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(Qualify(b.tree(), policy, 7, kAsOf).SerializeAsString(), first);
+  }
+  v1::Verdict v = Qualify(b.tree(), policy, 7, kAsOf);
+  EXPECT_EQ(v.policy_revision(), 7);
+  EXPECT_EQ(absl::FromUnixSeconds(v.as_of().seconds()), kAsOf);
+}
+
+}  // namespace
+}  // namespace quorum::graph
