@@ -27,9 +27,6 @@ absl::Status MapFull() {
   s.SetPayload(kMapFullMarker, absl::Cord("1"));
   return s;
 }
-bool IsMapFull(const absl::Status& s) {
-  return s.GetPayload(kMapFullMarker).has_value();
-}
 
 absl::Status Check(int rc, absl::string_view what) {
   if (rc == MDB_SUCCESS) return absl::OkStatus();
@@ -38,6 +35,10 @@ absl::Status Check(int rc, absl::string_view what) {
 }
 
 }  // namespace
+
+bool IsMapFull(const absl::Status& s) {
+  return s.GetPayload(kMapFullMarker).has_value();
+}
 
 absl::Status LmdbError(int rc, absl::string_view what) {
   return absl::InternalError(
@@ -114,6 +115,22 @@ absl::Status Txn::Scan(
   return absl::OkStatus();
 }
 
+absl::Status Txn::Savepoint(const std::function<absl::Status(Txn&)>& fn) {
+  if (env_ == nullptr) {
+    return absl::InternalError("savepoints need a write transaction");
+  }
+  MDB_txn* child = nullptr;
+  int rc = mdb_txn_begin(env_, txn_, 0, &child);
+  if (rc != MDB_SUCCESS) return Check(rc, "nested txn_begin");
+  Txn nested(child, dbis_, env_);
+  absl::Status status = fn(nested);
+  if (!status.ok()) {
+    mdb_txn_abort(child);
+    return status;
+  }
+  return Check(mdb_txn_commit(child), "nested commit");
+}
+
 absl::StatusOr<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const Options& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.path, ec);
@@ -183,7 +200,7 @@ absl::Status LmdbEnv::Write(const std::function<absl::Status(Txn&)>& fn) {
       MDB_txn* txn = nullptr;
       int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
       if (rc != MDB_SUCCESS) return LmdbError(rc, "txn_begin");
-      Txn t(txn, &dbis_);
+      Txn t(txn, &dbis_, env_);
       absl::Status status = fn(t);
       if (!status.ok()) {
         mdb_txn_abort(txn);

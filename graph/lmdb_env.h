@@ -33,8 +33,9 @@ namespace quorum::graph {
 // One open transaction, read-only or read-write. Not thread-safe.
 class Txn {
  public:
-  Txn(MDB_txn* txn, const std::map<std::string, MDB_dbi, std::less<>>* dbis)
-      : txn_(txn), dbis_(dbis) {}
+  Txn(MDB_txn* txn, const std::map<std::string, MDB_dbi, std::less<>>* dbis,
+      MDB_env* env = nullptr)
+      : txn_(txn), dbis_(dbis), env_(env) {}
 
   // The value at `key`, or nullopt when absent.
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view db,
@@ -52,11 +53,18 @@ class Txn {
       const std::function<bool(absl::string_view key, absl::string_view value)>&
           visit);
 
+  // Runs `fn` in a nested transaction of this write transaction: its writes
+  // are kept when it returns OK and undone when it fails, while the outer
+  // transaction goes on either way (a savepoint). A full map is passed up so
+  // that the whole write is retried.
+  absl::Status Savepoint(const std::function<absl::Status(Txn&)>& fn);
+
  private:
   absl::StatusOr<MDB_dbi> Dbi(absl::string_view db) const;
 
   MDB_txn* txn_;
   const std::map<std::string, MDB_dbi, std::less<>>* dbis_;
+  MDB_env* env_;  // Set for write transactions only.
 };
 
 class LmdbEnv {
@@ -90,6 +98,10 @@ class LmdbEnv {
   // Shared by every transaction; held exclusively to resize the map.
   mutable std::shared_mutex resize_mu_;
 };
+
+// Whether a status is the map-full signal that makes LmdbEnv::Write grow the
+// map and retry; code that catches errors inside a write must pass it on.
+bool IsMapFull(const absl::Status& status);
 
 // An LMDB error code as a Status.
 absl::Status LmdbError(int rc, absl::string_view what);

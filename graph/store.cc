@@ -15,6 +15,7 @@
 #include "graph/algorithms.h"
 #include "graph/field_mask.h"
 #include "graph/names.h"
+#include "graph/normalize.h"
 #include "graph/status.h"
 #include "graph/store_internal.h"
 #include "graph/validation.h"
@@ -367,6 +368,27 @@ absl::Status IndexEmail(Txn& txn, const Stakeholder& s,
   return absl::OkStatus();
 }
 
+std::string CompanyNameKey(const std::string& company_key,
+                           const std::string& account_name) {
+  return absl::StrCat(company_key, "|", account_name);
+}
+
+// Keeps the normalized-company-name index in step with the display name.
+absl::Status IndexCompanyName(Txn& txn, const Account& account,
+                              const std::string& previous_display_name) {
+  const std::string key = CompanyKey(account.display_name());
+  if (!previous_display_name.empty()) {
+    const std::string old_key = CompanyKey(previous_display_name);
+    if (old_key == key) return absl::OkStatus();
+    if (!old_key.empty()) {
+      RETURN_IF_ERROR(
+          txn.Delete(kCompanyNames, CompanyNameKey(old_key, account.name())));
+    }
+  }
+  if (key.empty()) return absl::OkStatus();
+  return txn.Put(kCompanyNames, CompanyNameKey(key, account.name()), "");
+}
+
 // Fills output-only fields of a created resource.
 template <typename T>
 absl::Status Stamp(Txn& txn, T* resource, absl::Time now, bool created) {
@@ -382,6 +404,177 @@ absl::Status Stamp(Txn& txn, T* resource, absl::Time now, bool created) {
 }  // namespace
 
 namespace internal {
+
+absl::StatusOr<std::string> FreeAccountId(Txn& txn, absl::string_view text) {
+  return ChooseId(txn, kAccounts, "", text, "account",
+                  [](absl::string_view id) { return names::Account(id); },
+                  "account_id");
+}
+
+absl::StatusOr<Account> CreateAccountIn(Txn& txn, Account account,
+                                        absl::string_view account_id,
+                                        absl::Time now) {
+  account.clear_name();
+  account.clear_etag();
+  account.clear_create_time();
+  account.clear_update_time();
+  account.set_lifecycle_status(v1::LIFECYCLE_STATUS_NEW);
+  ASSIGN_OR_RETURN(
+      std::string id,
+      ChooseId(txn, kAccounts, account_id, account.display_name(), "account",
+               [](absl::string_view id) { return names::Account(id); },
+               "account_id"));
+  account.set_name(names::Account(id));
+  RETURN_IF_ERROR(CheckParent(txn, id, account.parent(), false));
+  RETURN_IF_ERROR(IndexDomains(txn, account, {}));
+  RETURN_IF_ERROR(IndexCompanyName(txn, account, ""));
+  if (!account.parent().empty()) {
+    RETURN_IF_ERROR(
+        txn.Put(kChildren, ChildrenKey(AccountIdOf(account.parent()), id), ""));
+  }
+  RETURN_IF_ERROR(Stamp(txn, &account, now, true));
+  RETURN_IF_ERROR(Save(txn, kAccounts, account.name(), account));
+  return account;
+}
+
+absl::StatusOr<Account> UpdateAccountIn(Txn& txn, const Account& patch,
+                                        const FieldMask& mask, absl::Time now) {
+  ASSIGN_OR_RETURN(std::string id,
+                   names::ParseAccount(patch.name(), "account.name"));
+  ASSIGN_OR_RETURN(Account current,
+                   LoadExisting<Account>(txn, kAccounts, patch.name()));
+  RETURN_IF_ERROR(CheckEtag(patch.name(), patch.etag(), current.etag()));
+  Account updated = current;
+  RETURN_IF_ERROR(ApplyFieldMask(patch, mask, kAccountOutputOnly, &updated));
+  Violations violations;
+  CheckAccount(&updated, "account", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  if (updated.parent() != current.parent()) {
+    if (updated.parent() == updated.name()) {
+      return PreconditionFailed(
+          "CYCLE", updated.name(),
+          absl::StrCat("account.parent: ", updated.name(),
+                       " cannot be its own parent (cycle: ", updated.name(),
+                       " -> ", updated.name(), ")"));
+    }
+    RETURN_IF_ERROR(CheckParent(txn, id, updated.parent(), true));
+    ASSIGN_OR_RETURN(std::string old_root, RootOf(txn, id));
+    std::string new_root = id;
+    if (!updated.parent().empty()) {
+      ASSIGN_OR_RETURN(new_root, RootOf(txn, AccountIdOf(updated.parent())));
+    }
+    if (new_root != old_root) {
+      RETURN_IF_ERROR(CheckSubtreeCanMove(txn, id, old_root));
+    }
+    if (!current.parent().empty()) {
+      RETURN_IF_ERROR(txn.Delete(
+          kChildren, ChildrenKey(AccountIdOf(current.parent()), id)));
+    }
+    if (!updated.parent().empty()) {
+      RETURN_IF_ERROR(txn.Put(
+          kChildren, ChildrenKey(AccountIdOf(updated.parent()), id), ""));
+    }
+  }
+  RETURN_IF_ERROR(IndexDomains(
+      txn, updated,
+      std::set<std::string>(current.domains().begin(), current.domains().end())));
+  RETURN_IF_ERROR(IndexCompanyName(txn, updated, current.display_name()));
+  RETURN_IF_ERROR(Stamp(txn, &updated, now, false));
+  RETURN_IF_ERROR(Save(txn, kAccounts, updated.name(), updated));
+  return updated;
+}
+
+absl::StatusOr<Site> CreateSiteIn(Txn& txn, absl::string_view parent,
+                                  Site site, absl::string_view site_id,
+                                  absl::Time now) {
+  const std::string account_id = AccountIdOf(parent);
+  ASSIGN_OR_RETURN(Account account,
+                   LoadExisting<Account>(txn, kAccounts, parent));
+  Violations violations;
+  CheckSite(&site, account.country_code(), "site", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  ASSIGN_OR_RETURN(
+      std::string id,
+      ChooseId(
+          txn, kSitesDb, site_id, site.display_name(), "site",
+          [&](absl::string_view id) {
+            return names::Child(account_id, names::kSites, id);
+          },
+          "site_id"));
+  site.set_name(names::Child(account_id, names::kSites, id));
+  site.clear_create_time();
+  RETURN_IF_ERROR(Stamp(txn, &site, now, true));
+  RETURN_IF_ERROR(Save(txn, kSitesDb, site.name(), site));
+  return site;
+}
+
+absl::StatusOr<Site> UpdateSiteIn(Txn& txn, const Site& patch,
+                                  const FieldMask& mask, absl::Time now) {
+  ASSIGN_OR_RETURN(names::ChildName name,
+                   names::ParseChild(patch.name(), names::kSites, "site.name"));
+  ASSIGN_OR_RETURN(Site current,
+                   LoadExisting<Site>(txn, kSitesDb, patch.name()));
+  RETURN_IF_ERROR(CheckEtag(patch.name(), patch.etag(), current.etag()));
+  ASSIGN_OR_RETURN(Account account, LoadExisting<Account>(
+                                        txn, kAccounts, name.account_name()));
+  Site updated = current;
+  RETURN_IF_ERROR(ApplyFieldMask(patch, mask, kChildOutputOnly, &updated));
+  Violations violations;
+  CheckSite(&updated, account.country_code(), "site", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(Stamp(txn, &updated, now, false));
+  RETURN_IF_ERROR(Save(txn, kSitesDb, updated.name(), updated));
+  return updated;
+}
+
+absl::StatusOr<Stakeholder> CreateStakeholderIn(Txn& txn,
+                                                absl::string_view parent,
+                                                Stakeholder stakeholder,
+                                                absl::string_view stakeholder_id,
+                                                absl::Time now) {
+  const std::string account_id = AccountIdOf(parent);
+  RETURN_IF_ERROR(RequireAccount(txn, std::string(parent)));
+  ASSIGN_OR_RETURN(
+      std::string id,
+      ChooseId(
+          txn, kStakeholdersDb, stakeholder_id, stakeholder.display_name(),
+          "person",
+          [&](absl::string_view id) {
+            return names::Child(account_id, names::kStakeholders, id);
+          },
+          "stakeholder_id"));
+  stakeholder.set_name(names::Child(account_id, names::kStakeholders, id));
+  stakeholder.clear_create_time();
+  RETURN_IF_ERROR(
+      CheckStakeholderSites(txn, stakeholder, account_id, "stakeholder"));
+  RETURN_IF_ERROR(IndexEmail(txn, stakeholder, ""));
+  RETURN_IF_ERROR(Stamp(txn, &stakeholder, now, true));
+  RETURN_IF_ERROR(Save(txn, kStakeholdersDb, stakeholder.name(), stakeholder));
+  return stakeholder;
+}
+
+absl::StatusOr<Stakeholder> UpdateStakeholderIn(Txn& txn,
+                                                const Stakeholder& patch,
+                                                const FieldMask& mask,
+                                                absl::Time now) {
+  ASSIGN_OR_RETURN(names::ChildName name,
+                   names::ParseChild(patch.name(), names::kStakeholders,
+                                     "stakeholder.name"));
+  ASSIGN_OR_RETURN(Stakeholder current, LoadExisting<Stakeholder>(
+                                            txn, kStakeholdersDb, patch.name()));
+  RETURN_IF_ERROR(CheckEtag(patch.name(), patch.etag(), current.etag()));
+  Stakeholder updated = current;
+  RETURN_IF_ERROR(ApplyFieldMask(patch, mask, kChildOutputOnly, &updated));
+  Violations violations;
+  CheckStakeholder(&updated, "stakeholder", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(
+      CheckStakeholderSites(txn, updated, name.account_id, "stakeholder"));
+  RETURN_IF_ERROR(IndexEmail(txn, updated, current.email()));
+  RETURN_IF_ERROR(Stamp(txn, &updated, now, false));
+  RETURN_IF_ERROR(Save(txn, kStakeholdersDb, updated.name(), updated));
+  return updated;
+}
 
 absl::Status ReadCommitteeMap(Txn& txn, const std::string& account_id,
                               CommitteeMap* map,
@@ -446,8 +639,22 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
                            std::string(kChildren),      std::string(kEmails),
                            std::string(kDomains),       std::string(kEdges),
                            std::string(kMeta),          std::string(kSignals),
-                           std::string(kSignalIds),     std::string(kPolicies)};
+                           std::string(kSignalIds),     std::string(kPolicies),
+                           std::string(kCompanyNames),  std::string(kNotes),
+                           std::string(kNoteIds),       std::string(kIntake)};
   ASSIGN_OR_RETURN(std::unique_ptr<LmdbEnv> env, LmdbEnv::Open(env_options));
+  // Stores written before the company-name index existed get it built once.
+  RETURN_IF_ERROR(env->Write([](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string> done,
+                     txn.Get(kMeta, "company_names_v1"));
+    if (done) return absl::OkStatus();
+    ASSIGN_OR_RETURN(std::vector<Account> accounts,
+                     ScanAll<Account>(txn, kAccounts, "accounts/"));
+    for (const Account& account : accounts) {
+      RETURN_IF_ERROR(IndexCompanyName(txn, account, ""));
+    }
+    return txn.Put(kMeta, "company_names_v1", "1");
+  }));
   return std::unique_ptr<Store>(
       new Store(std::move(env), std::move(options.clock)));
 }
@@ -465,29 +672,11 @@ absl::StatusOr<Account> Store::CreateAccount(Account account,
                                 "[a-z0-9])?$)"));
   }
   RETURN_IF_ERROR(violations.ToStatus());
-  account.clear_name();
-  account.clear_etag();
-  account.clear_create_time();
-  account.clear_update_time();
-  account.set_lifecycle_status(v1::LIFECYCLE_STATUS_NEW);
   const absl::Time now = clock_();
   Account created;
   RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
-    created = account;
-    ASSIGN_OR_RETURN(
-        std::string id,
-        ChooseId(txn, kAccounts, account_id, account.display_name(), "account",
-                 [](absl::string_view id) { return names::Account(id); },
-                 "account_id"));
-    created.set_name(names::Account(id));
-    RETURN_IF_ERROR(CheckParent(txn, id, created.parent(), false));
-    RETURN_IF_ERROR(IndexDomains(txn, created, {}));
-    if (!created.parent().empty()) {
-      RETURN_IF_ERROR(
-          txn.Put(kChildren, ChildrenKey(AccountIdOf(created.parent()), id), ""));
-    }
-    RETURN_IF_ERROR(Stamp(txn, &created, now, true));
-    return Save(txn, kAccounts, created.name(), created);
+    ASSIGN_OR_RETURN(created, CreateAccountIn(txn, account, account_id, now));
+    return absl::OkStatus();
   }));
   return created;
 }
@@ -510,50 +699,12 @@ absl::StatusOr<Page<Account>> Store::ListAccounts(int limit,
 
 absl::StatusOr<Account> Store::UpdateAccount(Account patch,
                                              const FieldMask& mask) {
-  ASSIGN_OR_RETURN(std::string id,
-                   names::ParseAccount(patch.name(), "account.name"));
+  RETURN_IF_ERROR(names::ParseAccount(patch.name(), "account.name").status());
   const absl::Time now = clock_();
   Account updated;
   RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(Account current,
-                     LoadExisting<Account>(txn, kAccounts, patch.name()));
-    RETURN_IF_ERROR(CheckEtag(patch.name(), patch.etag(), current.etag()));
-    updated = current;
-    RETURN_IF_ERROR(ApplyFieldMask(patch, mask, kAccountOutputOnly, &updated));
-    Violations violations;
-    CheckAccount(&updated, "account", &violations);
-    RETURN_IF_ERROR(violations.ToStatus());
-    if (updated.parent() != current.parent()) {
-      if (updated.parent() == updated.name()) {
-        return PreconditionFailed(
-            "CYCLE", updated.name(),
-            absl::StrCat("account.parent: ", updated.name(),
-                         " cannot be its own parent (cycle: ", updated.name(),
-                         " -> ", updated.name(), ")"));
-      }
-      RETURN_IF_ERROR(CheckParent(txn, id, updated.parent(), true));
-      ASSIGN_OR_RETURN(std::string old_root, RootOf(txn, id));
-      std::string new_root = id;
-      if (!updated.parent().empty()) {
-        ASSIGN_OR_RETURN(new_root, RootOf(txn, AccountIdOf(updated.parent())));
-      }
-      if (new_root != old_root) {
-        RETURN_IF_ERROR(CheckSubtreeCanMove(txn, id, old_root));
-      }
-      if (!current.parent().empty()) {
-        RETURN_IF_ERROR(txn.Delete(
-            kChildren, ChildrenKey(AccountIdOf(current.parent()), id)));
-      }
-      if (!updated.parent().empty()) {
-        RETURN_IF_ERROR(txn.Put(
-            kChildren, ChildrenKey(AccountIdOf(updated.parent()), id), ""));
-      }
-    }
-    RETURN_IF_ERROR(IndexDomains(
-        txn, updated,
-        std::set<std::string>(current.domains().begin(), current.domains().end())));
-    RETURN_IF_ERROR(Stamp(txn, &updated, now, false));
-    return Save(txn, kAccounts, updated.name(), updated);
+    ASSIGN_OR_RETURN(updated, UpdateAccountIn(txn, patch, mask, now));
+    return absl::OkStatus();
   }));
   return updated;
 }
@@ -658,6 +809,10 @@ absl::Status Store::DeleteAccount(absl::string_view name, absl::string_view etag
       for (const std::string& domain : doomed_account.domains()) {
         RETURN_IF_ERROR(txn.Delete(kDomains, domain));
       }
+      RETURN_IF_ERROR(txn.Delete(
+          kCompanyNames,
+          CompanyNameKey(CompanyKey(doomed_account.display_name()),
+                         account_name)));
       if (!doomed_account.parent().empty()) {
         RETURN_IF_ERROR(txn.Delete(
             kChildren,
@@ -687,8 +842,7 @@ absl::StatusOr<Account> Store::FindAccountByDomain(absl::string_view domain) {
 
 absl::StatusOr<Site> Store::CreateSite(absl::string_view parent, Site site,
                                        absl::string_view site_id) {
-  ASSIGN_OR_RETURN(std::string account_id,
-                   names::ParseAccount(parent, "parent"));
+  RETURN_IF_ERROR(names::ParseAccount(parent, "parent").status());
   if (!site_id.empty() && !names::IsValidId(site_id)) {
     return InvalidField("site_id",
                         absl::StrCat("\"", site_id, "\" is not a valid ID"));
@@ -696,24 +850,8 @@ absl::StatusOr<Site> Store::CreateSite(absl::string_view parent, Site site,
   const absl::Time now = clock_();
   Site created;
   RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(Account account,
-                     LoadExisting<Account>(txn, kAccounts, parent));
-    created = site;
-    Violations violations;
-    CheckSite(&created, account.country_code(), "site", &violations);
-    RETURN_IF_ERROR(violations.ToStatus());
-    ASSIGN_OR_RETURN(
-        std::string id,
-        ChooseId(
-            txn, kSitesDb, site_id, created.display_name(), "site",
-            [&](absl::string_view id) {
-              return names::Child(account_id, names::kSites, id);
-            },
-            "site_id"));
-    created.set_name(names::Child(account_id, names::kSites, id));
-    created.clear_create_time();
-    RETURN_IF_ERROR(Stamp(txn, &created, now, true));
-    return Save(txn, kSitesDb, created.name(), created);
+    ASSIGN_OR_RETURN(created, CreateSiteIn(txn, parent, site, site_id, now));
+    return absl::OkStatus();
   }));
   return created;
 }
@@ -741,23 +879,13 @@ absl::StatusOr<Page<Site>> Store::ListSites(absl::string_view parent, int limit,
 }
 
 absl::StatusOr<Site> Store::UpdateSite(Site patch, const FieldMask& mask) {
-  ASSIGN_OR_RETURN(names::ChildName name,
-                   names::ParseChild(patch.name(), names::kSites, "site.name"));
+  RETURN_IF_ERROR(
+      names::ParseChild(patch.name(), names::kSites, "site.name").status());
   const absl::Time now = clock_();
   Site updated;
   RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(Site current,
-                     LoadExisting<Site>(txn, kSitesDb, patch.name()));
-    RETURN_IF_ERROR(CheckEtag(patch.name(), patch.etag(), current.etag()));
-    ASSIGN_OR_RETURN(Account account, LoadExisting<Account>(
-                                          txn, kAccounts, name.account_name()));
-    updated = current;
-    RETURN_IF_ERROR(ApplyFieldMask(patch, mask, kChildOutputOnly, &updated));
-    Violations violations;
-    CheckSite(&updated, account.country_code(), "site", &violations);
-    RETURN_IF_ERROR(violations.ToStatus());
-    RETURN_IF_ERROR(Stamp(txn, &updated, now, false));
-    return Save(txn, kSitesDb, updated.name(), updated);
+    ASSIGN_OR_RETURN(updated, UpdateSiteIn(txn, patch, mask, now));
+    return absl::OkStatus();
   }));
   return updated;
 }
@@ -795,8 +923,7 @@ absl::StatusOr<Stakeholder> Store::CreateStakeholder(
     absl::string_view parent, Stakeholder stakeholder,
     absl::string_view stakeholder_id) {
   Violations violations;
-  auto account_id = names::ParseAccount(parent, "parent");
-  violations.AddFrom(account_id.status());
+  violations.AddFrom(names::ParseAccount(parent, "parent").status());
   CheckStakeholder(&stakeholder, "stakeholder", &violations);
   if (!stakeholder_id.empty() && !names::IsValidId(stakeholder_id)) {
     violations.Add("stakeholder_id",
@@ -806,23 +933,9 @@ absl::StatusOr<Stakeholder> Store::CreateStakeholder(
   const absl::Time now = clock_();
   Stakeholder created;
   RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
-    RETURN_IF_ERROR(RequireAccount(txn, std::string(parent)));
-    created = stakeholder;
-    ASSIGN_OR_RETURN(
-        std::string id,
-        ChooseId(
-            txn, kStakeholdersDb, stakeholder_id, created.display_name(),
-            "person",
-            [&](absl::string_view id) {
-              return names::Child(*account_id, names::kStakeholders, id);
-            },
-            "stakeholder_id"));
-    created.set_name(names::Child(*account_id, names::kStakeholders, id));
-    RETURN_IF_ERROR(
-        CheckStakeholderSites(txn, created, *account_id, "stakeholder"));
-    RETURN_IF_ERROR(IndexEmail(txn, created, ""));
-    RETURN_IF_ERROR(Stamp(txn, &created, now, true));
-    return Save(txn, kStakeholdersDb, created.name(), created);
+    ASSIGN_OR_RETURN(created, CreateStakeholderIn(txn, parent, stakeholder,
+                                                  stakeholder_id, now));
+    return absl::OkStatus();
   }));
   return created;
 }
@@ -852,26 +965,14 @@ absl::StatusOr<Page<Stakeholder>> Store::ListStakeholders(
 
 absl::StatusOr<Stakeholder> Store::UpdateStakeholder(Stakeholder patch,
                                                      const FieldMask& mask) {
-  ASSIGN_OR_RETURN(names::ChildName name,
-                   names::ParseChild(patch.name(), names::kStakeholders,
-                                     "stakeholder.name"));
+  RETURN_IF_ERROR(names::ParseChild(patch.name(), names::kStakeholders,
+                                    "stakeholder.name")
+                      .status());
   const absl::Time now = clock_();
   Stakeholder updated;
   RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(Stakeholder current, LoadExisting<Stakeholder>(
-                                              txn, kStakeholdersDb,
-                                              patch.name()));
-    RETURN_IF_ERROR(CheckEtag(patch.name(), patch.etag(), current.etag()));
-    updated = current;
-    RETURN_IF_ERROR(ApplyFieldMask(patch, mask, kChildOutputOnly, &updated));
-    Violations violations;
-    CheckStakeholder(&updated, "stakeholder", &violations);
-    RETURN_IF_ERROR(violations.ToStatus());
-    RETURN_IF_ERROR(
-        CheckStakeholderSites(txn, updated, name.account_id, "stakeholder"));
-    RETURN_IF_ERROR(IndexEmail(txn, updated, current.email()));
-    RETURN_IF_ERROR(Stamp(txn, &updated, now, false));
-    return Save(txn, kStakeholdersDb, updated.name(), updated);
+    ASSIGN_OR_RETURN(updated, UpdateStakeholderIn(txn, patch, mask, now));
+    return absl::OkStatus();
   }));
   return updated;
 }

@@ -15,6 +15,10 @@
 //   signals        accounts/{a}|{inverted time}|{id} -> Signal (newest first)
 //   signal_ids     accounts/{a}/signals/{id}         -> key in `signals`
 //   policies       {inverted revision}               -> PolicyRevision
+//   company_names  {company key}|{account name}      -> ""  (name index)
+//   notes          accounts/{a}|{inverted time}|{id} -> Note (newest first)
+//   note_ids       accounts/{a}/notes/{id}           -> key in `notes`
+//   intake_requests request ID                       -> SubmitLeadResponse
 // Each mutation is one write transaction that updates the record and its
 // index entries together, committed durably before it returns.
 //
@@ -42,6 +46,8 @@
 #include "graph/qualification.h"
 #include "quorum/v1/account_graph_service.pb.h"
 #include "quorum/v1/policy.pb.h"
+#include "quorum/v1/intake_service.pb.h"
+#include "quorum/v1/note_service.pb.h"
 #include "quorum/v1/signal_service.pb.h"
 #include "quorum/v1/resources.pb.h"
 
@@ -145,6 +151,34 @@ class Store {
   // Revisions newest first, after storage key `start_after`.
   absl::StatusOr<Page<v1::PolicyRevision>> ListPolicyRevisions(
       int limit, absl::string_view start_after);
+
+  // Notes, newest first. A client-chosen `note_id` that exists already
+  // returns the stored note and writes nothing.
+  absl::StatusOr<v1::Note> CreateNote(absl::string_view parent, v1::Note note,
+                                      absl::string_view note_id);
+  absl::StatusOr<Page<v1::Note>> ListNotes(absl::string_view parent, int limit,
+                                           absl::string_view start_after);
+
+  // Intake of one lead, all in one write transaction (see
+  // docs/intake.md): normalization, checks, duplicate matching, creation,
+  // role inference, signal, note, the route after intake, and the answer
+  // stored under the request ID so that a retry returns it unchanged.
+  absl::StatusOr<v1::SubmitLeadResponse> SubmitLead(
+      const v1::SubmitLeadRequest& request);
+
+  // One batch of a signal stream, in one transaction with a savepoint per
+  // signal: each is recorded, found to be a duplicate, or rejected on its
+  // own. Returns one outcome per request: OK (new), ALREADY_EXISTS
+  // (duplicate), or the error that rejected it.
+  absl::StatusOr<std::vector<absl::Status>> RecordSignalStream(
+      const std::vector<v1::CreateSignalRequest>& requests);
+
+  // What an imported record did.
+  enum class ImportOutcome { kCreated, kUpdated, kUnchanged };
+  // One batch of an import, in one transaction with a savepoint per record:
+  // each record is upserted by name or rejected on its own.
+  absl::StatusOr<std::vector<absl::StatusOr<ImportOutcome>>> ImportBatch(
+      const std::vector<v1::ImportRecordsRequest>& records);
 
   // Creates every record of `bundle` whose name does not exist yet, in
   // order; returns how many were created. Safe to run again.

@@ -31,6 +31,10 @@ inline constexpr absl::string_view kMeta = "meta";
 inline constexpr absl::string_view kSignals = "signals";
 inline constexpr absl::string_view kSignalIds = "signal_ids";
 inline constexpr absl::string_view kPolicies = "policies";
+inline constexpr absl::string_view kCompanyNames = "company_names";
+inline constexpr absl::string_view kNotes = "notes";
+inline constexpr absl::string_view kNoteIds = "note_ids";
+inline constexpr absl::string_view kIntake = "intake_requests";
 
 // The next value of the store-wide sequence (etags, generated IDs).
 absl::StatusOr<uint64_t> NextSequence(Txn& txn);
@@ -50,6 +54,53 @@ absl::StatusOr<std::vector<std::string>> Subtree(Txn& txn,
 // NOT_FOUND unless the account exists.
 absl::Status RequireAccount(Txn& txn, const std::string& account_name);
 absl::Status CheckLimit(int limit);
+// Write operations inside a transaction, for callers that combine several
+// in one (intake, imports). Inputs are checked as by the Store methods of the
+// same name, except the field checks CreateAccount and CreateStakeholder do
+// before their transaction (CheckAccount, CheckStakeholder, ID syntax).
+// A free account ID derived from `text` ("Acme Labs" -> "acme-labs", then
+// "acme-labs-2"...).
+absl::StatusOr<std::string> FreeAccountId(Txn& txn, absl::string_view text);
+absl::StatusOr<v1::Account> CreateAccountIn(Txn& txn, v1::Account account,
+                                            absl::string_view account_id,
+                                            absl::Time now);
+absl::StatusOr<v1::Account> UpdateAccountIn(
+    Txn& txn, const v1::Account& patch, const google::protobuf::FieldMask& mask,
+    absl::Time now);
+absl::StatusOr<v1::Site> CreateSiteIn(Txn& txn, absl::string_view parent,
+                                      v1::Site site, absl::string_view site_id,
+                                      absl::Time now);
+absl::StatusOr<v1::Site> UpdateSiteIn(Txn& txn, const v1::Site& patch,
+                                      const google::protobuf::FieldMask& mask,
+                                      absl::Time now);
+absl::StatusOr<v1::Stakeholder> CreateStakeholderIn(
+    Txn& txn, absl::string_view parent, v1::Stakeholder stakeholder,
+    absl::string_view stakeholder_id, absl::Time now);
+absl::StatusOr<v1::Stakeholder> UpdateStakeholderIn(
+    Txn& txn, const v1::Stakeholder& patch,
+    const google::protobuf::FieldMask& mask, absl::Time now);
+
+// Notes: field checks (paths under `at`, e.g. "note") and creation.
+void CheckNote(v1::Note* note, const std::string& at, Violations* violations);
+absl::StatusOr<v1::Note> CreateNoteIn(Txn& txn, absl::string_view parent,
+                                      v1::Note note, absl::string_view note_id,
+                                      const google::protobuf::Timestamp& now);
+
+// Signals: records one checked request (see Store::RecordSignals); `at`
+// prefixes error messages. Sets `duplicate` when the ID existed.
+absl::StatusOr<v1::RecordedSignal> RecordSignalIn(
+    Txn& txn, const v1::CreateSignalRequest& request, const std::string& at,
+    const google::protobuf::Timestamp& now);
+// Field checks of one signal request, paths under `at`.
+void CheckSignalRequest(const v1::CreateSignalRequest& request,
+                        const std::string& at, Violations* violations);
+
+// The account tree of `account_id` with its signals (NOT_FOUND when the
+// account is missing), and the active policy revision (NOT_FOUND when none).
+absl::Status ReadAccountTree(Txn& txn, const std::string& account_id,
+                             AccountTree* tree);
+absl::StatusOr<v1::PolicyRevision> ActivePolicy(Txn& txn);
+
 // Reads the committee map of `account_id` (NOT_FOUND when missing) and, when
 // `subtree` is not null, the IDs of the accounts in it.
 absl::Status ReadCommitteeMap(Txn& txn, const std::string& account_id,

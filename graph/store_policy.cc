@@ -41,6 +41,17 @@ absl::StatusOr<std::optional<PolicyRevision>> Latest(Txn& txn) {
 
 }  // namespace
 
+namespace internal {
+
+absl::StatusOr<PolicyRevision> ActivePolicy(Txn& txn) {
+  ASSIGN_OR_RETURN(std::optional<PolicyRevision> latest, Latest(txn));
+  if (!latest) return absl::NotFoundError("no policy has been published");
+  latest->set_active(true);
+  return *std::move(latest);
+}
+
+}  // namespace internal
+
 absl::StatusOr<PolicyRevision> Store::PublishPolicy(
     const v1::Policy& policy, const std::string& description) {
   Violations violations;

@@ -32,6 +32,10 @@ std::string SignalPrefix(absl::string_view account_id) {
   return absl::StrCat(names::Account(account_id), "|");
 }
 
+}  // namespace
+
+namespace internal {
+
 // Field checks of one request; `at` is "requests[i]".
 void CheckSignalRequest(const v1::CreateSignalRequest& r, const std::string& at,
                         Violations* v) {
@@ -75,7 +79,78 @@ void CheckSignalRequest(const v1::CreateSignalRequest& r, const std::string& at,
   }
 }
 
-}  // namespace
+absl::StatusOr<v1::RecordedSignal> RecordSignalIn(
+    Txn& txn, const v1::CreateSignalRequest& r, const std::string& at,
+    const google::protobuf::Timestamp& now) {
+  const std::string account_id = AccountIdOf(r.parent());
+  v1::RecordedSignal result;
+  if (!r.signal_id().empty()) {
+    const std::string name = names::Child(account_id, "signals", r.signal_id());
+    ASSIGN_OR_RETURN(std::optional<std::string> key, txn.Get(kSignalIds, name));
+    if (key) {
+      ASSIGN_OR_RETURN(*result.mutable_signal(),
+                       LoadExisting<Signal>(txn, kSignals, *key));
+      result.set_duplicate(true);
+      return result;
+    }
+  }
+  absl::Status exists = RequireAccount(txn, r.parent());
+  if (!exists.ok()) return Annotate(exists, at + ".parent");
+  Signal signal = r.signal();
+  if (!signal.stakeholder().empty()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> person,
+                     txn.Get(kStakeholdersDb, signal.stakeholder()));
+    if (!person) {
+      return PreconditionFailed(
+          "STAKEHOLDER_NOT_FOUND", signal.stakeholder(),
+          absl::StrCat(at, ".signal.stakeholder: ", signal.stakeholder(),
+                       " does not exist"));
+    }
+    ASSIGN_OR_RETURN(std::string root, RootOf(txn, account_id));
+    ASSIGN_OR_RETURN(std::string person_root,
+                     RootOf(txn, AccountIdOf(signal.stakeholder())));
+    if (root != person_root) {
+      return PreconditionFailed(
+          "CROSS_ACCOUNT_TREE", signal.stakeholder(),
+          absl::StrCat(at, ".signal.stakeholder: ", signal.stakeholder(),
+                       " is not in the account tree of ", r.parent()));
+    }
+  }
+  std::string id = r.signal_id();
+  while (id.empty()) {
+    // A client may have chosen an ID of this form: skip taken ones.
+    ASSIGN_OR_RETURN(uint64_t seq, NextSequence(txn));
+    const std::string candidate = absl::StrCat("s-", absl::Hex(seq));
+    ASSIGN_OR_RETURN(
+        std::optional<std::string> taken,
+        txn.Get(kSignalIds, names::Child(account_id, "signals", candidate)));
+    if (!taken) id = candidate;
+  }
+  if (signal.topic() == v1::SIGNAL_TOPIC_UNSPECIFIED) {
+    signal.set_topic(v1::SIGNAL_TOPIC_GENERAL);
+  }
+  signal.set_name(names::Child(account_id, "signals", id));
+  *signal.mutable_create_time() = now;
+  const std::string key = SignalKey(account_id, signal.occur_time(), id);
+  RETURN_IF_ERROR(Save(txn, kSignals, key, signal));
+  RETURN_IF_ERROR(txn.Put(kSignalIds, signal.name(), key));
+  *result.mutable_signal() = std::move(signal);
+  return result;
+}
+
+absl::Status ReadAccountTree(Txn& txn, const std::string& account_id,
+                             AccountTree* tree) {
+  std::vector<std::string> subtree;
+  RETURN_IF_ERROR(ReadCommitteeMap(txn, account_id, &tree->map, &subtree));
+  for (const std::string& id : subtree) {
+    ASSIGN_OR_RETURN(std::vector<Signal> signals,
+                     ScanAll<Signal>(txn, kSignals, SignalPrefix(id)));
+    for (Signal& s : signals) tree->signals.push_back(std::move(s));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace internal
 
 absl::StatusOr<std::vector<v1::RecordedSignal>> Store::RecordSignals(
     const v1::RecordSignalsRequest& request) {
@@ -97,69 +172,45 @@ absl::StatusOr<std::vector<v1::RecordedSignal>> Store::RecordSignals(
   RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
     results.clear();
     for (int i = 0; i < request.requests_size(); ++i) {
-      const auto& r = request.requests(i);
-      const std::string at = absl::StrCat("requests[", i, "]");
-      const std::string account_id = AccountIdOf(r.parent());
-      v1::RecordedSignal result;
-      if (!r.signal_id().empty()) {
-        const std::string name =
-            names::Child(account_id, "signals", r.signal_id());
-        ASSIGN_OR_RETURN(std::optional<std::string> key,
-                         txn.Get(kSignalIds, name));
-        if (key) {
-          ASSIGN_OR_RETURN(*result.mutable_signal(),
-                           LoadExisting<Signal>(txn, kSignals, *key));
-          result.set_duplicate(true);
-          results.push_back(std::move(result));
-          continue;
-        }
-      }
-      absl::Status exists = RequireAccount(txn, r.parent());
-      if (!exists.ok()) return Annotate(exists, at + ".parent");
-      Signal signal = r.signal();
-      if (!signal.stakeholder().empty()) {
-        ASSIGN_OR_RETURN(std::optional<std::string> person,
-                         txn.Get(kStakeholdersDb, signal.stakeholder()));
-        if (!person) {
-          return PreconditionFailed(
-              "STAKEHOLDER_NOT_FOUND", signal.stakeholder(),
-              absl::StrCat(at, ".signal.stakeholder: ", signal.stakeholder(),
-                           " does not exist"));
-        }
-        ASSIGN_OR_RETURN(std::string root, RootOf(txn, account_id));
-        ASSIGN_OR_RETURN(std::string person_root,
-                         RootOf(txn, AccountIdOf(signal.stakeholder())));
-        if (root != person_root) {
-          return PreconditionFailed(
-              "CROSS_ACCOUNT_TREE", signal.stakeholder(),
-              absl::StrCat(at, ".signal.stakeholder: ", signal.stakeholder(),
-                           " is not in the account tree of ", r.parent()));
-        }
-      }
-      std::string id = r.signal_id();
-      while (id.empty()) {
-        // A client may have chosen an ID of this form: skip taken ones.
-        ASSIGN_OR_RETURN(uint64_t seq, NextSequence(txn));
-        const std::string candidate = absl::StrCat("s-", absl::Hex(seq));
-        ASSIGN_OR_RETURN(
-            std::optional<std::string> taken,
-            txn.Get(kSignalIds, names::Child(account_id, "signals", candidate)));
-        if (!taken) id = candidate;
-      }
-      if (signal.topic() == v1::SIGNAL_TOPIC_UNSPECIFIED) {
-        signal.set_topic(v1::SIGNAL_TOPIC_GENERAL);
-      }
-      signal.set_name(names::Child(account_id, "signals", id));
-      *signal.mutable_create_time() = now;
-      const std::string key = SignalKey(account_id, signal.occur_time(), id);
-      RETURN_IF_ERROR(Save(txn, kSignals, key, signal));
-      RETURN_IF_ERROR(txn.Put(kSignalIds, signal.name(), key));
-      *result.mutable_signal() = std::move(signal);
+      ASSIGN_OR_RETURN(v1::RecordedSignal result,
+                       RecordSignalIn(txn, request.requests(i),
+                                      absl::StrCat("requests[", i, "]"), now));
       results.push_back(std::move(result));
     }
     return absl::OkStatus();
   }));
   return results;
+}
+
+absl::StatusOr<std::vector<absl::Status>> Store::RecordSignalStream(
+    const std::vector<v1::CreateSignalRequest>& requests) {
+  const auto now = ToProto(clock_());
+  std::vector<absl::Status> outcomes(requests.size());
+  std::vector<bool> valid(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    Violations violations;
+    CheckSignalRequest(requests[i], "signal_request", &violations);
+    outcomes[i] = violations.ToStatus();
+    valid[i] = outcomes[i].ok();
+  }
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+    for (size_t i = 0; i < requests.size(); ++i) {
+      if (!valid[i]) continue;
+      bool duplicate = false;
+      absl::Status status = txn.Savepoint([&](Txn& nested) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::RecordedSignal r,
+                         RecordSignalIn(nested, requests[i], "signal", now));
+        duplicate = r.duplicate();
+        return absl::OkStatus();
+      });
+      if (IsMapFull(status)) return status;  // Grow the map, run again.
+      outcomes[i] = !status.ok() ? status
+                    : duplicate  ? absl::AlreadyExistsError("duplicate")
+                                 : absl::OkStatus();
+    }
+    return absl::OkStatus();
+  }));
+  return outcomes;
 }
 
 absl::StatusOr<Page<Signal>> Store::ListSignals(absl::string_view parent,
@@ -178,16 +229,8 @@ absl::StatusOr<Page<Signal>> Store::ListSignals(absl::string_view parent,
 absl::StatusOr<AccountTree> Store::LoadAccountTree(absl::string_view name) {
   ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
   AccountTree tree;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
-    std::vector<std::string> subtree;
-    RETURN_IF_ERROR(ReadCommitteeMap(txn, id, &tree.map, &subtree));
-    for (const std::string& account_id : subtree) {
-      ASSIGN_OR_RETURN(std::vector<Signal> signals,
-                       ScanAll<Signal>(txn, kSignals, SignalPrefix(account_id)));
-      for (Signal& s : signals) tree.signals.push_back(std::move(s));
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(env_->Read(
+      [&](Txn& txn) { return ReadAccountTree(txn, id, &tree); }));
   return tree;
 }
 

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  liblmdb-dev libboost-graph-dev libabsl-dev libicu-dev libcli11-dev
+  liblmdb-dev libboost-graph-dev libabsl-dev libicu-dev libphonenumber-dev libcli11-dev
   libgtest-dev libgmock-dev
   python3 python3-grpcio python3-protobuf
 )

@@ -29,6 +29,8 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   s->signals_ = std::make_unique<SignalServiceImpl>(s->store_.get());
   s->qualification_ = std::make_unique<QualificationServiceImpl>(
       s->store_.get(), [] { return absl::Now(); });
+  s->notes_ = std::make_unique<NoteServiceImpl>(s->store_.get());
+  s->intake_ = std::make_unique<IntakeServiceImpl>(s->store_.get());
   if (!options.policy_file.empty()) {
     ASSIGN_OR_RETURN(v1::Policy policy, ReadPolicyFile(options.policy_file));
     ASSIGN_OR_RETURN(v1::PolicyRevision active,
@@ -56,6 +58,8 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   builder.RegisterService(s->policy_.get());
   builder.RegisterService(s->signals_.get());
   builder.RegisterService(s->qualification_.get());
+  builder.RegisterService(s->notes_.get());
+  builder.RegisterService(s->intake_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(

@@ -12,6 +12,8 @@
 #include "absl/time/time.h"
 #include "graph/store.h"
 #include "server/account_graph_service.h"
+#include "server/intake_service.h"
+#include "server/note_service.h"
 #include "server/policy_service.h"
 #include "server/qualification_service.h"
 #include "server/signal_service.h"
@@ -60,6 +62,8 @@ class QuorumServer {
   std::unique_ptr<PolicyServiceImpl> policy_;
   std::unique_ptr<SignalServiceImpl> signals_;
   std::unique_ptr<QualificationServiceImpl> qualification_;
+  std::unique_ptr<NoteServiceImpl> notes_;
+  std::unique_ptr<IntakeServiceImpl> intake_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   int64_t policy_revision_ = 0;

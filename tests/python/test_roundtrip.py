@@ -402,6 +402,47 @@ class DemoVerdictExampleTest(unittest.TestCase):
         self.assertIn("NOT_FOUND", result.stderr)
 
 
+class StreamSignalsExampleTest(unittest.TestCase):
+    """clients/python/examples/stream_signals.py: a stream of signals from
+    the Python client lands once, and a retry counts each signal once."""
+
+    def setUp(self):
+        self.server = Quorumd(ARGS.quorumd, [f"--demo-data={ARGS.demo_data}"])
+        self.addCleanup(self.server.cleanup)
+        self.server.start()
+
+    def stream(self, path):
+        script = os.path.join(ARGS.client_dir, "examples", "stream_signals.py")
+        result = subprocess.run(
+            [sys.executable, script, "--server", self.server.address(), path],
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return json.loads(result.stdout)
+
+    def test_stream_lands_once_and_a_retry_counts_once(self):
+        path = os.path.join(self.server.tmp, "signals.jsonl")
+        with open(path, "w", encoding="utf-8") as f:
+            for i in range(2000):
+                f.write(json.dumps({
+                    "parent": "accounts/pennine-valley-pathology",
+                    "signalId": f"web-{i}",
+                    "signal": {"type": "SIGNAL_TYPE_PAGE_VIEW",
+                               "topic": "SIGNAL_TOPIC_VALIDATION",
+                               "occurTime": "2026-11-20T10:00:00Z"}}) + "\n")
+            f.write(json.dumps({"parent": "accounts/nobody",
+                                "signal": {"type": "SIGNAL_TYPE_PAGE_VIEW",
+                                           "occurTime": "2026-11-20T10:00:00Z"}})
+                    + "\n")
+        first = self.stream(path)
+        self.assertEqual(int(first["received"]), 2001)
+        self.assertEqual(int(first["accepted"]), 2000)
+        self.assertEqual(int(first["rejected"]), 1)
+        self.assertEqual(int(first["errors"][0]["position"]), 2000)
+        again = self.stream(path)
+        self.assertEqual(int(again["accepted"]), 0)
+        self.assertEqual(int(again["duplicates"]), 2000)
+
+
 class CountingResult(unittest.TextTestResult):
     """Counts the test methods that passed."""
 
@@ -440,7 +481,8 @@ def main():
 
     suite = unittest.TestSuite()
     loader = unittest.defaultTestLoader
-    for case in (RoundTripTest, ShutdownTest, DemoVerdictExampleTest):
+    for case in (RoundTripTest, ShutdownTest, DemoVerdictExampleTest,
+                 StreamSignalsExampleTest):
         suite.addTests(loader.loadTestsFromTestCase(case))
     total = suite.countTestCases()
     result = unittest.TextTestRunner(

@@ -34,6 +34,10 @@ _MODULES = {
     "signals_grpc": "quorum.v1.signal_service_pb2_grpc",
     "qualification": "quorum.v1.qualification_service_pb2",
     "qualification_grpc": "quorum.v1.qualification_service_pb2_grpc",
+    "intake": "quorum.v1.intake_service_pb2",
+    "intake_grpc": "quorum.v1.intake_service_pb2_grpc",
+    "notes": "quorum.v1.note_service_pb2",
+    "notes_grpc": "quorum.v1.note_service_pb2_grpc",
     "status": "google.rpc.status_pb2",
     "error_details": "google.rpc.error_details_pb2",
 }
@@ -93,7 +97,8 @@ def load(proto_dir=PROTO_DIR, gen_dir=GEN_DIR):
     """Generates the code when missing or older than the protos, and returns
     a namespace of the generated modules (resources, graph, graph_grpc,
     policy, policy_service, policy_grpc, signals, signals_grpc,
-    qualification, qualification_grpc, status, error_details)."""
+    qualification, qualification_grpc, intake, intake_grpc, notes,
+    notes_grpc, status, error_details)."""
     if _stale(proto_dir, gen_dir):
         generate(proto_dir, gen_dir)
     if gen_dir not in sys.path:

@@ -1,0 +1,80 @@
+// Committee roles inferred from a job title at lead intake (product spec,
+// "Intake": "infers committee roles from the title (as INFERRED)").
+//
+// The rules are a documented, ordered table (TitleRules(), rendered into
+// docs/titles.md by TitleRulesMarkdown(); a test keeps the two equal).
+//
+// How a title is matched:
+//   1. It is folded into words by FoldWords (graph/normalize.h, apostrophes
+//      split): ASCII, lower case, accents removed, punctuation a word break,
+//      "&" -> "and", "V.P." -> "vp". "Ärztlicher Leiter" is
+//      "arztlicher leiter".
+//   2. A few phrases are rewritten so that they cannot be misread
+//      ("labor and delivery" -> "obstetrics": "labor" is also German for
+//      laboratory).
+//   3. A title containing an exclusion (assistants to someone, students,
+//      former holders, sales and marketing) gets no role at all.
+//   4. Each rule applies when the title contains one of its `any` phrases,
+//      and one of its `with` phrases when it has any, and none of its
+//      `unless` phrases. Fallback rules apply only when no other rule did.
+// Phrases match whole, consecutive words, never parts of words ("it" does
+// not match inside "quality"); a word written "foo*" matches every word that
+// starts with "foo" (German and Dutch compounds: "einkauf*" matches
+// "einkaufsleiter"), "*foo" every word that ends with it. "@name" in a rule
+// stands for the word group of that name.
+#ifndef QUORUM_GRAPH_TITLES_H_
+#define QUORUM_GRAPH_TITLES_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "quorum/v1/resources.pb.h"
+
+namespace quorum::graph {
+
+// One row of the rule table.
+struct TitleRule {
+  // A short stable name ("lab-director"), used in the documentation.
+  std::string id;
+  // The role the rule gives.
+  quorum::v1::CommitteeRole role;
+  // The title must contain one of these phrases...
+  std::vector<std::string> any;
+  // ...and, when this is not empty, one of these too...
+  std::vector<std::string> with;
+  // ...and none of these.
+  std::vector<std::string> unless;
+  // Applies only when no non-fallback rule gave a role.
+  bool fallback = false;
+  // Real titles the rule gives its role to (tested).
+  std::vector<std::string> examples;
+};
+
+// The rule table, in order. Built once; never changes.
+const std::vector<TitleRule>& TitleRules();
+
+// The committee roles a job title suggests, each once, in the order of the
+// CommitteeRole enum (so LAB_DIRECTOR before MEDICAL_DIRECTOR). Empty for an
+// empty or unknown title. Decisions worth knowing:
+//   - "Medical Director of Laboratory" (or of a lab section, e.g.
+//     microbiology) gives MEDICAL_DIRECTOR and LAB_DIRECTOR: in a clinical
+//     lab the medical director is the director of record;
+//   - a director of a lab function (quality, IT, supply chain, operations,
+//     administration) gets that function's role, not LAB_DIRECTOR;
+//   - functional C-level titles give their function only (CIO ->
+//     INFORMATICS, CFO -> FINANCE); CEO, COO, presidents and vice presidents
+//     give EXECUTIVE; other "Chief ... Officer" titles fall back to
+//     EXECUTIVE;
+//   - pathologists and laboratory physicians are MEDICAL_DIRECTOR, never
+//     CLINICAL_USER; a "Medical Director" of a clinical department
+//     (emergency, ICU, oncology...) is CLINICAL_USER instead.
+std::vector<quorum::v1::CommitteeRole> InferRoles(absl::string_view title);
+
+// The rule table, word groups, rewrites and exclusions as Markdown, as
+// included in docs/titles.md.
+absl::string_view TitleRulesMarkdown();
+
+}  // namespace quorum::graph
+
+#endif  // QUORUM_GRAPH_TITLES_H_

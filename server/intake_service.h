@@ -1,0 +1,38 @@
+// IntakeService: leads, signal streams and record imports over gRPC.
+#ifndef QUORUM_SERVER_INTAKE_SERVICE_H_
+#define QUORUM_SERVER_INTAKE_SERVICE_H_
+
+#include "graph/store.h"
+#include "quorum/v1/intake_service.grpc.pb.h"
+
+namespace quorum::server {
+
+// Thread-safe; does not own the store. Streams are read in batches of
+// `kStreamBatch`, each written in one durable transaction, so memory stays
+// bounded however long the stream is.
+class IntakeServiceImpl final : public v1::IntakeService::Service {
+ public:
+  static constexpr size_t kStreamBatch = 1000;
+  static constexpr int kMaxReportedErrors = 100;
+
+  explicit IntakeServiceImpl(graph::Store* store) : store_(store) {}
+
+  grpc::Status SubmitLead(grpc::ServerContext*,
+                          const v1::SubmitLeadRequest* request,
+                          v1::SubmitLeadResponse* response) override;
+  grpc::Status StreamSignals(
+      grpc::ServerContext* context,
+      grpc::ServerReader<v1::StreamSignalsRequest>* reader,
+      v1::StreamSignalsResponse* response) override;
+  grpc::Status ImportRecords(
+      grpc::ServerContext* context,
+      grpc::ServerReader<v1::ImportRecordsRequest>* reader,
+      v1::ImportRecordsResponse* response) override;
+
+ private:
+  graph::Store* store_;
+};
+
+}  // namespace quorum::server
+
+#endif  // QUORUM_SERVER_INTAKE_SERVICE_H_
