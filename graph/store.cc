@@ -1,6 +1,7 @@
 #include "graph/store.h"
 
 #include <algorithm>
+#include <limits>
 #include <deque>
 #include <map>
 #include <optional>
@@ -9,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
@@ -38,6 +40,24 @@ absl::StatusOr<uint64_t> NextSequence(Txn& txn) {
   ++seq;
   RETURN_IF_ERROR(txn.Put(kMeta, "seq", std::to_string(seq)));
   return seq;
+}
+
+std::string TimeKey(absl::string_view account_id,
+                    const google::protobuf::Timestamp& time,
+                    absl::string_view id) {
+  const int64_t nanos =
+      google::protobuf::util::TimeUtil::TimestampToNanoseconds(time);
+  return absl::StrFormat("%s|%019d|%s", names::Account(account_id),
+                         std::numeric_limits<int64_t>::max() - nanos, id);
+}
+
+std::string TimePrefix(absl::string_view account_id) {
+  return absl::StrCat(names::Account(account_id), "|");
+}
+
+bool IsStorableTime(const google::protobuf::Timestamp& time) {
+  return time.nanos() >= 0 && time.nanos() <= 999999999 &&
+         time.seconds() >= 0 && time.seconds() < 9223372036LL;
 }
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
@@ -736,7 +756,7 @@ absl::Status Store::DeleteAccount(absl::string_view name, absl::string_view etag
         if (count > 0) held.push_back(absl::StrCat(count, " ", collection));
       }
       int signals = 0;
-      RETURN_IF_ERROR(txn.Scan(kSignals, absl::StrCat(name, "|"), "",
+      RETURN_IF_ERROR(txn.Scan(kSignals, TimePrefix(id), "",
                                [&](absl::string_view, absl::string_view) {
                                  ++signals;
                                  return true;
@@ -793,7 +813,7 @@ absl::Status Store::DeleteAccount(absl::string_view name, absl::string_view etag
       // Signals: the records (keyed by time) and their ID index entries.
       std::vector<std::pair<std::string, std::string>> signals;
       RETURN_IF_ERROR(txn.Scan(
-          kSignals, absl::StrCat(account_name, "|"), "",
+          kSignals, TimePrefix(*it), "",
           [&](absl::string_view key, absl::string_view value) {
             v1::Signal signal;
             signal.ParseFromArray(value.data(), static_cast<int>(value.size()));

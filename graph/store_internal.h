@@ -41,6 +41,16 @@ absl::StatusOr<uint64_t> NextSequence(Txn& txn);
 
 google::protobuf::Timestamp ToProto(absl::Time t);
 
+// Keys of time-ordered records (signals, notes) of an account, newest first:
+// "accounts/{a}|{INT64_MAX - nanoseconds, 19 digits}|{id}".
+std::string TimeKey(absl::string_view account_id,
+                    const google::protobuf::Timestamp& time,
+                    absl::string_view id);
+// The prefix of all such keys of an account: "accounts/{a}|".
+std::string TimePrefix(absl::string_view account_id);
+// Whether a time can be keyed: valid, from 1970 up to 2262.
+bool IsStorableTime(const google::protobuf::Timestamp& time);
+
 // "accounts/a/sites/s" -> "a".
 std::string AccountIdOf(absl::string_view name);
 

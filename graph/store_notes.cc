@@ -19,14 +19,6 @@ namespace {
 
 constexpr size_t kMaxNoteText = 4000;
 
-std::string NoteKey(absl::string_view account_id,
-                    const google::protobuf::Timestamp& time,
-                    absl::string_view id) {
-  return absl::StrFormat(
-      "%s|%019d|%s", names::Account(account_id),
-      std::numeric_limits<int64_t>::max() - TimeUtil::TimestampToNanoseconds(time),
-      id);
-}
 
 }  // namespace
 
@@ -53,10 +45,7 @@ void CheckNote(Note* note, const std::string& at, Violations* v) {
                                  at + ".stakeholder")
                    .status());
   }
-  if (note->has_occur_time() &&
-      (note->occur_time().nanos() < 0 || note->occur_time().nanos() > 999999999 ||
-       note->occur_time().seconds() < 0 ||
-       note->occur_time().seconds() >= 9223372036LL)) {
+  if (note->has_occur_time() && !IsStorableTime(note->occur_time())) {
     v->Add(at + ".occur_time", "must be a valid time between 1970 and 2262");
   }
 }
@@ -99,7 +88,7 @@ absl::StatusOr<Note> CreateNoteIn(Txn& txn, absl::string_view parent, Note note,
   note.set_name(names::Child(account_id, "notes", id));
   *note.mutable_create_time() = now;
   if (!note.has_occur_time()) *note.mutable_occur_time() = now;
-  const std::string key = NoteKey(account_id, note.occur_time(), id);
+  const std::string key = TimeKey(account_id, note.occur_time(), id);
   RETURN_IF_ERROR(Save(txn, kNotes, key, note));
   RETURN_IF_ERROR(txn.Put(kNoteIds, note.name(), key));
   return note;
@@ -134,7 +123,7 @@ absl::StatusOr<Page<Note>> Store::ListNotes(absl::string_view parent, int limit,
   RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
     return RequireAccount(txn, std::string(parent));
   }));
-  return ScanPage<Note>(*env_, kNotes, absl::StrCat(names::Account(account_id), "|"),
+  return ScanPage<Note>(*env_, kNotes, TimePrefix(account_id),
                         limit, start_after);
 }
 

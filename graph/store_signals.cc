@@ -19,18 +19,6 @@ namespace {
 constexpr int kMaxBatch = 1000;
 constexpr size_t kMaxText = 500;
 
-// Keys sort newest first: the time is stored as INT64_MAX - nanoseconds.
-std::string SignalKey(absl::string_view account_id,
-                      const google::protobuf::Timestamp& occur_time,
-                      absl::string_view id) {
-  const int64_t nanos = TimeUtil::TimestampToNanoseconds(occur_time);
-  return absl::StrFormat("%s|%019d|%s", names::Account(account_id),
-                         std::numeric_limits<int64_t>::max() - nanos, id);
-}
-
-std::string SignalPrefix(absl::string_view account_id) {
-  return absl::StrCat(names::Account(account_id), "|");
-}
 
 }  // namespace
 
@@ -59,10 +47,7 @@ void CheckSignalRequest(const v1::CreateSignalRequest& r, const std::string& at,
   }
   if (!s.has_occur_time()) {
     v->Add(at + ".signal.occur_time", "is required");
-  } else if (s.occur_time().nanos() < 0 ||
-             s.occur_time().nanos() > 999999999 ||
-             s.occur_time().seconds() < 0 ||
-             s.occur_time().seconds() >= 9223372036LL) {
+  } else if (!IsStorableTime(s.occur_time())) {
     v->Add(at + ".signal.occur_time",
            "must be a valid time between 1970 and 2262");
   }
@@ -131,7 +116,7 @@ absl::StatusOr<v1::RecordedSignal> RecordSignalIn(
   }
   signal.set_name(names::Child(account_id, "signals", id));
   *signal.mutable_create_time() = now;
-  const std::string key = SignalKey(account_id, signal.occur_time(), id);
+  const std::string key = TimeKey(account_id, signal.occur_time(), id);
   RETURN_IF_ERROR(Save(txn, kSignals, key, signal));
   RETURN_IF_ERROR(txn.Put(kSignalIds, signal.name(), key));
   *result.mutable_signal() = std::move(signal);
@@ -144,7 +129,7 @@ absl::Status ReadAccountTree(Txn& txn, const std::string& account_id,
   RETURN_IF_ERROR(ReadCommitteeMap(txn, account_id, &tree->map, &subtree));
   for (const std::string& id : subtree) {
     ASSIGN_OR_RETURN(std::vector<Signal> signals,
-                     ScanAll<Signal>(txn, kSignals, SignalPrefix(id)));
+                     ScanAll<Signal>(txn, kSignals, TimePrefix(id)));
     for (Signal& s : signals) tree->signals.push_back(std::move(s));
   }
   return absl::OkStatus();
@@ -222,7 +207,7 @@ absl::StatusOr<Page<Signal>> Store::ListSignals(absl::string_view parent,
   RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
     return RequireAccount(txn, std::string(parent));
   }));
-  return ScanPage<Signal>(*env_, kSignals, SignalPrefix(account_id), limit,
+  return ScanPage<Signal>(*env_, kSignals, TimePrefix(account_id), limit,
                           start_after);
 }
 

@@ -16,21 +16,6 @@ grpc::Status Reply(absl::StatusOr<T> result, T* response) {
   return grpc::Status::OK;
 }
 
-// Runs one page of a listing of `scope` and fills `items` and the token.
-template <typename T, typename ListFn>
-grpc::Status ListPage(int page_size, const std::string& page_token,
-                      const std::string& scope, ListFn list,
-                      google::protobuf::RepeatedPtrField<T>* items,
-                      std::string* next_page_token) {
-  absl::StatusOr<PageRequest> page = ParsePage(page_size, page_token, scope);
-  if (!page.ok()) return ToGrpcStatus(page.status());
-  absl::StatusOr<graph::Page<T>> result = list(page->size, page->start_after);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  for (T& item : result->items) *items->Add() = std::move(item);
-  if (result->more) *next_page_token = NextPageToken(scope, result->last_key);
-  return grpc::Status::OK;
-}
-
 }  // namespace
 
 grpc::Status AccountGraphServiceImpl::CreateAccount(

@@ -18,17 +18,12 @@ grpc::Status NoteServiceImpl::CreateNote(grpc::ServerContext*,
 grpc::Status NoteServiceImpl::ListNotes(grpc::ServerContext*,
                                         const v1::ListNotesRequest* request,
                                         v1::ListNotesResponse* response) {
-  auto page = ParsePage(request->page_size(), request->page_token(),
-                        request->parent());
-  if (!page.ok()) return ToGrpcStatus(page.status());
-  auto result = store_->ListNotes(request->parent(), page->size, page->start_after);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  for (auto& n : result->items) *response->add_notes() = std::move(n);
-  if (result->more) {
-    response->set_next_page_token(
-        NextPageToken(request->parent(), result->last_key));
-  }
-  return grpc::Status::OK;
+  return ListPage<v1::Note>(
+      request->page_size(), request->page_token(), request->parent(),
+      [&](int n, const std::string& after) {
+        return store_->ListNotes(request->parent(), n, after);
+      },
+      response->mutable_notes(), response->mutable_next_page_token());
 }
 
 }  // namespace quorum::server

@@ -115,17 +115,12 @@ grpc::Status PolicyServiceImpl::PublishPolicy(
 grpc::Status PolicyServiceImpl::ListPolicyRevisions(
     grpc::ServerContext*, const v1::ListPolicyRevisionsRequest* request,
     v1::ListPolicyRevisionsResponse* response) {
-  auto page = ParsePage(request->page_size(), request->page_token(),
-                        "policy-revisions");
-  if (!page.ok()) return ToGrpcStatus(page.status());
-  auto result = store_->ListPolicyRevisions(page->size, page->start_after);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  for (auto& r : result->items) *response->add_revisions() = std::move(r);
-  if (result->more) {
-    response->set_next_page_token(
-        NextPageToken("policy-revisions", result->last_key));
-  }
-  return grpc::Status::OK;
+  return ListPage<v1::PolicyRevision>(
+      request->page_size(), request->page_token(), "policy-revisions",
+      [&](int n, const std::string& after) {
+        return store_->ListPolicyRevisions(n, after);
+      },
+      response->mutable_revisions(), response->mutable_next_page_token());
 }
 
 }  // namespace quorum::server

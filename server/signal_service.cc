@@ -17,18 +17,12 @@ grpc::Status SignalServiceImpl::RecordSignals(
 grpc::Status SignalServiceImpl::ListSignals(
     grpc::ServerContext*, const v1::ListSignalsRequest* request,
     v1::ListSignalsResponse* response) {
-  auto page = ParsePage(request->page_size(), request->page_token(),
-                        request->parent());
-  if (!page.ok()) return ToGrpcStatus(page.status());
-  auto result =
-      store_->ListSignals(request->parent(), page->size, page->start_after);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  for (auto& s : result->items) *response->add_signals() = std::move(s);
-  if (result->more) {
-    response->set_next_page_token(
-        NextPageToken(request->parent(), result->last_key));
-  }
-  return grpc::Status::OK;
+  return ListPage<v1::Signal>(
+      request->page_size(), request->page_token(), request->parent(),
+      [&](int n, const std::string& after) {
+        return store_->ListSignals(request->parent(), n, after);
+      },
+      response->mutable_signals(), response->mutable_next_page_token());
 }
 
 }  // namespace quorum::server

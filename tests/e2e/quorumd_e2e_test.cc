@@ -16,6 +16,7 @@
 
 #include "quorum/v1/account_graph_service.grpc.pb.h"
 #include "tests/support/grpc_testing.h"
+#include "tests/support/quorumd_process.h"
 
 namespace quorum {
 namespace {
@@ -23,74 +24,7 @@ namespace {
 namespace v1 = ::quorum::v1;
 using grpc::health::v1::HealthCheckResponse;
 
-// A quorumd child process.
-class Quorumd {
- public:
-  Quorumd(const std::string& data_dir, std::vector<std::string> extra = {})
-      : port_file_(data_dir + ".port"), log_file_(data_dir + ".log") {
-    std::remove(port_file_.c_str());
-    std::vector<std::string> args = {QUORUMD_PATH, "--listen=127.0.0.1:0",
-                                     "--data-dir=" + data_dir,
-                                     "--port-file=" + port_file_};
-    args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = fork();
-    if (pid_ == 0) {
-      if (freopen(log_file_.c_str(), "w", stderr) == nullptr) _exit(126);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  ~Quorumd() {
-    if (pid_ > 0) Kill(SIGKILL);
-  }
-
-  // Waits for the port file; 0 when the process never got there.
-  int WaitForPort() {
-    for (int i = 0; i < 300; ++i) {
-      std::ifstream in(port_file_);
-      int port = 0;
-      if (in >> port && port > 0) return port;
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return 0;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return 0;
-  }
-
-  // What the server logged to stderr so far.
-  std::string Log() const {
-    std::ifstream in(log_file_);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
-  std::shared_ptr<grpc::Channel> Channel() {
-    int port = WaitForPort();
-    EXPECT_GT(port, 0) << "quorumd did not start: " << Log();
-    return grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                               grpc::InsecureChannelCredentials());
-  }
-
-  // Sends `sig` and returns the wait status; -1 when the process is gone.
-  int Kill(int sig) {
-    if (pid_ <= 0) return -1;  // Never kill(-1, ...): that is every process.
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  std::string port_file_;
-  std::string log_file_;
-  pid_t pid_ = -1;
-};
+using ::quorum::testing::Quorumd;
 
 std::unique_ptr<grpc::ClientContext> Context() {
   auto context = std::make_unique<grpc::ClientContext>();

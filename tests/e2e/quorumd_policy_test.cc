@@ -25,23 +25,21 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "quorum/v1/policy_service.grpc.pb.h"
 #include "tests/support/grpc_testing.h"
+#include "tests/support/quorumd_process.h"
 
 namespace quorum {
 namespace {
 
 namespace v1 = ::quorum::v1;
 using grpc::health::v1::HealthCheckResponse;
+using ::quorum::testing::Quorumd;
+using ::quorum::testing::ReadFile;
 
 // The shipped default policy, next to the demo data in the source tree.
 std::string DefaultPolicyPath() {
   return (std::filesystem::path(QUORUM_DEMO_DATA).parent_path().parent_path() /
           "graph" / "default_policy.textproto")
       .string();
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 void WriteFile(const std::string& path, const std::string& content) {
@@ -67,92 +65,6 @@ bool Same(const google::protobuf::Message& a,
           const google::protobuf::Message& b) {
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
 }
-
-// A quorumd child process; its stderr goes to `data_dir`.log.
-class Quorumd {
- public:
-  Quorumd(const std::string& data_dir, std::vector<std::string> extra = {})
-      : port_file_(data_dir + ".port"), log_file_(data_dir + ".log") {
-    std::remove(port_file_.c_str());
-    std::vector<std::string> args = {QUORUMD_PATH, "--listen=127.0.0.1:0",
-                                     "--data-dir=" + data_dir,
-                                     "--port-file=" + port_file_};
-    args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = fork();
-    if (pid_ == 0) {
-      if (freopen(log_file_.c_str(), "w", stderr) == nullptr) _exit(126);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  ~Quorumd() {
-    if (pid_ > 0) Kill(SIGKILL);
-  }
-  Quorumd(const Quorumd&) = delete;
-  Quorumd& operator=(const Quorumd&) = delete;
-
-  // Waits for the port file; 0 when the process exited (see exit_status())
-  // or did not get there in 30 s.
-  int WaitForPort() {
-    for (int i = 0; i < 300; ++i) {
-      std::ifstream in(port_file_);
-      int port = 0;
-      if (in >> port && port > 0) return port;
-      if (Reap(WNOHANG)) return 0;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return 0;
-  }
-
-  // Waits up to 30 s for the process to exit by itself; its wait status, or
-  // nullopt when it is still running.
-  std::optional<int> WaitForExit() {
-    for (int i = 0; i < 300; ++i) {
-      if (Reap(WNOHANG)) return exit_status_;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return std::nullopt;
-  }
-
-  std::string Log() const { return ReadFile(log_file_); }
-  bool PortFileExists() const { return std::filesystem::exists(port_file_); }
-
-  std::shared_ptr<grpc::Channel> Channel() {
-    int port = WaitForPort();
-    EXPECT_GT(port, 0) << "quorumd did not start: " << Log();
-    return grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                               grpc::InsecureChannelCredentials());
-  }
-
-  // Sends `sig` and returns the wait status; -1 when the process is gone.
-  int Kill(int sig) {
-    if (pid_ <= 0) return -1;  // Never kill(-1, ...): that is every process.
-    kill(pid_, sig);
-    Reap(0);
-    return exit_status_;
-  }
-
- private:
-  // Collects the child's exit; true when it has exited.
-  bool Reap(int options) {
-    if (pid_ <= 0) return true;
-    int status = 0;
-    if (waitpid(pid_, &status, options) == pid_) {
-      exit_status_ = status;
-      pid_ = -1;
-      return true;
-    }
-    return false;
-  }
-
-  std::string port_file_;
-  std::string log_file_;
-  pid_t pid_ = -1;
-  int exit_status_ = -1;
-};
 
 std::unique_ptr<grpc::ClientContext> Context() {
   auto context = std::make_unique<grpc::ClientContext>();
