@@ -67,8 +67,14 @@ absl::StatusOr<std::optional<std::string>> Txn::Get(absl::string_view db,
   return std::optional<std::string>(std::string(View(v)));
 }
 
+void Txn::Touch(absl::string_view db, absl::string_view key) {
+  if (classify_ == nullptr || touched_ == nullptr || !*classify_) return;
+  if (auto group = (*classify_)(db, key)) touched_->insert(*std::move(group));
+}
+
 absl::Status Txn::Put(absl::string_view db, absl::string_view key,
                       absl::string_view value) {
+  Touch(db, key);
   auto dbi = Dbi(db);
   if (!dbi.ok()) return dbi.status();
   MDB_val k = Val(key), v = Val(value);
@@ -76,6 +82,7 @@ absl::Status Txn::Put(absl::string_view db, absl::string_view key,
 }
 
 absl::Status Txn::Delete(absl::string_view db, absl::string_view key) {
+  Touch(db, key);
   auto dbi = Dbi(db);
   if (!dbi.ok()) return dbi.status();
   MDB_val k = Val(key);
@@ -122,7 +129,7 @@ absl::Status Txn::Savepoint(const std::function<absl::Status(Txn&)>& fn) {
   MDB_txn* child = nullptr;
   int rc = mdb_txn_begin(env_, txn_, 0, &child);
   if (rc != MDB_SUCCESS) return Check(rc, "nested txn_begin");
-  Txn nested(child, dbis_, env_);
+  Txn nested(child, dbis_, env_, classify_, touched_);
   absl::Status status = fn(nested);
   if (!status.ok()) {
     mdb_txn_abort(child);
@@ -200,13 +207,18 @@ absl::Status LmdbEnv::Write(const std::function<absl::Status(Txn&)>& fn) {
       MDB_txn* txn = nullptr;
       int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
       if (rc != MDB_SUCCESS) return LmdbError(rc, "txn_begin");
-      Txn t(txn, &dbis_, env_);
+      Txn::Touched touched;
+      Txn t(txn, &dbis_, env_, &hooks_.classify, &touched);
       absl::Status status = fn(t);
+      if (status.ok() && hooks_.before_commit && !touched.empty()) {
+        status = hooks_.before_commit(t, touched);
+      }
       if (!status.ok()) {
         mdb_txn_abort(txn);
         if (!IsMapFull(status)) return status;
       } else {
         status = Check(mdb_txn_commit(txn), "commit");
+        if (status.ok() && hooks_.after_commit) hooks_.after_commit();
         if (status.ok() || !IsMapFull(status)) return status;
       }
     }

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -33,9 +34,17 @@ namespace quorum::graph {
 // One open transaction, read-only or read-write. Not thread-safe.
 class Txn {
  public:
+  // What a write transaction remembers of the keys it changed (see
+  // LmdbEnv::Hooks): groups named by the hooks' classifier.
+  using Touched = std::set<std::string, std::less<>>;
+  using Classifier = std::function<std::optional<std::string>(
+      absl::string_view db, absl::string_view key)>;
+
   Txn(MDB_txn* txn, const std::map<std::string, MDB_dbi, std::less<>>* dbis,
-      MDB_env* env = nullptr)
-      : txn_(txn), dbis_(dbis), env_(env) {}
+      MDB_env* env = nullptr, const Classifier* classify = nullptr,
+      Touched* touched = nullptr)
+      : txn_(txn), dbis_(dbis), env_(env), classify_(classify),
+        touched_(touched) {}
 
   // The value at `key`, or nullopt when absent.
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view db,
@@ -62,9 +71,13 @@ class Txn {
  private:
   absl::StatusOr<MDB_dbi> Dbi(absl::string_view db) const;
 
+  void Touch(absl::string_view db, absl::string_view key);
+
   MDB_txn* txn_;
   const std::map<std::string, MDB_dbi, std::less<>>* dbis_;
   MDB_env* env_;  // Set for write transactions only.
+  const Classifier* classify_;
+  Touched* touched_;
 };
 
 class LmdbEnv {
@@ -75,7 +88,20 @@ class LmdbEnv {
     std::vector<std::string> databases;  // Named databases to open.
   };
 
+  // Hooks around every write transaction. `classify` names the group a
+  // changed key belongs to (or nullopt); `before_commit` runs inside the
+  // transaction with every group the write touched (its writes commit with
+  // it); `after_commit` runs once the data is on disk.
+  struct Hooks {
+    Txn::Classifier classify;
+    std::function<absl::Status(Txn&, const Txn::Touched&)> before_commit;
+    std::function<void()> after_commit;
+  };
+
   static absl::StatusOr<std::unique_ptr<LmdbEnv>> Open(const Options& options);
+
+  // Installs the hooks; call before any concurrent use.
+  void SetHooks(Hooks hooks) { hooks_ = std::move(hooks); }
   ~LmdbEnv();
   LmdbEnv(const LmdbEnv&) = delete;
   LmdbEnv& operator=(const LmdbEnv&) = delete;
@@ -95,6 +121,7 @@ class LmdbEnv {
 
   MDB_env* env_ = nullptr;
   std::map<std::string, MDB_dbi, std::less<>> dbis_;
+  Hooks hooks_;
   // Shared by every transaction; held exclusively to resize the map.
   mutable std::shared_mutex resize_mu_;
 };

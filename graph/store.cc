@@ -661,7 +661,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
                            std::string(kMeta),          std::string(kSignals),
                            std::string(kSignalIds),     std::string(kPolicies),
                            std::string(kCompanyNames),  std::string(kNotes),
-                           std::string(kNoteIds),       std::string(kIntake)};
+                           std::string(kNoteIds),       std::string(kIntake),
+                           std::string(kStatusChanges), std::string(kHandoffs),
+                           std::string(kHandoffIds),    std::string(kReadiness),
+                           std::string(kReadinessOf),   std::string(kReadinessFrom),
+                           std::string(kReadinessEvents)};
   ASSIGN_OR_RETURN(std::unique_ptr<LmdbEnv> env, LmdbEnv::Open(env_options));
   // Stores written before the company-name index existed get it built once.
   RETURN_IF_ERROR(env->Write([](Txn& txn) -> absl::Status {
@@ -675,8 +679,41 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
     }
     return txn.Put(kMeta, "company_names_v1", "1");
   }));
-  return std::unique_ptr<Store>(
+  std::unique_ptr<Store> store(
       new Store(std::move(env), std::move(options.clock)));
+  Store* raw = store.get();
+  LmdbEnv::Hooks hooks;
+  // Writes to these databases change the verdict of the account in the key
+  // (and so of its ancestors); `children` keys name the parent.
+  hooks.classify = [](absl::string_view db,
+                      absl::string_view key) -> std::optional<std::string> {
+    if (db == kChildren) return std::string(key.substr(0, key.find('/')));
+    if (db != kAccounts && db != kSitesDb && db != kStakeholdersDb &&
+        db != kRelationshipsDb && db != kSignals) {
+      return std::nullopt;
+    }
+    return AccountIdOf(key.substr(0, key.find('|')));
+  };
+  hooks.before_commit = [raw](Txn& txn, const Txn::Touched& touched) {
+    return raw->Reindex(txn, touched);
+  };
+  hooks.after_commit = [raw] {
+    {
+      std::lock_guard<std::mutex> lock(raw->events_mu_);
+      ++raw->commits_;
+    }
+    raw->events_cv_.notify_all();
+  };
+  store->env_->SetHooks(std::move(hooks));
+  // Stores written before the readiness index existed get it built once.
+  RETURN_IF_ERROR(store->env_->Write([raw](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string> done,
+                     txn.Get(kMeta, "readiness_v1"));
+    if (done) return absl::OkStatus();
+    RETURN_IF_ERROR(ReindexAll(txn, raw->clock_()));
+    return txn.Put(kMeta, "readiness_v1", "1");
+  }));
+  return store;
 }
 
 // ---------------------------------------------------------------- Accounts

@@ -19,6 +19,13 @@
 //   notes          accounts/{a}|{inverted time}|{id} -> Note (newest first)
 //   note_ids       accounts/{a}/notes/{id}           -> key in `notes`
 //   intake_requests request ID                       -> SubmitLeadResponse
+//   status_changes accounts/{a}|{inverted time}|{id} -> StatusChange
+//   handoffs       accounts/{a}|{inverted time}|{id} -> Handoff
+//   handoff_ids    accounts/{a}/handoffs/{id}        -> key in `handoffs`
+//   readiness      {999 - readiness}|{account}       -> valid-from time
+//   readiness_of   account name                      -> its readiness entry
+//   readiness_from {valid-from time}|{account}       -> ""
+//   readiness_events {sequence}                      -> ReadinessEvent
 // Each mutation is one write transaction that updates the record and its
 // index entries together, committed durably before it returns.
 //
@@ -31,7 +38,9 @@
 #ifndef QUORUM_GRAPH_STORE_H_
 #define QUORUM_GRAPH_STORE_H_
 
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,9 +55,11 @@
 #include "graph/qualification.h"
 #include "quorum/v1/account_graph_service.pb.h"
 #include "quorum/v1/policy.pb.h"
+#include "quorum/v1/policy_service.pb.h"
 #include "quorum/v1/intake_service.pb.h"
 #include "quorum/v1/note_service.pb.h"
 #include "quorum/v1/signal_service.pb.h"
+#include "quorum/v1/workflow_service.pb.h"
 #include "quorum/v1/resources.pb.h"
 
 namespace quorum::graph {
@@ -180,6 +191,37 @@ class Store {
   absl::StatusOr<std::vector<absl::StatusOr<ImportOutcome>>> ImportBatch(
       const std::vector<v1::ImportRecordsRequest>& records);
 
+  // ---- Workflow (graph/store_workflow.cc, docs/workflow.md).
+  absl::StatusOr<v1::TransitionStatusResponse> TransitionStatus(
+      const v1::TransitionStatusRequest& request);
+  absl::StatusOr<Page<v1::StatusChange>> ListStatusChanges(
+      absl::string_view parent, int limit, absl::string_view start_after);
+  absl::StatusOr<v1::Handoff> CreateHandoff(
+      const v1::CreateHandoffRequest& request);
+  absl::StatusOr<v1::Handoff> GetHandoff(absl::string_view name);
+  absl::StatusOr<Page<v1::Handoff>> ListHandoffs(absl::string_view parent,
+                                                 int limit,
+                                                 absl::string_view start_after);
+  absl::StatusOr<v1::Handoff> RecordHandoffFeedback(
+      const v1::RecordHandoffFeedbackRequest& request);
+  absl::StatusOr<v1::ProcessMetrics> GetProcessMetrics(absl::Time start,
+                                                       absl::Time end);
+  // The readiness listing; `as_of` defaults to the clock. Page cost does not
+  // grow with the number of accounts (see docs/workflow.md).
+  absl::StatusOr<v1::ListAccountReadinessResponse> ListAccountReadiness(
+      const v1::ListAccountReadinessRequest& request);
+  // Readiness change events after `after_sequence`, at most `limit`.
+  absl::StatusOr<std::vector<v1::ReadinessEvent>> ReadinessEvents(
+      int64_t after_sequence, int limit);
+  // The sequence number of the last event (0 when none).
+  int64_t LastEventSequence();
+  // Waits until an event after `after_sequence` exists or `timeout` passes;
+  // true when one exists.
+  bool WaitForEvents(int64_t after_sequence, absl::Duration timeout);
+  // A candidate policy over the current graph as of a time.
+  absl::StatusOr<v1::SimulatePolicyResponse> SimulatePolicy(
+      const v1::Policy& candidate, absl::Time as_of);
+
   // Creates every record of `bundle` whose name does not exist yet, in
   // order; returns how many were created. Safe to run again.
   absl::StatusOr<int> LoadBundle(const v1::ResourceBundle& bundle);
@@ -191,8 +233,16 @@ class Store {
   Store(std::unique_ptr<LmdbEnv> env, std::function<absl::Time()> clock)
       : env_(std::move(env)), clock_(std::move(clock)) {}
 
+  // Keeps the readiness index and change feed in step with a write
+  // (LmdbEnv before-commit hook); `touched` holds account IDs.
+  absl::Status Reindex(Txn& txn, const Txn::Touched& touched);
+
   std::unique_ptr<LmdbEnv> env_;
   std::function<absl::Time()> clock_;
+  // Wakes watchers after a commit (see WaitForEvents).
+  std::mutex events_mu_;
+  std::condition_variable events_cv_;
+  int64_t commits_ = 0;
 };
 
 }  // namespace quorum::graph

@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "graph/field_mask.h"
@@ -349,6 +350,15 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
       }
       created.set_country_code(country);
       created.set_facility_type(lead.facility_type());
+      // Where the account came from, for qualified rates by source.
+      if (lead.source() != v1::SOURCE_CHANNEL_UNSPECIFIED) {
+        (*created.mutable_labels())["lead_source"] = std::string(
+            absl::StripPrefix(v1::SourceChannel_Name(lead.source()),
+                              "SOURCE_CHANNEL_"));
+      }
+      if (!lead.campaign().empty()) {
+        (*created.mutable_labels())["lead_campaign"] = lead.campaign();
+      }
       for (const std::string& d : {p.business_domain, p.website_domain}) {
         if (!d.empty() &&
             std::find(created.domains().begin(), created.domains().end(), d) ==

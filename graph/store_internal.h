@@ -35,6 +35,13 @@ inline constexpr absl::string_view kCompanyNames = "company_names";
 inline constexpr absl::string_view kNotes = "notes";
 inline constexpr absl::string_view kNoteIds = "note_ids";
 inline constexpr absl::string_view kIntake = "intake_requests";
+inline constexpr absl::string_view kStatusChanges = "status_changes";
+inline constexpr absl::string_view kHandoffs = "handoffs";
+inline constexpr absl::string_view kHandoffIds = "handoff_ids";
+inline constexpr absl::string_view kReadiness = "readiness";
+inline constexpr absl::string_view kReadinessOf = "readiness_of";
+inline constexpr absl::string_view kReadinessFrom = "readiness_from";
+inline constexpr absl::string_view kReadinessEvents = "readiness_events";
 
 // The next value of the store-wide sequence (etags, generated IDs).
 absl::StatusOr<uint64_t> NextSequence(Txn& txn);
@@ -110,6 +117,9 @@ void CheckSignalRequest(const v1::CreateSignalRequest& request,
 absl::Status ReadAccountTree(Txn& txn, const std::string& account_id,
                              AccountTree* tree);
 absl::StatusOr<v1::PolicyRevision> ActivePolicy(Txn& txn);
+
+// Rebuilds the readiness entry of every account (after a policy publish).
+absl::Status ReindexAll(Txn& txn, absl::Time now);
 
 // Reads the committee map of `account_id` (NOT_FOUND when missing) and, when
 // `subtree` is not null, the IDs of the accounts in it.

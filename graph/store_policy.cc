@@ -66,7 +66,10 @@ absl::StatusOr<PolicyRevision> Store::PublishPolicy(
     *published.mutable_policy() = policy;
     published.set_description(description);
     *published.mutable_create_time() = now;
-    return Save(txn, kPolicies, PolicyKey(published.revision()), published);
+    RETURN_IF_ERROR(
+        Save(txn, kPolicies, PolicyKey(published.revision()), published));
+    // Every account's readiness entry now belongs to the new revision.
+    return ReindexAll(txn, clock_());
   }));
   published.set_active(true);
   return published;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
 #include "graph/policy.h"
 #include "server/grpc_status.h"
 #include "server/pagination.h"
@@ -109,6 +110,23 @@ grpc::Status PolicyServiceImpl::PublishPolicy(
   auto revision = store_->PublishPolicy(*policy, request->description());
   if (!revision.ok()) return ToGrpcStatus(revision.status());
   *response = *std::move(revision);
+  return grpc::Status::OK;
+}
+
+grpc::Status PolicyServiceImpl::SimulatePolicy(
+    grpc::ServerContext*, const v1::SimulatePolicyRequest* request,
+    v1::SimulatePolicyResponse* response) {
+  auto policy = PolicyFromSource(request->source(), "source");
+  if (!policy.ok()) return ToGrpcStatus(policy.status());
+  absl::Time as_of = absl::Now();
+  if (request->has_as_of()) {
+    as_of = absl::FromUnixNanos(
+        google::protobuf::util::TimeUtil::TimestampToNanoseconds(
+            request->as_of()));
+  }
+  auto result = store_->SimulatePolicy(*policy, as_of);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = *std::move(result);
   return grpc::Status::OK;
 }
 

@@ -32,6 +32,9 @@ class PolicyServiceImpl final : public v1::PolicyService::Service {
   grpc::Status PublishPolicy(grpc::ServerContext*,
                              const v1::PublishPolicyRequest* request,
                              v1::PolicyRevision* response) override;
+  grpc::Status SimulatePolicy(grpc::ServerContext*,
+                              const v1::SimulatePolicyRequest* request,
+                              v1::SimulatePolicyResponse* response) override;
   grpc::Status ListPolicyRevisions(
       grpc::ServerContext*, const v1::ListPolicyRevisionsRequest* request,
       v1::ListPolicyRevisionsResponse* response) override;

@@ -31,6 +31,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
       s->store_.get(), [] { return absl::Now(); });
   s->notes_ = std::make_unique<NoteServiceImpl>(s->store_.get());
   s->intake_ = std::make_unique<IntakeServiceImpl>(s->store_.get());
+  s->workflow_ = std::make_unique<WorkflowServiceImpl>(s->store_.get());
   if (!options.policy_file.empty()) {
     ASSIGN_OR_RETURN(v1::Policy policy, ReadPolicyFile(options.policy_file));
     ASSIGN_OR_RETURN(v1::PolicyRevision active,
@@ -60,6 +61,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   builder.RegisterService(s->qualification_.get());
   builder.RegisterService(s->notes_.get());
   builder.RegisterService(s->intake_.get());
+  builder.RegisterService(s->workflow_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(
@@ -73,6 +75,7 @@ void QuorumServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
   server_->GetHealthCheckService()->SetServingStatus(false);
+  workflow_->Stop();  // Watch streams end instead of holding shutdown.
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
 }

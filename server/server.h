@@ -17,6 +17,7 @@
 #include "server/policy_service.h"
 #include "server/qualification_service.h"
 #include "server/signal_service.h"
+#include "server/workflow_service.h"
 
 namespace quorum::server {
 
@@ -64,6 +65,7 @@ class QuorumServer {
   std::unique_ptr<QualificationServiceImpl> qualification_;
   std::unique_ptr<NoteServiceImpl> notes_;
   std::unique_ptr<IntakeServiceImpl> intake_;
+  std::unique_ptr<WorkflowServiceImpl> workflow_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   int64_t policy_revision_ = 0;
