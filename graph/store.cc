@@ -409,6 +409,28 @@ absl::Status IndexCompanyName(Txn& txn, const Account& account,
   return txn.Put(kCompanyNames, CompanyNameKey(key, account.name()), "");
 }
 
+// Deletes an account's records in a time-ordered database and, when `ids`
+// is set, their ID index entries (every such record has its name as
+// field 1).
+absl::Status DeleteTimeRecords(Txn& txn, absl::string_view db,
+                               absl::string_view ids,
+                               const std::string& account_id) {
+  std::vector<std::pair<std::string, std::string>> records;
+  RETURN_IF_ERROR(txn.Scan(
+      db, TimePrefix(account_id), "",
+      [&](absl::string_view key, absl::string_view value) {
+        v1::Note named;  // Only field 1 (name) is read.
+        named.ParseFromArray(value.data(), static_cast<int>(value.size()));
+        records.emplace_back(std::string(key), named.name());
+        return true;
+      }));
+  for (const auto& [key, name] : records) {
+    RETURN_IF_ERROR(txn.Delete(db, key));
+    if (!ids.empty()) RETURN_IF_ERROR(txn.Delete(ids, name));
+  }
+  return absl::OkStatus();
+}
+
 // Fills output-only fields of a created resource.
 template <typename T>
 absl::Status Stamp(Txn& txn, T* resource, absl::Time now, bool created) {
@@ -792,13 +814,17 @@ absl::Status Store::DeleteAccount(absl::string_view name, absl::string_view etag
                                  }));
         if (count > 0) held.push_back(absl::StrCat(count, " ", collection));
       }
-      int signals = 0;
-      RETURN_IF_ERROR(txn.Scan(kSignals, TimePrefix(id), "",
-                               [&](absl::string_view, absl::string_view) {
-                                 ++signals;
-                                 return true;
-                               }));
-      if (signals > 0) held.push_back(absl::StrCat(signals, " signals"));
+      for (auto [db, what] : {std::pair{kSignals, "signals"},
+                              std::pair{kNotes, "notes"},
+                              std::pair{kHandoffs, "handoffs"}}) {
+        int count = 0;
+        RETURN_IF_ERROR(txn.Scan(db, TimePrefix(id), "",
+                                 [&](absl::string_view, absl::string_view) {
+                                   ++count;
+                                   return true;
+                                 }));
+        if (count > 0) held.push_back(absl::StrCat(count, " ", what));
+      }
       if (!held.empty()) {
         return PreconditionFailed(
             "HAS_CHILDREN", std::string(name),
@@ -847,19 +873,13 @@ absl::Status Store::DeleteAccount(absl::string_view name, absl::string_view etag
       for (const Site& site : sites) {
         RETURN_IF_ERROR(txn.Delete(kSitesDb, site.name()));
       }
-      // Signals: the records (keyed by time) and their ID index entries.
-      std::vector<std::pair<std::string, std::string>> signals;
-      RETURN_IF_ERROR(txn.Scan(
-          kSignals, TimePrefix(*it), "",
-          [&](absl::string_view key, absl::string_view value) {
-            v1::Signal signal;
-            signal.ParseFromArray(value.data(), static_cast<int>(value.size()));
-            signals.emplace_back(std::string(key), signal.name());
-            return true;
-          }));
-      for (const auto& [key, signal_name] : signals) {
-        RETURN_IF_ERROR(txn.Delete(kSignals, key));
-        RETURN_IF_ERROR(txn.Delete(kSignalIds, signal_name));
+      // Time-ordered records and their ID index entries: signals, notes,
+      // handoffs, and the status history (which has no ID index).
+      for (auto [db, ids] : {std::pair{kSignals, kSignalIds},
+                             std::pair{kNotes, kNoteIds},
+                             std::pair{kHandoffs, kHandoffIds},
+                             std::pair{kStatusChanges, absl::string_view()}}) {
+        RETURN_IF_ERROR(DeleteTimeRecords(txn, db, ids, *it));
       }
       ASSIGN_OR_RETURN(Account doomed_account,
                        LoadExisting<Account>(txn, kAccounts, account_name));

@@ -521,7 +521,7 @@ absl::StatusOr<v1::Handoff> Store::CreateHandoff(
     for (const std::string& m : missing) handoff.add_missing(m);
     handoff.set_complete(missing.empty());
     handoff.set_forced(!missing.empty());
-    handoff.set_force_reason(request.force() ? request.force_reason() : "");
+    handoff.set_force_reason(handoff.forced() ? request.force_reason() : "");
     handoff.set_decision_owner_plan(request.decision_owner_plan());
     handoff.set_actor(request.actor());
     *handoff.mutable_create_time() = ToProto(now);
@@ -605,8 +605,8 @@ absl::StatusOr<v1::Handoff> Store::RecordHandoffFeedback(
       ASSIGN_OR_RETURN(v1::Account account,
                        LoadExisting<v1::Account>(txn, kAccounts, account_name));
       const v1::LifecycleStatus to = StatusAfterRejection(request.rejection_reason());
-      feedback->set_moved_to(to);
       if (account.lifecycle_status() == v1::LIFECYCLE_STATUS_HANDED_OFF) {
+        feedback->set_moved_to(to);
         ASSIGN_OR_RETURN(v1::Verdict verdict,
                          VerdictNow(txn, AccountIdOf(account_name), now));
         std::string code = v1::RejectionReason_Name(request.rejection_reason());
@@ -824,12 +824,16 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
       if (response.accounts_size() == page_size) full = true;
     }
     next.pending.clear();
+    // Accounts without a bound are evaluated again on every page: the token
+    // need not carry them.
     std::priority_queue<Ranked> rest = heap;
     while (!rest.empty()) {
-      next.pending.push_back(rest.top().item.account());
+      if (unbounded.count(rest.top().item.account()) == 0) {
+        next.pending.push_back(rest.top().item.account());
+      }
       rest.pop();
     }
-    if (!next.pending.empty() || !next.exhausted) {
+    if (!heap.empty() || !next.exhausted) {
       response.set_next_page_token(EncodeCursor(next));
     }
     return absl::OkStatus();

@@ -141,9 +141,26 @@ v1::ProcessMetrics ComputeMetrics(const WorkflowHistory& history,
     by_account[account].push_back(&c);
   }
   for (auto& [account, changes] : by_account) {
-    std::sort(changes.begin(), changes.end(), [](const auto* a, const auto* b) {
-      return ToTime(a->change_time()) < ToTime(b->change_time());
-    });
+    std::stable_sort(changes.begin(), changes.end(),
+                     [](const auto* a, const auto* b) {
+                       return ToTime(a->change_time()) < ToTime(b->change_time());
+                     });
+    // Changes at the same instant follow their chain: each starts where
+    // the account stands (NEW before the first).
+    LifecycleStatus current = v1::LIFECYCLE_STATUS_NEW;
+    for (auto it = changes.begin(); it != changes.end(); ++it) {
+      const absl::Time t = ToTime((*it)->change_time());
+      auto same = it;
+      while (same != changes.end() && ToTime((*same)->change_time()) == t &&
+             (*same)->from_status() != current) {
+        ++same;
+      }
+      if (same != changes.end() && same != it &&
+          ToTime((*same)->change_time()) == t) {
+        std::rotate(it, same, same + 1);
+      }
+      current = (*it)->to_status();
+    }
   }
 
   // Review rate: accounts created in the window that left NEW within the SLA.

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds everything and runs every test with CTest:
 # graph (LMDB in temporary folders), server (real gRPC channel), end-to-end
-# (the quorumd binary, SIGKILL and restart), the Python client and buf lint.
+# (the quorumd binary, SIGKILL and restart), the CLI (golden output), the
+# Python client and buf lint. Then builds again with AddressSanitizer and
+# UndefinedBehaviorSanitizer (build-sanitize/) and runs the C++ suites there.
+# QUORUM_SKIP_SANITIZERS=1 skips that second pass (for quick local runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,3 +12,13 @@ bash scripts/deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUORUM_BUILD_TESTS=ON >/dev/null
 cmake --build build
 ctest --test-dir build --output-on-failure --timeout 600 -j2
+
+if [ "${QUORUM_SKIP_SANITIZERS:-0}" != "1" ]; then
+  cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DQUORUM_BUILD_TESTS=ON -DQUORUM_SANITIZE=ON >/dev/null
+  cmake --build build-sanitize
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-sanitize --output-on-failure --timeout 1200 -j2 \
+      -R '^(graph|server|e2e)\.'
+fi

@@ -24,7 +24,9 @@ absl::StatusOr<PageRequest> ParsePage(int page_size,
   if (absl::WebSafeBase64Unescape(page_token, &decoded)) {
     parts = absl::StrSplit(decoded, '\n');
   }
-  if (parts.size() != 3 || parts[0] != kVersion || parts[2].empty()) {
+  // Keys are at most 511 bytes in LMDB: a longer position is forged.
+  if (parts.size() != 3 || parts[0] != kVersion || parts[2].empty() ||
+      parts[2].size() > 511) {
     return InvalidField("page_token",
                         "is not a token returned by a previous list call");
   }

@@ -929,5 +929,25 @@ TEST_F(StoreSignalsTest, AccountWithSignalsNeedsForceAndTakesThemAlong) {
   EXPECT_EQ(again[0].signal().occur_time().seconds(), 2000);
 }
 
+TEST_F(StoreSignalsTest, AccountWithNotesNeedsForceAndANewAccountStartsClean) {
+  AddAccount("north");
+  v1::Note note;
+  note.set_learned("Pilot in Q1");
+  note.set_author("rep");
+  ASSERT_TRUE(store_->CreateNote(AccountName("north"), note, "call-1").ok());
+  absl::Status refused = store_->DeleteAccount(AccountName("north"), "", false);
+  EXPECT_NE(refused.message().find("1 notes"), std::string::npos)
+      << refused.message();
+  ASSERT_TRUE(store_->DeleteAccount(AccountName("north"), "", true).ok());
+  AddAccount("north");
+  auto notes = store_->ListNotes(AccountName("north"), 10, "");
+  ASSERT_TRUE(notes.ok());
+  EXPECT_TRUE(notes->items.empty());
+  // The note ID is free again.
+  auto created = store_->CreateNote(AccountName("north"), note, "call-1");
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->learned(), "Pilot in Q1");
+}
+
 }  // namespace
 }  // namespace quorum::testing

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "server/server.h"
 #include "tests/support/grpc_testing.h"
 
@@ -217,6 +218,12 @@ TEST_F(AccountGraphServiceTest, ForeignOrGarbagePageTokenNamesPageToken) {
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"page_token"});
 
   accounts.set_page_token("not-a-token!");
+  status = stub_->ListAccounts(Context().get(), accounts, &response);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"page_token"});
+
+  // A forged token with a position longer than any key.
+  accounts.set_page_token(absl::WebSafeBase64Escape(
+      "v1\naccounts\naccounts/" + std::string(600, 'x')));
   status = stub_->ListAccounts(Context().get(), accounts, &response);
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"page_token"});
 }
