@@ -14,7 +14,8 @@
    google.rpc.BadRequest.
 3. Stops quorumd with SIGTERM and expects exit status 0.
 4. Runs the README's example, clients/python/examples/qualify.py, against a
-   server with the demo data.
+   server with the demo data; then the examples stream_signals.py and
+   abm_ready.py (ready accounts in a country, missing roles per account).
 
 Prints "N passed, M failed" last; the exit status is 0 only when M is 0.
 Uses only Debian's python3-grpcio and python3-protobuf at run time.
@@ -443,6 +444,73 @@ class StreamSignalsExampleTest(unittest.TestCase):
         self.assertEqual(int(again["duplicates"]), 2000)
 
 
+class AbmReadyExampleTest(unittest.TestCase):
+    """clients/python/examples/abm_ready.py: the accounts of a country that
+    are ready for sales (WorkflowService.ListAccountReadiness) and the roles
+    each one misses, against the demo data as of a fixed time."""
+
+    AS_OF = "2026-12-01T00:00:00Z"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Quorumd(ARGS.quorumd, [f"--demo-data={ARGS.demo_data}"])
+        try:
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def run_example(self, *args):
+        script = os.path.join(ARGS.client_dir, "examples", "abm_ready.py")
+        return subprocess.run(
+            [sys.executable, script, "--server", self.server.address(),
+             "--as-of", self.AS_OF, *args],
+            capture_output=True, text=True, timeout=60)
+
+    def test_ready_accounts_in_the_us_with_missing_roles(self):
+        result = self.run_example("--country", "us", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        listing = json.loads(result.stdout)
+        self.assertEqual(listing["country"], "US")
+        accounts = {a["account"]: a for a in listing["accounts"]}
+        self.assertEqual(list(accounts), ["accounts/northfield-health",
+                                          "accounts/cascade-valley-health"])
+        self.assertEqual(accounts["accounts/northfield-health"]["missing"], [])
+        cascade = accounts["accounts/cascade-valley-health"]
+        self.assertEqual(cascade["route"], "SALES_DISCOVERY")
+        missing = {m["requirement"]: m["roles"] for m in cascade["missing"]}
+        self.assertEqual(missing, {
+            "lab-leadership": ["LAB_DIRECTOR", "MEDICAL_DIRECTOR"],
+            "quality": ["QUALITY"],
+            "informatics": ["INFORMATICS"]})
+
+    def test_text_output_and_other_routes(self):
+        result = self.run_example("--country", "DE")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("1 account(s) ready in DE", result.stdout)
+        self.assertIn("TECHNICAL_PRESALES", result.stdout)
+        self.assertIn("missing quality: QUALITY", result.stdout)
+        # Every route: the nurtured accounts of the US too.
+        every = json.loads(self.run_example("--country", "US", "--all-routes",
+                                            "--json").stdout)
+        self.assertIn("accounts/northfield-st-anne",
+                      [a["account"] for a in every["accounts"]])
+        readiness = [a["readiness"] for a in every["accounts"]]
+        self.assertEqual(readiness, sorted(readiness, reverse=True))
+
+    def test_unreachable_server_fails(self):
+        script = os.path.join(ARGS.client_dir, "examples", "abm_ready.py")
+        result = subprocess.run(
+            [sys.executable, script, "--server", "127.0.0.1:1", "--country",
+             "US"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("UNAVAILABLE", result.stderr)
+
+
 class CountingResult(unittest.TextTestResult):
     """Counts the test methods that passed."""
 
@@ -482,7 +550,7 @@ def main():
     suite = unittest.TestSuite()
     loader = unittest.defaultTestLoader
     for case in (RoundTripTest, ShutdownTest, DemoVerdictExampleTest,
-                 StreamSignalsExampleTest):
+                 StreamSignalsExampleTest, AbmReadyExampleTest):
         suite.addTests(loader.loadTestsFromTestCase(case))
     total = suite.countTestCases()
     result = unittest.TextTestRunner(

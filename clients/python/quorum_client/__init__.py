@@ -38,6 +38,8 @@ _MODULES = {
     "intake_grpc": "quorum.v1.intake_service_pb2_grpc",
     "notes": "quorum.v1.note_service_pb2",
     "notes_grpc": "quorum.v1.note_service_pb2_grpc",
+    "workflow": "quorum.v1.workflow_service_pb2",
+    "workflow_grpc": "quorum.v1.workflow_service_pb2_grpc",
     "status": "google.rpc.status_pb2",
     "error_details": "google.rpc.error_details_pb2",
 }
@@ -98,7 +100,7 @@ def load(proto_dir=PROTO_DIR, gen_dir=GEN_DIR):
     a namespace of the generated modules (resources, graph, graph_grpc,
     policy, policy_service, policy_grpc, signals, signals_grpc,
     qualification, qualification_grpc, intake, intake_grpc, notes,
-    notes_grpc, status, error_details)."""
+    notes_grpc, workflow, workflow_grpc, status, error_details)."""
     if _stale(proto_dir, gen_dir):
         generate(proto_dir, gen_dir)
     if gen_dir not in sys.path:

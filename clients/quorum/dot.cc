@@ -1,0 +1,136 @@
+#include "clients/quorum/dot.h"
+
+#include <map>
+#include <vector>
+
+#include "clients/quorum/output.h"
+
+namespace quorum::cli {
+namespace {
+
+// A DOT double-quoted string.
+std::string Quote(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string EngagementFill(quorum::v1::Engagement engagement) {
+  switch (engagement) {
+    case quorum::v1::ENGAGEMENT_CHAMPION:
+      return "#a1d99b";
+    case quorum::v1::ENGAGEMENT_ENGAGED:
+      return "#e5f5e0";
+    case quorum::v1::ENGAGEMENT_BLOCKER:
+      return "#fcbba1";
+    default:
+      return "#ffffff";
+  }
+}
+
+std::string Node(const quorum::v1::Stakeholder& s, const std::string& indent) {
+  std::string label = s.display_name();
+  if (!s.title().empty()) label += "\n" + s.title();
+  std::string roles;
+  for (const auto& r : s.roles()) {
+    if (!roles.empty()) roles += ", ";
+    roles +=
+        Short(r.role()) +
+        (r.source() == quorum::v1::ROLE_SOURCE_CONFIRMED ? " (c)" : " (i)");
+  }
+  if (!roles.empty()) label += "\n" + roles;
+  std::string engagement = Short(s.engagement());
+  label += "\n" + (engagement == "-" ? std::string("IDENTIFIED") : engagement);
+  std::string style =
+      s.do_not_contact() ? "rounded,filled,dashed" : "rounded,filled";
+  return indent + Quote(s.name()) + " [label=" + Quote(label) +
+         ", fillcolor=" + Quote(EngagementFill(s.engagement())) +
+         ", style=" + Quote(style) + "];\n";
+}
+
+class Writer {
+ public:
+  explicit Writer(const quorum::v1::CommitteeMap& map) {
+    for (const auto& s : map.stakeholders()) {
+      std::string account = s.name().substr(0, s.name().find("/stakeholders/"));
+      people_[account].push_back(&s);
+    }
+    for (const auto& a : map.descendants()) children_[a.parent()].push_back(&a);
+  }
+
+  std::string Cluster(const quorum::v1::Account& account,
+                      const std::string& indent) {
+    std::string out =
+        indent + "subgraph " + Quote("cluster_" + account.name()) + " {\n";
+    std::string in = indent + "  ";
+    std::string label = account.display_name().empty() ? account.name()
+                                                       : account.display_name();
+    out += in + "label=" + Quote(label + "\n" + account.name()) + ";\n";
+    auto people = people_.find(account.name());
+    if (people != people_.end()) {
+      for (const auto* s : people->second) out += Node(*s, in);
+    } else {
+      // Graphviz drops empty clusters; keep the account visible.
+      out += in + Quote(account.name() + "#empty") +
+             " [label=\"(no stakeholders)\", shape=plaintext, style=\"\"];\n";
+    }
+    auto children = children_.find(account.name());
+    if (children != children_.end()) {
+      for (const auto* child : children->second) out += Cluster(*child, in);
+    }
+    return out + indent + "}\n";
+  }
+
+ private:
+  std::map<std::string, std::vector<const quorum::v1::Stakeholder*>> people_;
+  std::map<std::string, std::vector<const quorum::v1::Account*>> children_;
+};
+
+}  // namespace
+
+std::string CommitteeMapToDot(const quorum::v1::CommitteeMap& map) {
+  std::string out = "digraph committee {\n";
+  out +=
+      "  graph [rankdir=BT, fontname=\"Helvetica\", fontsize=11, "
+      "labelloc=t, label=" +
+      Quote("Buying committee of " + map.account().display_name() + " (" +
+            map.account().name() + ")") +
+      "];\n";
+  out += "  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n";
+  out += "  edge [fontname=\"Helvetica\", fontsize=9];\n";
+  out += Writer(map).Cluster(map.account(), "  ");
+  for (const auto& r : map.relationships()) {
+    std::string label, style = "solid", extra;
+    switch (r.type()) {
+      case quorum::v1::RELATIONSHIP_TYPE_REPORTS_TO:
+        label = "reports to";
+        break;
+      case quorum::v1::RELATIONSHIP_TYPE_INFLUENCES:
+        label = "influences";
+        style = "dashed";
+        break;
+      case quorum::v1::RELATIONSHIP_TYPE_WORKS_WITH:
+        label = "works with";
+        style = "dotted";
+        extra = ", dir=none";
+        break;
+      default:
+        label = Short(r.type());
+    }
+    if (r.strength() > 0) {
+      extra += ", penwidth=" + Fixed(1 + 2 * r.strength(), 1);
+    }
+    out += "  " + Quote(r.source()) + " -> " + Quote(r.target()) +
+           " [label=" + Quote(label) + ", style=" + style + extra + "];\n";
+  }
+  return out + "}\n";
+}
+
+}  // namespace quorum::cli

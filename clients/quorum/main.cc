@@ -1,0 +1,94 @@
+// quorum: the command-line client of quorumd, for account reviews and the
+// tasks around them. See docs/cli.md.
+//
+//   quorum [--server HOST:PORT] [--token T] [--json] [--as-of RFC3339]
+//          [--timeout SECONDS] SUBCOMMAND ...
+//
+// Exit codes: 0 success; 1 the server answered with an error (printed to
+// stderr as the gRPC code, message and field violations), or rows/signals/a
+// policy were rejected; 2 usage errors (bad flags or values, unreadable
+// files).
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "clients/quorum/cli.h"
+
+int main(int argc, char** argv) {
+  using namespace quorum::cli;
+  Globals globals;
+  if (const char* server = std::getenv("QUORUM_SERVER")) {
+    if (server[0] != '\0') globals.server = server;
+  }
+  CLI::App app{
+      "quorum: review accounts, move them along and feed quorumd.\n"
+      "Exit codes: 0 ok, 1 server error or rejected input, 2 usage error."};
+  app.name("quorum");
+  app.require_subcommand(1);
+  app.fallthrough();  // Global flags also after the subcommand.
+  const CLI::Validator positive_seconds(
+      [](std::string& text) -> std::string {
+        try {
+          size_t used = 0;
+          double value = std::stod(text, &used);
+          if (used == text.size() && value > 0 && value <= 86400 * 7) return "";
+        } catch (const std::exception&) {
+        }
+        return "\"" + text + "\" is not a number of seconds above 0";
+      },
+      "SECONDS");
+  // The last value wins, so that an alias with --server can be overridden.
+  const auto last = CLI::MultiOptionPolicy::TakeLast;
+  app.add_option("--server", globals.server,
+                 "quorumd address, host:port (env QUORUM_SERVER)")
+      ->capture_default_str()
+      ->multi_option_policy(last);
+  app.add_option("--token", globals.token,
+                 "Bearer token sent as `authorization` metadata")
+      ->envname("QUORUM_TOKEN")
+      ->multi_option_policy(last);
+  app.add_flag("--json", globals.json,
+               "Print responses as protobuf JSON instead of text");
+  app.add_option("--as-of", globals.as_of,
+                 "Judge at this time (RFC 3339), for every call that takes "
+                 "as_of; default now")
+      ->multi_option_policy(last);
+  auto* timeout = app.add_option("--timeout", globals.timeout,
+                                 "Deadline of each call in seconds")
+                      ->check(positive_seconds)
+                      ->capture_default_str()
+                      ->multi_option_policy(last);
+
+  Action action;
+  AddReviewCommand(app, action);
+  AddReadinessCommands(app, action);
+  AddIntakeCommands(app, action);
+  AddImportCommand(app, action);
+  AddPolicyCommands(app, action);
+  AddWorkflowCommands(app, action);
+  AddGraphCommand(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // Prints the message and the usage hint.
+    return kExitUsage;
+  }
+  globals.timeout_set = timeout->count() > 0;
+  if (!action) {
+    std::cerr << "quorum: no subcommand given; see quorum --help\n";
+    return kExitUsage;
+  }
+  try {
+    Cli cli(globals);
+    return action(cli);
+  } catch (const UsageError& e) {
+    std::cerr << "quorum: " << e.what() << "\n";
+    return kExitUsage;
+  }
+}

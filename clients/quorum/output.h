@@ -1,0 +1,52 @@
+// Output helpers shared by the subcommands: protobuf JSON (--json), short
+// enum names, times and numbers as the human-readable output shows them.
+#ifndef QUORUM_CLIENTS_QUORUM_OUTPUT_H_
+#define QUORUM_CLIENTS_QUORUM_OUTPUT_H_
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/generated_enum_reflection.h>
+#include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include <string>
+
+namespace quorum::cli {
+
+// `message` as protobuf JSON (lowerCamelCase names, enums by name, one
+// field per line), ending in '\n'.
+std::string ToJson(const google::protobuf::Message& message);
+
+// The same on one line (for streams: one event per line).
+std::string ToJsonLine(const google::protobuf::Message& message);
+
+// Prints ToJson(message) to stdout.
+void PrintJson(const google::protobuf::Message& message);
+
+// An enum value's name without its type prefix: "SALES_DISCOVERY" for
+// ROUTE_SALES_DISCOVERY; "-" for the UNSPECIFIED (0) value.
+std::string EnumShortName(const google::protobuf::EnumDescriptor* descriptor,
+                          int value);
+template <typename E>
+std::string Short(E value) {
+  return EnumShortName(google::protobuf::GetEnumDescriptor<E>(),
+                       static_cast<int>(value));
+}
+
+// RFC 3339 in UTC to the second ("2026-12-01T00:00:00Z"); "-" when unset.
+std::string FormatTime(const google::protobuf::Timestamp& time);
+// The date part in UTC ("2026-12-01"); "-" when unset.
+std::string FormatDate(const google::protobuf::Timestamp& time);
+
+// Fixed-point with `digits` decimals ("42.34").
+std::string Fixed(double value, int digits = 2);
+// A number with at most two decimals and no trailing zeros ("40", "2.5").
+std::string Number(double value);
+// A 0..1 fraction as a whole percentage ("25%").
+std::string Percent(double fraction);
+
+// The last segment of a resource name ("megan-ortiz").
+std::string LastSegment(const std::string& name);
+
+}  // namespace quorum::cli
+
+#endif  // QUORUM_CLIENTS_QUORUM_OUTPUT_H_
