@@ -6,18 +6,6 @@
 #include "server/pagination.h"
 
 namespace quorum::server {
-namespace {
-
-// Copies a result into `response`, or maps its error.
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
-}
-
-}  // namespace
-
 grpc::Status AccountGraphServiceImpl::CreateAccount(
     grpc::ServerContext*, const v1::CreateAccountRequest* request,
     v1::Account* response) {

@@ -39,10 +39,7 @@ std::string CodeName(absl::StatusCode code) {
 grpc::Status IntakeServiceImpl::SubmitLead(grpc::ServerContext*,
                                            const v1::SubmitLeadRequest* request,
                                            v1::SubmitLeadResponse* response) {
-  auto result = store_->SubmitLead(*request);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
+  return Reply(store_->SubmitLead(*request), response);
 }
 
 grpc::Status IntakeServiceImpl::StreamSignals(

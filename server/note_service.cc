@@ -8,11 +8,7 @@ namespace quorum::server {
 grpc::Status NoteServiceImpl::CreateNote(grpc::ServerContext*,
                                          const v1::CreateNoteRequest* request,
                                          v1::Note* response) {
-  auto note =
-      store_->CreateNote(request->parent(), request->note(), request->note_id());
-  if (!note.ok()) return ToGrpcStatus(note.status());
-  *response = *std::move(note);
-  return grpc::Status::OK;
+  return Reply(store_->CreateNote(request->parent(), request->note(), request->note_id()), response);
 }
 
 grpc::Status NoteServiceImpl::ListNotes(grpc::ServerContext*,

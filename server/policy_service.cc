@@ -67,10 +67,7 @@ grpc::Status PolicyServiceImpl::GetPolicy(grpc::ServerContext*,
   if (request->revision() < 0) {
     return ToGrpcStatus(InvalidField("revision", "must not be negative"));
   }
-  auto revision = store_->GetPolicyRevision(request->revision());
-  if (!revision.ok()) return ToGrpcStatus(revision.status());
-  *response = *std::move(revision);
-  return grpc::Status::OK;
+  return Reply(store_->GetPolicyRevision(request->revision()), response);
 }
 
 grpc::Status PolicyServiceImpl::ValidatePolicy(
@@ -107,10 +104,7 @@ grpc::Status PolicyServiceImpl::PublishPolicy(
     v1::PolicyRevision* response) {
   auto policy = PolicyFromSource(request->source(), "source");
   if (!policy.ok()) return ToGrpcStatus(policy.status());
-  auto revision = store_->PublishPolicy(*policy, request->description());
-  if (!revision.ok()) return ToGrpcStatus(revision.status());
-  *response = *std::move(revision);
-  return grpc::Status::OK;
+  return Reply(store_->PublishPolicy(*policy, request->description()), response);
 }
 
 grpc::Status PolicyServiceImpl::SimulatePolicy(
@@ -124,10 +118,7 @@ grpc::Status PolicyServiceImpl::SimulatePolicy(
         google::protobuf::util::TimeUtil::TimestampToNanoseconds(
             request->as_of()));
   }
-  auto result = store_->SimulatePolicy(*policy, as_of);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
+  return Reply(store_->SimulatePolicy(*policy, as_of), response);
 }
 
 grpc::Status PolicyServiceImpl::ListPolicyRevisions(

@@ -10,13 +10,6 @@
 namespace quorum::server {
 namespace {
 
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
-}
-
 absl::Time ToTime(const google::protobuf::Timestamp& t) {
   return absl::FromUnixNanos(
       google::protobuf::util::TimeUtil::TimestampToNanoseconds(t));

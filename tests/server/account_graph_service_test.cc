@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "server/server.h"
 #include "tests/support/grpc_testing.h"
+#include "tests/support/test_server.h"
 
 namespace quorum::server {
 namespace {
@@ -26,16 +27,9 @@ class AccountGraphServiceTest : public Test {
 
   void StartServer(int max_message_bytes) {
     server_.reset();
-    ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.data_dir = dir_.path();
-    options.max_message_bytes = max_message_bytes;
-    auto started = QuorumServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    channel_ = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->port()),
-        grpc::InsecureChannelCredentials());
+    server_ = quorum::testing::StartServer(dir_.path(), max_message_bytes);
+    ASSERT_NE(server_, nullptr);
+    channel_ = quorum::testing::ChannelTo(*server_);
     stub_ = v1::AccountGraphService::NewStub(channel_);
   }
 

@@ -14,6 +14,7 @@
 #include "quorum/v1/signal_service.grpc.pb.h"
 #include "server/server.h"
 #include "tests/support/grpc_testing.h"
+#include "tests/support/test_server.h"
 
 namespace quorum::server {
 namespace {
@@ -24,15 +25,9 @@ using ::quorum::testing::ViolatedFields;
 class IntakeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.data_dir = dir_.path();
-    auto started = QuorumServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    channel_ = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->port()),
-        grpc::InsecureChannelCredentials());
+    server_ = quorum::testing::StartServer(dir_.path());
+    ASSERT_NE(server_, nullptr);
+    channel_ = quorum::testing::ChannelTo(*server_);
     intake_ = v1::IntakeService::NewStub(channel_);
     graph_ = v1::AccountGraphService::NewStub(channel_);
     signals_ = v1::SignalService::NewStub(channel_);

@@ -20,6 +20,7 @@
 #include "graph/policy.h"
 #include "server/server.h"
 #include "tests/support/grpc_testing.h"
+#include "tests/support/test_server.h"
 
 namespace quorum::server {
 namespace {
@@ -133,9 +134,7 @@ class PolicyServiceTest : public ::testing::Test {
     auto started = PolicyServer::Start(dir_.path() + "/data", policy_file);
     ASSERT_TRUE(started.ok()) << started.status();
     server_ = *std::move(started);
-    channel_ = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->port()),
-        grpc::InsecureChannelCredentials());
+    channel_ = quorum::testing::ChannelTo(*server_);
     stub_ = v1::PolicyService::NewStub(channel_);
   }
 

@@ -15,6 +15,7 @@
 #include "quorum/v1/signal_service.grpc.pb.h"
 #include "server/server.h"
 #include "tests/support/grpc_testing.h"
+#include "tests/support/test_server.h"
 
 namespace quorum::server {
 namespace {
@@ -39,15 +40,9 @@ struct Role {
 class QualificationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.data_dir = dir_.path();
-    auto started = QuorumServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    auto channel = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->port()),
-        grpc::InsecureChannelCredentials());
+    server_ = quorum::testing::StartServer(dir_.path());
+    ASSERT_NE(server_, nullptr);
+    auto channel = quorum::testing::ChannelTo(*server_);
     graph_ = v1::AccountGraphService::NewStub(channel);
     signals_ = v1::SignalService::NewStub(channel);
     qualification_ = v1::QualificationService::NewStub(channel);

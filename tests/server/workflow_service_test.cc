@@ -18,6 +18,7 @@
 #include "quorum/v1/qualification_service.grpc.pb.h"
 #include "server/server.h"
 #include "tests/support/grpc_testing.h"
+#include "tests/support/test_server.h"
 
 namespace quorum::server {
 namespace {
@@ -29,15 +30,9 @@ using ::quorum::testing::ViolatedFields;
 class WorkflowTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.data_dir = dir_.path();
-    auto started = QuorumServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    channel_ = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->port()),
-        grpc::InsecureChannelCredentials());
+    server_ = quorum::testing::StartServer(dir_.path());
+    ASSERT_NE(server_, nullptr);
+    channel_ = quorum::testing::ChannelTo(*server_);
     workflow_ = v1::WorkflowService::NewStub(channel_);
     intake_ = v1::IntakeService::NewStub(channel_);
     notes_ = v1::NoteService::NewStub(channel_);
