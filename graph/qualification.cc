@@ -454,16 +454,18 @@ v1::IntentAssessment AssessIntent(const std::vector<const Signal*>& signals,
 struct Person {
   const Stakeholder* s;
   v1::Engagement effective;
+  std::string raised_by;  // The evaluation signal that raised it, if any.
 };
 
 std::map<std::string, Person> People(const v1::CommitteeMap& map,
                                      const std::vector<const Signal*>& signals,
                                      const Policy& policy, absl::Time as_of) {
-  std::set<std::string> evaluating;
+  // Newest evaluation signal per stakeholder (signals are newest first).
+  std::map<std::string, std::string> evaluating;
   for (const Signal* s : signals) {
     if (!s->stakeholder().empty() && IsEvaluation(policy, *s) &&
         Within(*s, as_of, policy.committee().engagement_window_days())) {
-      evaluating.insert(s->stakeholder());
+      evaluating.emplace(s->stakeholder(), s->name());
     }
   }
   std::map<std::string, Person> people;
@@ -471,11 +473,14 @@ std::map<std::string, Person> People(const v1::CommitteeMap& map,
     v1::Engagement e = s.engagement() == v1::ENGAGEMENT_UNSPECIFIED
                            ? v1::ENGAGEMENT_IDENTIFIED
                            : s.engagement();
+    std::string raised_by;
+    auto signal = evaluating.find(s.name());
     if (e != v1::ENGAGEMENT_BLOCKER && Rank(e) < Rank(v1::ENGAGEMENT_ENGAGED) &&
-        evaluating.count(s.name()) > 0) {
+        signal != evaluating.end()) {
       e = v1::ENGAGEMENT_ENGAGED;
+      raised_by = signal->second;
     }
-    people[s.name()] = Person{&s, e};
+    people[s.name()] = Person{&s, e, raised_by};
   }
   return people;
 }
@@ -626,6 +631,15 @@ v1::CommitteeAssessment AssessCommittee(
     }
   }
   if (owner != nullptr) committee.set_decision_owner(owner->s->name());
+  for (const auto& [name, p] : people) {
+    auto* e = committee.add_engagements();
+    e->set_stakeholder(name);
+    e->set_stored(p.s->engagement() == v1::ENGAGEMENT_UNSPECIFIED
+                      ? v1::ENGAGEMENT_IDENTIFIED
+                      : p.s->engagement());
+    e->set_effective(p.effective);
+    e->set_raised_by(p.raised_by);
+  }
   return committee;
 }
 

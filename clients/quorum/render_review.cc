@@ -331,8 +331,16 @@ std::string Committee(const ReviewInput& input, const Namer& namer,
     for (const auto& [name, held] : people) {
       const auto* person = namer.Person(name);
       const auto* role = MatchingRole(person, req);
+      // The verdict's effective engagement (raised by recent evaluation
+      // signals); the stored one for a verdict that does not carry it.
       std::string engagement =
           person != nullptr ? Short(person->engagement()) : "?";
+      for (const auto& e : committee.engagements()) {
+        if (e.stakeholder() == name) {
+          engagement = Short(e.effective());
+          if (e.effective() != e.stored()) engagement += "*";
+        }
+      }
       if (engagement == "-") engagement = "IDENTIFIED";
       std::string state = r.applicable() ? held : "n/a";
       std::string color = !r.applicable() ? "dim"
@@ -373,8 +381,8 @@ std::string Committee(const ReviewInput& input, const Namer& namer,
   }
   out += table.Render(style);
   out +=
-      "  (c) confirmed role, (i) inferred from the title; engagement as "
-      "stored\n";
+      "  (c) confirmed role, (i) inferred from the title; * engagement raised "
+      "by a\n  recent evaluation signal\n";
   for (const auto& l : later) out += Paragraph(l, "  n/a: ", "    ");
   std::string owner = committee.decision_owner().empty()
                           ? "none"

@@ -357,9 +357,17 @@ TEST(CommitteeTest, AnEvaluationSignalMakesItsStakeholderEngaged) {
   TreeBuilder b;
   std::string qa = b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY)
                        ->name();
-  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 3, v1::SIGNAL_TOPIC_GENERAL, qa);
+  const v1::Signal* demo =
+      b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 3, v1::SIGNAL_TOPIC_GENERAL, qa);
+  const std::string demo_name = demo->name();
   v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
   EXPECT_TRUE(Requirement(v, "quality").met());
+  ASSERT_EQ(v.committee().engagements_size(), 1);
+  const auto& e = v.committee().engagements(0);
+  EXPECT_EQ(e.stakeholder(), qa);
+  EXPECT_EQ(e.stored(), v1::ENGAGEMENT_IDENTIFIED);
+  EXPECT_EQ(e.effective(), v1::ENGAGEMENT_ENGAGED);
+  EXPECT_EQ(e.raised_by(), demo_name);
 }
 
 TEST(CommitteeTest, AnEngagementSignalOutsideTheWindowDoesNot) {
