@@ -104,12 +104,7 @@ int RunLeadSubmit(Cli& cli, const LeadOptions& o) {
   auto status = quorum::v1::IntakeService::NewStub(cli.Channel())
                     ->SubmitLead(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  if (cli.json()) {
-    PrintJson(response);
-  } else {
-    std::cout << RenderLeadResponse(response, Style(StdoutWantsColor()));
-  }
-  return kExitOk;
+  return PrintResponse(cli.json(), response, RenderLeadResponse);
 }
 
 // ------------------------------------------------------------ signals send

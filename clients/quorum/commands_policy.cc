@@ -132,12 +132,7 @@ int RunSimulate(Cli& cli, const PolicyOptions& o) {
   auto status = PolicyService::NewStub(cli.Channel())
                     ->SimulatePolicy(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  if (cli.json()) {
-    PrintJson(response);
-  } else {
-    std::cout << RenderSimulation(response, Style(StdoutWantsColor()));
-  }
-  return kExitOk;
+  return PrintResponse(cli.json(), response, RenderSimulation);
 }
 
 CLI::App* AddFileCommand(CLI::App* parent, const std::string& name,

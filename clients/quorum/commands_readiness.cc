@@ -103,12 +103,7 @@ int RunReady(Cli& cli, const ReadyOptions& o) {
   auto status = WorkflowService::NewStub(cli.Channel())
                     ->ListAccountReadiness(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  if (cli.json()) {
-    PrintJson(response);
-  } else {
-    std::cout << RenderReadiness(response, Style(StdoutWantsColor()));
-  }
-  return kExitOk;
+  return PrintResponse(cli.json(), response, RenderReadiness);
 }
 
 struct WatchOptions {
@@ -173,12 +168,7 @@ int RunMetrics(Cli& cli, const MetricsOptions& o) {
   auto status = WorkflowService::NewStub(cli.Channel())
                     ->GetProcessMetrics(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  if (cli.json()) {
-    PrintJson(response);
-  } else {
-    std::cout << RenderMetrics(response, Style(StdoutWantsColor()));
-  }
-  return kExitOk;
+  return PrintResponse(cli.json(), response, RenderMetrics);
 }
 
 }  // namespace

@@ -38,12 +38,7 @@ int RunTransition(Cli& cli, const StatusOptions& o) {
   auto status = WorkflowService::NewStub(cli.Channel())
                     ->TransitionStatus(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  if (cli.json()) {
-    PrintJson(response);
-  } else {
-    std::cout << RenderTransition(response, Style(StdoutWantsColor()));
-  }
-  return kExitOk;
+  return PrintResponse(cli.json(), response, RenderTransition);
 }
 
 int RunHistory(Cli& cli, const StatusOptions& o) {
@@ -104,12 +99,7 @@ int RunHandoffCreate(Cli& cli, const HandoffOptions& o) {
   auto status = WorkflowService::NewStub(cli.Channel())
                     ->CreateHandoff(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  if (cli.json()) {
-    PrintJson(response);
-  } else {
-    std::cout << RenderHandoff(response, Style(StdoutWantsColor()));
-  }
-  return kExitOk;
+  return PrintResponse(cli.json(), response, RenderHandoff);
 }
 
 int RunHandoffShow(Cli& cli, const HandoffOptions& o) {
@@ -171,12 +161,7 @@ int RunHandoffFeedback(Cli& cli, const HandoffOptions& o) {
   auto status = WorkflowService::NewStub(cli.Channel())
                     ->RecordHandoffFeedback(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  if (cli.json()) {
-    PrintJson(response);
-  } else {
-    std::cout << RenderHandoff(response, Style(StdoutWantsColor()));
-  }
-  return kExitOk;
+  return PrintResponse(cli.json(), response, RenderHandoff);
 }
 
 }  // namespace

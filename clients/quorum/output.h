@@ -8,7 +8,10 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/timestamp.pb.h>
 
+#include <iostream>
 #include <string>
+
+#include "clients/quorum/text.h"
 
 namespace quorum::cli {
 
@@ -46,6 +49,18 @@ std::string Percent(double fraction);
 
 // The last segment of a resource name ("megan-ortiz").
 std::string LastSegment(const std::string& name);
+
+// Prints a response: protobuf JSON with --json, else what `render(response,
+// style)` returns (colour only when stdout is a terminal). Returns 0.
+template <typename Response, typename Render>
+int PrintResponse(bool json, const Response& response, Render render) {
+  if (json) {
+    PrintJson(response);
+  } else {
+    std::cout << render(response, Style(StdoutWantsColor()));
+  }
+  return 0;
+}
 
 }  // namespace quorum::cli
 
