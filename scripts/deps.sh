@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what quorum needs to build, run and test on Debian 12 (as root).
 # Safe to run again: when every package is already there it changes nothing.
+#   scripts/deps.sh [EXTRA-PACKAGE...]
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev
   python3 python3-grpcio python3-protobuf
 )
+# Extra packages named on the command line (scripts/bench.sh adds its own).
+packages+=("$@")
 # buf (proto lint) comes from the npm registry; use the machine's npm when it
 # has one, Debian's otherwise.
 if ! command -v npm >/dev/null 2>&1; then
