@@ -337,6 +337,10 @@ void ValidatePolicy(const Policy& p, absl::string_view prefix, Violations* v) {
     if (intent.evaluation_window_days() <= 0) {
       v->Add(path("intent.evaluation_window_days"), "must be positive");
     }
+    if (intent.max_listed_signals() < 0) {
+      v->Add(path("intent.max_listed_signals"),
+             "must not be negative (0 means the default, 20)");
+    }
   }
 
   if (!p.has_committee()) {

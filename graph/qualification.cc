@@ -415,6 +415,8 @@ v1::IntentAssessment AssessIntent(const std::vector<const Signal*>& signals,
       absl::ToDoubleSeconds(absl::Seconds(model.half_life().seconds()) +
                             absl::Nanoseconds(model.half_life().nanos()));
   std::map<int, double> per_weight;
+  // Per signal type: contributing signals and the points they added.
+  std::map<int, std::pair<int64_t, double>> per_type;
   double score = 0;
   bool evaluation = false;
   for (const Signal* s : signals) {
@@ -429,6 +431,9 @@ v1::IntentAssessment AssessIntent(const std::vector<const Signal*>& signals,
     }
     per_weight[w] += counted;
     score += counted;
+    auto& type_total = per_type[s->type()];
+    ++type_total.first;
+    type_total.second += counted;
     const bool in_window =
         weight.evaluation() && Within(*s, as_of, model.evaluation_window_days());
     evaluation |= in_window;
@@ -441,6 +446,13 @@ v1::IntentAssessment AssessIntent(const std::vector<const Signal*>& signals,
     c->set_points(weight.points());
     c->set_decayed_points(Round(decayed, 2));
     c->set_evaluation(in_window);
+  }
+  intent.set_signals_considered(intent.signals_size());
+  for (const auto& [type, total] : per_type) {
+    auto* t = intent.add_type_totals();
+    t->set_type(static_cast<v1::SignalType>(type));
+    t->set_count(total.first);
+    t->set_points(Round(total.second, 2));
   }
   intent.set_score(Round(score, 2));
   intent.set_threshold(model.high_intent_threshold());
@@ -819,10 +831,37 @@ std::string Describe(const v1::IntroductionPath& intro) {
   return absl::StrJoin(intro.path(), " -> ");
 }
 
+// Keeps the `limit` contributions with the most decayed points (the newer
+// on a tie, as the list is newest first), in their order.
+void KeepStrongestSignals(int limit, v1::IntentAssessment* intent) {
+  auto* list = intent->mutable_signals();
+  if (list->size() <= limit) return;
+  std::vector<int> order(list->size());
+  for (int i = 0; i < list->size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return list->Get(a).decayed_points() > list->Get(b).decayed_points();
+  });
+  std::vector<bool> keep(list->size(), false);
+  for (int i = 0; i < limit; ++i) keep[order[i]] = true;
+  google::protobuf::RepeatedPtrField<v1::SignalContribution> kept;
+  kept.Reserve(limit);
+  for (int i = 0; i < list->size(); ++i) {
+    if (keep[i]) kept.Add()->Swap(list->Mutable(i));
+  }
+  list->Swap(&kept);
+}
+
 }  // namespace
 
+int MaxListedSignals(const Policy& policy) {
+  constexpr int kDefaultMaxListedSignals = 20;
+  return policy.intent().max_listed_signals() > 0
+             ? policy.intent().max_listed_signals()
+             : kDefaultMaxListedSignals;
+}
+
 Verdict Qualify(const AccountTree& tree, const Policy& policy,
-                int64_t revision, absl::Time as_of) {
+                int64_t revision, absl::Time as_of, v1::VerdictView view) {
   const v1::CommitteeMap& map = tree.map;
   Verdict v;
   v.set_account(map.account().name());
@@ -1123,6 +1162,9 @@ Verdict Qualify(const AccountTree& tree, const Policy& policy,
       (w.fit() * fit_score + w.intent() * intent_score +
        w.coverage() * v.committee().coverage()) /
       total)));
+  if (view != v1::VERDICT_VIEW_FULL) {
+    KeepStrongestSignals(MaxListedSignals(policy), v.mutable_intent());
+  }
   return v;
 }
 

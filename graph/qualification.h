@@ -26,9 +26,16 @@ struct AccountTree {
 };
 
 // The verdict on `tree.map.account()` under `policy` (revision `revision`)
-// as of `as_of`. `policy` must be valid (see ValidatePolicy).
+// as of `as_of`. `policy` must be valid (see ValidatePolicy). The BASIC view
+// (the default, also for UNSPECIFIED) lists at most the policy's
+// `intent.max_listed_signals` contributing signals; everything else in the
+// verdict, reasons included, is the same in both views.
 v1::Verdict Qualify(const AccountTree& tree, const v1::Policy& policy,
-                    int64_t revision, absl::Time as_of);
+                    int64_t revision, absl::Time as_of,
+                    v1::VerdictView view = v1::VERDICT_VIEW_BASIC);
+
+// The listing bound of the BASIC view under `policy`.
+int MaxListedSignals(const v1::Policy& policy);
 
 }  // namespace quorum::graph
 

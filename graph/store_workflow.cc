@@ -225,17 +225,29 @@ bool After(const v1::AccountReadiness& a, int readiness, const std::string& name
   return a.account() > name;
 }
 
-bool Passes(const v1::ListAccountReadinessRequest& r,
-            const v1::AccountReadiness& a) {
-  auto in = [](const auto& list, int value) {
-    return list.empty() ||
-           std::find(list.begin(), list.end(), value) != list.end();
-  };
-  if (!in(r.routes(), a.route()) || !in(r.statuses(), a.status())) return false;
+// The filters that the account record alone decides (status, country,
+// owner): checked before the account's tree is read and qualified.
+bool PassesAccountFilters(const v1::ListAccountReadinessRequest& r,
+                          const v1::Account& a) {
+  if (!r.statuses().empty() &&
+      std::find(r.statuses().begin(), r.statuses().end(),
+                a.lifecycle_status()) == r.statuses().end()) {
+    return false;
+  }
   if (!r.country_code().empty() && a.country_code() != r.country_code()) {
     return false;
   }
-  if (!r.owner().empty() && a.owner() != r.owner()) return false;
+  return r.owner().empty() || a.owner() == r.owner();
+}
+
+// The filters on what the verdict decides (route, stage rolled up over the
+// subtree, readiness, coverage, missing requirement).
+bool PassesVerdictFilters(const v1::ListAccountReadinessRequest& r,
+                          const v1::AccountReadiness& a) {
+  if (!r.routes().empty() && std::find(r.routes().begin(), r.routes().end(),
+                                       a.route()) == r.routes().end()) {
+    return false;
+  }
   if (r.stage() != v1::EVALUATION_STAGE_UNSPECIFIED && a.stage() != r.stage()) {
     return false;
   }
@@ -250,12 +262,14 @@ bool Passes(const v1::ListAccountReadinessRequest& r,
   return true;
 }
 
-absl::StatusOr<v1::AccountReadiness> Evaluate(Txn& txn,
-                                              const std::string& account_name,
-                                              const v1::PolicyRevision& policy,
-                                              absl::Time as_of) {
+// The account's listing entry, or nullopt when `filter` rules it out on the
+// account record alone (then nothing is qualified).
+absl::StatusOr<std::optional<v1::AccountReadiness>> Evaluate(
+    Txn& txn, const std::string& account_name, const v1::PolicyRevision& policy,
+    absl::Time as_of, const v1::ListAccountReadinessRequest& filter) {
   ASSIGN_OR_RETURN(v1::Account account,
                    LoadExisting<v1::Account>(txn, kAccounts, account_name));
+  if (!PassesAccountFilters(filter, account)) return std::nullopt;
   AccountTree tree;
   RETURN_IF_ERROR(ReadAccountTree(txn, AccountIdOf(account_name), &tree));
   const v1::Verdict v = Qualify(tree, policy.policy(), policy.revision(), as_of);
@@ -273,7 +287,7 @@ absl::StatusOr<v1::AccountReadiness> Evaluate(Txn& txn,
   for (const auto& r : v.committee().requirements()) {
     if (r.applicable() && !r.met()) out.add_missing_requirements(r.requirement_id());
   }
-  return out;
+  return std::optional<v1::AccountReadiness>(std::move(out));
 }
 
 // The page token: where the listing stopped, for the same request.
@@ -735,11 +749,13 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
     std::set<std::string> seen;  // Evaluated in this call.
     auto consider = [&](const std::string& name) -> absl::Status {
       if (!seen.insert(name).second) return absl::OkStatus();
-      auto item = Evaluate(txn, name, policy, as_of);
+      auto item = Evaluate(txn, name, policy, as_of, request);
       if (absl::IsNotFound(item.status())) return absl::OkStatus();  // Deleted.
       RETURN_IF_ERROR(item.status());
-      if (Passes(request, *item) && After(*item, last_r, last_name)) {
-        heap.push(Ranked{*std::move(item)});
+      if (!item->has_value()) return absl::OkStatus();  // Filtered out.
+      if (PassesVerdictFilters(request, **item) &&
+          After(**item, last_r, last_name)) {
+        heap.push(Ranked{**std::move(item)});
       }
       return absl::OkStatus();
     };

@@ -27,6 +27,9 @@ grpc::Status QualificationServiceImpl::QualifyAccount(
               request->as_of()));
     }
   }
+  if (!v1::VerdictView_IsValid(request->view())) {
+    violations.Add("view", "is not a known VerdictView (BASIC or FULL)");
+  }
   auto tree = store_->LoadAccountTree(request->name());
   if (!tree.ok()) {
     violations.AddFrom(tree.status());
@@ -36,7 +39,7 @@ grpc::Status QualificationServiceImpl::QualifyAccount(
   auto revision = store_->GetPolicyRevision(request->policy_revision());
   if (!revision.ok()) return ToGrpcStatus(revision.status());
   *response = graph::Qualify(*tree, revision->policy(), revision->revision(),
-                             as_of);
+                             as_of, request->view());
   return grpc::Status::OK;
 }
 

@@ -25,6 +25,9 @@ int RunReview(Cli& cli, const std::string& account) {
   quorum::v1::QualifyAccountRequest qualify;
   qualify.set_name(name);
   cli.SetAsOf(qualify);
+  // --json is the whole verdict; the screen shows the strongest signals.
+  qualify.set_view(cli.json() ? quorum::v1::VERDICT_VIEW_FULL
+                              : quorum::v1::VERDICT_VIEW_BASIC);
   {
     grpc::ClientContext context;
     cli.Prepare(context);

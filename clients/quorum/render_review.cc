@@ -256,8 +256,12 @@ std::string Intent(const ReviewInput& input, const Namer& namer,
          s.stakeholder().empty() ? "-" : namer.PersonName(s.stakeholder())});
   }
   out += table.Render(style);
-  if (intent.signals_size() > kMaxSignals) {
-    out += "  ... and " + std::to_string(intent.signals_size() - kMaxSignals) +
+  const int64_t considered =
+      std::max<int64_t>(intent.signals_considered(), intent.signals_size());
+  const int64_t shown_count =
+      std::min<int64_t>(intent.signals_size(), kMaxSignals);
+  if (considered > shown_count) {
+    out += "  ... and " + std::to_string(considered - shown_count) +
            " more (quorum review --json lists them all)\n";
   }
   out += "  POINTS: decayed/fresh; * an evaluation signal in the window\n";

@@ -296,22 +296,27 @@ class Bench:
         return int(self.gen("signal-bytes").strip())
 
     def histories(self, server):
+        """Verdicts on `hist-N`, which nothing writes to; writes on `hist-N-w`
+        (the same N signals), bounded to --history-writes calls a run so that
+        the account grows little while it is measured."""
         sizes = self.args.history
         for n in sizes:
-            f = run_json([self.bin("scripts/bench/quorum_benchgen"), "--target",
-                          server.target, "history", "--account", f"hist-{n}",
-                          "--count", str(n)])
-            self.load_rates.append((f"one account with {n:,} signals", f))
-        s = "Cost on one account as its history grows (concurrency 1)"
+            for suffix in ("", "-w"):
+                f = run_json([self.bin("scripts/bench/quorum_benchgen"), "--target",
+                              server.target, "history", "--account", f"hist-{n}{suffix}",
+                              "--count", str(n)])
+            self.load_rates.append((f"one account with {n:,} signals (twice)", f))
+        s = ("Cost on one account as its history grows (concurrency 1; each write run adds "
+             f"{self.args.history_writes} signals to the written account)")
         measures = {}
         for n in sizes:
             write_req = self.requests(f"hist-write-{n}", "--kind", "record-signals",
-                                      "--accounts", f"hist-{n}", "--batch", "1",
-                                      "--count", "500")
+                                      "--accounts", f"hist-{n}-w", "--batch", "1",
+                                      "--count", str(self.args.history_writes))
             verdict_req = self.requests(f"hist-verdict-{n}", "--kind", "qualify",
                                         "--accounts", f"hist-{n}")
             measures[("write", n)] = (lambda r=write_req: self.load(
-                server, RECORD, r, concurrency=1, runs=1))
+                server, RECORD, r, concurrency=1, calls=self.args.history_writes, runs=1))
             measures[("verdict", n)] = (lambda r=verdict_req: self.load(
                 server, QUALIFY, r, concurrency=1, runs=1))
         m = self.interleaved(measures)
@@ -523,7 +528,8 @@ class Bench:
         table = "\n".join(lines) + "\n"
         print(table)
         doc = os.path.join(ROOT, "docs", "performance.md")
-        begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+        begin = f"<!-- bench:{self.args.section}:begin -->"
+        end = f"<!-- bench:{self.args.section}:end -->"
         with open(doc) as f:
             text = f.read()
         if begin not in text or end not in text:
@@ -561,10 +567,14 @@ def main():
                    default=[5, 1000, 10000, 50000])
     p.add_argument("--pg-accounts", type=int, default=10000)
     p.add_argument("--leads", type=int, default=1000)
+    p.add_argument("--history-writes", type=int, default=50)
     p.add_argument("--raw-records", type=int, default=2000)
     p.add_argument("--micro-seconds", type=float, default=0.5)
     p.add_argument("--only", choices=["serving", "scale", "micro"], action="append",
                    help="Run only these sections (the default is all)")
+    p.add_argument("--section", default="latest",
+                   help="Which results section of docs/performance.md to rewrite "
+                   "(between <!-- bench:SECTION:begin/end --> markers)")
     p.add_argument("--command", default="bash scripts/bench.sh",
                    help="The command line to quote in docs/performance.md")
     args = p.parse_args()

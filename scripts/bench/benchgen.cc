@@ -501,7 +501,9 @@ int main(int argc, char** argv) {
       if (!country.empty()) r.set_country_code(country);
       r.set_min_readiness(min_readiness);
       r.set_page_size(page_size);
-      *r.mutable_as_of() = AsOfStamp();
+      // No as_of: the listing judges now, as an ABM dashboard does (its
+      // index serves the present; a past as_of re-evaluates every account
+      // written since, see docs/workflow.md).
       WriteRequest(out, r);
     } else {
       std::cerr << "quorum_benchgen: unknown --kind " << kind << "\n";

@@ -295,6 +295,9 @@ TEST_P(BrokenPolicyTest, PrefixIsPrependedToEveryPath) {
 }
 
 const BrokenPolicyCase kBrokenPolicies[] = {
+    {"NegativeMaxListedSignals",
+     [](Policy* p) { p->mutable_intent()->set_max_listed_signals(-1); },
+     {"intent.max_listed_signals"}},
     // Regions.
     {"DuplicateRegionId",
      [](Policy* p) {

@@ -340,6 +340,79 @@ TEST(IntentTest, SignalsAreListedNewestFirst) {
   EXPECT_EQ(v.intent().signals(0).type(), v1::SIGNAL_TYPE_DEMO_REQUEST);
 }
 
+// Verdict views: BASIC bounds the listed signals, FULL lists them all.
+
+TEST(VerdictViewTest, BasicViewListsTheStrongestSignalsNewestFirst) {
+  TreeBuilder b;
+  b.Signal(v1::SIGNAL_TYPE_PAGE_VIEW, 1);          // 1.87 pts
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 20);      // 10 pts
+  b.Signal(v1::SIGNAL_TYPE_CONTENT_DOWNLOAD, 2);   // 8.71 pts
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 40);      // 2.5 pts
+  b.Signal(v1::SIGNAL_TYPE_CONTENT_DOWNLOAD, 30);  // 1.25 pts
+  v1::Policy policy = MakePolicy();
+  policy.mutable_intent()->set_max_listed_signals(2);
+  const v1::Verdict v = Qualify(b.tree(), policy, 1, kAsOf);
+  ASSERT_EQ(v.intent().signals_size(), 2);
+  // The two with the most decayed points, in the list's newest-first order.
+  EXPECT_EQ(v.intent().signals(0).signal(), "accounts/root/signals/s3");
+  EXPECT_EQ(v.intent().signals(1).signal(), "accounts/root/signals/s2");
+  EXPECT_EQ(v.intent().signals_considered(), 5);
+}
+
+TEST(VerdictViewTest, FullViewListsEveryContributingSignal) {
+  TreeBuilder b;
+  for (int i = 0; i < 30; ++i) b.Signal(v1::SIGNAL_TYPE_PAGE_VIEW, i);
+  const v1::Verdict full =
+      Qualify(b.tree(), MakePolicy(), 1, kAsOf, v1::VERDICT_VIEW_FULL);
+  EXPECT_EQ(full.intent().signals_size(), 30);
+  EXPECT_EQ(full.intent().signals_considered(), 30);
+}
+
+TEST(VerdictViewTest, DefaultLimitIsTwentySignals) {
+  TreeBuilder b;
+  for (int i = 0; i < 30; ++i) b.Signal(v1::SIGNAL_TYPE_PAGE_VIEW, i);
+  const v1::Verdict basic = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  EXPECT_EQ(basic.intent().signals_size(), 20);
+  EXPECT_EQ(basic.intent().signals_considered(), 30);
+  // Newest (strongest) first: day 0 to day 19.
+  EXPECT_EQ(basic.intent().signals(0).signal(), "accounts/root/signals/s1");
+  EXPECT_EQ(basic.intent().signals(19).signal(), "accounts/root/signals/s20");
+}
+
+TEST(VerdictViewTest, ViewsDifferOnlyInTheListedSignals) {
+  TreeBuilder b;
+  auto* director =
+      b.Person("accounts/root", "dir", v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+  for (int i = 0; i < 40; ++i) {
+    b.Signal(i % 3 ? v1::SIGNAL_TYPE_PAGE_VIEW : v1::SIGNAL_TYPE_DEMO_REQUEST,
+             i * 0.7, v1::SIGNAL_TOPIC_GENERAL, i % 2 ? director->name() : "");
+  }
+  v1::Verdict basic = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  v1::Verdict full =
+      Qualify(b.tree(), MakePolicy(), 1, kAsOf, v1::VERDICT_VIEW_FULL);
+  EXPECT_LT(basic.intent().signals_size(), full.intent().signals_size());
+  basic.mutable_intent()->clear_signals();
+  full.mutable_intent()->clear_signals();
+  EXPECT_EQ(basic.SerializeAsString(), full.SerializeAsString());
+}
+
+TEST(VerdictViewTest, TypeTotalsAddUpToTheScore) {
+  TreeBuilder b;
+  for (int i = 0; i < 10; ++i) b.Signal(v1::SIGNAL_TYPE_PAGE_VIEW, 0);
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 10);
+  b.Signal(v1::SIGNAL_TYPE_CONTENT_DOWNLOAD, 0);
+  const v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  ASSERT_EQ(v.intent().type_totals_size(), 3);
+  double sum = 0;
+  for (const auto& t : v.intent().type_totals()) sum += t.points();
+  EXPECT_NEAR(sum, v.intent().score(), 0.02);
+  // In type order; page views capped at 5 points over 10 signals.
+  EXPECT_EQ(v.intent().type_totals(0).type(), v1::SIGNAL_TYPE_DEMO_REQUEST);
+  EXPECT_EQ(v.intent().type_totals(2).type(), v1::SIGNAL_TYPE_PAGE_VIEW);
+  EXPECT_EQ(v.intent().type_totals(2).count(), 10);
+  EXPECT_DOUBLE_EQ(v.intent().type_totals(2).points(), 5);
+}
+
 // ------------------------------------------------------------- committee
 
 TEST(CommitteeTest, EngagementBelowTheMinimumOnlyNearlyMeets) {

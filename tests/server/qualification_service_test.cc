@@ -465,6 +465,30 @@ TEST_F(QualificationTest, BadRequestsAreNamedAndMissingThingsAreNotFound) {
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"as_of"});
 }
 
+TEST_F(QualificationTest, ViewChoosesHowManySignalsAreListed) {
+  Account("busy", "US", v1::FACILITY_TYPE_HOSPITAL_LAB);
+  for (int i = 0; i < 25; ++i) {
+    Signal("busy", v1::SIGNAL_TYPE_PAGE_VIEW, v1::SIGNAL_TOPIC_GENERAL, 1 + i);
+  }
+  v1::QualifyAccountRequest request;
+  request.set_name("accounts/busy");
+  v1::Verdict basic, full;
+  ASSERT_TRUE(
+      qualification_->QualifyAccount(Context().get(), request, &basic).ok());
+  EXPECT_EQ(basic.intent().signals_size(), 20);
+  EXPECT_EQ(basic.intent().signals_considered(), 25);
+  request.set_view(v1::VERDICT_VIEW_FULL);
+  ASSERT_TRUE(
+      qualification_->QualifyAccount(Context().get(), request, &full).ok());
+  EXPECT_EQ(full.intent().signals_size(), 25);
+
+  request.set_view(static_cast<v1::VerdictView>(7));
+  grpc::Status status =
+      qualification_->QualifyAccount(Context().get(), request, &full);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"view"});
+}
+
 TEST_F(QualificationTest, SignalsAfterAsOfAreIgnored) {
   Account("future", "US", v1::FACILITY_TYPE_HOSPITAL_LAB);
   Signal("future", v1::SIGNAL_TYPE_DEMO_REQUEST, v1::SIGNAL_TOPIC_GENERAL, -3);
