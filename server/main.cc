@@ -20,9 +20,9 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/util/time_util.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/util/time_util.h"
 #include "server/server.h"
 
 namespace {
@@ -46,7 +46,8 @@ int RunTokenCommand(const std::string& action, const TokenCommand& t) {
   if (action == "create") {
     auto scopes = quorum::server::ParseScopes(t.scopes, "--scopes");
     if (!scopes.ok()) {
-      std::cerr << "quorumd token create: " << scopes.status().message() << "\n";
+      std::cerr << "quorumd token create: " << scopes.status().message()
+                << "\n";
       return 2;
     }
     auto token =
@@ -97,8 +98,9 @@ int main(int argc, char** argv) {
   std::string demo;
   std::string port_file;
   int grace_seconds = 10;
-  CLI::App app{"quorumd: the quorum gRPC server (account graph and "
-               "qualification)."};
+  CLI::App app{
+      "quorumd: the quorum gRPC server (account graph and "
+      "qualification)."};
   app.add_option("--listen", options.listen,
                  "Address to serve on, host:port (port 0 picks a free port)")
       ->capture_default_str();
@@ -147,17 +149,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   TokenCommand token;
-  CLI::App* token_app =
-      app.add_subcommand("token", "Manage the token file (create, list, revoke)");
+  CLI::App* token_app = app.add_subcommand(
+      "token", "Manage the token file (create, list, revoke)");
   token_app->require_subcommand(1);
   std::string token_action;
   for (const char* action : {"create", "list", "revoke"}) {
     CLI::App* sub = token_app->add_subcommand(
         action, std::string(action) == "create"
                     ? "Make a token, print it once, append its hash"
-                    : std::string(action) == "list"
-                          ? "List the tokens' names, scopes and creation times"
-                          : "Remove a token (SIGHUP the server to apply)");
+                : std::string(action) == "list"
+                    ? "List the tokens' names, scopes and creation times"
+                    : "Remove a token (SIGHUP the server to apply)");
     sub->add_option("--token-file", token.file, "The token file")->required();
     if (std::string(action) != "list") {
       sub->add_option("--name", token.name, "The token's name")->required();
@@ -208,8 +210,7 @@ int main(int argc, char** argv) {
                    (*server)->policy_revision()));
   Log(absl::StrCat(
       options.tls_cert.empty() ? "plaintext" : "TLS",
-      options.tls_client_ca.empty() ? "" : " with client certificates",
-      ", ",
+      options.tls_client_ca.empty() ? "" : " with client certificates", ", ",
       options.token_file.empty()
           ? "no token file: every call is allowed (loopback only)"
           : absl::StrCat("tokens from ", options.token_file)));
@@ -229,10 +230,11 @@ int main(int argc, char** argv) {
     }
     auto reloaded = (*server)->ReloadTokens();
     if (reloaded.ok()) {
-      Log(absl::StrCat("SIGHUP: token file ", options.token_file,
-                       " reloaded, ", *reloaded, " token(s)"));
+      Log(absl::StrCat("SIGHUP: token file ", options.token_file, " reloaded, ",
+                       *reloaded, " token(s)"));
     } else {
-      Log(absl::StrCat("SIGHUP: token file not reloaded, the tokens loaded "
+      Log(
+          absl::StrCat("SIGHUP: token file not reloaded, the tokens loaded "
                        "before stay in force: ",
                        reloaded.status().message()));
     }

@@ -8,9 +8,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <iostream>
-
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -163,19 +162,6 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
     return absl::InvalidArgumentError("--max-message-bytes must be positive");
   }
   std::unique_ptr<QuorumServer> s(new QuorumServer());
-  graph::Store::Options store_options;
-  store_options.path = options.data_dir;
-  store_options.initial_map_size = options.initial_map_size;
-  ASSIGN_OR_RETURN(s->store_, graph::Store::Open(store_options));
-  s->account_graph_ = std::make_unique<AccountGraphServiceImpl>(s->store_.get());
-  s->policy_ = std::make_unique<PolicyServiceImpl>(s->store_.get());
-  s->signals_ = std::make_unique<SignalServiceImpl>(s->store_.get());
-  s->qualification_ = std::make_unique<QualificationServiceImpl>(
-      s->store_.get(), [] { return absl::Now(); });
-  s->notes_ = std::make_unique<NoteServiceImpl>(s->store_.get());
-  s->intake_ = std::make_unique<IntakeServiceImpl>(s->store_.get());
-  s->workflow_ = std::make_unique<WorkflowServiceImpl>(s->store_.get());
-  s->admin_ = std::make_unique<AdminServiceImpl>(s->store_.get());
   s->services_ = {v1::AccountGraphService::service_full_name(),
                   v1::PolicyService::service_full_name(),
                   v1::SignalService::service_full_name(),
@@ -203,11 +189,26 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
     s->access_ = std::make_shared<AccessControl>(std::move(access));
     credentials->SetAuthMetadataProcessor(s->access_);
   }
+  graph::Store::Options store_options;
+  store_options.path = options.data_dir;
+  store_options.initial_map_size = options.initial_map_size;
+  ASSIGN_OR_RETURN(s->store_, graph::Store::Open(store_options));
+  s->account_graph_ =
+      std::make_unique<AccountGraphServiceImpl>(s->store_.get());
+  s->policy_ = std::make_unique<PolicyServiceImpl>(s->store_.get());
+  s->signals_ = std::make_unique<SignalServiceImpl>(s->store_.get());
+  s->qualification_ = std::make_unique<QualificationServiceImpl>(
+      s->store_.get(), [] { return absl::Now(); });
+  s->notes_ = std::make_unique<NoteServiceImpl>(s->store_.get());
+  s->intake_ = std::make_unique<IntakeServiceImpl>(s->store_.get());
+  s->workflow_ = std::make_unique<WorkflowServiceImpl>(s->store_.get());
+  s->admin_ = std::make_unique<AdminServiceImpl>(s->store_.get());
   if (!options.policy_file.empty()) {
     ASSIGN_OR_RETURN(v1::Policy policy, ReadPolicyFile(options.policy_file));
-    ASSIGN_OR_RETURN(v1::PolicyRevision active,
-                     PublishIfChanged(s->store_.get(), policy,
-                                      "quorumd --policy " + options.policy_file));
+    ASSIGN_OR_RETURN(
+        v1::PolicyRevision active,
+        PublishIfChanged(s->store_.get(), policy,
+                         "quorumd --policy " + options.policy_file));
     s->policy_revision_ = active.revision();
   } else {
     auto active = s->store_->GetPolicyRevision(0);
@@ -281,7 +282,8 @@ absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path) {
   return policy;
 }
 
-absl::StatusOr<int> LoadBundleFile(graph::Store* store, const std::string& path) {
+absl::StatusOr<int> LoadBundleFile(graph::Store* store,
+                                   const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::stringstream text;
