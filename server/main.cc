@@ -98,9 +98,8 @@ int main(int argc, char** argv) {
   std::string demo;
   std::string port_file;
   int grace_seconds = 10;
-  CLI::App app{
-      "quorumd: the quorum gRPC server (account graph and "
-      "qualification)."};
+  CLI::App app{"quorumd: the quorum gRPC server (account graph and "
+               "qualification)."};
   app.add_option("--listen", options.listen,
                  "Address to serve on, host:port (port 0 picks a free port)")
       ->capture_default_str();

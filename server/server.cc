@@ -193,8 +193,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   store_options.path = options.data_dir;
   store_options.initial_map_size = options.initial_map_size;
   ASSIGN_OR_RETURN(s->store_, graph::Store::Open(store_options));
-  s->account_graph_ =
-      std::make_unique<AccountGraphServiceImpl>(s->store_.get());
+  s->account_graph_ = std::make_unique<AccountGraphServiceImpl>(s->store_.get());
   s->policy_ = std::make_unique<PolicyServiceImpl>(s->store_.get());
   s->signals_ = std::make_unique<SignalServiceImpl>(s->store_.get());
   s->qualification_ = std::make_unique<QualificationServiceImpl>(
@@ -205,10 +204,9 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   s->admin_ = std::make_unique<AdminServiceImpl>(s->store_.get());
   if (!options.policy_file.empty()) {
     ASSIGN_OR_RETURN(v1::Policy policy, ReadPolicyFile(options.policy_file));
-    ASSIGN_OR_RETURN(
-        v1::PolicyRevision active,
-        PublishIfChanged(s->store_.get(), policy,
-                         "quorumd --policy " + options.policy_file));
+    ASSIGN_OR_RETURN(v1::PolicyRevision active,
+                     PublishIfChanged(s->store_.get(), policy,
+                                      "quorumd --policy " + options.policy_file));
     s->policy_revision_ = active.revision();
   } else {
     auto active = s->store_->GetPolicyRevision(0);
@@ -282,8 +280,7 @@ absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path) {
   return policy;
 }
 
-absl::StatusOr<int> LoadBundleFile(graph::Store* store,
-                                   const std::string& path) {
+absl::StatusOr<int> LoadBundleFile(graph::Store* store, const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::stringstream text;

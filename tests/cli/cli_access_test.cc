@@ -81,6 +81,7 @@ TEST_F(CliAccessTest, AdminBackupNeedsTheAdminScopeAndWritesACopy) {
   EXPECT_TRUE(std::filesystem::exists(copy + "/data.mdb"));
   // Restoring is starting quorumd on the copy: the demo accounts are there.
   Quorumd restored(copy, {});
+  ASSERT_GT(restored.WaitForPort(), 0) << restored.Log();
   CliResult review = RunQuorum(
       {"--server", "127.0.0.1:" + std::to_string(restored.WaitForPort()),
        "--as-of", "2026-12-01T00:00:00Z", "review", "cascade-valley-health"});

@@ -31,7 +31,7 @@ using ::quorum::testing::ReadFile;
 using ::quorum::testing::TempDir;
 
 // Runs a shell command; its exit code, with its output in `out`.
-int Run(const std::string& command, std::string* out = nullptr) {
+int Shell(const std::string& command, std::string* out = nullptr) {
   std::string captured;
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return -1;
@@ -50,9 +50,9 @@ std::string CreateToken(const std::string& file, const std::string& name,
                         const std::string& scopes) {
   std::string out;
   EXPECT_EQ(
-      Run(std::string(QUORUMD_PATH) + " token create --token-file " + file +
-              " --name " + name + " --scopes " + scopes + " 2>/dev/null",
-          &out),
+      Shell(std::string(QUORUMD_PATH) + " token create --token-file " + file +
+                " --name " + name + " --scopes " + scopes + " 2>/dev/null",
+            &out),
       0)
       << out;
   while (!out.empty() && out.back() == '\n') out.pop_back();
@@ -87,28 +87,29 @@ bool Eventually(const std::function<bool()>& done) {
 TEST(QuorumdAccess, RefusesANonLoopbackAddressWithoutATokenFile) {
   TempDir dir;
   std::string out;
-  int code = Run(std::string(QUORUMD_PATH) + " --listen 0.0.0.0:0 --data-dir " +
-                     dir.path() + "/data",
-                 &out);
+  int code = Shell(std::string(QUORUMD_PATH) +
+                       " --listen 0.0.0.0:0 --data-dir " + dir.path() + "/data",
+                   &out);
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("not a loopback address"), std::string::npos) << out;
   EXPECT_NE(out.find("--token-file"), std::string::npos) << out;
   // Nothing was served, and no data directory was made.
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/data"));
   for (const std::string& listen : {"[::]:0", "10.11.12.13:0", ":0"}) {
-    EXPECT_EQ(Run(std::string(QUORUMD_PATH) + " --listen " + listen +
-                      " --data-dir " + dir.path() + "/data",
-                  &out),
+    EXPECT_EQ(Shell(std::string(QUORUMD_PATH) + " --listen " + listen +
+                        " --data-dir " + dir.path() + "/data",
+                    &out),
               1)
         << listen << ": " << out;
   }
   // With a token file but no TLS, tokens would cross the network in clear.
   const std::string tokens = dir.path() + "/tokens.txt";
   CreateToken(tokens, "ops", "admin");
-  EXPECT_EQ(Run(std::string(QUORUMD_PATH) + " --listen 0.0.0.0:0 --data-dir " +
-                    dir.path() + "/data --token-file " + tokens,
-                &out),
-            1);
+  EXPECT_EQ(
+      Shell(std::string(QUORUMD_PATH) + " --listen 0.0.0.0:0 --data-dir " +
+                dir.path() + "/data --token-file " + tokens,
+            &out),
+      1);
   EXPECT_NE(out.find("--tls-cert"), std::string::npos) << out;
 }
 
@@ -127,8 +128,8 @@ TEST(QuorumdAccess, TokenCommandsPrintTheTokenOnceAndListWithoutIt) {
   EXPECT_EQ(ReadFile(tokens).find(token), std::string::npos);
   std::string out;
   ASSERT_EQ(
-      Run(std::string(QUORUMD_PATH) + " token list --token-file " + tokens,
-          &out),
+      Shell(std::string(QUORUMD_PATH) + " token list --token-file " + tokens,
+            &out),
       0);
   EXPECT_NE(out.find("marketing-sync\tread,write\t"), std::string::npos) << out;
   EXPECT_EQ(out.find(token), std::string::npos);
@@ -136,24 +137,24 @@ TEST(QuorumdAccess, TokenCommandsPrintTheTokenOnceAndListWithoutIt) {
                 (std::filesystem::perms::group_all |
                  std::filesystem::perms::others_all),
             std::filesystem::perms::none);
-  EXPECT_NE(Run(std::string(QUORUMD_PATH) + " token create --token-file " +
-                    tokens + " --name marketing-sync --scopes read",
-                &out),
+  EXPECT_NE(Shell(std::string(QUORUMD_PATH) + " token create --token-file " +
+                      tokens + " --name marketing-sync --scopes read",
+                  &out),
             0);
   EXPECT_NE(out.find("exists"), std::string::npos) << out;
-  EXPECT_EQ(Run(std::string(QUORUMD_PATH) + " token create --token-file " +
-                    tokens + " --name x --scopes root",
-                &out),
+  EXPECT_EQ(Shell(std::string(QUORUMD_PATH) + " token create --token-file " +
+                      tokens + " --name x --scopes root",
+                  &out),
             2);
   EXPECT_NE(out.find("--scopes"), std::string::npos) << out;
-  EXPECT_EQ(Run(std::string(QUORUMD_PATH) + " token revoke --token-file " +
-                    tokens + " --name marketing-sync",
-                &out),
+  EXPECT_EQ(Shell(std::string(QUORUMD_PATH) + " token revoke --token-file " +
+                      tokens + " --name marketing-sync",
+                  &out),
             0)
       << out;
   ASSERT_EQ(
-      Run(std::string(QUORUMD_PATH) + " token list --token-file " + tokens,
-          &out),
+      Shell(std::string(QUORUMD_PATH) + " token list --token-file " + tokens,
+            &out),
       0);
   EXPECT_EQ(out.find("marketing-sync"), std::string::npos) << out;
 }
@@ -175,8 +176,8 @@ TEST(QuorumdAccess, SighupReloadsTheTokenFileAndKeepsItWhenBroken) {
   EXPECT_TRUE(Eventually([&] { return ListAccounts(channel, second).ok(); }))
       << server.Log();
 
-  ASSERT_EQ(Run(std::string(QUORUMD_PATH) + " token revoke --token-file " +
-                tokens + " --name first"),
+  ASSERT_EQ(Shell(std::string(QUORUMD_PATH) + " token revoke --token-file " +
+                  tokens + " --name first"),
             0);
   server.Signal(SIGHUP);
   EXPECT_TRUE(Eventually([&] {
@@ -202,7 +203,8 @@ class QuorumdTls : public ::testing::Test {
   void SetUp() override {
     certs_ = dir_.path() + "/certs";
     std::string out;
-    ASSERT_EQ(Run("bash " QUORUM_MAKE_TEST_CERTS " " + certs_, &out), 0) << out;
+    ASSERT_EQ(Shell("bash " QUORUM_MAKE_TEST_CERTS " " + certs_, &out), 0)
+        << out;
     tokens_ = dir_.path() + "/tokens.txt";
     token_ = CreateToken(tokens_, "marketing-sync", "read,write");
   }
@@ -322,17 +324,17 @@ TEST_F(QuorumdTls, RefusesToStartOnAnExpiredOrMismatchedCertificate) {
   const std::string base = std::string(QUORUMD_PATH) +
                            " --listen 127.0.0.1:0 --data-dir " + dir_.path() +
                            "/data --token-file " + tokens_;
-  EXPECT_EQ(Run(base + " --tls-cert " + Cert("expired-server.pem") +
-                    " --tls-key " + Cert("expired-server.key"),
-                &out),
+  EXPECT_EQ(Shell(base + " --tls-cert " + Cert("expired-server.pem") +
+                      " --tls-key " + Cert("expired-server.key"),
+                  &out),
             1);
   EXPECT_NE(out.find("has expired"), std::string::npos) << out;
-  EXPECT_EQ(Run(base + " --tls-cert " + Cert("server.pem") + " --tls-key " +
-                    Cert("client.key"),
-                &out),
+  EXPECT_EQ(Shell(base + " --tls-cert " + Cert("server.pem") + " --tls-key " +
+                      Cert("client.key"),
+                  &out),
             1);
   EXPECT_NE(out.find("is not the key of"), std::string::npos) << out;
-  EXPECT_EQ(Run(base + " --tls-cert " + Cert("server.pem"), &out), 1);
+  EXPECT_EQ(Shell(base + " --tls-cert " + Cert("server.pem"), &out), 1);
   EXPECT_NE(out.find("go together"), std::string::npos) << out;
 }
 
