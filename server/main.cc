@@ -223,6 +223,16 @@ int main(int argc, char** argv) {
   while (true) {
     sigwait(&signals, &received);
     if (received != SIGHUP) break;
+    if (!options.tls_cert.empty()) {
+      auto tls = (*server)->CheckTls();
+      Log(tls.ok() ? absl::StrCat("SIGHUP: TLS files hold ", *tls,
+                                  "; gRPC serves them to new connections "
+                                  "within --tls-reload-seconds (",
+                                  options.tls_reload_seconds, " s)")
+                   : absl::StrCat("SIGHUP: the TLS files on disk are not "
+                                  "usable: ",
+                                  tls.status().message()));
+    }
     if (!(*server)->access_control()) {
       Log("SIGHUP: no --token-file to reload");
       continue;

@@ -5,6 +5,7 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
+#include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -53,9 +54,20 @@ absl::Status CheckCertificates(const std::string& path, absl::string_view flag,
   return absl::OkStatus();
 }
 
+std::string Printed(const std::function<int(BIO*)>& print) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  print(bio);
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio, &data);
+  std::string out(data, size > 0 ? size : 0);
+  BIO_free(bio);
+  return out;
+}
+
 // Checks the TLS files before gRPC watches them, so that a wrong file is a
-// clear error at start rather than failed handshakes later.
-absl::Status CheckTlsFiles(const ServerOptions& o) {
+// clear error at start (or on SIGHUP) rather than failed handshakes later.
+// Describes the certificate: its subject and when it expires.
+absl::StatusOr<std::string> CheckTlsFiles(const ServerOptions& o) {
   if (o.tls_cert.empty() != o.tls_key.empty()) {
     return absl::InvalidArgumentError(
         "--tls-cert and --tls-key go together: give both or neither");
@@ -65,7 +77,7 @@ absl::Status CheckTlsFiles(const ServerOptions& o) {
       return absl::InvalidArgumentError(
           "--tls-client-ca needs --tls-cert and --tls-key");
     }
-    return absl::OkStatus();
+    return std::string();
   }
   X509* cert = nullptr;
   RETURN_IF_ERROR(CheckCertificates(o.tls_cert, "--tls-cert", &cert));
@@ -95,7 +107,13 @@ absl::Status CheckTlsFiles(const ServerOptions& o) {
     RETURN_IF_ERROR(
         CheckCertificates(o.tls_client_ca, "--tls-client-ca", nullptr));
   }
-  return absl::OkStatus();
+  std::string subject = Printed([&](BIO* bio) {
+    return X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
+                              XN_FLAG_RFC2253);
+  });
+  std::string until = Printed(
+      [&](BIO* bio) { return ASN1_TIME_print(bio, X509_get0_notAfter(cert)); });
+  return absl::StrCat("certificate '", subject, "' valid until ", until);
 }
 
 // The listening credentials: TLS when configured; gRPC's local credentials
@@ -112,7 +130,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListeningCredentials(
         "reaches the port could do anything: pass --token-file FILE (with "
         "--tls-cert and --tls-key), or listen on 127.0.0.1"));
   }
-  RETURN_IF_ERROR(CheckTlsFiles(o));
+  RETURN_IF_ERROR(CheckTlsFiles(o).status());
   if (!o.mtls_scopes.empty() && o.tls_client_ca.empty()) {
     return absl::InvalidArgumentError("--mtls-scopes needs --tls-client-ca");
   }
@@ -162,6 +180,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
     return absl::InvalidArgumentError("--max-message-bytes must be positive");
   }
   std::unique_ptr<QuorumServer> s(new QuorumServer());
+  s->options_ = options;
   s->services_ = {v1::AccountGraphService::service_full_name(),
                   v1::PolicyService::service_full_name(),
                   v1::SignalService::service_full_name(),
@@ -239,6 +258,13 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   }
   s->server_->GetHealthCheckService()->SetServingStatus(true);
   return s;
+}
+
+absl::StatusOr<std::string> QuorumServer::CheckTls() const {
+  if (options_.tls_cert.empty()) {
+    return absl::FailedPreconditionError("no --tls-cert");
+  }
+  return CheckTlsFiles(options_);
 }
 
 absl::StatusOr<int> QuorumServer::ReloadTokens() {

@@ -82,6 +82,10 @@ class QuorumServer {
   // Re-reads the token file; on error the tokens in force stay and the
   // error says why. Returns how many tokens are loaded.
   absl::StatusOr<int> ReloadTokens();
+  // Checks the TLS files as they are now on disk (readable, matching key,
+  // not expired) and describes the certificate; gRPC itself re-reads them
+  // every tls_reload_seconds. FAILED_PRECONDITION without TLS.
+  absl::StatusOr<std::string> CheckTls() const;
 
   // Health goes NOT_SERVING, new calls are refused, calls in flight get up to
   // `grace` to finish (then are cancelled). Idempotent.
@@ -102,6 +106,7 @@ class QuorumServer {
   std::unique_ptr<TokenRegistry> tokens_;
   std::shared_ptr<AccessControl> access_;
   std::vector<std::string> services_;
+  ServerOptions options_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   int64_t policy_revision_ = 0;

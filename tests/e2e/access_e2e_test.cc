@@ -361,6 +361,21 @@ TEST_F(QuorumdTls, RenewedCertificatesAreServedWithoutARestart) {
   })) << server.Log();
   EXPECT_EQ(ListAccounts(TlsChannel(port, "ca.pem"), token_).error_code(),
             grpc::StatusCode::UNAVAILABLE);
+  // SIGHUP checked the files on disk and said what they hold.
+  EXPECT_TRUE(Eventually([&] {
+    return server.Log().find(
+               "SIGHUP: TLS files hold certificate "
+               "'CN=quorumd renewed'") != std::string::npos;
+  })) << server.Log();
+  // A broken renewal is reported on SIGHUP.
+  std::filesystem::copy_file(Cert("client.key"), key + ".new");
+  std::filesystem::rename(key + ".new", key);
+  server.Signal(SIGHUP);
+  EXPECT_TRUE(Eventually([&] {
+    return server.Log().find(
+               "SIGHUP: the TLS files on disk are not usable: "
+               "--tls-key: ") != std::string::npos;
+  })) << server.Log();
   EXPECT_EQ(server.Kill(SIGTERM), 0) << server.Log();
 }
 

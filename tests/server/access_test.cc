@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -458,6 +459,33 @@ TEST(ListenAddress, NonLoopbackIsRefusedWithoutATokenFile) {
   auto started = QuorumServer::Start(options);
   ASSERT_FALSE(started.ok());
   EXPECT_NE(started.status().message().find("--token-file"), std::string::npos);
+}
+
+TEST(ServerOptionsCheck, AccessAndTlsFlagsMustFitTogether) {
+  quorum::testing::TempDir dir;
+  auto refused = [&](ServerOptions options) {
+    options.listen = "127.0.0.1:0";
+    options.data_dir = dir.path() + "/data";
+    auto started = QuorumServer::Start(options);
+    EXPECT_FALSE(started.ok());
+    return started.ok() ? std::string()
+                        : std::string(started.status().message());
+  };
+  ServerOptions mtls_without_ca;
+  mtls_without_ca.mtls_scopes = {v1::SCOPE_READ};
+  EXPECT_NE(
+      refused(mtls_without_ca).find("--mtls-scopes needs --tls-client-ca"),
+      std::string::npos);
+  ServerOptions ca_without_cert;
+  ca_without_cert.tls_client_ca = dir.path() + "/ca.pem";
+  EXPECT_NE(refused(ca_without_cert).find("--tls-client-ca needs --tls-cert"),
+            std::string::npos);
+  ServerOptions missing_tokens;
+  missing_tokens.token_file = dir.path() + "/nope.txt";
+  EXPECT_NE(refused(missing_tokens).find("quorumd token create"),
+            std::string::npos);
+  // Nothing was opened for any of them.
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/data"));
 }
 
 }  // namespace
