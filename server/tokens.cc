@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,6 +75,35 @@ absl::Status CheckTokenFile(const v1::TokenFile& file) {
   }
   return absl::OkStatus();
 }
+
+// Holds an exclusive lock on `path`.lock for a read-modify-write of the
+// token file, so that token commands run at the same time lose nothing.
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path) {
+    lock_path_ = path + ".lock";
+    fd_ = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0) {
+      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+      }
+    }
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // Releases the lock.
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+  absl::Status status() const {
+    if (fd_ >= 0) return absl::OkStatus();
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot lock ", lock_path_, ": ", std::strerror(errno)));
+  }
+
+ private:
+  std::string lock_path_;
+  int fd_ = -1;
+};
 
 }  // namespace
 
@@ -214,6 +244,8 @@ absl::StatusOr<std::string> CreateToken(const std::string& path,
                                         const std::string& name,
                                         const std::vector<v1::Scope>& scopes,
                                         absl::Time now) {
+  FileLock lock(path);
+  if (!lock.status().ok()) return lock.status();
   v1::TokenFile file;
   auto existing = ReadTokenFile(path);
   if (existing.ok()) {
@@ -259,6 +291,8 @@ absl::StatusOr<std::string> CreateToken(const std::string& path,
 }
 
 absl::Status RevokeToken(const std::string& path, const std::string& name) {
+  FileLock lock(path);
+  if (!lock.status().ok()) return lock.status();
   auto file = ReadTokenFile(path);
   if (!file.ok()) return file.status();
   auto* tokens = file->mutable_tokens();

@@ -52,6 +52,8 @@ absl::Status WriteTokenFile(const std::string& path, const v1::TokenFile& file);
 // Makes a new token for `name` with `scopes`, appends its entry to the token
 // file at `path` (created when missing) and returns the token, which is
 // shown once and never stored. ALREADY_EXISTS when the name is taken.
+// CreateToken and RevokeToken hold `path`.lock (flock) while they read and
+// rewrite the file, so concurrent commands lose no entry.
 absl::StatusOr<std::string> CreateToken(const std::string& path,
                                         const std::string& name,
                                         const std::vector<v1::Scope>& scopes,

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -402,6 +403,23 @@ TEST(TokenFile, StoresHashesNeverTokens) {
   auto other = CreateToken(file, "other", {v1::SCOPE_READ}, absl::Now());
   ASSERT_TRUE(other.ok());
   EXPECT_NE(*other, *token);
+}
+
+TEST(TokenFile, ConcurrentCreatesLoseNoEntry) {
+  quorum::testing::TempDir dir;
+  const std::string file = dir.path() + "/tokens.txt";
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      EXPECT_TRUE(CreateToken(file, absl::StrCat("job-", i), {v1::SCOPE_READ},
+                              absl::Now())
+                      .ok());
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto parsed = ReadTokenFile(file);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->tokens_size(), 8);
 }
 
 TEST(TokenFile, BadInputIsRefusedWithTheField) {
