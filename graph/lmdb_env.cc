@@ -198,6 +198,13 @@ absl::Status LmdbEnv::Read(const std::function<absl::Status(Txn&)>& fn) const {
   return status;
 }
 
+absl::Status LmdbEnv::CopyCompacted(const std::string& dir) const {
+  std::shared_lock lock(resize_mu_);
+  int rc = mdb_env_copy2(env_, dir.c_str(), MDB_CP_COMPACT);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "env_copy2 " + dir);
+  return absl::OkStatus();
+}
+
 absl::Status LmdbEnv::Write(const std::function<absl::Status(Txn&)>& fn) {
   while (true) {
     size_t size_before;

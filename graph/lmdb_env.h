@@ -115,6 +115,13 @@ class LmdbEnv {
   // The current map size in bytes.
   size_t map_size() const;
 
+  // Writes a compacted copy of the environment (mdb_env_copy2 with
+  // MDB_CP_COMPACT) into the existing, empty directory `dir`. The copy is
+  // the snapshot of one read transaction: reads and writes go on meanwhile,
+  // and it holds every write committed before the call. The map cannot grow
+  // until the copy is done (a write that needs more room waits).
+  absl::Status CopyCompacted(const std::string& dir) const;
+
  private:
   LmdbEnv() = default;
   absl::Status Grow(size_t seen_size);

@@ -226,6 +226,16 @@ class Store {
   // order; returns how many were created. Safe to run again.
   absl::StatusOr<int> LoadBundle(const v1::ResourceBundle& bundle);
 
+  // Writes a compacted, consistent copy of the store into `dir` (absolute;
+  // created when missing, must be empty) while writes go on; opening the
+  // copy with Open() restores it. Returns the copy's size in bytes.
+  absl::StatusOr<int64_t> Backup(const std::string& dir);
+
+  // Checks that every index entry points at a record (e-mails, domains,
+  // company names, hierarchy, edges, signal/note/handoff IDs, readiness).
+  // OK, or DATA_LOSS listing the first dangling entries.
+  absl::Status CheckIndexes();
+
   // The LMDB map size in bytes (it grows as data is added).
   size_t map_size() const { return env_->map_size(); }
 

@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   liblmdb-dev libboost-graph-dev libabsl-dev libicu-dev libphonenumber-dev libcli11-dev
-  libcsv-dev graphviz
+  libcsv-dev graphviz libssl-dev openssl
   libgtest-dev libgmock-dev
   python3 python3-grpcio python3-protobuf
 )

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "graph/status.h"
+#include "server/access.h"
 #include "server/grpc_status.h"
 
 namespace quorum::server {
@@ -36,9 +37,16 @@ std::string CodeName(absl::StatusCode code) {
 
 }  // namespace
 
-grpc::Status IntakeServiceImpl::SubmitLead(grpc::ServerContext*,
+grpc::Status IntakeServiceImpl::SubmitLead(grpc::ServerContext* context,
                                            const v1::SubmitLeadRequest* request,
                                            v1::SubmitLeadResponse* response) {
+  std::string caller = CallerOf(*context);
+  if (request->lead().has_note() && request->lead().note().author().empty() &&
+      !caller.empty()) {
+    v1::SubmitLeadRequest named = *request;
+    named.mutable_lead()->mutable_note()->set_author(caller);
+    return Reply(store_->SubmitLead(named), response);
+  }
   return Reply(store_->SubmitLead(*request), response);
 }
 

@@ -2,9 +2,15 @@
 //
 //   quorumd [--listen 127.0.0.1:50051] [--data-dir ./quorum-data]
 //           [--max-message-bytes 4194304] [--demo-data FILE] [--port-file FILE]
+//           [--token-file FILE] [--tls-cert PEM --tls-key PEM]
+//           [--tls-client-ca PEM [--mtls-scopes read,write]]
+//   quorumd token create --token-file FILE --name NAME --scopes read,write
+//   quorumd token list --token-file FILE
+//   quorumd token revoke --token-file FILE --name NAME
 //
 // Serves until SIGINT or SIGTERM, then: health goes NOT_SERVING, calls in
-// flight drain (up to --shutdown-grace-seconds), LMDB closes. Logs to stderr.
+// flight drain (up to --shutdown-grace-seconds), LMDB closes. SIGHUP reloads
+// the token file (a broken file keeps the tokens in force). Logs to stderr.
 #include <signal.h>
 
 #include <cstdlib>
@@ -13,8 +19,10 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/util/time_util.h"
 #include "server/server.h"
 
 namespace {
@@ -23,6 +31,64 @@ void Log(const std::string& message) {
   std::cerr << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
                                 absl::UTCTimeZone())
             << " quorumd: " << message << std::endl;
+}
+
+// `quorumd token ...`: manages the token file; the server need not run (a
+// running one picks the change up on SIGHUP).
+struct TokenCommand {
+  std::string file;
+  std::string name;
+  std::string scopes;
+};
+
+int RunTokenCommand(const std::string& action, const TokenCommand& t) {
+  using quorum::server::ScopeName;
+  if (action == "create") {
+    auto scopes = quorum::server::ParseScopes(t.scopes, "--scopes");
+    if (!scopes.ok()) {
+      std::cerr << "quorumd token create: " << scopes.status().message()
+                << "\n";
+      return 2;
+    }
+    auto token =
+        quorum::server::CreateToken(t.file, t.name, *scopes, absl::Now());
+    if (!token.ok()) {
+      std::cerr << "quorumd token create: " << token.status().message() << "\n";
+      return 1;
+    }
+    std::cerr << "token '" << t.name << "' (" << t.scopes << ") added to "
+              << t.file
+              << "; it is shown once, here, and never stored. Send quorumd "
+                 "SIGHUP to load it.\n";
+    std::cout << *token << std::endl;
+    return 0;
+  }
+  if (action == "revoke") {
+    absl::Status revoked = quorum::server::RevokeToken(t.file, t.name);
+    if (!revoked.ok()) {
+      std::cerr << "quorumd token revoke: " << revoked.message() << "\n";
+      return 1;
+    }
+    std::cerr << "token '" << t.name << "' removed from " << t.file
+              << "; send quorumd SIGHUP to apply.\n";
+    return 0;
+  }
+  auto file = quorum::server::ReadTokenFile(t.file);
+  if (!file.ok()) {
+    std::cerr << "quorumd token list: " << file.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "NAME\tSCOPES\tCREATED\tSHA256\n";
+  for (const auto& e : file->tokens()) {
+    std::vector<std::string> scopes;
+    for (int s : e.scopes()) {
+      scopes.push_back(ScopeName(static_cast<quorum::v1::Scope>(s)));
+    }
+    std::cout << e.name() << "\t" << absl::StrJoin(scopes, ",") << "\t"
+              << google::protobuf::util::TimeUtil::ToString(e.create_time())
+              << "\t" << e.sha256().substr(0, 12) << "...\n";
+  }
+  return 0;
 }
 
 }  // namespace
@@ -57,13 +123,71 @@ int main(int argc, char** argv) {
                  "How long calls in flight may take to finish at shutdown")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--token-file", options.token_file,
+                 "Token file (names, scopes, SHA-256 of tokens); with it every "
+                 "call but health checks needs a token. Needed to serve a "
+                 "non-loopback address")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-cert", options.tls_cert,
+                 "PEM certificate chain to serve TLS with (with --tls-key)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", options.tls_key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-client-ca", options.tls_client_ca,
+                 "PEM CA certificate(s): require client certificates signed "
+                 "by it (mutual TLS); the certificate subject is the actor")
+      ->check(CLI::ExistingFile);
+  std::string mtls_scopes;
+  app.add_option("--mtls-scopes", mtls_scopes,
+                 "Scopes a verified client certificate grants without a "
+                 "token, e.g. read,write (default: a token is still needed)");
+  app.add_option("--tls-reload-seconds", options.tls_reload_seconds,
+                 "How often the TLS files are re-read, so renewed "
+                 "certificates are served without a restart")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+
+  TokenCommand token;
+  CLI::App* token_app = app.add_subcommand(
+      "token", "Manage the token file (create, list, revoke)");
+  token_app->require_subcommand(1);
+  std::string token_action;
+  for (const char* action : {"create", "list", "revoke"}) {
+    CLI::App* sub = token_app->add_subcommand(
+        action, std::string(action) == "create"
+                    ? "Make a token, print it once, append its hash"
+                : std::string(action) == "list"
+                    ? "List the tokens' names, scopes and creation times"
+                    : "Remove a token (SIGHUP the server to apply)");
+    sub->add_option("--token-file", token.file, "The token file")->required();
+    if (std::string(action) != "list") {
+      sub->add_option("--name", token.name, "The token's name")->required();
+    }
+    if (std::string(action) == "create") {
+      sub->add_option("--scopes", token.scopes,
+                      "Scopes: read, write, admin, comma-separated")
+          ->required();
+    }
+    sub->callback([&token_action, action] { token_action = action; });
+  }
   CLI11_PARSE(app, argc, argv);
+  if (!token_action.empty()) return RunTokenCommand(token_action, token);
+  if (!mtls_scopes.empty()) {
+    auto scopes = quorum::server::ParseScopes(mtls_scopes, "--mtls-scopes");
+    if (!scopes.ok()) {
+      Log(absl::StrCat("cannot start: ", scopes.status().message()));
+      return 2;
+    }
+    options.mtls_scopes = *scopes;
+  }
+  options.log = Log;
 
   // Block the shutdown signals in every thread; main waits for them below.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto server = quorum::server::QuorumServer::Start(options);
@@ -83,6 +207,12 @@ int main(int argc, char** argv) {
   Log(absl::StrCat("serving on port ", (*server)->port(), " (", options.listen,
                    "), data in ", options.data_dir, ", policy revision ",
                    (*server)->policy_revision()));
+  Log(absl::StrCat(
+      options.tls_cert.empty() ? "plaintext" : "TLS",
+      options.tls_client_ca.empty() ? "" : " with client certificates", ", ",
+      options.token_file.empty()
+          ? "no token file: every call is allowed (loopback only)"
+          : absl::StrCat("tokens from ", options.token_file)));
   if (!port_file.empty()) {
     std::string tmp = port_file + ".tmp";
     std::ofstream(tmp) << (*server)->port() << "\n";
@@ -90,7 +220,34 @@ int main(int argc, char** argv) {
   }
 
   int received = 0;
-  sigwait(&signals, &received);
+  while (true) {
+    sigwait(&signals, &received);
+    if (received != SIGHUP) break;
+    if (!options.tls_cert.empty()) {
+      auto tls = (*server)->CheckTls();
+      Log(tls.ok() ? absl::StrCat("SIGHUP: TLS files hold ", *tls,
+                                  "; gRPC serves them to new connections "
+                                  "within --tls-reload-seconds (",
+                                  options.tls_reload_seconds, " s)")
+                   : absl::StrCat("SIGHUP: the TLS files on disk are not "
+                                  "usable: ",
+                                  tls.status().message()));
+    }
+    if (!(*server)->access_control()) {
+      Log("SIGHUP: no --token-file to reload");
+      continue;
+    }
+    auto reloaded = (*server)->ReloadTokens();
+    if (reloaded.ok()) {
+      Log(absl::StrCat("SIGHUP: token file ", options.token_file, " reloaded, ",
+                       *reloaded, " token(s)"));
+    } else {
+      Log(
+          absl::StrCat("SIGHUP: token file not reloaded, the tokens loaded "
+                       "before stay in force: ",
+                       reloaded.status().message()));
+    }
+  }
   Log(absl::StrCat("received ", received == SIGINT ? "SIGINT" : "SIGTERM",
                    ": health NOT_SERVING, draining calls"));
   (*server)->Shutdown(absl::Seconds(grace_seconds));

@@ -1,13 +1,21 @@
 #include "server/note_service.h"
 
+#include "server/access.h"
 #include "server/grpc_status.h"
 #include "server/pagination.h"
 
 namespace quorum::server {
 
-grpc::Status NoteServiceImpl::CreateNote(grpc::ServerContext*,
+grpc::Status NoteServiceImpl::CreateNote(grpc::ServerContext* context,
                                          const v1::CreateNoteRequest* request,
                                          v1::Note* response) {
+  if (request->note().author().empty()) {
+    v1::Note note = request->note();
+    note.set_author(CallerOf(*context));
+    return Reply(
+        store_->CreateNote(request->parent(), note, request->note_id()),
+        response);
+  }
   return Reply(store_->CreateNote(request->parent(), request->note(), request->note_id()), response);
 }
 

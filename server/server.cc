@@ -2,17 +2,177 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/text_format.h"
 #include "graph/policy.h"
 #include "graph/status.h"
 
 namespace quorum::server {
+namespace {
+
+void LogToStderr(const std::string& message) {
+  std::cerr << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                absl::UTCTimeZone())
+            << " quorumd: " << message << std::endl;
+}
+
+// Reads every PEM certificate of `path`; at least one.
+absl::Status CheckCertificates(const std::string& path, absl::string_view flag,
+                               X509** first_out) {
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": cannot read ", path));
+  }
+  int count = 0;
+  while (X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr)) {
+    if (count++ == 0 && first_out != nullptr) {
+      *first_out = cert;
+    } else {
+      X509_free(cert);
+    }
+  }
+  std::fclose(f);
+  if (count == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, " holds no PEM certificate"));
+  }
+  return absl::OkStatus();
+}
+
+std::string Printed(const std::function<int(BIO*)>& print) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  print(bio);
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio, &data);
+  std::string out(data, size > 0 ? size : 0);
+  BIO_free(bio);
+  return out;
+}
+
+// Checks the TLS files before gRPC watches them, so that a wrong file is a
+// clear error at start (or on SIGHUP) rather than failed handshakes later.
+// Describes the certificate: its subject and when it expires.
+absl::StatusOr<std::string> CheckTlsFiles(const ServerOptions& o) {
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key go together: give both or neither");
+  }
+  if (o.tls_cert.empty()) {
+    if (!o.tls_client_ca.empty()) {
+      return absl::InvalidArgumentError(
+          "--tls-client-ca needs --tls-cert and --tls-key");
+    }
+    return std::string();
+  }
+  X509* cert = nullptr;
+  RETURN_IF_ERROR(CheckCertificates(o.tls_cert, "--tls-cert", &cert));
+  std::unique_ptr<X509, decltype(&X509_free)> owned(cert, X509_free);
+  FILE* f = std::fopen(o.tls_key.c_str(), "r");
+  if (f == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls-key: cannot read ", o.tls_key));
+  }
+  EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  if (key == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tls-key: ", o.tls_key, " holds no unencrypted PEM private key"));
+  }
+  bool matches = X509_check_private_key(cert, key) == 1;
+  EVP_PKEY_free(key);
+  if (!matches) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tls-key: ", o.tls_key, " is not the key of ", o.tls_cert));
+  }
+  if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls-cert: ", o.tls_cert, " has expired"));
+  }
+  if (!o.tls_client_ca.empty()) {
+    RETURN_IF_ERROR(
+        CheckCertificates(o.tls_client_ca, "--tls-client-ca", nullptr));
+  }
+  std::string subject = Printed([&](BIO* bio) {
+    return X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
+                              XN_FLAG_RFC2253);
+  });
+  std::string until = Printed(
+      [&](BIO* bio) { return ASN1_TIME_print(bio, X509_get0_notAfter(cert)); });
+  return absl::StrCat("certificate '", subject, "' valid until ", until);
+}
+
+// The listening credentials: TLS when configured; gRPC's local credentials
+// (plaintext, loopback peers only) when there is access control without
+// TLS, so that AccessControl runs; insecure otherwise (the loopback demo).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListeningCredentials(
+    const ServerOptions& o) {
+  const bool loopback = IsLoopbackAddress(o.listen);
+  const bool access = !o.token_file.empty();
+  if (!access && !loopback) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--listen ", o.listen,
+        " is not a loopback address, and without --token-file anyone who "
+        "reaches the port could do anything: pass --token-file FILE (with "
+        "--tls-cert and --tls-key), or listen on 127.0.0.1"));
+  }
+  RETURN_IF_ERROR(CheckTlsFiles(o).status());
+  if (!o.mtls_scopes.empty() && o.tls_client_ca.empty()) {
+    return absl::InvalidArgumentError("--mtls-scopes needs --tls-client-ca");
+  }
+  if (!o.mtls_scopes.empty() && !access) {
+    return absl::InvalidArgumentError("--mtls-scopes needs --token-file");
+  }
+  if (o.tls_reload_seconds <= 0) {
+    return absl::InvalidArgumentError("--tls-reload-seconds must be positive");
+  }
+  if (o.tls_cert.empty()) {
+    if (!loopback) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--listen ", o.listen,
+          " is not a loopback address: tokens would cross the network in "
+          "clear; pass --tls-cert and --tls-key"));
+    }
+    if (access) return grpc::experimental::LocalServerCredentials(LOCAL_TCP);
+    return grpc::InsecureServerCredentials();
+  }
+  std::shared_ptr<grpc::experimental::FileWatcherCertificateProvider> provider;
+  if (o.tls_client_ca.empty()) {
+    provider =
+        std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+            o.tls_key, o.tls_cert, o.tls_reload_seconds);
+  } else {
+    provider =
+        std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+            o.tls_key, o.tls_cert, o.tls_client_ca, o.tls_reload_seconds);
+  }
+  grpc::experimental::TlsServerCredentialsOptions tls(provider);
+  tls.watch_identity_key_cert_pairs();
+  if (o.tls_client_ca.empty()) {
+    tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    tls.watch_root_certs();
+    tls.set_cert_request_type(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return grpc::experimental::TlsServerCredentials(tls);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
     const ServerOptions& options) {
@@ -20,6 +180,34 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
     return absl::InvalidArgumentError("--max-message-bytes must be positive");
   }
   std::unique_ptr<QuorumServer> s(new QuorumServer());
+  s->options_ = options;
+  s->services_ = {v1::AccountGraphService::service_full_name(),
+                  v1::PolicyService::service_full_name(),
+                  v1::SignalService::service_full_name(),
+                  v1::QualificationService::service_full_name(),
+                  v1::NoteService::service_full_name(),
+                  v1::IntakeService::service_full_name(),
+                  v1::WorkflowService::service_full_name(),
+                  v1::AdminService::service_full_name(),
+                  "grpc.health.v1.Health",
+                  "grpc.reflection.v1alpha.ServerReflection"};
+  // Fail closed: a served RPC without a declared scope stops the start.
+  if (auto missing = MethodsWithoutScope(s->services_); !missing.empty()) {
+    return absl::InternalError(
+        absl::StrCat("RPCs without a (quorum.v1.scope) option: ",
+                     absl::StrJoin(missing, ", ")));
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                   ListeningCredentials(options));
+  if (!options.token_file.empty()) {
+    ASSIGN_OR_RETURN(s->tokens_, TokenRegistry::Load(options.token_file));
+    AccessControl::Options access;
+    access.tokens = s->tokens_.get();
+    access.mtls_scopes = options.mtls_scopes;
+    access.log = options.log ? options.log : LogToStderr;
+    s->access_ = std::make_shared<AccessControl>(std::move(access));
+    credentials->SetAuthMetadataProcessor(s->access_);
+  }
   graph::Store::Options store_options;
   store_options.path = options.data_dir;
   store_options.initial_map_size = options.initial_map_size;
@@ -32,6 +220,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   s->notes_ = std::make_unique<NoteServiceImpl>(s->store_.get());
   s->intake_ = std::make_unique<IntakeServiceImpl>(s->store_.get());
   s->workflow_ = std::make_unique<WorkflowServiceImpl>(s->store_.get());
+  s->admin_ = std::make_unique<AdminServiceImpl>(s->store_.get());
   if (!options.policy_file.empty()) {
     ASSIGN_OR_RETURN(v1::Policy policy, ReadPolicyFile(options.policy_file));
     ASSIGN_OR_RETURN(v1::PolicyRevision active,
@@ -51,8 +240,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                           &s->port_);
+  builder.AddListeningPort(options.listen, credentials, &s->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(s->account_graph_.get());
@@ -62,6 +250,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   builder.RegisterService(s->notes_.get());
   builder.RegisterService(s->intake_.get());
   builder.RegisterService(s->workflow_.get());
+  builder.RegisterService(s->admin_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(
@@ -69,6 +258,20 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   }
   s->server_->GetHealthCheckService()->SetServingStatus(true);
   return s;
+}
+
+absl::StatusOr<std::string> QuorumServer::CheckTls() const {
+  if (options_.tls_cert.empty()) {
+    return absl::FailedPreconditionError("no --tls-cert");
+  }
+  return CheckTlsFiles(options_);
+}
+
+absl::StatusOr<int> QuorumServer::ReloadTokens() {
+  if (tokens_ == nullptr) {
+    return absl::FailedPreconditionError("no --token-file to reload");
+  }
+  return tokens_->Reload();
 }
 
 void QuorumServer::Shutdown(absl::Duration grace) {

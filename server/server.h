@@ -5,13 +5,17 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "graph/store.h"
+#include "server/access.h"
 #include "server/account_graph_service.h"
+#include "server/admin_service.h"
 #include "server/intake_service.h"
 #include "server/note_service.h"
 #include "server/policy_service.h"
@@ -34,6 +38,25 @@ struct ServerOptions {
   // start when it differs from the active revision. Without it, the default
   // diagnostics policy is published when no revision exists yet.
   std::string policy_file;
+
+  // Access (docs/security.md). Without a token file every call is allowed
+  // and only loopback addresses may be served; with one, every call but
+  // health checks needs a token with the RPC's scope.
+  std::string token_file;
+  // TLS: PEM certificate chain and private key; both or neither. gRPC
+  // re-reads them every `tls_reload_seconds`, so renewed files are picked up
+  // without a restart.
+  std::string tls_cert;
+  std::string tls_key;
+  // Mutual TLS: PEM CA(s) that client certificates must chain to; clients
+  // without a valid certificate are refused at the handshake.
+  std::string tls_client_ca;
+  // Scopes a verified client certificate grants without a token (needs
+  // tls_client_ca and token_file); empty: a token is still needed.
+  std::vector<v1::Scope> mtls_scopes;
+  int tls_reload_seconds = 60;
+  // Receives access decisions (writes and refusals); stderr when unset.
+  std::function<void(const std::string&)> log;
 };
 
 // A running quorum server. Thread-safe.
@@ -51,6 +74,19 @@ class QuorumServer {
   // The active policy revision at start.
   int64_t policy_revision() const { return policy_revision_; }
 
+  // Full names of the services served (quorum.v1 and health, reflection);
+  // every method of them has a scope (checked at start).
+  const std::vector<std::string>& services() const { return services_; }
+  // Whether calls need credentials (a token file was given).
+  bool access_control() const { return tokens_ != nullptr; }
+  // Re-reads the token file; on error the tokens in force stay and the
+  // error says why. Returns how many tokens are loaded.
+  absl::StatusOr<int> ReloadTokens();
+  // Checks the TLS files as they are now on disk (readable, matching key,
+  // not expired) and describes the certificate; gRPC itself re-reads them
+  // every tls_reload_seconds. FAILED_PRECONDITION without TLS.
+  absl::StatusOr<std::string> CheckTls() const;
+
   // Health goes NOT_SERVING, new calls are refused, calls in flight get up to
   // `grace` to finish (then are cancelled). Idempotent.
   void Shutdown(absl::Duration grace);
@@ -66,6 +102,11 @@ class QuorumServer {
   std::unique_ptr<NoteServiceImpl> notes_;
   std::unique_ptr<IntakeServiceImpl> intake_;
   std::unique_ptr<WorkflowServiceImpl> workflow_;
+  std::unique_ptr<AdminServiceImpl> admin_;
+  std::unique_ptr<TokenRegistry> tokens_;
+  std::shared_ptr<AccessControl> access_;
+  std::vector<std::string> services_;
+  ServerOptions options_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   int64_t policy_revision_ = 0;

@@ -4,6 +4,7 @@
 
 #include "google/protobuf/util/time_util.h"
 #include "graph/status.h"
+#include "server/access.h"
 #include "server/grpc_status.h"
 #include "server/pagination.h"
 
@@ -41,8 +42,13 @@ bool Matches(const v1::WatchReadinessRequest& r, const v1::ReadinessEvent& e) {
 }  // namespace
 
 grpc::Status WorkflowServiceImpl::TransitionStatus(
-    grpc::ServerContext*, const v1::TransitionStatusRequest* request,
+    grpc::ServerContext* context, const v1::TransitionStatusRequest* request,
     v1::TransitionStatusResponse* response) {
+  if (request->actor().empty()) {
+    v1::TransitionStatusRequest named = *request;
+    named.set_actor(CallerOf(*context));
+    return Reply(store_->TransitionStatus(named), response);
+  }
   return Reply(store_->TransitionStatus(*request), response);
 }
 
@@ -58,8 +64,13 @@ grpc::Status WorkflowServiceImpl::ListStatusChanges(
 }
 
 grpc::Status WorkflowServiceImpl::CreateHandoff(
-    grpc::ServerContext*, const v1::CreateHandoffRequest* request,
+    grpc::ServerContext* context, const v1::CreateHandoffRequest* request,
     v1::Handoff* response) {
+  if (request->actor().empty()) {
+    v1::CreateHandoffRequest named = *request;
+    named.set_actor(CallerOf(*context));
+    return Reply(store_->CreateHandoff(named), response);
+  }
   return Reply(store_->CreateHandoff(*request), response);
 }
 
@@ -81,8 +92,13 @@ grpc::Status WorkflowServiceImpl::ListHandoffs(
 }
 
 grpc::Status WorkflowServiceImpl::RecordHandoffFeedback(
-    grpc::ServerContext*, const v1::RecordHandoffFeedbackRequest* request,
-    v1::Handoff* response) {
+    grpc::ServerContext* context,
+    const v1::RecordHandoffFeedbackRequest* request, v1::Handoff* response) {
+  if (request->actor().empty()) {
+    v1::RecordHandoffFeedbackRequest named = *request;
+    named.set_actor(CallerOf(*context));
+    return Reply(store_->RecordHandoffFeedback(named), response);
+  }
   return Reply(store_->RecordHandoffFeedback(*request), response);
 }
 

@@ -16,8 +16,25 @@ std::shared_ptr<grpc::Channel> Cli::Channel() {
     grpc::ChannelArguments args;
     // Responses can be large (a committee map of a big health system).
     args.SetMaxReceiveMessageSize(64 << 20);
-    channel_ = grpc::CreateCustomChannel(
-        globals_.server, grpc::InsecureChannelCredentials(), args);
+    std::shared_ptr<grpc::ChannelCredentials> credentials =
+        grpc::InsecureChannelCredentials();
+    if (!globals_.tls_ca.empty() || !globals_.tls_cert.empty()) {
+      if (globals_.tls_cert.empty() != globals_.tls_key.empty()) {
+        throw UsageError("--tls-cert and --tls-key go together");
+      }
+      grpc::SslCredentialsOptions tls;
+      // Without --tls-ca the system's trusted CAs verify quorumd.
+      if (!globals_.tls_ca.empty()) tls.pem_root_certs = ReadInput(globals_.tls_ca);
+      if (!globals_.tls_cert.empty()) {
+        tls.pem_cert_chain = ReadInput(globals_.tls_cert);
+        tls.pem_private_key = ReadInput(globals_.tls_key);
+      }
+      credentials = grpc::SslCredentials(tls);
+      if (!globals_.tls_server_name.empty()) {
+        args.SetSslTargetNameOverride(globals_.tls_server_name);
+      }
+    }
+    channel_ = grpc::CreateCustomChannel(globals_.server, credentials, args);
   }
   return channel_;
 }

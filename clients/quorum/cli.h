@@ -35,6 +35,12 @@ class UsageError : public std::runtime_error {
 struct Globals {
   std::string server = "127.0.0.1:50051";
   std::string token;
+  // TLS: the CA to verify quorumd's certificate with (TLS is on when set),
+  // and a client certificate and key for mutual TLS.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_server_name;  // Expected name in quorumd's certificate.
   bool json = false;
   std::string as_of;    // RFC 3339; empty for "now" (the server's clock).
   double timeout = 10;  // Seconds; a deadline on every call.
@@ -92,6 +98,7 @@ void AddImportCommand(CLI::App& app, Action& action);   // import
 void AddPolicyCommands(CLI::App& app, Action& action);  // policy
 void AddWorkflowCommands(CLI::App& app, Action& action);  // status, handoff
 void AddGraphCommand(CLI::App& app, Action& action);      // graph
+void AddAdminCommands(CLI::App& app, Action& action);     // admin backup
 
 // "accounts/x" for "x" or "accounts/x".
 std::string AccountName(const std::string& account);

@@ -45,8 +45,26 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->multi_option_policy(last);
   app.add_option("--token", globals.token,
-                 "Bearer token sent as `authorization` metadata")
+                 "Bearer token sent as `authorization` metadata (env "
+                 "QUORUM_TOKEN)")
       ->envname("QUORUM_TOKEN")
+      ->multi_option_policy(last);
+  app.add_option("--tls-ca", globals.tls_ca,
+                 "Use TLS, verifying quorumd's certificate with this PEM CA "
+                 "(env QUORUM_TLS_CA)")
+      ->envname("QUORUM_TLS_CA")
+      ->multi_option_policy(last);
+  app.add_option("--tls-cert", globals.tls_cert,
+                 "Client certificate (PEM) for mutual TLS (env QUORUM_TLS_CERT)")
+      ->envname("QUORUM_TLS_CERT")
+      ->multi_option_policy(last);
+  app.add_option("--tls-key", globals.tls_key,
+                 "Private key (PEM) of --tls-cert (env QUORUM_TLS_KEY)")
+      ->envname("QUORUM_TLS_KEY")
+      ->multi_option_policy(last);
+  app.add_option("--tls-server-name", globals.tls_server_name,
+                 "Name to expect in quorumd's certificate, when it differs "
+                 "from --server's host")
       ->multi_option_policy(last);
   app.add_flag("--json", globals.json,
                "Print responses as protobuf JSON instead of text");
@@ -68,6 +86,7 @@ int main(int argc, char** argv) {
   AddPolicyCommands(app, action);
   AddWorkflowCommands(app, action);
   AddGraphCommand(app, action);
+  AddAdminCommands(app, action);
 
   try {
     app.parse(argc, argv);

@@ -523,6 +523,89 @@ class CountingResult(unittest.TextTestResult):
         self.passed += 1
 
 
+class AccessExampleTest(unittest.TestCase):
+    """quorum_client.channel() with a token, over plaintext loopback and
+    over mutual TLS with certificates made by openssl."""
+
+    @classmethod
+    def setUpClass(cls):
+        import quorum_client
+        cls.client = quorum_client
+        cls.tmp = tempfile.mkdtemp(prefix="quorum-pytest-access-")
+        cls.tokens = os.path.join(cls.tmp, "tokens.txt")
+        made = subprocess.run(
+            [os.path.abspath(ARGS.quorumd), "token", "create",
+             f"--token-file={cls.tokens}", "--name=python-sync",
+             "--scopes=read,write"],
+            capture_output=True, text=True, check=True)
+        cls.token = made.stdout.strip()
+        cls.certs = os.path.join(cls.tmp, "certs")
+        subprocess.run(
+            ["bash", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                  "..", "e2e", "make_test_certs.sh"),
+             cls.certs], check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def serve(self, extra):
+        server = Quorumd(ARGS.quorumd, [f"--token-file={self.tokens}", *extra])
+        self.addCleanup(server.cleanup)
+        server.start()
+        return server
+
+    def list_accounts(self, channel):
+        stub = service_pb2_grpc.AccountGraphServiceStub(channel)
+        return stub.ListAccounts(service_pb2.ListAccountsRequest(),
+                                 timeout=RPC_TIMEOUT_SECONDS)
+
+    def test_token_over_plaintext_loopback(self):
+        server = self.serve([])
+        with self.client.channel(server.address()) as anonymous:
+            with self.assertRaises(grpc.RpcError) as caught:
+                self.list_accounts(anonymous)
+            self.assertEqual(caught.exception.code(),
+                             grpc.StatusCode.UNAUTHENTICATED)
+        with self.client.channel(server.address(), token=self.token) as ch:
+            self.list_accounts(ch)
+            stub = service_pb2_grpc.AccountGraphServiceStub(ch)
+            with self.assertRaises(grpc.RpcError) as caught:
+                stub.DeleteAccount(service_pb2.DeleteAccountRequest(
+                    name="accounts/x"), timeout=RPC_TIMEOUT_SECONDS)
+            self.assertEqual(caught.exception.code(),
+                             grpc.StatusCode.PERMISSION_DENIED)
+            self.assertIn("'admin' scope", caught.exception.details())
+
+    def test_token_from_the_environment(self):
+        server = self.serve([])
+        os.environ["QUORUM_TOKEN"] = self.token
+        try:
+            with self.client.channel(server.address()) as ch:
+                self.list_accounts(ch)
+        finally:
+            del os.environ["QUORUM_TOKEN"]
+
+    def test_mutual_tls_with_a_token(self):
+        c = lambda name: os.path.join(self.certs, name)
+        server = self.serve([f"--tls-cert={c('server.pem')}",
+                             f"--tls-key={c('server.key')}",
+                             f"--tls-client-ca={c('ca.pem')}"])
+        with self.client.channel(server.address(), token=self.token,
+                                 tls_ca=c("ca.pem"), tls_cert=c("client.pem"),
+                                 tls_key=c("client.key")) as ch:
+            self.list_accounts(ch)
+        # A client that trusts another CA does not get through.
+        with self.client.channel(server.address(), token=self.token,
+                                 tls_ca=c("other-ca.pem"),
+                                 tls_cert=c("client.pem"),
+                                 tls_key=c("client.key")) as ch:
+            with self.assertRaises(grpc.RpcError) as caught:
+                self.list_accounts(ch)
+            self.assertEqual(caught.exception.code(),
+                             grpc.StatusCode.UNAVAILABLE)
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -550,7 +633,8 @@ def main():
     suite = unittest.TestSuite()
     loader = unittest.defaultTestLoader
     for case in (RoundTripTest, ShutdownTest, DemoVerdictExampleTest,
-                 StreamSignalsExampleTest, AbmReadyExampleTest):
+                 StreamSignalsExampleTest, AbmReadyExampleTest,
+                 AccessExampleTest):
         suite.addTests(loader.loadTestsFromTestCase(case))
     total = suite.countTestCases()
     result = unittest.TextTestRunner(

@@ -86,6 +86,11 @@ class Quorumd {
                                grpc::InsecureChannelCredentials());
   }
 
+  // Sends `sig` without waiting for the process (e.g. SIGHUP).
+  void Signal(int sig) {
+    if (pid_ > 0) kill(pid_, sig);
+  }
+
   // Sends `sig` and returns the wait status; -1 when the process is gone.
   int Kill(int sig) {
     if (pid_ <= 0) return -1;  // Never kill(-1, ...): that is every process.

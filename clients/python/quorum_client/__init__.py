@@ -40,6 +40,9 @@ _MODULES = {
     "notes_grpc": "quorum.v1.note_service_pb2_grpc",
     "workflow": "quorum.v1.workflow_service_pb2",
     "workflow_grpc": "quorum.v1.workflow_service_pb2_grpc",
+    "access": "quorum.v1.access_pb2",
+    "admin": "quorum.v1.admin_service_pb2",
+    "admin_grpc": "quorum.v1.admin_service_pb2_grpc",
     "status": "google.rpc.status_pb2",
     "error_details": "google.rpc.error_details_pb2",
 }
@@ -100,7 +103,8 @@ def load(proto_dir=PROTO_DIR, gen_dir=GEN_DIR):
     a namespace of the generated modules (resources, graph, graph_grpc,
     policy, policy_service, policy_grpc, signals, signals_grpc,
     qualification, qualification_grpc, intake, intake_grpc, notes,
-    notes_grpc, workflow, workflow_grpc, status, error_details)."""
+    notes_grpc, workflow, workflow_grpc, access, admin, admin_grpc, status,
+    error_details)."""
     if _stale(proto_dir, gen_dir):
         generate(proto_dir, gen_dir)
     if gen_dir not in sys.path:
@@ -110,10 +114,94 @@ def load(proto_dir=PROTO_DIR, gen_dir=GEN_DIR):
            for short, full in _MODULES.items()})
 
 
-def channel(target):
-    """An insecure channel to a quorumd on loopback."""
+class _BearerToken:
+    """grpc.AuthMetadataPlugin-like callable adding `authorization`."""
+
+    def __init__(self, token):
+        self._header = (("authorization", "Bearer " + token),)
+
+    def __call__(self, context, callback):
+        callback(self._header, None)
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def channel(target, token=None, tls_ca=None, tls_cert=None, tls_key=None,
+            tls_server_name=None):
+    """A channel to quorumd at `target`.
+
+    token: a bearer token (default: $QUORUM_TOKEN) sent on every call.
+    tls_ca: PEM file of the CA that signed quorumd's certificate; TLS is on
+    when it (or tls_cert) is given. tls_cert/tls_key: a client certificate
+    for mutual TLS. Without TLS the channel is plaintext (quorumd on
+    loopback) and the token travels in call metadata.
+    """
     import grpc
-    return grpc.insecure_channel(target)
+    if token is None:
+        token = os.environ.get("QUORUM_TOKEN") or None
+    if tls_ca is None and tls_cert is None:
+        ch = grpc.insecure_channel(target)
+        if token:
+            ch = grpc.intercept_channel(ch, _TokenInterceptor(token))
+        return ch
+    if (tls_cert is None) != (tls_key is None):
+        raise ValueError("tls_cert and tls_key go together")
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=_read(tls_ca) if tls_ca else None,
+        private_key=_read(tls_key) if tls_key else None,
+        certificate_chain=_read(tls_cert) if tls_cert else None)
+    if token:
+        creds = grpc.composite_channel_credentials(
+            creds, grpc.metadata_call_credentials(_BearerToken(token)))
+    options = []
+    if tls_server_name:
+        options.append(("grpc.ssl_target_name_override", tls_server_name))
+    return grpc.secure_channel(target, creds, options)
+
+
+def _token_interceptor_base():
+    import grpc
+    return (grpc.UnaryUnaryClientInterceptor,
+            grpc.UnaryStreamClientInterceptor,
+            grpc.StreamUnaryClientInterceptor,
+            grpc.StreamStreamClientInterceptor)
+
+
+class _TokenInterceptor(*_token_interceptor_base()):
+    """Adds the bearer token to every call of a plaintext channel (gRPC
+    refuses call credentials without transport security)."""
+
+    def __init__(self, token):
+        self._header = ("authorization", "Bearer " + token)
+
+    def _details(self, details):
+        import grpc
+
+        class Details(grpc.ClientCallDetails):
+            pass
+        d = Details()
+        d.method = details.method
+        d.timeout = details.timeout
+        d.metadata = list(details.metadata or []) + [self._header]
+        d.credentials = details.credentials
+        d.wait_for_ready = getattr(details, "wait_for_ready", None)
+        d.compression = getattr(details, "compression", None)
+        return d
+
+    def intercept_unary_unary(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+    def intercept_stream_unary(self, continuation, details, requests):
+        return continuation(self._details(details), requests)
+
+    def intercept_stream_stream(self, continuation, details, requests):
+        return continuation(self._details(details), requests)
 
 
 def error_details(rpc_error):

@@ -1,0 +1,29 @@
+#include "server/admin_service.h"
+
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "graph/status.h"
+#include "server/grpc_status.h"
+
+namespace quorum::server {
+
+grpc::Status AdminServiceImpl::BackupData(grpc::ServerContext*,
+                                          const v1::BackupDataRequest* request,
+                                          v1::BackupDataResponse* response) {
+  if (request->path().empty()) {
+    Violations violations;
+    violations.Add("path", "required: an absolute directory on the server");
+    return ToGrpcStatus(violations.ToStatus());
+  }
+  absl::Time start = absl::Now();
+  auto size = store_->Backup(request->path());
+  if (!size.ok()) return ToGrpcStatus(size.status());
+  response->set_path(request->path());
+  response->set_size_bytes(*size);
+  *response->mutable_duration() =
+      google::protobuf::util::TimeUtil::NanosecondsToDuration(
+          absl::ToInt64Nanoseconds(absl::Now() - start));
+  return grpc::Status::OK;
+}
+
+}  // namespace quorum::server
