@@ -501,7 +501,11 @@ class Bench:
             "",
         ]
         section = None
-        for sec, what, figure, baseline, r in self.rows:
+        first = {}
+        for i, row in enumerate(self.rows):
+            first.setdefault(row[0], i)
+        rows = sorted(self.rows, key=lambda row: first[row[0]])  # stable
+        for sec, what, figure, baseline, r in rows:
             if sec != section:
                 lines += ["", f"#### {sec}", "", "| what | figure | baseline | ratio |",
                           "|---|---|---|---|"]
