@@ -10,6 +10,7 @@ packages=(
   libcsv-dev graphviz
   libgtest-dev libgmock-dev
   python3 python3-grpcio python3-protobuf
+  python3-venv python3-pip python3-setuptools python3-wheel
 )
 # buf (proto lint) comes from the npm registry; use the machine's npm when it
 # has one, Debian's otherwise.

@@ -1,4 +1,4 @@
-// quorum graph ACCOUNT [--format dot|png|svg] [-o FILE]: the committee map
+// quorum graph ACCOUNT [--format dot|png|svg] [--file FILE]: the committee map
 // as Graphviz DOT, or rendered by Graphviz's `dot`.
 #include <sys/wait.h>
 #include <unistd.h>
@@ -70,7 +70,7 @@ int RunDot(const std::string& dot_text, const std::string& format,
 
 int RunGraph(Cli& cli, const GraphOptions& o) {
   if (o.format == "png" && o.output.empty() && isatty(STDOUT_FILENO)) {
-    throw UsageError("--format png writes binary data: give -o FILE.png");
+    throw UsageError("--format png writes binary data: give --file FILE.png");
   }
   quorum::v1::GetCommitteeMapRequest request;
   request.set_name(AccountName(o.account));
@@ -81,7 +81,7 @@ int RunGraph(Cli& cli, const GraphOptions& o) {
                     ->GetCommitteeMap(&context, request, &map);
   if (!status.ok()) return ReportRpcError(status);
   if (cli.json()) {
-    PrintJson(map);
+    cli.PrintStructured(map);
     return kExitOk;
   }
   std::string dot = CommitteeMapToDot(map);
@@ -109,8 +109,8 @@ void AddGraphCommand(CLI::App& app, Action& action) {
                    "need Graphviz's dot)")
       ->check(CLI::IsMember({"dot", "png", "svg"}))
       ->capture_default_str();
-  graph->add_option("-o,--output", o->output,
-                    "Write to FILE instead of stdout");
+  // --file, not -o: -o/--output is the global output format.
+  graph->add_option("--file", o->output, "Write to FILE instead of stdout");
   graph->callback(
       [&action, o] { action = [o](Cli& cli) { return RunGraph(cli, *o); }; });
 }

@@ -38,7 +38,7 @@ int RunTransition(Cli& cli, const StatusOptions& o) {
   auto status = WorkflowService::NewStub(cli.Channel())
                     ->TransitionStatus(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  return PrintResponse(cli.json(), response, RenderTransition);
+  return PrintResponse(cli.format(), response, RenderTransition);
 }
 
 int RunHistory(Cli& cli, const StatusOptions& o) {
@@ -52,7 +52,7 @@ int RunHistory(Cli& cli, const StatusOptions& o) {
                     ->ListStatusChanges(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
   if (cli.json()) {
-    PrintJson(response);
+    cli.PrintStructured(response);
   } else if (response.status_changes_size() == 0) {
     std::cout << "No status changes yet.\n";
   } else {
@@ -99,7 +99,7 @@ int RunHandoffCreate(Cli& cli, const HandoffOptions& o) {
   auto status = WorkflowService::NewStub(cli.Channel())
                     ->CreateHandoff(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  return PrintResponse(cli.json(), response, RenderHandoff);
+  return PrintResponse(cli.format(), response, RenderHandoff);
 }
 
 int RunHandoffShow(Cli& cli, const HandoffOptions& o) {
@@ -114,7 +114,7 @@ int RunHandoffShow(Cli& cli, const HandoffOptions& o) {
     auto status = stub->GetHandoff(&context, request, &response);
     if (!status.ok()) return ReportRpcError(status);
     if (cli.json())
-      PrintJson(response);
+      cli.PrintStructured(response);
     else
       std::cout << RenderHandoff(response, style);
     return kExitOk;
@@ -125,7 +125,7 @@ int RunHandoffShow(Cli& cli, const HandoffOptions& o) {
   auto status = stub->ListHandoffs(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
   if (cli.json()) {
-    PrintJson(response);
+    cli.PrintStructured(response);
   } else if (response.handoffs_size() == 0) {
     std::cout << "No handoffs.\n";
   } else {
@@ -161,7 +161,7 @@ int RunHandoffFeedback(Cli& cli, const HandoffOptions& o) {
   auto status = WorkflowService::NewStub(cli.Channel())
                     ->RecordHandoffFeedback(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  return PrintResponse(cli.json(), response, RenderHandoff);
+  return PrintResponse(cli.format(), response, RenderHandoff);
 }
 
 }  // namespace
