@@ -13,6 +13,7 @@
 #include "clients/quorum/errors.h"
 #include "clients/quorum/output.h"
 #include "quorum/v1/account_graph_service.grpc.pb.h"
+#include "quorum/v1/qualification_service.grpc.pb.h"
 
 namespace quorum::cli {
 namespace {
@@ -84,7 +85,20 @@ int RunGraph(Cli& cli, const GraphOptions& o) {
     cli.PrintStructured(map);
     return kExitOk;
   }
-  std::string dot = CommitteeMapToDot(map);
+  // The verdict adds the missing roles; without it the people still draw.
+  quorum::v1::QualifyAccountRequest qualify;
+  qualify.set_name(map.account().name());
+  cli.SetAsOf(qualify);
+  quorum::v1::Verdict verdict;
+  grpc::ClientContext verdict_context;
+  cli.Prepare(verdict_context);
+  auto judged = quorum::v1::QualificationService::NewStub(cli.Channel())
+                    ->QualifyAccount(&verdict_context, qualify, &verdict);
+  if (!judged.ok()) {
+    std::cerr << "quorum: the missing roles are not drawn: "
+              << FormatRpcError(judged);
+  }
+  std::string dot = CommitteeMapToDot(map, judged.ok() ? &verdict : nullptr);
   if (o.format != "dot") return RunDot(dot, o.format, o.output);
   if (o.output.empty()) {
     std::cout << dot;

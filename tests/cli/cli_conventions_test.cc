@@ -336,6 +336,49 @@ TEST_F(CliConventionsTest, WidthFollowsTheTerminalAndIsFixedWhenPiped) {
   EXPECT_EQ(Quorum({"--width", "5", "review", "x"}).exit_code, 2);
 }
 
+// ------------------------------------------------------------------ graph
+
+TEST_F(CliConventionsTest, GraphDrawsEachMissingRoleAndALegend) {
+  CliResult r = Quorum({"--as-of", kAsOf, "graph", "cascade-valley-health"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.err, "");
+  // Three requirements are missing: three dashed boxes, each saying what.
+  for (const char* id : {"lab-leadership", "quality", "informatics"}) {
+    const std::string node = std::string("\"missing#") + id +
+                             "\" [label=\"missing: " + id + "\\nneeds ";
+    EXPECT_TRUE(Contains(r.out, node)) << id << "\n" << r.out;
+  }
+  size_t boxes = 0;
+  for (size_t at = r.out.find("[label=\"missing: "); at != std::string::npos;
+       at = r.out.find("[label=\"missing: ", at + 1)) {
+    ++boxes;
+  }
+  EXPECT_EQ(boxes, 3u) << r.out;
+  EXPECT_TRUE(Contains(r.out, "style=\"dashed,rounded\"")) << r.out;
+  // Whom to ask, from the introduction path.
+  EXPECT_TRUE(Contains(r.out,
+                       "\"accounts/cascade-valley-health/stakeholders/"
+                       "megan-ortiz\" -> \"missing#lab-leadership\" "
+                       "[label=\"ask\""))
+      << r.out;
+  EXPECT_TRUE(Contains(r.out, "subgraph cluster_legend {")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "\"legend#missing\" [label=\"missing role\""));
+
+  // A committee with every requirement met has no missing box.
+  CliResult full = Quorum({"--as-of", kAsOf, "graph", "northfield-health"});
+  ASSERT_EQ(full.exit_code, 0) << full;
+  EXPECT_FALSE(Contains(full.out, "\"missing#")) << full.out;
+  EXPECT_TRUE(Contains(full.out, "subgraph cluster_legend {"));
+
+  // Graphviz accepts it.
+  if (system("command -v dot >/dev/null 2>&1") == 0) {
+    CliResult svg = Quorum({"--as-of", kAsOf, "graph", "cascade-valley-health",
+                            "--format", "svg"});
+    ASSERT_EQ(svg.exit_code, 0) << svg;
+    EXPECT_TRUE(Contains(svg.out, "missing: lab&#45;leadership")) << svg.out;
+  }
+}
+
 // ------------------------------------------------------------- the traps
 
 TEST_F(CliConventionsTest, AnUnreadableFileSaysWhy) {
