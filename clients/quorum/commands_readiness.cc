@@ -231,7 +231,9 @@ int RunMetrics(Cli& cli, const MetricsOptions& o) {
   quorum::v1::GetProcessMetricsRequest request;
   google::protobuf::Timestamp end;
   if (o.to.empty()) {
+    // Now, rounded up to the second: what happened a moment ago is in.
     end = TimeUtil::GetCurrentTime();
+    end.set_seconds(end.seconds() + 1);
     end.set_nanos(0);
   } else {
     end = ParseTime("--to", o.to);

@@ -144,7 +144,33 @@ int RunHandoffFeedback(Cli& cli, const HandoffOptions& o) {
     throw UsageError("feedback: give either --accept or --reject REASON");
   }
   quorum::v1::RecordHandoffFeedbackRequest request;
-  request.set_name(HandoffName(o.target));
+  if (o.target.find("/handoffs/") != std::string::npos) {
+    request.set_name(HandoffName(o.target));
+  } else {
+    // An account: its latest handoff, so that a person need not copy its ID.
+    quorum::v1::ListHandoffsRequest list;
+    list.set_parent(AccountName(o.target));
+    list.set_page_size(1000);
+    quorum::v1::ListHandoffsResponse handoffs;
+    grpc::ClientContext context;
+    cli.Prepare(context);
+    auto status = WorkflowService::NewStub(cli.Channel())
+                      ->ListHandoffs(&context, list, &handoffs);
+    if (!status.ok()) return ReportRpcError(status);
+    const quorum::v1::Handoff* latest = nullptr;
+    for (const auto& h : handoffs.handoffs()) {
+      if (latest == nullptr ||
+          h.create_time().seconds() > latest->create_time().seconds() ||
+          (h.create_time().seconds() == latest->create_time().seconds() &&
+           h.create_time().nanos() > latest->create_time().nanos())) {
+        latest = &h;
+      }
+    }
+    if (latest == nullptr) {
+      throw UsageError(list.parent() + " has no handoff to give feedback on");
+    }
+    request.set_name(latest->name());
+  }
   if (o.accept) {
     request.set_outcome(quorum::v1::HANDOFF_OUTCOME_ACCEPTED);
   } else {
@@ -222,7 +248,10 @@ void AddWorkflowCommands(CLI::App& app, Action& action) {
   auto* feedback = handoff->add_subcommand(
       "feedback",
       "Record sales feedback: --accept, or --reject REASON --comment");
-  feedback->add_option("handoff", h->target, "accounts/ID/handoffs/ID")
+  feedback
+      ->add_option("handoff", h->target,
+                   "accounts/ID/handoffs/ID, or an account for its latest "
+                   "handoff")
       ->required();
   feedback->add_flag("--accept", h->accept, "Sales accepted it");
   feedback->add_option("--reject", h->reject,

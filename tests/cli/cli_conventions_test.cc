@@ -468,6 +468,16 @@ TEST_F(CliConventionsTest, MetricsDatesIncludeTheirDayAndTheWindowDefaults) {
   EXPECT_EQ(backwards.exit_code, 2) << backwards;
 }
 
+TEST_F(CliConventionsTest, HandoffFeedbackOnAnAccountNeedsAHandoff) {
+  // The latest handoff of an account (the README's tour runs the good
+  // path); an account without one is told so, and nothing is sent.
+  CliResult r = Quorum({"handoff", "feedback", "lakeshore-phl", "--accept"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_EQ(r.err,
+            "quorum: accounts/lakeshore-phl has no handoff to give "
+            "feedback on\n");
+}
+
 TEST_F(CliConventionsTest, ARejectedCsvRowCreatesNothing) {
   // Row 8 of the CLIA sample has a bad CLIA number: its site is refused,
   // and its account must not stay behind.
