@@ -187,7 +187,10 @@ class Store {
   // What an imported record did.
   enum class ImportOutcome { kCreated, kUpdated, kUnchanged };
   // One batch of an import, in one transaction with a savepoint per record:
-  // each record is upserted by name or rejected on its own.
+  // each record is upserted by name or rejected on its own, except that
+  // consecutive records with the same non-empty `group` share a savepoint
+  // and are written all or nothing (the others of a failed group are
+  // ABORTED). A group must not be split across batches.
   absl::StatusOr<std::vector<absl::StatusOr<ImportOutcome>>> ImportBatch(
       const std::vector<v1::ImportRecordsRequest>& records);
 

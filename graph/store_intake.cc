@@ -540,6 +540,21 @@ absl::StatusOr<Store::ImportOutcome> UpsertOutcome(const T& before,
   return Store::ImportOutcome::kUpdated;
 }
 
+// The name of an imported record ("" when it has none).
+const std::string& RecordName(const v1::ImportRecordsRequest& record) {
+  static const std::string* const kNone = new std::string();
+  switch (record.record_case()) {
+    case v1::ImportRecordsRequest::kAccount:
+      return record.account().name();
+    case v1::ImportRecordsRequest::kSite:
+      return record.site().name();
+    case v1::ImportRecordsRequest::kStakeholder:
+      return record.stakeholder().name();
+    default:
+      return *kNone;
+  }
+}
+
 // Upserts one imported record by its name.
 absl::StatusOr<Store::ImportOutcome> ImportOne(
     Txn& txn, const v1::ImportRecordsRequest& record, absl::Time now) {
@@ -613,21 +628,71 @@ Store::ImportBatch(const std::vector<v1::ImportRecordsRequest>& records) {
   std::vector<absl::StatusOr<ImportOutcome>> outcomes;
   RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
     outcomes.clear();
-    for (const auto& record : records) {
+    // One record, in a savepoint of its own inside `parent`.
+    auto import_one = [&](Txn& parent, const v1::ImportRecordsRequest& record)
+        -> absl::StatusOr<ImportOutcome> {
       ImportOutcome outcome = ImportOutcome::kUnchanged;
-      absl::Status status = txn.Savepoint([&](Txn& nested) -> absl::Status {
+      absl::Status status = parent.Savepoint([&](Txn& nested) -> absl::Status {
         ASSIGN_OR_RETURN(outcome, ImportOne(nested, record, now));
         return absl::OkStatus();
       });
-      if (IsMapFull(status)) return status;  // Grow the map, run again.
       if (absl::IsAborted(status) && status.message() == kUnchanged) {
         // Undone by the savepoint: nothing differed but the etag and time.
-        outcomes.push_back(ImportOutcome::kUnchanged);
-      } else if (!status.ok()) {
-        outcomes.push_back(status);
-      } else {
-        outcomes.push_back(outcome);
+        return ImportOutcome::kUnchanged;
       }
+      if (!status.ok()) return status;
+      return outcome;
+    };
+    for (size_t i = 0; i < records.size();) {
+      // A unit: one record, or the consecutive records of one group.
+      size_t end = i + 1;
+      if (!records[i].group().empty()) {
+        while (end < records.size() &&
+               records[end].group() == records[i].group()) {
+          ++end;
+        }
+      }
+      if (end == i + 1) {
+        auto outcome = import_one(txn, records[i]);
+        if (!outcome.ok() && IsMapFull(outcome.status())) {
+          return outcome.status();  // Grow the map, run again.
+        }
+        outcomes.push_back(std::move(outcome));
+        i = end;
+        continue;
+      }
+      // A group, all or nothing: its records in one savepoint.
+      std::vector<absl::StatusOr<ImportOutcome>> unit;
+      size_t failed = end;
+      absl::Status group_status = txn.Savepoint([&](Txn& group) {
+        for (size_t j = i; j < end; ++j) {
+          auto outcome = import_one(group, records[j]);
+          if (!outcome.ok()) {
+            failed = j;
+            unit.push_back(outcome.status());
+            return outcome.status();  // Undoes the group's earlier records.
+          }
+          unit.push_back(*outcome);
+        }
+        return absl::OkStatus();
+      });
+      if (IsMapFull(group_status)) return group_status;
+      if (failed == end) {
+        for (auto& outcome : unit) outcomes.push_back(std::move(outcome));
+      } else {
+        const std::string& failed_name = RecordName(records[failed]);
+        for (size_t j = i; j < end; ++j) {
+          if (j == failed) {
+            outcomes.push_back(unit.back());
+          } else {
+            outcomes.push_back(absl::AbortedError(absl::StrCat(
+                "not imported: ",
+                failed_name.empty() ? "a record" : failed_name,
+                " of the same group (", records[i].group(), ") was rejected")));
+          }
+        }
+      }
+      i = end;
     }
     return absl::OkStatus();
   }));

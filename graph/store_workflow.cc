@@ -509,8 +509,12 @@ absl::StatusOr<v1::Handoff> Store::CreateHandoff(
       for (const std::string& m : missing) {
         auto* v = failure.add_violations();
         v->set_type("HANDOFF_INCOMPLETE");
-        v->set_subject(m.substr(0, m.find(':')));
-        v->set_description(m);
+        // "notes: at least 1 note..." -> subject "notes", and the
+        // description without the subject again.
+        const size_t colon = m.find(": ");
+        v->set_subject(m.substr(0, colon));
+        v->set_description(colon == std::string::npos ? m
+                                                      : m.substr(colon + 2));
       }
       absl::Status status = absl::FailedPreconditionError(absl::StrCat(
           "the handoff of ", request.parent(), " is incomplete: ",

@@ -11,6 +11,7 @@ packages=(
   libcsv-dev graphviz libssl-dev openssl
   libgtest-dev libgmock-dev
   python3 python3-grpcio python3-protobuf
+  python3-venv python3-pip python3-setuptools python3-wheel
 )
 # Extra packages named on the command line (scripts/bench.sh adds its own).
 packages+=("$@")

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds everything and runs every test with CTest:
 # graph (LMDB in temporary folders), server (real gRPC channel), end-to-end
-# (the quorumd binary, SIGKILL and restart), the CLI (golden output), the
-# Python client and buf lint. Then builds again with AddressSanitizer and
+# (the quorumd binary, SIGKILL and restart), the CLI (golden output and its
+# conventions), the Python client (pip-installed into a venv) and the Node
+# client against quorumd, reflection with buf curl, the README's CLI tour,
+# the docs' links, cmake --install and cpack, and buf lint. Then builds again with AddressSanitizer and
 # UndefinedBehaviorSanitizer (build-sanitize/) and runs the C++ suites there.
 # QUORUM_SKIP_SANITIZERS=1 skips that second pass (for quick local runs).
 set -euo pipefail

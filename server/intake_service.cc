@@ -17,7 +17,8 @@ namespace {
 std::string FieldOf(const absl::Status& status, absl::string_view prefix) {
   const google::rpc::BadRequest bad = BadRequestOf(status);
   if (bad.field_violations_size() == 0) return "";
-  return std::string(absl::StripPrefix(bad.field_violations(0).field(), prefix));
+  return std::string(
+      absl::StripPrefix(bad.field_violations(0).field(), prefix));
 }
 
 // The status's message with every field violation spelled out.
@@ -136,13 +137,24 @@ grpc::Status IntakeServiceImpl::ImportRecords(
     return absl::OkStatus();
   };
   v1::ImportRecordsRequest record;
+  size_t group_length = 0;  // Of the group the last record belongs to.
   while (reader->Read(&record)) {
     response->set_received(response->received() + 1);
-    batch.push_back(std::move(record));
-    if (batch.size() == kStreamBatch) {
+    // A full batch is written before the next record, unless that record
+    // continues the last one's group: a group stays in one transaction.
+    const bool continues_group = !batch.empty() && !record.group().empty() &&
+                                 record.group() == batch.back().group();
+    group_length = continues_group ? group_length + 1 : 1;
+    if (group_length > kMaxImportGroup) {
+      return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+          "group: \"", record.group(), "\" has more than ", kMaxImportGroup,
+          " records; nothing from it was written")));
+    }
+    if (batch.size() >= kStreamBatch && !continues_group) {
       absl::Status status = flush();
       if (!status.ok()) return ToGrpcStatus(status);
     }
+    batch.push_back(std::move(record));
   }
   return ToGrpcStatus(flush());
 }

@@ -14,6 +14,8 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
  public:
   static constexpr size_t kStreamBatch = 1000;
   static constexpr int kMaxReportedErrors = 100;
+  // The most records one import group may have (they share a transaction).
+  static constexpr size_t kMaxImportGroup = 1000;
 
   explicit IntakeServiceImpl(graph::Store* store) : store_(store) {}
 

@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
+#include "quorum_version.h"
 #include "server/server.h"
 
 namespace {
@@ -98,8 +99,11 @@ int main(int argc, char** argv) {
   std::string demo;
   std::string port_file;
   int grace_seconds = 10;
-  CLI::App app{"quorumd: the quorum gRPC server (account graph and "
-               "qualification)."};
+  CLI::App app{
+      "quorumd: the quorum gRPC server (account graph and "
+      "qualification)."};
+  app.set_version_flag("--version", std::string("quorumd ") + quorum::Version(),
+                       "Print the version (git describe) and exit");
   app.add_option("--listen", options.listen,
                  "Address to serve on, host:port (port 0 picks a free port)")
       ->capture_default_str();

@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/text_format.h"
+#include "grpc/health/v1/health.pb.h"
 #include "graph/policy.h"
 #include "graph/status.h"
 
@@ -237,6 +238,11 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
     s->policy_revision_ = active->revision();
   }
 
+  // gRPC's default health service is hand-written, not generated: its
+  // descriptor reaches the pool that reflection serves only through our
+  // generated grpc/health/v1/health.proto, linked in by this reference, so
+  // that grpcurl and buf curl can list, describe and call it.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -3,7 +3,10 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -39,6 +42,13 @@ std::shared_ptr<grpc::Channel> Cli::Channel() {
   return channel_;
 }
 
+OutputFormat Cli::format() const {
+  if (globals_.json || globals_.output == "json") return OutputFormat::kJson;
+  if (globals_.output == "yaml") return OutputFormat::kYaml;
+  if (globals_.output == "csv") return OutputFormat::kCsv;
+  return OutputFormat::kTable;
+}
+
 void Cli::Prepare(grpc::ClientContext& context) const {
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::duration<double>(globals_.timeout));
@@ -53,7 +63,10 @@ void Cli::PrepareWithoutDeadline(grpc::ClientContext& context) const {
 }
 
 std::string AccountName(const std::string& account) {
-  if (account.rfind("accounts/", 0) == 0) return account;
+  // A bare ID gets its collection; anything with a slash is a name already
+  // and goes to the server as given, which names what is wrong with it
+  // (`Accounts/BAD` stays `Accounts/BAD`).
+  if (account.find('/') != std::string::npos) return account;
   return "accounts/" + account;
 }
 
@@ -61,19 +74,34 @@ std::string ReadInput(const std::string& path) {
   if (path == "-") {
     return std::string(std::istreambuf_iterator<char>(std::cin), {});
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw UsageError("cannot read " + path);
-  return text.str();
+  // stdio rather than a stream: errno then says why a read failed.
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    throw UsageError("cannot read " + path + ": " + std::strerror(errno));
+  }
+  std::string text;
+  char buffer[65536];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) {
+    text.append(buffer, n);
+  }
+  int error = std::ferror(file) ? errno : 0;
+  std::fclose(file);
+  if (error != 0) {
+    throw UsageError("cannot read " + path + ": " + std::strerror(error));
+  }
+  return text;
+}
+
+bool IsDate(const std::string& text) {
+  return text.size() == 10 && text[4] == '-' && text[7] == '-';
 }
 
 google::protobuf::Timestamp ParseTime(const std::string& flag,
                                       const std::string& text) {
   google::protobuf::Timestamp out;
   std::string value = text;
-  if (value.size() == 10 && value[4] == '-' && value[7] == '-') {
+  if (IsDate(value)) {
     value += "T00:00:00Z";  // A date: midnight UTC.
   }
   if (!google::protobuf::util::TimeUtil::FromString(value, &out)) {

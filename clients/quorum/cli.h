@@ -15,6 +15,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "clients/quorum/output.h"
 
 namespace quorum::cli {
 
@@ -41,9 +42,12 @@ struct Globals {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_server_name;  // Expected name in quorumd's certificate.
-  bool json = false;
-  std::string as_of;    // RFC 3339; empty for "now" (the server's clock).
-  double timeout = 10;  // Seconds; a deadline on every call.
+  bool json = false;             // --json: the same as -o json.
+  std::string output = "table";  // -o/--output: table, json, yaml or csv.
+  int width = 0;  // --width; 0: the terminal's width, 80 when not a terminal.
+  bool no_pager = false;  // --no-pager.
+  std::string as_of;      // RFC 3339; empty for "now" (the server's clock).
+  double timeout = 10;    // Seconds; a deadline on every call.
   bool timeout_set =
       false;  // --timeout was given (watch has no deadline otherwise).
 };
@@ -53,6 +57,9 @@ struct Globals {
 google::protobuf::Timestamp ParseTime(const std::string& flag,
                                       const std::string& text);
 
+// Whether `text` is a date (YYYY-MM-DD) rather than a time.
+bool IsDate(const std::string& text);
+
 // The context of one run: global flags plus a lazily created channel.
 // Not thread-safe; one per process.
 class Cli {
@@ -60,7 +67,15 @@ class Cli {
   explicit Cli(const Globals& globals) : globals_(globals) {}
 
   const Globals& globals() const { return globals_; }
-  bool json() const { return globals_.json; }
+  // -o json or yaml (or --json): print messages, not text.
+  bool json() const {
+    return format() == OutputFormat::kJson || format() == OutputFormat::kYaml;
+  }
+  OutputFormat format() const;
+  // Prints `message` as JSON or YAML, as -o asks.
+  void PrintStructured(const google::protobuf::Message& message) const {
+    quorum::cli::PrintStructured(format(), message);
+  }
 
   // The channel to --server, created on first use.
   std::shared_ptr<grpc::Channel> Channel();
@@ -100,7 +115,8 @@ void AddWorkflowCommands(CLI::App& app, Action& action);  // status, handoff
 void AddGraphCommand(CLI::App& app, Action& action);      // graph
 void AddAdminCommands(CLI::App& app, Action& action);     // admin backup
 
-// "accounts/x" for "x" or "accounts/x".
+// "accounts/x" for "x"; a text with a slash ("accounts/x", or a malformed
+// "Accounts/X") unchanged, for the server to judge.
 std::string AccountName(const std::string& account);
 
 // The whole of FILE, or standard input for "-". Throws UsageError when it

@@ -1,4 +1,4 @@
-// quorum graph ACCOUNT [--format dot|png|svg] [-o FILE]: the committee map
+// quorum graph ACCOUNT [--format dot|png|svg] [--file FILE]: the committee map
 // as Graphviz DOT, or rendered by Graphviz's `dot`.
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 #include "clients/quorum/errors.h"
 #include "clients/quorum/output.h"
 #include "quorum/v1/account_graph_service.grpc.pb.h"
+#include "quorum/v1/qualification_service.grpc.pb.h"
 
 namespace quorum::cli {
 namespace {
@@ -70,7 +71,7 @@ int RunDot(const std::string& dot_text, const std::string& format,
 
 int RunGraph(Cli& cli, const GraphOptions& o) {
   if (o.format == "png" && o.output.empty() && isatty(STDOUT_FILENO)) {
-    throw UsageError("--format png writes binary data: give -o FILE.png");
+    throw UsageError("--format png writes binary data: give --file FILE.png");
   }
   quorum::v1::GetCommitteeMapRequest request;
   request.set_name(AccountName(o.account));
@@ -81,10 +82,23 @@ int RunGraph(Cli& cli, const GraphOptions& o) {
                     ->GetCommitteeMap(&context, request, &map);
   if (!status.ok()) return ReportRpcError(status);
   if (cli.json()) {
-    PrintJson(map);
+    cli.PrintStructured(map);
     return kExitOk;
   }
-  std::string dot = CommitteeMapToDot(map);
+  // The verdict adds the missing roles; without it the people still draw.
+  quorum::v1::QualifyAccountRequest qualify;
+  qualify.set_name(map.account().name());
+  cli.SetAsOf(qualify);
+  quorum::v1::Verdict verdict;
+  grpc::ClientContext verdict_context;
+  cli.Prepare(verdict_context);
+  auto judged = quorum::v1::QualificationService::NewStub(cli.Channel())
+                    ->QualifyAccount(&verdict_context, qualify, &verdict);
+  if (!judged.ok()) {
+    std::cerr << "quorum: the missing roles are not drawn: "
+              << FormatRpcError(judged);
+  }
+  std::string dot = CommitteeMapToDot(map, judged.ok() ? &verdict : nullptr);
   if (o.format != "dot") return RunDot(dot, o.format, o.output);
   if (o.output.empty()) {
     std::cout << dot;
@@ -109,8 +123,8 @@ void AddGraphCommand(CLI::App& app, Action& action) {
                    "need Graphviz's dot)")
       ->check(CLI::IsMember({"dot", "png", "svg"}))
       ->capture_default_str();
-  graph->add_option("-o,--output", o->output,
-                    "Write to FILE instead of stdout");
+  // --file, not -o: -o/--output is the global output format.
+  graph->add_option("--file", o->output, "Write to FILE instead of stdout");
   graph->callback(
       [&action, o] { action = [o](Cli& cli) { return RunGraph(cli, *o); }; });
 }

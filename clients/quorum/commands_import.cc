@@ -112,6 +112,11 @@ grpc::Status SendBatch(Cli& cli, Batch& batch, Outcome& outcome) {
     long long row = batch.rows[e.position()];
     auto& entry = outcome.rejected[row];
     entry.first = batch.cells[row];
+    // The row's other records, undone with the one that failed: that one's
+    // reason is the row's.
+    if (e.code() == "ABORTED" && e.reason().rfind("not imported: ", 0) == 0) {
+      continue;
+    }
     std::string reason = e.code() + ": " + e.reason();
     if (!e.name().empty() && e.reason().find(e.name()) == std::string::npos) {
       reason = e.name() + ": " + reason;
@@ -187,7 +192,11 @@ int RunImport(Cli& cli, const ImportOptions& o) {
       for (const auto& r : converted.records) std::cout << ToJsonLine(r);
       continue;
     }
+    // A row's records (an account and its site) land together or not at
+    // all: a rejected site must not leave its account behind.
+    const bool grouped = converted.records.size() > 1;
     for (auto& r : converted.records) {
+      if (grouped) r.set_group("row-" + std::to_string(row));
       batch.records.push_back(std::move(r));
       batch.rows.push_back(row);
     }
@@ -209,7 +218,7 @@ int RunImport(Cli& cli, const ImportOptions& o) {
 
   const long long rejected = static_cast<long long>(outcome.rejected.size());
   if (cli.json()) {
-    PrintJson(outcome.records);
+    cli.PrintStructured(outcome.records);
   } else if (!o.dry_run || rejected > 0) {
     const auto& r = outcome.records;
     std::cout << "rows: " << outcome.rows << " read, "

@@ -104,7 +104,7 @@ int RunLeadSubmit(Cli& cli, const LeadOptions& o) {
   auto status = quorum::v1::IntakeService::NewStub(cli.Channel())
                     ->SubmitLead(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  return PrintResponse(cli.json(), response, RenderLeadResponse);
+  return PrintResponse(cli.format(), response, RenderLeadResponse);
 }
 
 // ------------------------------------------------------------ signals send
@@ -195,7 +195,7 @@ int RunSignalsSend(Cli& cli, const SignalsOptions& o) {
       total.mutable_errors()->begin(), total.mutable_errors()->end(),
       [](const auto& a, const auto& b) { return a.position() < b.position(); });
   if (cli.json()) {
-    PrintJson(total);
+    cli.PrintStructured(total);
   } else {
     std::cout << "received " << total.received() << ", accepted "
               << total.accepted() << ", duplicates " << total.duplicates()
@@ -251,7 +251,7 @@ int RunNoteAdd(Cli& cli, const NoteOptions& o) {
                     ->CreateNote(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
   if (cli.json()) {
-    PrintJson(response);
+    cli.PrintStructured(response);
   } else {
     std::cout << RenderNotes({response}, Style(StdoutWantsColor()));
   }
@@ -269,7 +269,7 @@ int RunNoteList(Cli& cli, const NoteOptions& o) {
                     ->ListNotes(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
   if (cli.json()) {
-    PrintJson(response);
+    cli.PrintStructured(response);
   } else {
     std::cout << RenderNotes({response.notes().begin(), response.notes().end()},
                              Style(StdoutWantsColor()));

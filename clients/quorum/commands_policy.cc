@@ -48,7 +48,7 @@ int RunShow(Cli& cli, const PolicyOptions& o) {
                     ->GetPolicy(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
   if (cli.json()) {
-    PrintJson(response);
+    cli.PrintStructured(response);
     return kExitOk;
   }
   std::string text;
@@ -69,7 +69,7 @@ int RunRevisions(Cli& cli, const PolicyOptions& o) {
   if (cli.json()) {
     // Without the policies themselves: `policy show --revision N` has them.
     for (auto& r : *response.mutable_revisions()) r.clear_policy();
-    PrintJson(response);
+    cli.PrintStructured(response);
     return kExitOk;
   }
   Table table({{"REVISION", 8, true},
@@ -95,7 +95,7 @@ int RunValidate(Cli& cli, const PolicyOptions& o) {
   if (!status.ok()) return ReportRpcError(status);
   if (cli.json()) {
     response.clear_policy();  // The file itself; not worth echoing.
-    PrintJson(response);
+    cli.PrintStructured(response);
   } else {
     std::cout << RenderValidation(response, Style(StdoutWantsColor()));
   }
@@ -113,7 +113,7 @@ int RunPublish(Cli& cli, const PolicyOptions& o) {
                     ->PublishPolicy(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
   if (cli.json()) {
-    PrintJson(response);
+    cli.PrintStructured(response);
   } else {
     std::cout << "published revision " << response.revision()
               << (response.active() ? " (active)" : "") << " at "
@@ -132,7 +132,7 @@ int RunSimulate(Cli& cli, const PolicyOptions& o) {
   auto status = PolicyService::NewStub(cli.Channel())
                     ->SimulatePolicy(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  return PrintResponse(cli.json(), response, RenderSimulation);
+  return PrintResponse(cli.format(), response, RenderSimulation);
 }
 
 CLI::App* AddFileCommand(CLI::App* parent, const std::string& name,

@@ -1,6 +1,8 @@
 // quorum ready | watch | metrics: the ABM views over every account.
+#include <google/protobuf/util/time_util.h>
 #include <signal.h>
 
+#include <cmath>
 #include <iostream>
 #include <thread>
 
@@ -68,24 +70,60 @@ struct ReadyOptions {
   int page_size = 0;
   std::string page_token;
   int64_t policy_revision = 0;
+  bool all = false;
 };
 
+// --min-coverage is a percentage: "80" and "80%" both mean 80%. A value
+// between 0 and 1 without "%" ("0.5") is refused as ambiguous rather than
+// read as 0.5% (or as 50%): 1 and 2 must not mean 100% and 2%.
 double ParseCoverage(const std::string& text) {
   if (text.empty()) return 0;
   std::string number = text;
-  bool percent = !number.empty() && number.back() == '%';
-  if (percent) number.pop_back();
+  const bool percent_sign = number.back() == '%';
+  if (percent_sign) number.pop_back();
+  double value = -1;
   try {
     size_t used = 0;
-    double value = std::stod(number, &used);
-    if (used != number.size()) throw std::invalid_argument(text);
-    if (percent || value > 1) value /= 100;
-    if (value < 0 || value > 1) throw std::out_of_range(text);
-    return value;
+    value = std::stod(number, &used);
+    if (used != number.size()) value = -1;
   } catch (const std::exception&) {
-    throw UsageError("--min-coverage: \"" + text +
-                     "\" is not a fraction (0.5) or a percentage (50%)");
+    value = -1;
   }
+  if (!(value >= 0 && value <= 100)) {
+    throw UsageError("--min-coverage: \"" + text +
+                     "\" is not a percentage from 0 to 100 (80 or 80%)");
+  }
+  if (!percent_sign && value > 0 && value < 1) {
+    throw UsageError("--min-coverage: \"" + text +
+                     "\" is ambiguous; it is a percentage: write " +
+                     Number(value * 100) + " for " + Number(value * 100) +
+                     "%, or " + text + "% for " + text + "%");
+  }
+  return value / 100;
+}
+
+// `ready -o csv`: one row per account, with a header; list fields
+// separated by ';'.
+std::string ReadinessCsv(
+    const quorum::v1::ListAccountReadinessResponse& response) {
+  std::vector<std::vector<std::string>> rows = {
+      {"account", "display_name", "readiness", "route", "coverage_percent",
+       "status", "country_code", "owner", "stage", "missing_requirements",
+       "as_of", "policy_revision"}};
+  for (const auto& a : response.accounts()) {
+    std::string missing;
+    for (const auto& m : a.missing_requirements()) {
+      missing += (missing.empty() ? "" : ";") + m;
+    }
+    rows.push_back(
+        {a.account(), a.display_name(), std::to_string(a.readiness()),
+         Short(a.route()),
+         std::to_string(static_cast<int>(std::lround(a.coverage() * 100))),
+         Short(a.status()), a.country_code(), a.owner(), Short(a.stage()),
+         missing, FormatTime(response.as_of()),
+         std::to_string(response.policy_revision())});
+  }
+  return ToCsv(rows);
 }
 
 int RunReady(Cli& cli, const ReadyOptions& o) {
@@ -93,17 +131,39 @@ int RunReady(Cli& cli, const ReadyOptions& o) {
   ApplyFilters(o.filters, request);
   request.set_min_coverage(ParseCoverage(o.min_coverage));
   request.set_missing_requirement(o.missing);
-  request.set_page_size(o.page_size);
+  request.set_page_size(o.all && o.page_size == 0 ? 1000 : o.page_size);
   request.set_page_token(o.page_token);
   request.set_policy_revision(o.policy_revision);
   cli.SetAsOf(request);
-  grpc::ClientContext context;
-  cli.Prepare(context);
-  quorum::v1::ListAccountReadinessResponse response;
-  auto status = WorkflowService::NewStub(cli.Channel())
-                    ->ListAccountReadiness(&context, request, &response);
-  if (!status.ok()) return ReportRpcError(status);
-  return PrintResponse(cli.json(), response, RenderReadiness);
+  auto stub = WorkflowService::NewStub(cli.Channel());
+  quorum::v1::ListAccountReadinessResponse all;
+  while (true) {
+    grpc::ClientContext context;
+    cli.Prepare(context);
+    quorum::v1::ListAccountReadinessResponse page;
+    auto status = stub->ListAccountReadiness(&context, request, &page);
+    if (!status.ok()) return ReportRpcError(status);
+    // Every page of one listing is judged at the same time and revision:
+    // pin them from the first page on.
+    if (!request.has_as_of()) *request.mutable_as_of() = page.as_of();
+    if (request.policy_revision() == 0) {
+      request.set_policy_revision(page.policy_revision());
+    }
+    for (auto& a : *page.mutable_accounts()) *all.add_accounts() = std::move(a);
+    *all.mutable_as_of() = page.as_of();
+    all.set_policy_revision(page.policy_revision());
+    all.set_next_page_token(page.next_page_token());
+    if (!o.all || page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  if (cli.format() == OutputFormat::kCsv) {
+    std::cout << ReadinessCsv(all) << std::flush;
+    return kExitOk;
+  }
+  return PrintResponse(
+      cli.format(), all,
+      [&o](const quorum::v1::ListAccountReadinessResponse& r,
+           const Style& style) { return RenderReadiness(r, style, o.all); });
 }
 
 struct WatchOptions {
@@ -141,7 +201,10 @@ int RunWatch(Cli& cli, const WatchOptions& o) {
                     ->WatchReadiness(context.get(), request);
   quorum::v1::ReadinessEvent event;
   while (reader->Read(&event)) {
-    std::cout << (cli.json() ? ToJsonLine(event) : RenderReadinessEvent(event))
+    // One JSON object per line, or one YAML document per event.
+    std::cout << (cli.format() == OutputFormat::kYaml ? "---\n" + ToYaml(event)
+                  : cli.json()                        ? ToJsonLine(event)
+                               : RenderReadinessEvent(event))
               << std::flush;
   }
   auto status = reader->Finish();
@@ -158,17 +221,40 @@ struct MetricsOptions {
   std::string to;
 };
 
+// The window of `metrics`: [--from, --to). A date given to --to counts as
+// a whole day (--to 2026-12-01 ends at 2026-12-02T00:00:00Z), so that
+// "--from 2026-11-01 --to 2026-11-30" is November; a time stays exclusive.
+// Without --to the window ends now; without --from it starts 30 days before
+// its end.
 int RunMetrics(Cli& cli, const MetricsOptions& o) {
+  using google::protobuf::util::TimeUtil;
   quorum::v1::GetProcessMetricsRequest request;
-  *request.mutable_start_time() = ParseTime("--from", o.from);
-  *request.mutable_end_time() = ParseTime("--to", o.to);
+  google::protobuf::Timestamp end;
+  if (o.to.empty()) {
+    // Now, rounded up to the second: what happened a moment ago is in.
+    end = TimeUtil::GetCurrentTime();
+    end.set_seconds(end.seconds() + 1);
+    end.set_nanos(0);
+  } else {
+    end = ParseTime("--to", o.to);
+    if (IsDate(o.to)) end = end + TimeUtil::HoursToDuration(24);
+  }
+  google::protobuf::Timestamp start =
+      o.from.empty() ? end - TimeUtil::HoursToDuration(24 * 30)
+                     : ParseTime("--from", o.from);
+  if (start >= end) {
+    throw UsageError("--from " + FormatTime(start) + " is not before --to " +
+                     FormatTime(end));
+  }
+  *request.mutable_start_time() = start;
+  *request.mutable_end_time() = end;
   grpc::ClientContext context;
   cli.Prepare(context);
   quorum::v1::ProcessMetrics response;
   auto status = WorkflowService::NewStub(cli.Channel())
                     ->GetProcessMetrics(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  return PrintResponse(cli.json(), response, RenderMetrics);
+  return PrintResponse(cli.format(), response, RenderMetrics);
 }
 
 }  // namespace
@@ -179,12 +265,15 @@ void AddReadinessCommands(CLI::App& app, Action& action) {
       "ready", "Accounts by readiness, filtered (ListAccountReadiness)");
   AddFilterOptions(r, ready->filters);
   r->add_option("--min-coverage", ready->min_coverage,
-                "Committee coverage at least this (0.5 or 50%)");
+                "Committee coverage at least this percentage (50 or 50%)");
   r->add_option("--missing", ready->missing,
                 "Only accounts where this requirement applies and is not met");
   r->add_option("--page-size", ready->page_size, "Accounts per page (max 1000)")
       ->check(CLI::Range(0, 1000));
   r->add_option("--page-token", ready->page_token, "Token of the next page");
+  r->add_flag("--all", ready->all,
+              "Every page, not only the first (one listing: the same as-of "
+              "time and policy revision throughout)");
   r->add_option("--policy-revision", ready->policy_revision,
                 "Policy revision; the active one by default");
   r->callback([&action, ready] {
@@ -206,9 +295,11 @@ void AddReadinessCommands(CLI::App& app, Action& action) {
   auto metrics = std::make_shared<MetricsOptions>();
   auto* m = app.add_subcommand(
       "metrics", "Process metrics over a window (GetProcessMetrics)");
-  m->add_option("--from", metrics->from, "Start (RFC 3339 or YYYY-MM-DD)")
-      ->required();
-  m->add_option("--to", metrics->to, "End, exclusive")->required();
+  m->add_option("--from", metrics->from,
+                "Start (RFC 3339 or YYYY-MM-DD); default 30 days before --to");
+  m->add_option("--to", metrics->to,
+                "End: a time (exclusive) or a date (that day included); "
+                "default now");
   m->callback([&action, metrics] {
     action = [metrics](Cli& cli) { return RunMetrics(cli, *metrics); };
   });

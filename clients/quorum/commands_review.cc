@@ -6,6 +6,7 @@
 #include "clients/quorum/errors.h"
 #include "clients/quorum/output.h"
 #include "clients/quorum/render.h"
+#include "clients/quorum/terminal.h"
 #include "quorum/v1/account_graph_service.grpc.pb.h"
 #include "quorum/v1/note_service.grpc.pb.h"
 #include "quorum/v1/policy_service.grpc.pb.h"
@@ -37,7 +38,7 @@ int RunReview(Cli& cli, const std::string& account) {
     if (!status.ok()) return ReportRpcError(status);
   }
   if (cli.json()) {
-    PrintJson(input.verdict);
+    cli.PrintStructured(input.verdict);
     return kExitOk;
   }
 
@@ -103,7 +104,9 @@ int RunReview(Cli& cli, const std::string& account) {
       input.history.unavailable_reason = StatusCodeName(status.error_code());
     }
   }
-  std::cout << RenderReview(input, Style(StdoutWantsColor())) << std::flush;
+  // A review is long: on a terminal it goes through the pager.
+  WriteMaybePaged(RenderReview(input, Style(StdoutWantsColor())),
+                  cli.globals().no_pager);
   if (!failed.ok()) {
     std::cerr << "quorum: the committee map is missing from the review: "
               << FormatRpcError(failed);

@@ -38,7 +38,7 @@ int RunTransition(Cli& cli, const StatusOptions& o) {
   auto status = WorkflowService::NewStub(cli.Channel())
                     ->TransitionStatus(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  return PrintResponse(cli.json(), response, RenderTransition);
+  return PrintResponse(cli.format(), response, RenderTransition);
 }
 
 int RunHistory(Cli& cli, const StatusOptions& o) {
@@ -52,7 +52,7 @@ int RunHistory(Cli& cli, const StatusOptions& o) {
                     ->ListStatusChanges(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
   if (cli.json()) {
-    PrintJson(response);
+    cli.PrintStructured(response);
   } else if (response.status_changes_size() == 0) {
     std::cout << "No status changes yet.\n";
   } else {
@@ -99,7 +99,7 @@ int RunHandoffCreate(Cli& cli, const HandoffOptions& o) {
   auto status = WorkflowService::NewStub(cli.Channel())
                     ->CreateHandoff(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  return PrintResponse(cli.json(), response, RenderHandoff);
+  return PrintResponse(cli.format(), response, RenderHandoff);
 }
 
 int RunHandoffShow(Cli& cli, const HandoffOptions& o) {
@@ -114,7 +114,7 @@ int RunHandoffShow(Cli& cli, const HandoffOptions& o) {
     auto status = stub->GetHandoff(&context, request, &response);
     if (!status.ok()) return ReportRpcError(status);
     if (cli.json())
-      PrintJson(response);
+      cli.PrintStructured(response);
     else
       std::cout << RenderHandoff(response, style);
     return kExitOk;
@@ -125,7 +125,7 @@ int RunHandoffShow(Cli& cli, const HandoffOptions& o) {
   auto status = stub->ListHandoffs(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
   if (cli.json()) {
-    PrintJson(response);
+    cli.PrintStructured(response);
   } else if (response.handoffs_size() == 0) {
     std::cout << "No handoffs.\n";
   } else {
@@ -144,7 +144,33 @@ int RunHandoffFeedback(Cli& cli, const HandoffOptions& o) {
     throw UsageError("feedback: give either --accept or --reject REASON");
   }
   quorum::v1::RecordHandoffFeedbackRequest request;
-  request.set_name(HandoffName(o.target));
+  if (o.target.find("/handoffs/") != std::string::npos) {
+    request.set_name(HandoffName(o.target));
+  } else {
+    // An account: its latest handoff, so that a person need not copy its ID.
+    quorum::v1::ListHandoffsRequest list;
+    list.set_parent(AccountName(o.target));
+    list.set_page_size(1000);
+    quorum::v1::ListHandoffsResponse handoffs;
+    grpc::ClientContext context;
+    cli.Prepare(context);
+    auto status = WorkflowService::NewStub(cli.Channel())
+                      ->ListHandoffs(&context, list, &handoffs);
+    if (!status.ok()) return ReportRpcError(status);
+    const quorum::v1::Handoff* latest = nullptr;
+    for (const auto& h : handoffs.handoffs()) {
+      if (latest == nullptr ||
+          h.create_time().seconds() > latest->create_time().seconds() ||
+          (h.create_time().seconds() == latest->create_time().seconds() &&
+           h.create_time().nanos() > latest->create_time().nanos())) {
+        latest = &h;
+      }
+    }
+    if (latest == nullptr) {
+      throw UsageError(list.parent() + " has no handoff to give feedback on");
+    }
+    request.set_name(latest->name());
+  }
   if (o.accept) {
     request.set_outcome(quorum::v1::HANDOFF_OUTCOME_ACCEPTED);
   } else {
@@ -161,7 +187,7 @@ int RunHandoffFeedback(Cli& cli, const HandoffOptions& o) {
   auto status = WorkflowService::NewStub(cli.Channel())
                     ->RecordHandoffFeedback(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
-  return PrintResponse(cli.json(), response, RenderHandoff);
+  return PrintResponse(cli.format(), response, RenderHandoff);
 }
 
 }  // namespace
@@ -222,7 +248,10 @@ void AddWorkflowCommands(CLI::App& app, Action& action) {
   auto* feedback = handoff->add_subcommand(
       "feedback",
       "Record sales feedback: --accept, or --reject REASON --comment");
-  feedback->add_option("handoff", h->target, "accounts/ID/handoffs/ID")
+  feedback
+      ->add_option("handoff", h->target,
+                   "accounts/ID/handoffs/ID, or an account for its latest "
+                   "handoff")
       ->required();
   feedback->add_flag("--accept", h->accept, "Sales accepted it");
   feedback->add_option("--reject", h->reject,

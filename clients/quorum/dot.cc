@@ -93,9 +93,59 @@ class Writer {
   std::map<std::string, std::vector<const quorum::v1::Account*>> children_;
 };
 
+// The missing requirements of `verdict` as dashed boxes (inside the root
+// cluster, so that they sit with the account), and their "ask" edges.
+std::string MissingRoles(const quorum::v1::Verdict& verdict,
+                         std::string& edges) {
+  std::string out;
+  for (const auto& r : verdict.committee().requirements()) {
+    if (!r.applicable() || r.met()) continue;
+    const std::string id = "missing#" + r.requirement_id();
+    std::string label = "missing: " + r.requirement_id();
+    if (!r.missing().empty()) label += "\n" + r.missing();
+    out += "    " + Quote(id) + " [label=" + Quote(label) +
+           ", style=\"dashed,rounded\", color=\"#b30000\", "
+           "fontcolor=\"#b30000\"];\n";
+    const auto& path = r.introduction().path();
+    if (!path.empty()) {
+      edges += "  " + Quote(path[0]) + " -> " + Quote(id) +
+               " [label=\"ask\", style=dotted, color=\"#b30000\"];\n";
+    }
+  }
+  return out;
+}
+
+const char kLegend[] =
+    "  subgraph cluster_legend {\n"
+    "    label=\"Legend\"; style=dashed; fontsize=10;\n"
+    "    node [fontsize=9];\n"
+    "    \"legend#champion\" [label=\"champion\", style=\"rounded,filled\", "
+    "fillcolor=\"#a1d99b\"];\n"
+    "    \"legend#engaged\" [label=\"engaged\", style=\"rounded,filled\", "
+    "fillcolor=\"#e5f5e0\"];\n"
+    "    \"legend#identified\" [label=\"identified\", "
+    "style=\"rounded,filled\", "
+    "fillcolor=\"#ffffff\"];\n"
+    "    \"legend#blocker\" [label=\"blocker\", style=\"rounded,filled\", "
+    "fillcolor=\"#fcbba1\"];\n"
+    "    \"legend#dnc\" [label=\"do not contact\", "
+    "style=\"rounded,filled,dashed\", fillcolor=\"#ffffff\"];\n"
+    "    \"legend#missing\" [label=\"missing role\", style=\"dashed,rounded\", "
+    "color=\"#b30000\", fontcolor=\"#b30000\"];\n"
+    "    \"legend#roles\" [label=\"(c) confirmed role\\n(i) inferred from the "
+    "title\", shape=plaintext];\n"
+    "    \"legend#a\" [label=\"\", shape=point]; \"legend#b\" [label=\"\", "
+    "shape=point];\n"
+    "    \"legend#c\" [label=\"\", shape=point]; \"legend#d\" [label=\"\", "
+    "shape=point];\n"
+    "    \"legend#a\" -> \"legend#b\" [label=\"reports to\", style=solid];\n"
+    "    \"legend#c\" -> \"legend#d\" [label=\"influences\", style=dashed];\n"
+    "  }\n";
+
 }  // namespace
 
-std::string CommitteeMapToDot(const quorum::v1::CommitteeMap& map) {
+std::string CommitteeMapToDot(const quorum::v1::CommitteeMap& map,
+                              const quorum::v1::Verdict* verdict) {
   std::string out = "digraph committee {\n";
   out +=
       "  graph [rankdir=BT, fontname=\"Helvetica\", fontsize=11, "
@@ -105,7 +155,14 @@ std::string CommitteeMapToDot(const quorum::v1::CommitteeMap& map) {
       "];\n";
   out += "  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n";
   out += "  edge [fontname=\"Helvetica\", fontsize=9];\n";
-  out += Writer(map).Cluster(map.account(), "  ");
+  std::string cluster = Writer(map).Cluster(map.account(), "  ");
+  std::string ask_edges;
+  if (verdict != nullptr) {
+    // The missing roles go at the end of the root cluster (before its "}").
+    std::string missing = MissingRoles(*verdict, ask_edges);
+    cluster.insert(cluster.size() - 4, missing);
+  }
+  out += cluster;
   for (const auto& r : map.relationships()) {
     std::string label, style = "solid", extra;
     switch (r.type()) {
@@ -130,6 +187,8 @@ std::string CommitteeMapToDot(const quorum::v1::CommitteeMap& map) {
     out += "  " + Quote(r.source()) + " -> " + Quote(r.target()) +
            " [label=" + Quote(label) + ", style=" + style + extra + "];\n";
   }
+  out += ask_edges;
+  if (verdict != nullptr) out += kLegend;
   return out + "}\n";
 }
 

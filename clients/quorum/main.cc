@@ -1,8 +1,9 @@
 // quorum: the command-line client of quorumd, for account reviews and the
 // tasks around them. See docs/cli.md.
 //
-//   quorum [--server HOST:PORT] [--token T] [--json] [--as-of RFC3339]
-//          [--timeout SECONDS] SUBCOMMAND ...
+//   quorum [--server HOST:PORT] [--token T] [-o table|json|yaml|csv]
+//          [--json] [--as-of RFC3339] [--timeout SECONDS] [--width N]
+//          [--no-pager] [--version] SUBCOMMAND ...
 //
 // Exit codes: 0 success; 1 the server answered with an error (printed to
 // stderr as the gRPC code, message and field violations), or rows/signals/a
@@ -14,6 +15,10 @@
 
 #include "CLI/CLI.hpp"
 #include "clients/quorum/cli.h"
+#include "clients/quorum/completion.h"
+#include "clients/quorum/terminal.h"
+#include "clients/quorum/text.h"
+#include "quorum_version.h"
 
 int main(int argc, char** argv) {
   using namespace quorum::cli;
@@ -27,6 +32,8 @@ int main(int argc, char** argv) {
   app.name("quorum");
   app.require_subcommand(1);
   app.fallthrough();  // Global flags also after the subcommand.
+  app.set_version_flag("--version", std::string("quorum ") + quorum::Version(),
+                       "Print the version (git describe) and exit");
   const CLI::Validator positive_seconds(
       [](std::string& text) -> std::string {
         try {
@@ -66,8 +73,22 @@ int main(int argc, char** argv) {
                  "Name to expect in quorumd's certificate, when it differs "
                  "from --server's host")
       ->multi_option_policy(last);
-  app.add_flag("--json", globals.json,
-               "Print responses as protobuf JSON instead of text");
+  app.add_option("-o,--output", globals.output,
+                 "Output format: table (text for people), json or yaml "
+                 "(protobuf JSON mapping), csv (ready)")
+      ->check(CLI::IsMember({"table", "json", "yaml", "csv"}))
+      ->capture_default_str()
+      ->multi_option_policy(last);
+  app.add_flag("--json", globals.json, "The same as -o json");
+  app.add_option("--width", globals.width,
+                 "Lay text out for N columns (default: the terminal's width; "
+                 "80 when not a terminal)")
+      ->envname("QUORUM_WIDTH")
+      ->check(CLI::Range(static_cast<int>(kMinScreenWidth),
+                         static_cast<int>(kMaxScreenWidth)))
+      ->multi_option_policy(last);
+  app.add_flag("--no-pager", globals.no_pager,
+               "Never page long output (review) through $PAGER");
   app.add_option("--as-of", globals.as_of,
                  "Judge at this time (RFC 3339), for every call that takes "
                  "as_of; default now")
@@ -87,6 +108,8 @@ int main(int argc, char** argv) {
   AddWorkflowCommands(app, action);
   AddGraphCommand(app, action);
   AddAdminCommands(app, action);
+  AddCompletionCommand(app, action);
+  ShowGlobalFlagsInSubcommandHelp(app);
 
   try {
     app.parse(argc, argv);
@@ -94,10 +117,31 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // A mistyped subcommand: say which, and the nearest ones.
+    if (auto unknown = UnknownSubcommandMessage(
+            app, std::vector<std::string>(argv + 1, argv + argc))) {
+      std::cerr << "quorum: " << *unknown;
+      return kExitUsage;
+    }
     app.exit(e);  // Prints the message and the usage hint.
     return kExitUsage;
   }
+  if (globals.json && globals.output != "table" && globals.output != "json") {
+    std::cerr << "quorum: --json and -o " << globals.output
+              << " contradict each other\n";
+    return kExitUsage;
+  }
+  // CSV is a table of rows: only the listings have one. Refused before any
+  // call, so that nothing is written for an output that cannot be printed.
+  if (globals.output == "csv" && !app.got_subcommand("ready")) {
+    std::cerr << "quorum: -o csv is for listings (ready); use -o json or "
+                 "-o yaml for this command\n";
+    return kExitUsage;
+  }
+  SetScreenWidth(OutputWidth(globals.width));
   globals.timeout_set = timeout->count() > 0;
   if (!action) {
     std::cerr << "quorum: no subcommand given; see quorum --help\n";

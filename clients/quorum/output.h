@@ -10,6 +10,7 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "clients/quorum/text.h"
 
@@ -24,6 +25,22 @@ std::string ToJsonLine(const google::protobuf::Message& message);
 
 // Prints ToJson(message) to stdout.
 void PrintJson(const google::protobuf::Message& message);
+
+// `message` as YAML: the protobuf JSON mapping (the same names and values as
+// ToJson), written as block YAML with every string double-quoted, so that a
+// YAML 1.2 parser reads back exactly the JSON values.
+std::string ToYaml(const google::protobuf::Message& message);
+
+// The output format of -o/--output.
+enum class OutputFormat { kTable, kJson, kYaml, kCsv };
+
+// Prints `message` as JSON or YAML (for kJson and kYaml).
+void PrintStructured(OutputFormat format,
+                     const google::protobuf::Message& message);
+
+// CSV text of `rows` (RFC 4180: every field quoted, quotes doubled, CRLF
+// line ends).
+std::string ToCsv(const std::vector<std::vector<std::string>>& rows);
 
 // An enum value's name without its type prefix: "SALES_DISCOVERY" for
 // ROUTE_SALES_DISCOVERY; "-" for the UNSPECIFIED (0) value.
@@ -50,12 +67,14 @@ std::string Percent(double fraction);
 // The last segment of a resource name ("megan-ortiz").
 std::string LastSegment(const std::string& name);
 
-// Prints a response: protobuf JSON with --json, else what `render(response,
-// style)` returns (colour only when stdout is a terminal). Returns 0.
+// Prints a response: protobuf JSON or YAML with -o json|yaml, else what
+// `render(response, style)` returns (colour only when stdout is a
+// terminal). Returns 0.
 template <typename Response, typename Render>
-int PrintResponse(bool json, const Response& response, Render render) {
-  if (json) {
-    PrintJson(response);
+int PrintResponse(OutputFormat format, const Response& response,
+                  Render render) {
+  if (format == OutputFormat::kJson || format == OutputFormat::kYaml) {
+    PrintStructured(format, response);
   } else {
     std::cout << render(response, Style(StdoutWantsColor()));
   }

@@ -59,7 +59,7 @@ std::string FitColor(quorum::v1::FitResult result) {
 }
 
 std::string RenderReadiness(const quorum::v1::ListAccountReadinessResponse& r,
-                            const Style& style) {
+                            const Style& style, bool every_page) {
   if (r.accounts_size() == 0) {
     return "No accounts match (as of " + FormatTime(r.as_of()) +
            ", policy revision " + std::to_string(r.policy_revision()) + ").\n";
@@ -81,12 +81,17 @@ std::string RenderReadiness(const quorum::v1::ListAccountReadinessResponse& r,
                  missing.empty() ? "" : "missing: " + missing);
   }
   std::string out = table.Render(style);
+  const bool more = !r.next_page_token().empty();
   out += "\n" + std::to_string(r.accounts_size()) + " account" +
-         (r.accounts_size() == 1 ? "" : "s") + ", by readiness; as of " +
-         FormatTime(r.as_of()) + ", policy revision " +
-         std::to_string(r.policy_revision()) + "\n";
-  if (!r.next_page_token().empty()) {
-    out += "More: --page-token " + r.next_page_token() + "\n";
+         (r.accounts_size() == 1 ? "" : "s") +
+         (every_page ? " in total"
+          : more     ? " on this page"
+                     : "") +
+         ", by readiness; as of " + FormatTime(r.as_of()) +
+         ", policy revision " + std::to_string(r.policy_revision()) + "\n";
+  if (more) {
+    out += "More: --page-token " + r.next_page_token() + "\n" +
+           "(--all lists every page, and the total)\n";
   }
   return out;
 }

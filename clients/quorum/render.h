@@ -44,8 +44,10 @@ std::string RenderReview(const ReviewInput& input, const Style& style);
 
 // The readiness listing as a table, with the missing requirements under each
 // account and a footer (count, as of, policy revision, next page token).
+// `every_page`: `r` holds every page (ready --all), and the count is the
+// total.
 std::string RenderReadiness(const quorum::v1::ListAccountReadinessResponse& r,
-                            const Style& style);
+                            const Style& style, bool every_page = false);
 
 // One line for one readiness event of `quorum watch`.
 std::string RenderReadinessEvent(const quorum::v1::ReadinessEvent& event);

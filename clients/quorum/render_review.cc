@@ -1,4 +1,5 @@
-// `quorum review`: the account review a person reads, in 80 columns.
+// `quorum review`: the account review a person reads, in the screen's
+// width (80 columns unless on a wider or narrower terminal).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -121,7 +122,7 @@ std::string Header(const ReviewInput& input, const Namer& namer,
   }
   (void)namer;
   std::string out = style.Bold(display) + "\n" + v.account() + "\n" +
-                    std::string(kScreenWidth, '-') + "\n";
+                    std::string(ScreenWidth(), '-') + "\n";
   auto row = [&](const std::string& k1, const std::string& v1,
                  const std::string& c1, const std::string& k2,
                  const std::string& v2, const std::string& c2) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 
 namespace quorum::cli {
@@ -24,6 +25,17 @@ size_t PrefixBytes(std::string_view text, size_t width) {
 }
 
 }  // namespace
+
+namespace {
+std::atomic<size_t> screen_width{kDefaultScreenWidth};
+}  // namespace
+
+size_t ScreenWidth() { return screen_width.load(std::memory_order_relaxed); }
+
+void SetScreenWidth(size_t width) {
+  screen_width.store(std::clamp(width, kMinScreenWidth, kMaxScreenWidth),
+                     std::memory_order_relaxed);
+}
 
 size_t DisplayWidth(std::string_view text) {
   size_t width = 0;
@@ -112,7 +124,7 @@ std::vector<std::string> Wrap(std::string_view text, size_t width) {
 std::string Paragraph(std::string_view text, std::string_view first,
                       std::string_view rest) {
   size_t indent = std::max(DisplayWidth(first), DisplayWidth(rest));
-  size_t width = kScreenWidth > indent + 20 ? kScreenWidth - indent : 20;
+  size_t width = ScreenWidth() > indent + 20 ? ScreenWidth() - indent : 20;
   std::string out;
   bool is_first = true;
   for (const std::string& line : Wrap(text, width)) {
@@ -172,7 +184,7 @@ std::string Table::Render(const Style& style, std::string_view indent) const {
   // and wraps.
   size_t used = DisplayWidth(indent);
   for (size_t c = 0; c + 1 < n; ++c) used += widths[c] + 2;
-  size_t last = kScreenWidth > used + 10 ? kScreenWidth - used : 10;
+  size_t last = ScreenWidth() > used + 10 ? ScreenWidth() - used : 10;
   widths[n - 1] = std::min(widths[n - 1], last);
 
   auto cell_text = [&](size_t c, std::string_view text) {

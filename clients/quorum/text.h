@@ -1,6 +1,7 @@
 // Plain-text layout for a terminal: display widths of UTF-8 text, word
-// wrapping, tables that fit 80 columns, and ANSI colour that is only emitted
-// when asked for. Pure functions; thread-compatible.
+// wrapping, tables that fit the screen width (80 columns by default), and ANSI
+// colour that is only emitted when asked for. Pure functions;
+// thread-compatible.
 #ifndef QUORUM_CLIENTS_QUORUM_TEXT_H_
 #define QUORUM_CLIENTS_QUORUM_TEXT_H_
 
@@ -11,8 +12,19 @@
 
 namespace quorum::cli {
 
-// The width every human-readable output is laid out for.
-inline constexpr size_t kScreenWidth = 80;
+// The width human-readable output is laid out for when it does not go to a
+// terminal (pipes, files, the golden tests), so that it is deterministic.
+inline constexpr size_t kDefaultScreenWidth = 80;
+// The narrowest and widest layouts SetScreenWidth accepts.
+inline constexpr size_t kMinScreenWidth = 40;
+inline constexpr size_t kMaxScreenWidth = 400;
+
+// The width layouts use: kDefaultScreenWidth unless SetScreenWidth changed
+// it. The one piece of process-wide state of the text layout: main() sets it
+// once, from --width or the terminal, before anything is rendered.
+size_t ScreenWidth();
+// Sets ScreenWidth(), clamped to [kMinScreenWidth, kMaxScreenWidth].
+void SetScreenWidth(size_t width);
 
 // Columns `text` takes on a terminal: one per UTF-8 code point (the server
 // normalizes text to NFC, so combining marks are rare).
@@ -29,7 +41,7 @@ std::string PadLeft(std::string_view text, size_t width);
 // line are cut. Never returns an empty vector (an empty text is one line).
 std::vector<std::string> Wrap(std::string_view text, size_t width);
 
-// `text` wrapped to kScreenWidth with `first` before the first line and
+// `text` wrapped to ScreenWidth() with `first` before the first line and
 // `rest` before the others; every line ends in '\n'.
 std::string Paragraph(std::string_view text, std::string_view first,
                       std::string_view rest);
@@ -82,7 +94,7 @@ class Table {
   void AddRow(std::vector<Cell> cells, std::string note = "");
   bool empty() const { return rows_.empty(); }
 
-  // The table, each line starting with `indent`, fitted to kScreenWidth.
+  // The table, each line starting with `indent`, fitted to ScreenWidth().
   std::string Render(const Style& style, std::string_view indent = "  ") const;
 
  private:

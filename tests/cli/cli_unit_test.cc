@@ -40,7 +40,7 @@ TEST(Text, EveryLineOfAParagraphFits80Columns) {
   std::string text;
   for (int i = 0; i < 60; ++i) text += "word" + std::to_string(i) + " ";
   for (const auto& line : Wrap(Paragraph(text, "  - ", "    "), 1000)) {
-    EXPECT_LE(DisplayWidth(line), kScreenWidth) << line;
+    EXPECT_LE(DisplayWidth(line), kDefaultScreenWidth) << line;
   }
 }
 
@@ -52,7 +52,7 @@ TEST(Text, TableAlignsTruncatesAndWrapsTheLastColumn) {
   EXPECT_NE(out.find("abcde…  7  xxx"), std::string::npos) << out;
   EXPECT_NE(out.find("\n        a note\n"), std::string::npos) << out;
   for (const auto& line : Wrap(out, 1000)) {
-    EXPECT_LE(DisplayWidth(line), kScreenWidth) << line;
+    EXPECT_LE(DisplayWidth(line), kDefaultScreenWidth) << line;
   }
 }
 

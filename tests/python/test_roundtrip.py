@@ -1,21 +1,22 @@
 #!/usr/bin/python3
-"""quorum's Python client (clients/python/quorum_client) against quorumd.
+"""quorum's Python client (clients/python, the quorum-client package)
+against quorumd.
 
-    /usr/bin/python3 tests/python/test_roundtrip.py \
-        --quorumd build/server/quorumd --client-dir clients/python \
-        --demo-data scripts/demo-data.textproto
+    tests/python/run_client_tests.sh BUILD_DIR   # installs it, then runs this
 
-1. Generates the client from proto/ with quorum_client.generate() (Debian's
-   protoc and grpc_python_plugin) into clients/python/quorum_client/gen/.
+1. Imports quorum_client as pip installed it into a virtual environment
+   (--system-site-packages: Debian's grpcio and protobuf), and checks that it
+   came from there, with its generated modules, and not from the source
+   folder.
 2. Starts quorumd on 127.0.0.1, port 0, with a temporary data directory and
    port file, and talks to it over a real channel: health, create / get / list
    accounts, a stakeholder with an e-mail, and an invalid request whose
    google.rpc.Status (trailing metadata `grpc-status-details-bin`) carries a
    google.rpc.BadRequest.
 3. Stops quorumd with SIGTERM and expects exit status 0.
-4. Runs the README's example, clients/python/examples/qualify.py, against a
-   server with the demo data; then the examples stream_signals.py and
-   abm_ready.py (ready accounts in a country, missing roles per account).
+4. Runs the README's snippet (clients/python/README.md) and examples,
+   clients/python/examples/qualify.py, stream_signals.py and abm_ready.py,
+   against servers with the demo data.
 
 Prints "N passed, M failed" last; the exit status is 0 only when M is 0.
 Uses only Debian's python3-grpcio and python3-protobuf at run time.
@@ -55,16 +56,22 @@ def log(message):
 # ------------------------------------------------------------ code generation
 
 
-def generate_client(client_dir):
-    """Generates the client with quorum_client (clients/python) and imports
-    the modules the tests use."""
+def import_client(client_dir):
+    """Imports the installed quorum_client and the modules the tests use;
+    fails when it is the source folder's (not installed) or when it would
+    need generated code next to the sources."""
     global resources_pb2, service_pb2, service_pb2_grpc, status_pb2
     global error_details_pb2
-    sys.path.insert(0, os.path.abspath(client_dir))
     import quorum_client
-    quorum_client.generate()
+    installed = os.path.dirname(os.path.abspath(quorum_client.__file__))
+    source = os.path.abspath(os.path.join(client_dir, "quorum_client"))
+    if installed == source:
+        raise RuntimeError(f"quorum_client was imported from {source}, "
+                           "not from the installed package")
+    if os.path.exists(os.path.join(source, "_proto")):
+        raise RuntimeError(f"generated code was written into {source}")
     q = quorum_client.load()
-    log(f"generated the client into {quorum_client.GEN_DIR}")
+    log(f"quorum_client {quorum_client.__version__} from {installed}")
     resources_pb2, service_pb2, service_pb2_grpc = q.resources, q.graph, q.graph_grpc
     status_pb2, error_details_pb2 = q.status, q.error_details
 
@@ -403,6 +410,38 @@ class DemoVerdictExampleTest(unittest.TestCase):
         self.assertIn("NOT_FOUND", result.stderr)
 
 
+class ReadmeSnippetTest(unittest.TestCase):
+    """The ```python block of clients/python/README.md, as a reader copies
+    it, against a server with the demo data (the README's run command's),
+    twice: it must not depend on an empty server or on running once."""
+
+    def setUp(self):
+        self.server = Quorumd(ARGS.quorumd, [f"--demo-data={ARGS.demo_data}"])
+        self.addCleanup(self.server.cleanup)
+        self.server.start()
+
+    def snippet(self):
+        path = os.path.join(ARGS.client_dir, "README.md")
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        start = text.index("```python\n") + len("```python\n")
+        return text[start:text.index("```", start)]
+
+    def test_the_snippet_runs_on_the_demo_server(self):
+        code = self.snippet().replace("127.0.0.1:50051",
+                                      self.server.address())
+        self.assertNotEqual(code, self.snippet(),
+                            "the snippet names no server address")
+        for attempt in (1, 2):
+            result = subprocess.run([sys.executable, "-c", code],
+                                    capture_output=True, text=True,
+                                    timeout=60)
+            self.assertEqual(result.returncode, 0,
+                             f"run {attempt}: {result.stderr}")
+            self.assertRegex(result.stdout, r"^ROUTE_[A-Z_]+ \d+\n")
+            self.assertIn("lead.email", result.stdout)
+
+
 class StreamSignalsExampleTest(unittest.TestCase):
     """clients/python/examples/stream_signals.py: a stream of signals from
     the Python client lands once, and a retry counts each signal once."""
@@ -412,13 +451,13 @@ class StreamSignalsExampleTest(unittest.TestCase):
         self.addCleanup(self.server.cleanup)
         self.server.start()
 
-    def stream(self, path):
+    def stream(self, path, expected_exit):
         script = os.path.join(ARGS.client_dir, "examples", "stream_signals.py")
         result = subprocess.run(
             [sys.executable, script, "--server", self.server.address(), path],
             capture_output=True, text=True, timeout=120)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        return json.loads(result.stdout)
+        self.assertEqual(result.returncode, expected_exit, result.stderr)
+        return json.loads(result.stdout), result.stderr
 
     def test_stream_lands_once_and_a_retry_counts_once(self):
         path = os.path.join(self.server.tmp, "signals.jsonl")
@@ -430,18 +469,28 @@ class StreamSignalsExampleTest(unittest.TestCase):
                     "signal": {"type": "SIGNAL_TYPE_PAGE_VIEW",
                                "topic": "SIGNAL_TOPIC_VALIDATION",
                                "occurTime": "2026-11-20T10:00:00Z"}}) + "\n")
-            f.write(json.dumps({"parent": "accounts/nobody",
-                                "signal": {"type": "SIGNAL_TYPE_PAGE_VIEW",
-                                           "occurTime": "2026-11-20T10:00:00Z"}})
-                    + "\n")
-        first = self.stream(path)
-        self.assertEqual(int(first["received"]), 2001)
+        first, _ = self.stream(path, 0)
+        self.assertEqual(int(first["received"]), 2000)
         self.assertEqual(int(first["accepted"]), 2000)
-        self.assertEqual(int(first["rejected"]), 1)
-        self.assertEqual(int(first["errors"][0]["position"]), 2000)
-        again = self.stream(path)
+        again, _ = self.stream(path, 0)
         self.assertEqual(int(again["accepted"]), 0)
         self.assertEqual(int(again["duplicates"]), 2000)
+
+    def test_the_example_file_with_a_bad_record_exits_one(self):
+        # docs/examples/page-views.jsonl, the README's example: 200 page
+        # views and one signal for an account that does not exist.
+        path = os.path.join(ARGS.client_dir, "..", "..", "docs", "examples",
+                            "page-views.jsonl")
+        first, err = self.stream(path, 1)
+        self.assertEqual(int(first["received"]), 201)
+        self.assertEqual(int(first["accepted"]), 200)
+        self.assertEqual(int(first["rejected"]), 1)
+        self.assertEqual(int(first["errors"][0]["position"]), 200)
+        self.assertIn("1 signal(s) rejected", err)
+        again, _ = self.stream(path, 1)
+        self.assertEqual(int(again["accepted"]), 0)
+        self.assertEqual(int(again["duplicates"]), 200)
+        self.assertEqual(int(again["rejected"]), 1)
 
 
 class AbmReadyExampleTest(unittest.TestCase):
@@ -623,16 +672,17 @@ def main():
         print("0 passed, 1 failed")
         return 1
     try:
-        generate_client(ARGS.client_dir)
+        import_client(ARGS.client_dir)
     except Exception as e:  # Reported as one failure.
-        print(f"test_roundtrip: cannot generate the client: {e}",
+        print(f"test_roundtrip: cannot import the client: {e}",
               file=sys.stderr)
         print("0 passed, 1 failed")
         return 1
 
     suite = unittest.TestSuite()
     loader = unittest.defaultTestLoader
-    for case in (RoundTripTest, ShutdownTest, DemoVerdictExampleTest,
+    for case in (RoundTripTest, ShutdownTest, ReadmeSnippetTest,
+                 DemoVerdictExampleTest,
                  StreamSignalsExampleTest, AbmReadyExampleTest,
                  AccessExampleTest):
         suite.addTests(loader.loadTestsFromTestCase(case))

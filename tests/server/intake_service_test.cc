@@ -496,5 +496,79 @@ TEST_F(IntakeTest, ImportUpsertsRecordsAndReportsBadOnesWithoutStopping) {
   EXPECT_EQ(got.owner(), "team-west");
 }
 
+TEST_F(IntakeTest, AnImportGroupLandsAllOrNothing) {
+  auto import = [&](const std::vector<v1::ImportRecordsRequest>& records,
+                    v1::ImportRecordsResponse* response) {
+    auto context = Context();
+    auto writer = intake_->ImportRecords(context.get(), response);
+    for (const auto& r : records) writer->Write(r);
+    writer->WritesDone();
+    return writer->Finish();
+  };
+  auto exists = [&](const std::string& name) {
+    v1::GetAccountRequest get;
+    get.set_name(name);
+    v1::Account got;
+    return graph_->GetAccount(Context().get(), get, &got).ok();
+  };
+  // A CSV row: an account and its site, the site with a bad CLIA number;
+  // then a good row; then a record of its own.
+  std::vector<v1::ImportRecordsRequest> records(5);
+  records[0].mutable_account()->set_name("accounts/row-one");
+  records[0].mutable_account()->set_display_name("Row One Lab");
+  records[0].mutable_account()->set_country_code("US");
+  records[1].mutable_site()->set_name("accounts/row-one/sites/lab");
+  records[1].mutable_site()->set_display_name("Lab");
+  records[1].mutable_site()->set_clia_number("99X555");
+  records[0].set_group("row-1");
+  records[1].set_group("row-1");
+  records[2].mutable_account()->set_name("accounts/row-two");
+  records[2].mutable_account()->set_display_name("Row Two Lab");
+  records[2].mutable_account()->set_country_code("US");
+  records[3].mutable_site()->set_name("accounts/row-two/sites/lab");
+  records[3].mutable_site()->set_display_name("Lab");
+  records[3].mutable_site()->set_clia_number("31D0123456");
+  records[2].set_group("row-2");
+  records[3].set_group("row-2");
+  records[4].mutable_account()->set_name("accounts/alone");
+  records[4].mutable_account()->set_display_name("Alone");
+  records[4].mutable_account()->set_country_code("US");
+
+  v1::ImportRecordsResponse response;
+  ASSERT_TRUE(import(records, &response).ok());
+  EXPECT_EQ(response.received(), 5);
+  EXPECT_EQ(response.created(), 3);
+  EXPECT_EQ(response.rejected(), 2);
+  ASSERT_EQ(response.errors_size(), 2);
+  EXPECT_EQ(response.errors(0).position(), 0);
+  EXPECT_EQ(response.errors(0).code(), "ABORTED");
+  EXPECT_NE(response.errors(0).reason().find("accounts/row-one/sites/lab"),
+            std::string::npos)
+      << response.errors(0).reason();
+  EXPECT_EQ(response.errors(1).position(), 1);
+  EXPECT_EQ(response.errors(1).code(), "INVALID_ARGUMENT");
+  EXPECT_NE(response.errors(1).reason().find("site.clia_number"),
+            std::string::npos);
+  EXPECT_FALSE(exists("accounts/row-one"));
+  EXPECT_TRUE(exists("accounts/row-two"));
+  EXPECT_TRUE(exists("accounts/alone"));
+
+  // A group larger than a stream may hold together is refused.
+  std::vector<v1::ImportRecordsRequest> huge(
+      IntakeServiceImpl::kMaxImportGroup + 1);
+  for (size_t i = 0; i < huge.size(); ++i) {
+    auto* a = huge[i].mutable_account();
+    a->set_name("accounts/huge-" + std::to_string(i));
+    a->set_display_name("Huge " + std::to_string(i));
+    a->set_country_code("US");
+    huge[i].set_group("one-big-group");
+  }
+  v1::ImportRecordsResponse refused;
+  grpc::Status status = import(huge, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("group"), std::string::npos);
+  EXPECT_FALSE(exists("accounts/huge-0"));
+}
+
 }  // namespace
 }  // namespace quorum::server

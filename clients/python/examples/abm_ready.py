@@ -1,8 +1,8 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Lists the accounts of a country that are ready for sales, and the buying
 committee roles each one still misses: what an ABM team asks quorum.
 
-    /usr/bin/python3 clients/python/examples/abm_ready.py \
+    .venv/bin/python clients/python/examples/abm_ready.py \
         [--server 127.0.0.1:50051] [--as-of 2026-12-01T00:00:00Z] \
         [--all-routes] [--min-readiness N] [--json] --country US
 
@@ -15,11 +15,9 @@ meet it, from the policy revision the listing used (PolicyService.GetPolicy).
 
 import argparse
 import json
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import quorum_client  # noqa: E402
+import quorum_client
 
 RPC_TIMEOUT_SECONDS = 10
 READY_ROUTES = ("ROUTE_SALES_DISCOVERY", "ROUTE_TECHNICAL_PRESALES")

@@ -1,18 +1,16 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Prints an account's verdict as JSON.
 
-    /usr/bin/python3 clients/python/examples/qualify.py \
+    .venv/bin/python clients/python/examples/qualify.py \
         [--server 127.0.0.1:50051] [--as-of 2026-12-01T00:00:00Z] \
         [--policy-revision N] accounts/cascade-valley-health
 """
 
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import quorum_client  # noqa: E402
-from google.protobuf import json_format  # noqa: E402
+import quorum_client
+from google.protobuf import json_format
 
 
 def main():

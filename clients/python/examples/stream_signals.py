@@ -1,8 +1,8 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Streams signals to quorum from a JSON-lines file, as a marketing system
 would, and prints the counts.
 
-    /usr/bin/python3 clients/python/examples/stream_signals.py \
+    .venv/bin/python clients/python/examples/stream_signals.py \
         [--server 127.0.0.1:50051] [--batch 500] signals.jsonl
 
 Each line is a quorum.v1.CreateSignalRequest in protobuf JSON, e.g.
@@ -10,16 +10,15 @@ Each line is a quorum.v1.CreateSignalRequest in protobuf JSON, e.g.
      "signal": {"type": "SIGNAL_TYPE_PAGE_VIEW", "topic": "SIGNAL_TOPIC_WORKFLOW",
                 "occurTime": "2026-11-20T10:00:00Z"}}
 Use "-" for standard input. Give every signal an ID: sending the file again
-then counts each signal once.
+then counts each signal once. Exits 0 when every signal was accepted or was
+a duplicate, 1 when the server rejected some (or the call failed).
 """
 
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import quorum_client  # noqa: E402
-from google.protobuf import json_format  # noqa: E402
+import quorum_client
+from google.protobuf import json_format
 
 
 def messages(q, lines, batch):
@@ -56,6 +55,11 @@ def main():
         print(f"{error.code().name}: {error.details()}", file=sys.stderr)
         return 1
     print(json_format.MessageToJson(response, including_default_value_fields=True))
+    # Like the quorum CLI: rejected signals make the run fail (exit 1), so a
+    # script or a pipeline notices; the counts above say which and why.
+    if response.rejected:
+        print(f"{response.rejected} signal(s) rejected", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,7 +1,7 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Submits one lead to quorum and prints what came back, as JSON.
 
-    /usr/bin/python3 clients/python/examples/submit_lead.py \
+    .venv/bin/python clients/python/examples/submit_lead.py \
         [--server 127.0.0.1:50051] --request-id ID lead.json
 
 lead.json is a quorum.v1.Lead in protobuf JSON ("-" for standard input), e.g.
@@ -14,12 +14,10 @@ Sending the same request ID again returns the first answer ("replayed").
 """
 
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import quorum_client  # noqa: E402
-from google.protobuf import json_format  # noqa: E402
+import quorum_client
+from google.protobuf import json_format
 
 
 def main():

@@ -1,28 +1,26 @@
-"""quorum's Python client: code generated from proto/ on first use.
+"""quorum's Python client: the API's protobuf and gRPC modules, generated
+from proto/ when the package was built, and a few helpers.
 
     import quorum_client
-    q = quorum_client.load()            # generates into quorum_client/gen
-    stub = q.QualificationServiceStub(quorum_client.channel("127.0.0.1:50051"))
-    verdict = stub.QualifyAccount(q.qualification.QualifyAccountRequest(
+    q = quorum_client.load()
+    channel = quorum_client.channel("127.0.0.1:50051")
+    verdicts = q.qualification_grpc.QualificationServiceStub(channel)
+    verdict = verdicts.QualifyAccount(q.qualification.QualifyAccountRequest(
         name="accounts/cascade-valley-health"))
+    print(q.policy.Route.Name(verdict.route), verdict.readiness)
 
-Generation uses Debian's protoc (protobuf-compiler) and grpc_python_plugin
-(protobuf-compiler-grpc); Debian 12's python3-grpc-tools bundles a protoc
-too old for proto3 `optional`. Runtime: python3-grpcio, python3-protobuf.
+Install with pip (see clients/python/README.md); nothing is generated at
+run time. Runtime: grpcio and protobuf (Debian python3-grpcio,
+python3-protobuf).
 """
 
 import importlib
 import os
-import shutil
-import subprocess
-import sys
 import types
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-GEN_DIR = os.path.join(_HERE, "gen")
-PROTO_DIR = os.path.normpath(os.path.join(_HERE, "..", "..", "..", "proto"))
+__version__ = "0.1.0"
 
-# The modules load() returns, by short name.
+# The modules load() returns, by short name, under quorum_client._proto.
 _MODULES = {
     "resources": "quorum.v1.resources_pb2",
     "graph": "quorum.v1.account_graph_service_pb2",
@@ -47,71 +45,29 @@ _MODULES = {
     "error_details": "google.rpc.error_details_pb2",
 }
 
-
-def _proto_files(proto_dir):
-    """Every .proto under proto_dir except grpc/ (its generated `grpc`
-    package would shadow grpcio)."""
-    files = []
-    for root, _, names in os.walk(proto_dir):
-        for name in sorted(names):
-            if not name.endswith(".proto"):
-                continue
-            rel = os.path.relpath(os.path.join(root, name), proto_dir)
-            if rel.split(os.sep)[0] != "grpc":
-                files.append(rel)
-    return sorted(files)
+_loaded = None
 
 
-def generate(proto_dir=PROTO_DIR, gen_dir=GEN_DIR):
-    """(Re)generates the Python modules from proto_dir into gen_dir."""
-    protoc = shutil.which("protoc")
-    plugin = shutil.which("grpc_python_plugin")
-    if protoc is None or plugin is None:
-        raise RuntimeError("protoc and grpc_python_plugin are needed "
-                           "(Debian: protobuf-compiler, protobuf-compiler-grpc)")
-    files = _proto_files(proto_dir)
-    if not files:
-        raise RuntimeError(f"no .proto files under {proto_dir}")
-    shutil.rmtree(gen_dir, ignore_errors=True)
-    os.makedirs(gen_dir)
-    result = subprocess.run(
-        [protoc, f"-I{proto_dir}",
-         f"--plugin=protoc-gen-grpc_python={plugin}",
-         f"--python_out={gen_dir}", f"--grpc_python_out={gen_dir}", *files],
-        cwd=proto_dir, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"protoc failed:\n{result.stdout}{result.stderr}")
-    # Regular packages for our code; google/ stays a namespace package so
-    # that google.rpc (generated) and google.protobuf (installed) both import.
-    for root, _, _ in os.walk(gen_dir):
-        rel = os.path.relpath(root, gen_dir)
-        if rel != "." and rel.split(os.sep)[0] != "google":
-            open(os.path.join(root, "__init__.py"), "a").close()
-
-
-def _stale(proto_dir, gen_dir):
-    marker = os.path.join(gen_dir, "quorum", "v1", "resources_pb2.py")
-    if not os.path.exists(marker):
-        return True
-    built = os.path.getmtime(marker)
-    return any(os.path.getmtime(os.path.join(proto_dir, f)) > built
-               for f in _proto_files(proto_dir))
-
-
-def load(proto_dir=PROTO_DIR, gen_dir=GEN_DIR):
-    """Generates the code when missing or older than the protos, and returns
-    a namespace of the generated modules (resources, graph, graph_grpc,
+def load():
+    """A namespace of the generated modules: resources, graph, graph_grpc,
     policy, policy_service, policy_grpc, signals, signals_grpc,
     qualification, qualification_grpc, intake, intake_grpc, notes,
     notes_grpc, workflow, workflow_grpc, access, admin, admin_grpc, status,
-    error_details)."""
-    if _stale(proto_dir, gen_dir):
-        generate(proto_dir, gen_dir)
-    if gen_dir not in sys.path:
-        sys.path.insert(0, gen_dir)
-    return types.SimpleNamespace(
-        **{short: importlib.import_module(full)
-           for short, full in _MODULES.items()})
+    error_details."""
+    global _loaded
+    if _loaded is None:
+        try:
+            modules = {short: importlib.import_module(
+                           f"{__name__}._proto.{full}")
+                       for short, full in _MODULES.items()}
+        except ModuleNotFoundError as error:
+            raise ImportError(
+                "quorum_client has no generated modules: install it with "
+                "pip (pip install --no-deps --no-build-isolation "
+                "./clients/python) rather than importing it from the source "
+                "folder") from error
+        _loaded = types.SimpleNamespace(**modules)
+    return _loaded
 
 
 class _BearerToken:
@@ -130,20 +86,28 @@ def _read(path):
 
 
 def channel(target, token=None, tls_ca=None, tls_cert=None, tls_key=None,
-            tls_server_name=None):
-    """A channel to quorumd at `target`.
+            tls_server_name=None, credentials=None, options=None):
+    """A channel to quorumd at `target` ("host:port").
 
     token: a bearer token (default: $QUORUM_TOKEN) sent on every call.
     tls_ca: PEM file of the CA that signed quorumd's certificate; TLS is on
     when it (or tls_cert) is given. tls_cert/tls_key: a client certificate
     for mutual TLS. Without TLS the channel is plaintext (quorumd on
-    loopback) and the token travels in call metadata.
+    loopback) and the token travels in call metadata. credentials: ready
+    grpc.ChannelCredentials instead of the tls_* files; options: channel
+    options.
     """
     import grpc
     if token is None:
         token = os.environ.get("QUORUM_TOKEN") or None
+    options = list(options or [])
+    if credentials is not None:
+        if token:
+            credentials = grpc.composite_channel_credentials(
+                credentials, grpc.metadata_call_credentials(_BearerToken(token)))
+        return grpc.secure_channel(target, credentials, options)
     if tls_ca is None and tls_cert is None:
-        ch = grpc.insecure_channel(target)
+        ch = grpc.insecure_channel(target, options=options)
         if token:
             ch = grpc.intercept_channel(ch, _TokenInterceptor(token))
         return ch
@@ -156,7 +120,6 @@ def channel(target, token=None, tls_ca=None, tls_cert=None, tls_key=None,
     if token:
         creds = grpc.composite_channel_credentials(
             creds, grpc.metadata_call_credentials(_BearerToken(token)))
-    options = []
     if tls_server_name:
         options.append(("grpc.ssl_target_name_override", tls_server_name))
     return grpc.secure_channel(target, creds, options)
@@ -213,3 +176,17 @@ def error_details(rpc_error):
             status.ParseFromString(value)
             return status
     return None
+
+
+def field_violations(rpc_error):
+    """[(field, description)] of the google.rpc.BadRequest details of a
+    grpc.RpcError (INVALID_ARGUMENT), in order; [] when there are none."""
+    q = load()
+    status = error_details(rpc_error)
+    out = []
+    for detail in status.details if status is not None else ():
+        bad_request = q.error_details.BadRequest()
+        if detail.Unpack(bad_request):
+            out += [(v.field, v.description)
+                    for v in bad_request.field_violations]
+    return out
