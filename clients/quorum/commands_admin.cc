@@ -22,7 +22,7 @@ int RunBackup(Cli& cli, const std::string& dir) {
                     ->BackupData(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status, "backup");
   return PrintResponse(
-      cli.json(), response, [](const quorum::v1::BackupDataResponse& r, Style) {
+      cli.format(), response, [](const quorum::v1::BackupDataResponse& r, Style) {
         return absl::StrCat(
             "backup written to ", r.path(), " on the server (", r.size_bytes(),
             " bytes, ",
