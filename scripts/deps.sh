@@ -9,6 +9,7 @@ packages=(
   liblmdb-dev libboost-graph-dev libabsl-dev libicu-dev libphonenumber-dev libcli11-dev
   libcsv-dev graphviz
   libgtest-dev libgmock-dev
+  clang-14 libclang-rt-14-dev
   python3 python3-grpcio python3-protobuf
 )
 # buf (proto lint) comes from the npm registry; use the machine's npm when it

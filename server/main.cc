@@ -2,6 +2,7 @@
 //
 //   quorumd [--listen 127.0.0.1:50051] [--data-dir ./quorum-data]
 //           [--max-message-bytes 4194304] [--demo-data FILE] [--port-file FILE]
+//           [limits: see server/limits.h and docs/security.md]
 //
 // Serves until SIGINT or SIGTERM, then: health goes NOT_SERVING, calls in
 // flight drain (up to --shutdown-grace-seconds), LMDB closes. Logs to stderr.
@@ -57,7 +58,13 @@ int main(int argc, char** argv) {
                  "How long calls in flight may take to finish at shutdown")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  quorum::server::AddLimitFlags(app, &options.limits);
   CLI11_PARSE(app, argc, argv);
+
+  // A write past a file-size limit fails with EFBIG (answered as a full
+  // disk) instead of killing the process.
+  signal(SIGXFSZ, SIG_IGN);
+  const int descriptors = quorum::server::RaiseDescriptorLimit();
 
   // Block the shutdown signals in every thread; main waits for them below.
   sigset_t signals;
@@ -82,7 +89,9 @@ int main(int argc, char** argv) {
   }
   Log(absl::StrCat("serving on port ", (*server)->port(), " (", options.listen,
                    "), data in ", options.data_dir, ", policy revision ",
-                   (*server)->policy_revision()));
+                   (*server)->policy_revision(), ", descriptor limit ",
+                   descriptors, ", at most ", (*server)->connection_cap(),
+                   " connections"));
   if (!port_file.empty()) {
     std::string tmp = port_file + ".tmp";
     std::ofstream(tmp) << (*server)->port() << "\n";

@@ -3,6 +3,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -19,7 +20,19 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   if (options.max_message_bytes <= 0) {
     return absl::InvalidArgumentError("--max-message-bytes must be positive");
   }
+  RETURN_IF_ERROR(CheckLimits(options.limits));
   std::unique_ptr<QuorumServer> s(new QuorumServer());
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot create data directory ", options.data_dir, ": ",
+                       ec.message()));
+    }
+  }
+  ASSIGN_OR_RETURN(s->lock_, DataDirLock::Acquire(options.data_dir));
+  ASSIGN_OR_RETURN(s->listener_, Listener::Bind(options.listen));
   graph::Store::Options store_options;
   store_options.path = options.data_dir;
   store_options.initial_map_size = options.initial_map_size;
@@ -51,8 +64,8 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                           &s->port_);
+  // Connections come from our own Listener (see server/limits.h).
+  ApplyLimits(options.limits, &builder);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(s->account_graph_.get());
@@ -63,17 +76,32 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   builder.RegisterService(s->intake_.get());
   builder.RegisterService(s->workflow_.get());
   s->server_ = builder.BuildAndStart();
-  if (s->server_ == nullptr || s->port_ == 0) {
+  if (s->server_ == nullptr) {
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen));
+        absl::StrCat("cannot start the gRPC server for ", options.listen));
   }
-  s->server_->GetHealthCheckService()->SetServingStatus(true);
+  s->port_ = s->listener_->port();
+  QuorumServer* self = s.get();
+  s->store_->OnWritableChange(
+      [self](bool writable) { self->OnWritableChange(writable); });
+  s->server_->GetHealthCheckService()->SetServingStatus(s->store_->writable());
+  s->listener_->Start(s->server_.get(), ConnectionCap(options.limits));
   return s;
 }
 
+void QuorumServer::OnWritableChange(bool writable) {
+  std::lock_guard lock(health_mu_);
+  if (shut_down_ || server_ == nullptr) return;
+  server_->GetHealthCheckService()->SetServingStatus(writable);
+}
+
 void QuorumServer::Shutdown(absl::Duration grace) {
-  if (shut_down_) return;
-  shut_down_ = true;
+  {
+    std::lock_guard lock(health_mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+  }
+  listener_->Stop();  // No new connections.
   server_->GetHealthCheckService()->SetServingStatus(false);
   workflow_->Stop();  // Watch streams end instead of holding shutdown.
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
@@ -83,6 +111,7 @@ void QuorumServer::Shutdown(absl::Duration grace) {
 QuorumServer::~QuorumServer() {
   if (server_ != nullptr) Shutdown(absl::Seconds(5));
   server_.reset();
+  workflow_.reset();  // Its feed thread reads the store.
   account_graph_.reset();
   store_.reset();  // Closes LMDB.
 }

@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -13,6 +14,7 @@
 #include "graph/store.h"
 #include "server/account_graph_service.h"
 #include "server/intake_service.h"
+#include "server/limits.h"
 #include "server/note_service.h"
 #include "server/policy_service.h"
 #include "server/qualification_service.h"
@@ -34,6 +36,8 @@ struct ServerOptions {
   // start when it differs from the active revision. Without it, the default
   // diagnostics policy is published when no revision exists yet.
   std::string policy_file;
+  // Transport limits, thread quota and connection cap (server/limits.h).
+  LimitOptions limits;
 };
 
 // A running quorum server. Thread-safe.
@@ -47,6 +51,8 @@ class QuorumServer {
 
   // The bound port.
   int port() const { return port_; }
+  // Open connections at most (see LimitOptions::max_connections).
+  int connection_cap() const { return listener_->max_connections(); }
   graph::Store* store() { return store_.get(); }
   // The active policy revision at start.
   int64_t policy_revision() const { return policy_revision_; }
@@ -57,7 +63,12 @@ class QuorumServer {
 
  private:
   QuorumServer() = default;
+  // Health follows the disk: NOT_SERVING while writes fail for lack of
+  // space or I/O errors, SERVING again after a write succeeds.
+  void OnWritableChange(bool writable);
 
+  std::unique_ptr<DataDirLock> lock_;
+  std::unique_ptr<Listener> listener_;
   std::unique_ptr<graph::Store> store_;
   std::unique_ptr<AccountGraphServiceImpl> account_graph_;
   std::unique_ptr<PolicyServiceImpl> policy_;
@@ -69,7 +80,8 @@ class QuorumServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   int64_t policy_revision_ = 0;
-  bool shut_down_ = false;
+  std::mutex health_mu_;
+  bool shut_down_ = false;  // Guarded by health_mu_.
 };
 
 // Reads a policy file: JSON when the name ends in ".json", text otherwise;
