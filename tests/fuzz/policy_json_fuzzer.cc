@@ -1,12 +1,12 @@
 // libFuzzer target: a policy in JSON through the parser and the validator.
 #include <cstddef>
 #include <cstdint>
-#include <string_view>
 
+#include "absl/strings/string_view.h"
 #include "graph/policy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view json(reinterpret_cast<const char*>(data), size);
+  absl::string_view json(reinterpret_cast<const char*>(data), size);
   auto policy = quorum::graph::ParsePolicyJson(json, "source.json");
   if (policy.ok()) {
     quorum::Violations violations;
