@@ -19,6 +19,9 @@ absl::string_view View(const MDB_val& v) {
   return absl::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
 }
 
+// Marks an error of the disk under the data folder (full, quota, I/O).
+constexpr absl::string_view kStorageMarker = "quorum:storage-unwritable";
+
 // Marks a write that must be retried after the map grows.
 constexpr absl::string_view kMapFullMarker = "quorum:lmdb-map-full";
 
@@ -40,7 +43,20 @@ bool IsMapFull(const absl::Status& s) {
   return s.GetPayload(kMapFullMarker).has_value();
 }
 
+bool IsStorageUnwritable(const absl::Status& s) {
+  return s.GetPayload(kStorageMarker).has_value();
+}
+
 absl::Status LmdbError(int rc, absl::string_view what) {
+  if (rc == ENOSPC || rc == EDQUOT || rc == EFBIG || rc == EIO) {
+    absl::Status s = absl::ResourceExhaustedError(absl::StrCat(
+        "the data folder cannot be written (", mdb_strerror(rc), " in lmdb ",
+        what,
+        "): the disk is full or failing; this write was not applied and "
+        "nothing acknowledged before it is lost; free space and retry"));
+    s.SetPayload(kStorageMarker, absl::Cord("1"));
+    return s;
+  }
   return absl::InternalError(
       absl::StrCat("lmdb ", what, ": ", mdb_strerror(rc)));
 }
@@ -205,7 +221,27 @@ absl::Status LmdbEnv::CopyCompacted(const std::string& dir) const {
   return absl::OkStatus();
 }
 
+void LmdbEnv::NoteWriteOutcome(const absl::Status& status) {
+  bool writable;
+  if (status.ok()) {
+    writable = true;
+  } else if (IsStorageUnwritable(status)) {
+    writable = false;
+  } else {
+    return;  // Bad input and the like say nothing about the disk.
+  }
+  if (writable_.exchange(writable) != writable && on_writable_) {
+    on_writable_(writable);
+  }
+}
+
 absl::Status LmdbEnv::Write(const std::function<absl::Status(Txn&)>& fn) {
+  absl::Status status = WriteOnce(fn);
+  NoteWriteOutcome(status);
+  return status;
+}
+
+absl::Status LmdbEnv::WriteOnce(const std::function<absl::Status(Txn&)>& fn) {
   while (true) {
     size_t size_before;
     {

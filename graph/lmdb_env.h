@@ -14,6 +14,7 @@
 
 #include <lmdb.h>
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -25,9 +26,9 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace quorum::graph {
 
@@ -121,23 +122,41 @@ class LmdbEnv {
   // and it holds every write committed before the call. The map cannot grow
   // until the copy is done (a write that needs more room waits).
   absl::Status CopyCompacted(const std::string& dir) const;
+  // Whether the last write that reached the disk succeeded: false after a
+  // write failed because the disk is full or failing (see
+  // IsStorageUnwritable), true again after the next successful write.
+  bool writable() const { return writable_.load(); }
+  // Called with the new state whenever writable() changes (from the writing
+  // thread, outside any transaction). Install before any concurrent use.
+  void OnWritableChange(std::function<void(bool)> fn) {
+    on_writable_ = std::move(fn);
+  }
 
  private:
   LmdbEnv() = default;
   absl::Status Grow(size_t seen_size);
+  absl::Status WriteOnce(const std::function<absl::Status(Txn&)>& fn);
+  void NoteWriteOutcome(const absl::Status& status);
 
   MDB_env* env_ = nullptr;
   std::map<std::string, MDB_dbi, std::less<>> dbis_;
   Hooks hooks_;
   // Shared by every transaction; held exclusively to resize the map.
   mutable std::shared_mutex resize_mu_;
+  std::atomic<bool> writable_{true};
+  std::function<void(bool)> on_writable_;
 };
 
 // Whether a status is the map-full signal that makes LmdbEnv::Write grow the
 // map and retry; code that catches errors inside a write must pass it on.
 bool IsMapFull(const absl::Status& status);
 
-// An LMDB error code as a Status.
+// Whether a status says the disk under the data folder is full or failing
+// (ENOSPC, EDQUOT, EFBIG, EIO): RESOURCE_EXHAUSTED with a clear message.
+bool IsStorageUnwritable(const absl::Status& status);
+
+// An LMDB error code as a Status: RESOURCE_EXHAUSTED for a full or failing
+// disk, INTERNAL otherwise.
 absl::Status LmdbError(int rc, absl::string_view what);
 
 }  // namespace quorum::graph

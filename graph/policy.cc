@@ -212,6 +212,9 @@ absl::StatusOr<Policy> ParsePolicyText(absl::string_view text,
   ErrorCollector errors(&violations, std::string(field));
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
+  // As deep as the JSON parser allows: deeper nesting would overflow the
+  // stack of the recursive-descent parser.
+  parser.SetRecursionLimit(kMaxPolicyNesting);
   if (!parser.ParseFromString(std::string(text), &policy)) {
     if (violations.empty()) violations.Add(std::string(field), "does not parse");
     return violations.ToStatus();

@@ -12,8 +12,13 @@
 
 namespace quorum::graph {
 
+// The deepest message nesting a policy text or JSON may have (the protobuf
+// JSON parser's own limit; the text parser is given the same).
+inline constexpr int kMaxPolicyNesting = 100;
+
 // Parses a text-format policy. A syntax error is INVALID_ARGUMENT with a
-// field violation on `field` giving line and column.
+// field violation on `field` giving line and column; nesting deeper than
+// kMaxPolicyNesting is such an error, naming the limit.
 absl::StatusOr<v1::Policy> ParsePolicyText(absl::string_view text,
                                            absl::string_view field = "text");
 // Parses a JSON policy (proto3 JSON mapping).

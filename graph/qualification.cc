@@ -35,8 +35,9 @@ using v1::Verdict;
 
 // ------------------------------------------------------------- small helpers
 
+// Saturating: a hostile timestamp would overflow int64 nanoseconds.
 absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 google::protobuf::Timestamp ToProto(absl::Time t) {

@@ -8,7 +8,36 @@
 
 namespace quorum {
 
+namespace {
+
+// Errors travel in gRPC trailers, which clients cap (8 KiB by default in
+// some): descriptions that quote hostile input are cut, and only the first
+// violations are kept.
+constexpr size_t kMaxDescription = 200;
+constexpr size_t kMaxFieldPath = 1000;
+constexpr size_t kMaxViolations = 40;
+
+void Cut(std::string* text, size_t max) {
+  if (text->size() <= max) return;
+  size_t cut = max;
+  // Do not split a UTF-8 sequence.
+  while (cut > 0 && (static_cast<unsigned char>((*text)[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  text->resize(cut);
+  text->append("...");
+}
+
+}  // namespace
+
 void Violations::Add(std::string field, std::string description) {
+  if (violations_.size() > kMaxViolations) return;
+  if (violations_.size() == kMaxViolations) {
+    field.clear();
+    description = "and more problems not listed";
+  }
+  Cut(&field, kMaxFieldPath);
+  Cut(&description, kMaxDescription);
   google::rpc::BadRequest::FieldViolation v;
   v.set_field(std::move(field));
   v.set_description(std::move(description));
@@ -18,7 +47,7 @@ void Violations::Add(std::string field, std::string description) {
 void Violations::AddFrom(const absl::Status& status) {
   const google::rpc::BadRequest bad_request = BadRequestOf(status);
   for (const auto& v : bad_request.field_violations()) {
-    violations_.push_back(v);
+    Add(v.field(), v.description());
   }
 }
 

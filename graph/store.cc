@@ -1,9 +1,10 @@
 #include "graph/store.h"
 
 #include <algorithm>
-#include <limits>
 #include <deque>
+#include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>
@@ -13,6 +14,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "graph/algorithms.h"
 #include "graph/field_mask.h"
@@ -447,6 +450,44 @@ absl::Status Stamp(Txn& txn, T* resource, absl::Time now, bool created) {
 
 namespace internal {
 
+void CheckRequestId(absl::string_view request_id, Violations* violations) {
+  if (request_id.size() > 128) {
+    violations->Add("request_id", "is longer than 128 bytes");
+    return;
+  }
+  for (char c : request_id) {
+    if (c < 0x21 || c > 0x7e) {
+      violations->Add("request_id",
+                      "must be printable ASCII without spaces (e.g. a UUID)");
+      return;
+    }
+  }
+}
+
+std::string RequestFingerprint(const google::protobuf::Message& request,
+                               absl::string_view extra) {
+  std::unique_ptr<google::protobuf::Message> copy(request.New());
+  copy->CopyFrom(request);
+  if (const auto* field =
+          copy->GetDescriptor()->FindFieldByName("request_id")) {
+    copy->GetReflection()->ClearField(copy.get(), field);
+  }
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    copy->SerializeToCodedStream(&coded);
+  }
+  bytes.append(extra.data(), extra.size());
+  uint64_t hash = 1469598103934665603ULL;  // FNV-1a.
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return absl::StrCat(absl::Hex(hash, absl::kZeroPad16));
+}
+
 absl::StatusOr<std::string> FreeAccountId(Txn& txn, absl::string_view text) {
   return ChooseId(txn, kAccounts, "", text, "account",
                   [](absl::string_view id) { return names::Account(id); },
@@ -675,19 +716,30 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
   LmdbEnv::Options env_options;
   env_options.path = options.path;
   env_options.initial_map_size = options.initial_map_size;
-  env_options.databases = {std::string(kAccounts),      std::string(kSitesDb),
+  env_options.databases = {std::string(kAccounts),
+                           std::string(kSitesDb),
                            std::string(kStakeholdersDb),
                            std::string(kRelationshipsDb),
-                           std::string(kChildren),      std::string(kEmails),
-                           std::string(kDomains),       std::string(kEdges),
-                           std::string(kMeta),          std::string(kSignals),
-                           std::string(kSignalIds),     std::string(kPolicies),
-                           std::string(kCompanyNames),  std::string(kNotes),
-                           std::string(kNoteIds),       std::string(kIntake),
-                           std::string(kStatusChanges), std::string(kHandoffs),
-                           std::string(kHandoffIds),    std::string(kReadiness),
-                           std::string(kReadinessOf),   std::string(kReadinessFrom),
-                           std::string(kReadinessEvents)};
+                           std::string(kChildren),
+                           std::string(kEmails),
+                           std::string(kDomains),
+                           std::string(kEdges),
+                           std::string(kMeta),
+                           std::string(kSignals),
+                           std::string(kSignalIds),
+                           std::string(kPolicies),
+                           std::string(kCompanyNames),
+                           std::string(kNotes),
+                           std::string(kNoteIds),
+                           std::string(kIntake),
+                           std::string(kStatusChanges),
+                           std::string(kHandoffs),
+                           std::string(kHandoffIds),
+                           std::string(kReadiness),
+                           std::string(kReadinessOf),
+                           std::string(kReadinessFrom),
+                           std::string(kReadinessEvents),
+                           std::string(kRequestIds)};
   ASSIGN_OR_RETURN(std::unique_ptr<LmdbEnv> env, LmdbEnv::Open(env_options));
   // Stores written before the company-name index existed get it built once.
   RETURN_IF_ERROR(env->Write([](Txn& txn) -> absl::Status {
@@ -741,9 +793,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
 // ---------------------------------------------------------------- Accounts
 
 absl::StatusOr<Account> Store::CreateAccount(Account account,
-                                             absl::string_view account_id) {
+                                             absl::string_view account_id,
+                                             absl::string_view request_id) {
   Violations violations;
   CheckAccount(&account, "account", &violations);
+  CheckRequestId(request_id, &violations);
   if (!account_id.empty() && !names::IsValidId(account_id)) {
     violations.Add("account_id",
                    absl::StrCat("\"", account_id,
@@ -753,10 +807,14 @@ absl::StatusOr<Account> Store::CreateAccount(Account account,
   RETURN_IF_ERROR(violations.ToStatus());
   const absl::Time now = clock_();
   Account created;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(created, CreateAccountIn(txn, account, account_id, now));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(WriteIdempotent(
+      *env_, "CreateAccount", request_id,
+      RequestFingerprint(account, account_id), &created,
+      [&](Txn& txn) -> absl::Status {
+        ASSIGN_OR_RETURN(created,
+                         CreateAccountIn(txn, account, account_id, now));
+        return absl::OkStatus();
+      }));
   return created;
 }
 
@@ -918,18 +976,26 @@ absl::StatusOr<Account> Store::FindAccountByDomain(absl::string_view domain) {
 // ------------------------------------------------------------------- Sites
 
 absl::StatusOr<Site> Store::CreateSite(absl::string_view parent, Site site,
-                                       absl::string_view site_id) {
+                                       absl::string_view site_id,
+                                       absl::string_view request_id) {
   RETURN_IF_ERROR(names::ParseAccount(parent, "parent").status());
   if (!site_id.empty() && !names::IsValidId(site_id)) {
     return InvalidField("site_id",
                         absl::StrCat("\"", site_id, "\" is not a valid ID"));
   }
+  Violations violations;
+  CheckRequestId(request_id, &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
   const absl::Time now = clock_();
   Site created;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(created, CreateSiteIn(txn, parent, site, site_id, now));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(WriteIdempotent(
+      *env_, "CreateSite", request_id,
+      RequestFingerprint(site, absl::StrCat(parent, "\n", site_id)), &created,
+      [&](Txn& txn) -> absl::Status {
+        ASSIGN_OR_RETURN(created,
+                         CreateSiteIn(txn, parent, site, site_id, now));
+        return absl::OkStatus();
+      }));
   return created;
 }
 
@@ -998,8 +1064,9 @@ absl::Status Store::DeleteSite(absl::string_view name, absl::string_view etag) {
 
 absl::StatusOr<Stakeholder> Store::CreateStakeholder(
     absl::string_view parent, Stakeholder stakeholder,
-    absl::string_view stakeholder_id) {
+    absl::string_view stakeholder_id, absl::string_view request_id) {
   Violations violations;
+  CheckRequestId(request_id, &violations);
   violations.AddFrom(names::ParseAccount(parent, "parent").status());
   CheckStakeholder(&stakeholder, "stakeholder", &violations);
   if (!stakeholder_id.empty() && !names::IsValidId(stakeholder_id)) {
@@ -1009,11 +1076,15 @@ absl::StatusOr<Stakeholder> Store::CreateStakeholder(
   RETURN_IF_ERROR(violations.ToStatus());
   const absl::Time now = clock_();
   Stakeholder created;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(created, CreateStakeholderIn(txn, parent, stakeholder,
-                                                  stakeholder_id, now));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(WriteIdempotent(
+      *env_, "CreateStakeholder", request_id,
+      RequestFingerprint(stakeholder,
+                         absl::StrCat(parent, "\n", stakeholder_id)),
+      &created, [&](Txn& txn) -> absl::Status {
+        ASSIGN_OR_RETURN(created, CreateStakeholderIn(txn, parent, stakeholder,
+                                                      stakeholder_id, now));
+        return absl::OkStatus();
+      }));
   return created;
 }
 
@@ -1086,8 +1157,9 @@ absl::StatusOr<Stakeholder> Store::FindStakeholderByEmail(
 
 absl::StatusOr<Relationship> Store::CreateRelationship(
     absl::string_view parent, Relationship relationship,
-    absl::string_view relationship_id) {
+    absl::string_view relationship_id, absl::string_view request_id) {
   Violations violations;
+  CheckRequestId(request_id, &violations);
   auto account_id = names::ParseAccount(parent, "parent");
   violations.AddFrom(account_id.status());
   CheckRelationship(&relationship, "relationship", &violations);
@@ -1105,87 +1177,94 @@ absl::StatusOr<Relationship> Store::CreateRelationship(
   RETURN_IF_ERROR(violations.ToStatus());
   const absl::Time now = clock_();
   Relationship created;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
-    RETURN_IF_ERROR(RequireAccount(txn, std::string(parent)));
-    for (auto [field, end] : {std::pair{"source", relationship.source()},
-                              std::pair{"target", relationship.target()}}) {
-      ASSIGN_OR_RETURN(std::optional<std::string> found,
-                       txn.Get(kStakeholdersDb, end));
-      if (!found) {
-        return PreconditionFailed(
-            "STAKEHOLDER_NOT_FOUND", end,
-            absl::StrCat("relationship.", field, ": stakeholder ", end,
-                         " does not exist"));
-      }
-    }
-    ASSIGN_OR_RETURN(std::string root, RootOf(txn, *account_id));
-    ASSIGN_OR_RETURN(std::string target_root,
-                     RootOf(txn, AccountIdOf(relationship.target())));
-    if (root != target_root) {
-      return PreconditionFailed(
-          "CROSS_ACCOUNT_TREE", relationship.target(),
-          absl::StrCat("relationship.target: ", relationship.target(),
-                       " is in the account tree of ",
-                       names::Account(target_root), ", not of ",
-                       names::Account(root),
-                       "; relationships stay inside one account tree"));
-    }
-    ASSIGN_OR_RETURN(std::vector<std::string> tree, Subtree(txn, root));
-    ASSIGN_OR_RETURN(std::vector<Relationship> existing,
-                     RelationshipsOf(txn, tree));
-    std::vector<Edge> reports_to;
-    for (const Relationship& r : existing) {
-      if (r.source() == relationship.source() &&
-          r.target() == relationship.target() &&
-          r.type() == relationship.type()) {
-        return absl::AlreadyExistsError(absl::StrCat(
-            "relationship: ", r.name(), " already links ", r.source(), " to ",
-            r.target(), " with this type"));
-      }
-      if (r.type() == v1::RELATIONSHIP_TYPE_REPORTS_TO) {
-        reports_to.push_back(Edge{r.source(), r.target()});
-      }
-    }
-    if (relationship.type() == v1::RELATIONSHIP_TYPE_REPORTS_TO) {
-      // source -> target closes a cycle iff target already reaches source.
-      auto path =
-          ShortestPath(reports_to, relationship.target(), relationship.source());
-      if (path) {
-        std::vector<std::string> cycle = {relationship.source()};
-        cycle.insert(cycle.end(), path->begin(), path->end());
-        return PreconditionFailed(
-            "CYCLE", relationship.source(),
-            absl::StrCat("relationship: REPORTS_TO ", relationship.source(),
-                         " -> ", relationship.target(),
-                         " would create a cycle: ",
-                         absl::StrJoin(cycle, " -> ")));
-      }
-    }
-    created = relationship;
-    ASSIGN_OR_RETURN(
-        std::string id,
-        ChooseId(
-            txn, kRelationshipsDb, relationship_id,
-            absl::StrCat(
-                names::ParseChild(relationship.source(), names::kStakeholders,
-                                  "")
-                    ->id,
-                "-",
-                v1::RelationshipType_Name(relationship.type()).substr(18), "-",
-                names::ParseChild(relationship.target(), names::kStakeholders,
-                                  "")
-                    ->id),
-            "rel",
-            [&](absl::string_view id) {
-              return names::Child(*account_id, names::kRelationships, id);
-            },
-            "relationship_id"));
-    created.set_name(names::Child(*account_id, names::kRelationships, id));
-    RETURN_IF_ERROR(Stamp(txn, &created, now, true));
-    RETURN_IF_ERROR(txn.Put(kEdges, EdgeKey(created.source(), created.name()), ""));
-    RETURN_IF_ERROR(txn.Put(kEdges, EdgeKey(created.target(), created.name()), ""));
-    return Save(txn, kRelationshipsDb, created.name(), created);
-  }));
+  RETURN_IF_ERROR(WriteIdempotent(
+      *env_, "CreateRelationship", request_id,
+      RequestFingerprint(relationship,
+                         absl::StrCat(parent, "\n", relationship_id)),
+      &created, [&](Txn& txn) -> absl::Status {
+        RETURN_IF_ERROR(RequireAccount(txn, std::string(parent)));
+        for (auto [field, end] : {std::pair{"source", relationship.source()},
+                                  std::pair{"target", relationship.target()}}) {
+          ASSIGN_OR_RETURN(std::optional<std::string> found,
+                           txn.Get(kStakeholdersDb, end));
+          if (!found) {
+            return PreconditionFailed(
+                "STAKEHOLDER_NOT_FOUND", end,
+                absl::StrCat("relationship.", field, ": stakeholder ", end,
+                             " does not exist"));
+          }
+        }
+        ASSIGN_OR_RETURN(std::string root, RootOf(txn, *account_id));
+        ASSIGN_OR_RETURN(std::string target_root,
+                         RootOf(txn, AccountIdOf(relationship.target())));
+        if (root != target_root) {
+          return PreconditionFailed(
+              "CROSS_ACCOUNT_TREE", relationship.target(),
+              absl::StrCat("relationship.target: ", relationship.target(),
+                           " is in the account tree of ",
+                           names::Account(target_root), ", not of ",
+                           names::Account(root),
+                           "; relationships stay inside one account tree"));
+        }
+        ASSIGN_OR_RETURN(std::vector<std::string> tree, Subtree(txn, root));
+        ASSIGN_OR_RETURN(std::vector<Relationship> existing,
+                         RelationshipsOf(txn, tree));
+        std::vector<Edge> reports_to;
+        for (const Relationship& r : existing) {
+          if (r.source() == relationship.source() &&
+              r.target() == relationship.target() &&
+              r.type() == relationship.type()) {
+            return absl::AlreadyExistsError(absl::StrCat(
+                "relationship: ", r.name(), " already links ", r.source(),
+                " to ", r.target(), " with this type"));
+          }
+          if (r.type() == v1::RELATIONSHIP_TYPE_REPORTS_TO) {
+            reports_to.push_back(Edge{r.source(), r.target()});
+          }
+        }
+        if (relationship.type() == v1::RELATIONSHIP_TYPE_REPORTS_TO) {
+          // source -> target closes a cycle iff target already reaches source.
+          auto path = ShortestPath(reports_to, relationship.target(),
+                                   relationship.source());
+          if (path) {
+            std::vector<std::string> cycle = {relationship.source()};
+            cycle.insert(cycle.end(), path->begin(), path->end());
+            return PreconditionFailed(
+                "CYCLE", relationship.source(),
+                absl::StrCat(
+                    "relationship: REPORTS_TO ", relationship.source(), " -> ",
+                    relationship.target(),
+                    " would create a cycle: ", absl::StrJoin(cycle, " -> ")));
+          }
+        }
+        created = relationship;
+        ASSIGN_OR_RETURN(
+            std::string id,
+            ChooseId(
+                txn, kRelationshipsDb, relationship_id,
+                absl::StrCat(
+                    names::ParseChild(relationship.source(),
+                                      names::kStakeholders, "")
+                        ->id,
+                    "-",
+                    v1::RelationshipType_Name(relationship.type()).substr(18),
+                    "-",
+                    names::ParseChild(relationship.target(),
+                                      names::kStakeholders, "")
+                        ->id),
+                "rel",
+                [&](absl::string_view id) {
+                  return names::Child(*account_id, names::kRelationships, id);
+                },
+                "relationship_id"));
+        created.set_name(names::Child(*account_id, names::kRelationships, id));
+        RETURN_IF_ERROR(Stamp(txn, &created, now, true));
+        RETURN_IF_ERROR(
+            txn.Put(kEdges, EdgeKey(created.source(), created.name()), ""));
+        RETURN_IF_ERROR(
+            txn.Put(kEdges, EdgeKey(created.target(), created.name()), ""));
+        return Save(txn, kRelationshipsDb, created.name(), created);
+      }));
   return created;
 }
 

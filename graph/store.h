@@ -26,6 +26,7 @@
 //   readiness_of   account name                      -> its readiness entry
 //   readiness_from {valid-from time}|{account}       -> ""
 //   readiness_events {sequence}                      -> ReadinessEvent
+//   request_ids    {method}\n{request ID}            -> fingerprint\nresponse
 // Each mutation is one write transaction that updates the record and its
 // index entries together, committed durably before it returns.
 //
@@ -86,8 +87,11 @@ class Store {
   static absl::StatusOr<std::unique_ptr<Store>> Open(Options options);
 
   // Accounts. Create sets `lifecycle_status` to NEW.
+  // A non-empty `request_id` makes the create idempotent (AIP-155): see
+  // internal::WriteIdempotent; the same holds for the other creates.
   absl::StatusOr<v1::Account> CreateAccount(v1::Account account,
-                                            absl::string_view account_id);
+                                            absl::string_view account_id,
+                                            absl::string_view request_id = "");
   absl::StatusOr<v1::Account> GetAccount(absl::string_view name);
   // Accounts in name order after `start_after` (a name, or empty).
   absl::StatusOr<Page<v1::Account>> ListAccounts(int limit,
@@ -101,7 +105,8 @@ class Store {
 
   // Sites.
   absl::StatusOr<v1::Site> CreateSite(absl::string_view parent, v1::Site site,
-                                      absl::string_view site_id);
+                                      absl::string_view site_id,
+                                      absl::string_view request_id = "");
   absl::StatusOr<v1::Site> GetSite(absl::string_view name);
   absl::StatusOr<Page<v1::Site>> ListSites(absl::string_view parent, int limit,
                                            absl::string_view start_after);
@@ -112,7 +117,7 @@ class Store {
   // Stakeholders. E-mails are unique across the graph.
   absl::StatusOr<v1::Stakeholder> CreateStakeholder(
       absl::string_view parent, v1::Stakeholder stakeholder,
-      absl::string_view stakeholder_id);
+      absl::string_view stakeholder_id, absl::string_view request_id = "");
   absl::StatusOr<v1::Stakeholder> GetStakeholder(absl::string_view name);
   absl::StatusOr<Page<v1::Stakeholder>> ListStakeholders(
       absl::string_view parent, int limit, absl::string_view start_after);
@@ -130,7 +135,7 @@ class Store {
   // account, and both ends belong to one account tree.
   absl::StatusOr<v1::Relationship> CreateRelationship(
       absl::string_view parent, v1::Relationship relationship,
-      absl::string_view relationship_id);
+      absl::string_view relationship_id, absl::string_view request_id = "");
   absl::StatusOr<v1::Relationship> GetRelationship(absl::string_view name);
   absl::StatusOr<Page<v1::Relationship>> ListRelationships(
       absl::string_view parent, int limit, absl::string_view start_after);
@@ -241,6 +246,14 @@ class Store {
 
   // The LMDB map size in bytes (it grows as data is added).
   size_t map_size() const { return env_->map_size(); }
+
+  // False after a write failed because the disk is full or failing (such
+  // writes answer RESOURCE_EXHAUSTED), true again once a write succeeds.
+  bool writable() const { return env_->writable(); }
+  // Called whenever writable() changes; install before serving.
+  void OnWritableChange(std::function<void(bool)> fn) {
+    env_->OnWritableChange(std::move(fn));
+  }
 
  private:
   Store(std::unique_ptr<LmdbEnv> env, std::function<absl::Time()> clock)

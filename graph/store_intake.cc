@@ -99,6 +99,19 @@ absl::StatusOr<Prepared> Prepare(const v1::SubmitLeadRequest& request,
   Prepared p;
   v1::Lead& lead = p.lead;
   lead = request.lead();
+  for (const auto& [field, text] :
+       {std::pair{"email", &lead.email()},
+        std::pair{"first_name", &lead.first_name()},
+        std::pair{"last_name", &lead.last_name()},
+        std::pair{"title", &lead.title()}, std::pair{"phone", &lead.phone()},
+        std::pair{"company", &lead.company()},
+        std::pair{"website", &lead.website()},
+        std::pair{"country", &lead.country()},
+        std::pair{"campaign", &lead.campaign()}}) {
+    CheckLength(*text, kMaxTextLength, absl::StrCat("lead.", field),
+                &violations);
+  }
+  if (!violations.empty()) return violations.ToStatus();
   lead.set_email(absl::AsciiStrToLower(NormalizeText(lead.email())));
   lead.set_first_name(NormalizeText(lead.first_name()));
   lead.set_last_name(NormalizeText(lead.last_name()));

@@ -42,6 +42,7 @@ inline constexpr absl::string_view kReadiness = "readiness";
 inline constexpr absl::string_view kReadinessOf = "readiness_of";
 inline constexpr absl::string_view kReadinessFrom = "readiness_from";
 inline constexpr absl::string_view kReadinessEvents = "readiness_events";
+inline constexpr absl::string_view kRequestIds = "request_ids";
 
 // The next value of the store-wide sequence (etags, generated IDs).
 absl::StatusOr<uint64_t> NextSequence(Txn& txn);
@@ -147,8 +148,12 @@ absl::StatusOr<T> LoadExisting(Txn& txn, absl::string_view db,
   return *std::move(found);
 }
 
+// Stores `message` at `key`. Fields this server does not know (sent by a
+// client with a newer or hostile schema) are discarded first, everywhere in
+// the message, so they are neither stored nor served back.
 inline absl::Status Save(Txn& txn, absl::string_view db, absl::string_view key,
-                  const google::protobuf::Message& message) {
+                         google::protobuf::Message& message) {
+  message.DiscardUnknownFields();
   return txn.Put(db, key, message.SerializeAsString());
 }
 
@@ -171,6 +176,9 @@ absl::StatusOr<std::vector<T>> ScanAll(Txn& txn, absl::string_view db,
   return out;
 }
 
+// The most bytes of records one page of a listing holds.
+inline constexpr size_t kMaxPageBytes = 1 << 20;
+
 template <typename T>
 absl::StatusOr<Page<T>> ScanPage(const LmdbEnv& env, absl::string_view db,
                                  absl::string_view prefix, int limit,
@@ -178,13 +186,19 @@ absl::StatusOr<Page<T>> ScanPage(const LmdbEnv& env, absl::string_view db,
   Page<T> page;
   absl::Status status = env.Read([&](Txn& txn) -> absl::Status {
     absl::Status parse_error;
+    size_t bytes = 0;
     RETURN_IF_ERROR(txn.Scan(
         db, prefix, start_after,
         [&](absl::string_view key, absl::string_view value) {
-          if (static_cast<int>(page.items.size()) == limit) {
+          // A page ends at `limit` items or once it holds kMaxPageBytes
+          // (AIP-158 lets a page be shorter than asked), so that large
+          // records never make a page too big to send.
+          if (static_cast<int>(page.items.size()) == limit ||
+              (!page.items.empty() && bytes + value.size() > kMaxPageBytes)) {
             page.more = true;
             return false;
           }
+          bytes += value.size();
           page.last_key = std::string(key);
           T message;
           if (!message.ParseFromArray(value.data(),
@@ -200,6 +214,52 @@ absl::StatusOr<Page<T>> ScanPage(const LmdbEnv& env, absl::string_view db,
   });
   RETURN_IF_ERROR(status);
   return page;
+}
+
+// Checks an AIP-155 request ID (empty: none), named "request_id".
+void CheckRequestId(absl::string_view request_id, Violations* violations);
+
+// A short fingerprint of a request (its deterministic serialization with
+// the request ID cleared, plus `extra`), to tell a retry from another
+// request that reuses the ID.
+std::string RequestFingerprint(const google::protobuf::Message& request,
+                               absl::string_view extra = "");
+
+// Runs `fn` (which fills `*response`) in one write transaction, at most once
+// per request ID (AIP-155): with a `request_id` already used by `method`,
+// the stored response of the first run is returned and nothing is written;
+// used with another fingerprint, INVALID_ARGUMENT. The response is stored
+// with the writes of `fn`, in the same transaction. No ID: just runs `fn`.
+template <typename Response>
+absl::Status WriteIdempotent(LmdbEnv& env, absl::string_view method,
+                             absl::string_view request_id,
+                             absl::string_view fingerprint, Response* response,
+                             const std::function<absl::Status(Txn&)>& fn) {
+  return env.Write([&](Txn& txn) -> absl::Status {
+    if (request_id.empty()) return fn(txn);
+    const std::string key = absl::StrCat(method, "\n", request_id);
+    ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                     txn.Get(kRequestIds, key));
+    if (stored) {
+      const size_t split = stored->find('\n');
+      if (split == std::string::npos ||
+          absl::string_view(*stored).substr(0, split) != fingerprint) {
+        return InvalidField(
+            "request_id",
+            absl::StrCat("was already used for a different ", method,
+                         " request; use a new ID for a new request"));
+      }
+      if (!response->ParseFromString(stored->substr(split + 1))) {
+        return absl::DataLossError(absl::StrCat("corrupt replay at ", key));
+      }
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(fn(txn));
+    response->DiscardUnknownFields();
+    return txn.Put(
+        kRequestIds, key,
+        absl::StrCat(fingerprint, "\n", response->SerializeAsString()));
+  });
 }
 
 }  // namespace quorum::graph::internal

@@ -8,6 +8,7 @@
 #include "graph/names.h"
 #include "graph/store.h"
 #include "graph/store_internal.h"
+#include "graph/validation.h"
 
 namespace quorum::graph {
 
@@ -37,6 +38,7 @@ void CheckNote(Note* note, const std::string& at, Violations* v) {
     v->Add(at + ".next_step", "is too long");
   }
   if (note->author().empty()) v->Add(at + ".author", "is required");
+  CheckLength(note->author(), kMaxTextLength, at + ".author", v);
   if (!v1::NoteKind_IsValid(note->kind())) {
     v->Add(at + ".kind", absl::StrCat("unknown enum value ", note->kind()));
   }

@@ -33,8 +33,9 @@ namespace {
 
 constexpr int kRecentNotes = 5;
 
+// Saturating: a hostile timestamp would overflow int64 nanoseconds.
 absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 // ------------------------------------------------------- readiness index
@@ -204,7 +205,11 @@ void CheckActor(const std::string& actor, Violations* v) {
   if (absl::StripAsciiWhitespace(actor).empty()) {
     v->Add("actor", "is required: who makes the change");
   }
+  CheckLength(actor, kMaxTextLength, "actor", v);
 }
+
+// Reasons, plans and comments: a few sentences.
+constexpr size_t kMaxWorkflowText = 4000;
 
 // --------------------------------------------------------------- listing
 
@@ -402,43 +407,50 @@ absl::StatusOr<v1::TransitionStatusResponse> Store::TransitionStatus(
   if (absl::StripAsciiWhitespace(request.reason()).empty()) {
     violations.Add("reason", "is required: a short written reason");
   }
+  CheckLength(request.reason(), kMaxWorkflowText, "reason", &violations);
   CheckActor(request.actor(), &violations);
+  CheckRequestId(request.request_id(), &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   const absl::Time now = clock_();
   v1::TransitionStatusResponse response;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(v1::Account account, LoadExisting<v1::Account>(
-                                              txn, kAccounts, request.name()));
-    if (!request.etag().empty() && request.etag() != account.etag()) {
-      return absl::AbortedError(absl::StrCat(
-          request.name(), " was changed since etag ", request.etag(),
-          ": read it again and retry"));
-    }
-    const v1::LifecycleStatus from = account.lifecycle_status();
-    if (request.status() == v1::LIFECYCLE_STATUS_HANDED_OFF) {
-      return PreconditionFailed(
-          "TRANSITION_NOT_ALLOWED", request.name(),
-          "status: HANDED_OFF is reached only by creating a handoff "
-          "(CreateHandoff)");
-    }
-    if (!TransitionAllowed(from, request.status())) {
-      return PreconditionFailed(
-          "TRANSITION_NOT_ALLOWED", request.name(),
-          absl::StrCat("status: ", StatusName(from), " -> ",
-                       StatusName(request.status()), " is not allowed; from ",
-                       StatusName(from), " an account can go to ",
-                       StatusList(AllowedTransitions(from))));
-    }
-    ASSIGN_OR_RETURN(v1::Verdict verdict,
-                     VerdictNow(txn, AccountIdOf(request.name()), now));
-    ASSIGN_OR_RETURN(
-        *response.mutable_change(),
-        AppendStatusChange(txn, &account, request.status(),
-                           std::string(absl::StripAsciiWhitespace(request.reason())),
-                           request.actor(), "", verdict, now));
-    *response.mutable_account() = account;
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(WriteIdempotent(
+      *env_, "TransitionStatus", request.request_id(),
+      RequestFingerprint(request), &response, [&](Txn& txn) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            v1::Account account,
+            LoadExisting<v1::Account>(txn, kAccounts, request.name()));
+        if (!request.etag().empty() && request.etag() != account.etag()) {
+          return absl::AbortedError(
+              absl::StrCat(request.name(), " was changed since etag ",
+                           request.etag(), ": read it again and retry"));
+        }
+        const v1::LifecycleStatus from = account.lifecycle_status();
+        if (request.status() == v1::LIFECYCLE_STATUS_HANDED_OFF) {
+          return PreconditionFailed(
+              "TRANSITION_NOT_ALLOWED", request.name(),
+              "status: HANDED_OFF is reached only by creating a handoff "
+              "(CreateHandoff)");
+        }
+        if (!TransitionAllowed(from, request.status())) {
+          return PreconditionFailed(
+              "TRANSITION_NOT_ALLOWED", request.name(),
+              absl::StrCat("status: ", StatusName(from), " -> ",
+                           StatusName(request.status()),
+                           " is not allowed; from ", StatusName(from),
+                           " an account can go to ",
+                           StatusList(AllowedTransitions(from))));
+        }
+        ASSIGN_OR_RETURN(v1::Verdict verdict,
+                         VerdictNow(txn, AccountIdOf(request.name()), now));
+        ASSIGN_OR_RETURN(
+            *response.mutable_change(),
+            AppendStatusChange(
+                txn, &account, request.status(),
+                std::string(absl::StripAsciiWhitespace(request.reason())),
+                request.actor(), "", verdict, now));
+        *response.mutable_account() = account;
+        return absl::OkStatus();
+      }));
   return response;
 }
 
@@ -463,95 +475,113 @@ absl::StatusOr<v1::Handoff> Store::CreateHandoff(
       absl::StripAsciiWhitespace(request.force_reason()).empty()) {
     violations.Add("force_reason", "is required to force a handoff");
   }
+  CheckLength(request.reason(), kMaxWorkflowText, "reason", &violations);
+  CheckLength(request.next_step(), kMaxWorkflowText, "next_step", &violations);
+  CheckLength(request.decision_owner_plan(), kMaxWorkflowText,
+              "decision_owner_plan", &violations);
+  CheckLength(request.force_reason(), kMaxWorkflowText, "force_reason",
+              &violations);
+  CheckRequestId(request.request_id(), &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   const absl::Time now = clock_();
   v1::Handoff handoff;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
-    const std::string account_id = AccountIdOf(request.parent());
-    ASSIGN_OR_RETURN(v1::Account account, LoadExisting<v1::Account>(
-                                              txn, kAccounts, request.parent()));
-    ASSIGN_OR_RETURN(v1::PolicyRevision policy, ActivePolicy(txn));
-    AccountTree tree;
-    RETURN_IF_ERROR(ReadAccountTree(txn, account_id, &tree));
-    const v1::Verdict verdict =
-        Qualify(tree, policy.policy(), policy.revision(), now);
-    if (verdict.route() != v1::ROUTE_SALES_DISCOVERY &&
-        verdict.route() != v1::ROUTE_TECHNICAL_PRESALES) {
-      return PreconditionFailed(
-          "ROUTE_NOT_FOR_SALES", request.parent(),
-          absl::StrCat(request.parent(), " routes to ",
-                       v1::Route_Name(verdict.route()), " (rule ",
-                       verdict.decided_by(),
-                       "): only SALES_DISCOVERY or TECHNICAL_PRESALES accounts "
-                       "are handed off"));
-    }
-    if (!CanHandOffFrom(account.lifecycle_status())) {
-      return PreconditionFailed(
-          "TRANSITION_NOT_ALLOWED", request.parent(),
-          absl::StrCat(request.parent(), " is ",
-                       StatusName(account.lifecycle_status()),
-                       ": only NEW, RESEARCHING, NURTURE or QUALIFIED accounts "
-                       "can be handed off"));
-    }
-    ASSIGN_OR_RETURN(std::vector<v1::Note> notes,
-                     ScanAll<v1::Note>(txn, kNotes, TimePrefix(account_id)));
-    const std::string reason =
-        !request.reason().empty()
-            ? request.reason()
-            : (verdict.reasons_size() > 0 ? verdict.reasons(0).text() : "");
-    const std::string next_step =
-        !request.next_step().empty() ? request.next_step() : verdict.next_step();
-    std::vector<std::string> missing = MissingForHandoff(
-        policy.policy().handoff(), reason, next_step,
-        static_cast<int>(notes.size()), verdict, request.decision_owner_plan());
-    if (!missing.empty() && !request.force()) {
-      google::rpc::PreconditionFailure failure;
-      for (const std::string& m : missing) {
-        auto* v = failure.add_violations();
-        v->set_type("HANDOFF_INCOMPLETE");
-        // "notes: at least 1 note..." -> subject "notes", and the
-        // description without the subject again.
-        const size_t colon = m.find(": ");
-        v->set_subject(m.substr(0, colon));
-        v->set_description(colon == std::string::npos ? m
-                                                      : m.substr(colon + 2));
-      }
-      absl::Status status = absl::FailedPreconditionError(absl::StrCat(
-          "the handoff of ", request.parent(), " is incomplete: ",
-          absl::StrJoin(missing, "; "),
-          " (complete it, or force it with a reason)"));
-      status.SetPayload(kPreconditionFailureUrl,
-                        absl::Cord(failure.SerializeAsString()));
-      return status;
-    }
-    ASSIGN_OR_RETURN(uint64_t seq, NextSequence(txn));
-    const std::string id = absl::StrCat("h-", absl::Hex(seq));
-    handoff.set_name(absl::StrCat(request.parent(), "/handoffs/", id));
-    *handoff.mutable_verdict() = verdict;
-    handoff.set_route(verdict.route());
-    handoff.set_reason(reason);
-    handoff.set_next_step(next_step);
-    for (int i = 0; i < static_cast<int>(notes.size()) && i < kRecentNotes; ++i) {
-      *handoff.add_notes() = notes[i];
-    }
-    *handoff.mutable_committee_map() = tree.map;
-    *handoff.mutable_questions() = verdict.questions();
-    for (const std::string& m : missing) handoff.add_missing(m);
-    handoff.set_complete(missing.empty());
-    handoff.set_forced(!missing.empty());
-    handoff.set_force_reason(handoff.forced() ? request.force_reason() : "");
-    handoff.set_decision_owner_plan(request.decision_owner_plan());
-    handoff.set_actor(request.actor());
-    *handoff.mutable_create_time() = ToProto(now);
-    handoff.set_policy_revision(policy.revision());
-    const std::string key = TimeKey(account_id, handoff.create_time(), id);
-    RETURN_IF_ERROR(Save(txn, kHandoffs, key, handoff));
-    RETURN_IF_ERROR(txn.Put(kHandoffIds, handoff.name(), key));
-    return AppendStatusChange(txn, &account, v1::LIFECYCLE_STATUS_HANDED_OFF,
-                              absl::StrCat("handed off to sales: ", reason),
-                              request.actor(), handoff.name(), verdict, now)
-        .status();
-  }));
+  RETURN_IF_ERROR(WriteIdempotent(
+      *env_, "CreateHandoff", request.request_id(), RequestFingerprint(request),
+      &handoff, [&](Txn& txn) -> absl::Status {
+        const std::string account_id = AccountIdOf(request.parent());
+        ASSIGN_OR_RETURN(
+            v1::Account account,
+            LoadExisting<v1::Account>(txn, kAccounts, request.parent()));
+        ASSIGN_OR_RETURN(v1::PolicyRevision policy, ActivePolicy(txn));
+        AccountTree tree;
+        RETURN_IF_ERROR(ReadAccountTree(txn, account_id, &tree));
+        const v1::Verdict verdict =
+            Qualify(tree, policy.policy(), policy.revision(), now);
+        if (verdict.route() != v1::ROUTE_SALES_DISCOVERY &&
+            verdict.route() != v1::ROUTE_TECHNICAL_PRESALES) {
+          return PreconditionFailed(
+              "ROUTE_NOT_FOR_SALES", request.parent(),
+              absl::StrCat(
+                  request.parent(), " routes to ",
+                  v1::Route_Name(verdict.route()), " (rule ",
+                  verdict.decided_by(),
+                  "): only SALES_DISCOVERY or TECHNICAL_PRESALES accounts "
+                  "are handed off"));
+        }
+        if (!CanHandOffFrom(account.lifecycle_status())) {
+          return PreconditionFailed(
+              "TRANSITION_NOT_ALLOWED", request.parent(),
+              absl::StrCat(
+                  request.parent(), " is ",
+                  StatusName(account.lifecycle_status()),
+                  ": only NEW, RESEARCHING, NURTURE or QUALIFIED accounts "
+                  "can be handed off"));
+        }
+        ASSIGN_OR_RETURN(
+            std::vector<v1::Note> notes,
+            ScanAll<v1::Note>(txn, kNotes, TimePrefix(account_id)));
+        const std::string reason =
+            !request.reason().empty()
+                ? request.reason()
+                : (verdict.reasons_size() > 0 ? verdict.reasons(0).text() : "");
+        const std::string next_step = !request.next_step().empty()
+                                          ? request.next_step()
+                                          : verdict.next_step();
+        std::vector<std::string> missing =
+            MissingForHandoff(policy.policy().handoff(), reason, next_step,
+                              static_cast<int>(notes.size()), verdict,
+                              request.decision_owner_plan());
+        if (!missing.empty() && !request.force()) {
+          google::rpc::PreconditionFailure failure;
+          for (const std::string& m : missing) {
+            auto* v = failure.add_violations();
+            v->set_type("HANDOFF_INCOMPLETE");
+            // "notes: at least 1 note..." -> subject "notes", and the
+            // description without the subject again.
+            const size_t colon = m.find(": ");
+            v->set_subject(m.substr(0, colon));
+            v->set_description(colon == std::string::npos ? m
+                                                          : m.substr(colon + 2));
+          }
+          absl::Status status = absl::FailedPreconditionError(
+              absl::StrCat("the handoff of ", request.parent(),
+                           " is incomplete: ", absl::StrJoin(missing, "; "),
+                           " (complete it, or force it with a reason)"));
+          status.SetPayload(kPreconditionFailureUrl,
+                            absl::Cord(failure.SerializeAsString()));
+          return status;
+        }
+        ASSIGN_OR_RETURN(uint64_t seq, NextSequence(txn));
+        const std::string id = absl::StrCat("h-", absl::Hex(seq));
+        handoff.set_name(absl::StrCat(request.parent(), "/handoffs/", id));
+        *handoff.mutable_verdict() = verdict;
+        handoff.set_route(verdict.route());
+        handoff.set_reason(reason);
+        handoff.set_next_step(next_step);
+        for (int i = 0; i < static_cast<int>(notes.size()) && i < kRecentNotes;
+             ++i) {
+          *handoff.add_notes() = notes[i];
+        }
+        *handoff.mutable_committee_map() = tree.map;
+        *handoff.mutable_questions() = verdict.questions();
+        for (const std::string& m : missing) handoff.add_missing(m);
+        handoff.set_complete(missing.empty());
+        handoff.set_forced(!missing.empty());
+        handoff.set_force_reason(handoff.forced() ? request.force_reason()
+                                                  : "");
+        handoff.set_decision_owner_plan(request.decision_owner_plan());
+        handoff.set_actor(request.actor());
+        *handoff.mutable_create_time() = ToProto(now);
+        handoff.set_policy_revision(policy.revision());
+        const std::string key = TimeKey(account_id, handoff.create_time(), id);
+        RETURN_IF_ERROR(Save(txn, kHandoffs, key, handoff));
+        RETURN_IF_ERROR(txn.Put(kHandoffIds, handoff.name(), key));
+        return AppendStatusChange(txn, &account,
+                                  v1::LIFECYCLE_STATUS_HANDED_OFF,
+                                  absl::StrCat("handed off to sales: ", reason),
+                                  request.actor(), handoff.name(), verdict, now)
+            .status();
+      }));
   return handoff;
 }
 
@@ -596,6 +626,7 @@ absl::StatusOr<v1::Handoff> Store::RecordHandoffFeedback(
   if (rejected && absl::StripAsciiWhitespace(request.comment()).empty()) {
     violations.Add("comment", "is required for a rejection: what sales said");
   }
+  CheckLength(request.comment(), kMaxWorkflowText, "comment", &violations);
   CheckActor(request.actor(), &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   const absl::Time now = clock_();

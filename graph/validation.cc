@@ -21,8 +21,6 @@ using quorum::v1::Relationship;
 using quorum::v1::Site;
 using quorum::v1::Stakeholder;
 
-constexpr size_t kMaxTextLength = 500;
-
 const std::set<std::string, std::less<>>& Countries() {
   static const auto* countries = [] {
     auto* set = new std::set<std::string, std::less<>>();
@@ -56,10 +54,17 @@ void CheckText(std::string* text, bool required, absl::string_view prefix,
   }
 }
 
-// Trims, optionally lower-cases, removes duplicates; reports empty entries.
+// Trims, optionally lower-cases, removes duplicates; reports empty entries,
+// too long ones, and lists of more than kMaxListEntries.
 void CheckList(google::protobuf::RepeatedPtrField<std::string>* list,
                bool lower, absl::string_view prefix, absl::string_view field,
                Violations* v) {
+  if (list->size() > kMaxListEntries) {
+    v->Add(Field(prefix, field),
+           absl::StrCat("has ", list->size(), " entries; at most ",
+                        kMaxListEntries, " are allowed"));
+    return;
+  }
   std::set<std::string> seen;
   google::protobuf::RepeatedPtrField<std::string> out;
   for (int i = 0; i < list->size(); ++i) {
@@ -71,7 +76,8 @@ void CheckList(google::protobuf::RepeatedPtrField<std::string>* list,
       continue;
     }
     if (item.size() > kMaxTextLength) {
-      v->Add(Indexed(prefix, field, i), "is too long");
+      v->Add(Indexed(prefix, field, i),
+             absl::StrCat("is longer than ", kMaxTextLength, " bytes"));
       continue;
     }
     if (seen.insert(item).second) *out.Add() = item;
@@ -121,6 +127,13 @@ void CheckVolume(bool has, int64_t volume, absl::string_view prefix,
 }
 
 }  // namespace
+
+void CheckLength(absl::string_view text, size_t max, const std::string& field,
+                 Violations* v) {
+  if (text.size() > max) {
+    v->Add(field, absl::StrCat("is longer than ", max, " bytes"));
+  }
+}
 
 bool IsCountryCode(absl::string_view code) {
   return code.size() == 2 && Countries().count(code) > 0;
@@ -220,10 +233,23 @@ void CheckAccount(Account* a, absl::string_view prefix, Violations* v) {
     v->Add(Field(prefix, "decision_time"), "is not a valid timestamp");
   }
   CheckText(a->mutable_owner(), false, prefix, "owner", v);
-  for (const auto& [key, value] : a->labels()) {
-    if (key.empty() || key.size() > 63) {
-      v->Add(Field(prefix, "labels"), "keys must be 1 to 63 bytes");
-      break;
+  if (a->labels_size() > kMaxLabels) {
+    v->Add(Field(prefix, "labels"),
+           absl::StrCat("has ", a->labels_size(), " labels; at most ",
+                        kMaxLabels, " are allowed"));
+  } else {
+    for (const auto& [key, value] : a->labels()) {
+      if (key.empty() || key.size() > kMaxLabelKeyLength) {
+        v->Add(
+            Field(prefix, "labels"),
+            absl::StrCat("keys must be 1 to ", kMaxLabelKeyLength, " bytes"));
+        break;
+      }
+      if (value.size() > kMaxLabelValueLength) {
+        v->Add(absl::StrCat(Field(prefix, "labels"), "[\"", key, "\"]"),
+               absl::StrCat("is longer than ", kMaxLabelValueLength, " bytes"));
+        break;
+      }
     }
   }
 }
@@ -255,11 +281,19 @@ void CheckStakeholder(Stakeholder* s, absl::string_view prefix, Violations* v) {
   CheckText(s->mutable_display_name(), true, prefix, "display_name", v);
   Trim(s->mutable_email());
   absl::AsciiStrToLower(s->mutable_email());
-  if (!s->email().empty() && !IsEmail(s->email())) {
+  if (s->email().size() > kMaxTextLength) {
+    CheckLength(s->email(), kMaxTextLength, Field(prefix, "email"), v);
+  } else if (!s->email().empty() && !IsEmail(s->email())) {
     v->Add(Field(prefix, "email"),
            absl::StrCat("\"", s->email(), "\" is not a valid e-mail address"));
   }
   CheckText(s->mutable_title(), false, prefix, "title", v);
+  if (s->roles_size() > kMaxRoles) {
+    v->Add(Field(prefix, "roles"),
+           absl::StrCat("has ", s->roles_size(), " entries; at most ",
+                        kMaxRoles, " are allowed"));
+    s->mutable_roles()->Clear();  // Not checked one by one.
+  }
   std::set<int> roles;
   for (int i = 0; i < s->roles_size(); ++i) {
     const auto& r = s->roles(i);

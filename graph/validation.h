@@ -8,12 +8,31 @@
 #ifndef QUORUM_GRAPH_VALIDATION_H_
 #define QUORUM_GRAPH_VALIDATION_H_
 
+#include <string>
 #include <string_view>
 
 #include "graph/status.h"
 #include "quorum/v1/resources.pb.h"
 
 namespace quorum::graph {
+
+// Limits on what one record may hold, so that no client can make a record
+// (or a page of a listing) too large to serve (docs/security.md, Limits).
+// Names, titles, owners, reasons and every list entry: bytes of text.
+inline constexpr size_t kMaxTextLength = 500;
+// Entries of each list field: domains, testing_scopes, accreditations,
+// current_systems, a stakeholder's sites.
+inline constexpr int kMaxListEntries = 50;
+// A stakeholder's role assignments (one per committee role at most).
+inline constexpr int kMaxRoles = 16;
+// Labels of an account, and the bytes of each key and value.
+inline constexpr int kMaxLabels = 64;
+inline constexpr size_t kMaxLabelKeyLength = 63;
+inline constexpr size_t kMaxLabelValueLength = 255;
+
+// Records a violation on `field` when `text` is longer than `max` bytes.
+void CheckLength(absl::string_view text, size_t max, const std::string& field,
+                 Violations* violations);
 
 // ISO 3166-1 alpha-2, upper-case ("US"), as known to ICU.
 bool IsCountryCode(absl::string_view code);

@@ -15,8 +15,9 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using v1::LifecycleStatus;
 
+// Saturating: a hostile timestamp would overflow int64 nanoseconds.
 absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 google::protobuf::Duration ToProto(absl::Duration d) {
   return TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(d));

@@ -6,7 +6,9 @@
 # client against quorumd, reflection with buf curl, the README's CLI tour,
 # the docs' links, cmake --install and cpack, and buf lint. Then builds again with AddressSanitizer and
 # UndefinedBehaviorSanitizer (build-sanitize/) and runs the C++ suites there.
-# QUORUM_SKIP_SANITIZERS=1 skips that second pass (for quick local runs).
+# Then builds the libFuzzer targets with clang and runs each for a bounded
+# time under ASan/UBSan (scripts/fuzz.sh); a finding fails the command.
+# QUORUM_SKIP_SANITIZERS=1 skips both (for quick local runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +28,8 @@ if [ "${QUORUM_SKIP_SANITIZERS:-0}" != "1" ]; then
   # ReadinessListingTest (5,200 generated accounts, ~80 s per case under
   # ASan) ran in the first pass; the sanitizers see the same listing code
   # through the smaller workflow tests.
+fi
+
+if [ "${QUORUM_SKIP_SANITIZERS:-0}" != "1" ]; then
+  bash scripts/fuzz.sh
 fi

@@ -9,7 +9,8 @@ namespace quorum::server {
 grpc::Status AccountGraphServiceImpl::CreateAccount(
     grpc::ServerContext*, const v1::CreateAccountRequest* request,
     v1::Account* response) {
-  return Reply(store_->CreateAccount(request->account(), request->account_id()),
+  return Reply(store_->CreateAccount(request->account(), request->account_id(),
+                                     request->request_id()),
                response);
 }
 
@@ -48,7 +49,7 @@ grpc::Status AccountGraphServiceImpl::CreateSite(
     grpc::ServerContext*, const v1::CreateSiteRequest* request,
     v1::Site* response) {
   return Reply(store_->CreateSite(request->parent(), request->site(),
-                                  request->site_id()),
+                                  request->site_id(), request->request_id()),
                response);
 }
 
@@ -85,9 +86,9 @@ grpc::Status AccountGraphServiceImpl::DeleteSite(
 grpc::Status AccountGraphServiceImpl::CreateStakeholder(
     grpc::ServerContext*, const v1::CreateStakeholderRequest* request,
     v1::Stakeholder* response) {
-  return Reply(store_->CreateStakeholder(request->parent(),
-                                         request->stakeholder(),
-                                         request->stakeholder_id()),
+  return Reply(store_->CreateStakeholder(
+                   request->parent(), request->stakeholder(),
+                   request->stakeholder_id(), request->request_id()),
                response);
 }
 
@@ -126,9 +127,9 @@ grpc::Status AccountGraphServiceImpl::DeleteStakeholder(
 grpc::Status AccountGraphServiceImpl::CreateRelationship(
     grpc::ServerContext*, const v1::CreateRelationshipRequest* request,
     v1::Relationship* response) {
-  return Reply(store_->CreateRelationship(request->parent(),
-                                          request->relationship(),
-                                          request->relationship_id()),
+  return Reply(store_->CreateRelationship(
+                   request->parent(), request->relationship(),
+                   request->relationship_id(), request->request_id()),
                response);
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/strip.h"
 #include "graph/status.h"
 #include "server/access.h"
+#include "server/client_stream.h"
 #include "server/grpc_status.h"
 
 namespace quorum::server {
@@ -51,79 +52,113 @@ grpc::Status IntakeServiceImpl::SubmitLead(grpc::ServerContext* context,
   return Reply(store_->SubmitLead(*request), response);
 }
 
-grpc::Status IntakeServiceImpl::StreamSignals(
-    grpc::ServerContext*, grpc::ServerReader<v1::StreamSignalsRequest>* reader,
-    v1::StreamSignalsResponse* response) {
-  std::vector<v1::CreateSignalRequest> batch;
-  int64_t first_position = 0;
-  auto flush = [&]() -> absl::Status {
-    if (batch.empty()) return absl::OkStatus();
-    auto outcomes = store_->RecordSignalStream(batch);
+namespace {
+
+// Collects a signal stream into batches of kStreamBatch signals, each
+// recorded in one transaction.
+class SignalSink {
+ public:
+  using Response = v1::StreamSignalsResponse;
+  explicit SignalSink(graph::Store* store) : store_(store) {}
+
+  absl::Status Add(v1::StreamSignalsRequest message) {
+    for (auto& signal : *message.mutable_signals()) {
+      response_.set_received(response_.received() + 1);
+      batch_.push_back(std::move(signal));
+      if (batch_.size() == IntakeServiceImpl::kStreamBatch) {
+        RETURN_IF_ERROR(Flush());
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush() {
+    if (batch_.empty()) return absl::OkStatus();
+    auto outcomes = store_->RecordSignalStream(batch_);
     if (!outcomes.ok()) return outcomes.status();
     for (size_t i = 0; i < outcomes->size(); ++i) {
       const absl::Status& outcome = (*outcomes)[i];
       if (outcome.ok()) {
-        response->set_accepted(response->accepted() + 1);
+        response_.set_accepted(response_.accepted() + 1);
       } else if (absl::IsAlreadyExists(outcome)) {
-        response->set_duplicates(response->duplicates() + 1);
+        response_.set_duplicates(response_.duplicates() + 1);
       } else {
-        response->set_rejected(response->rejected() + 1);
-        if (response->errors_size() < kMaxReportedErrors) {
-          auto* error = response->add_errors();
-          error->set_position(first_position + static_cast<int64_t>(i));
+        response_.set_rejected(response_.rejected() + 1);
+        if (response_.errors_size() < IntakeServiceImpl::kMaxReportedErrors) {
+          auto* error = response_.add_errors();
+          error->set_position(first_position_ + static_cast<int64_t>(i));
           error->set_field(FieldOf(outcome, "signal_request."));
           error->set_reason(ReasonOf(outcome));
         }
       }
     }
-    first_position += static_cast<int64_t>(batch.size());
-    batch.clear();
+    first_position_ += static_cast<int64_t>(batch_.size());
+    batch_.clear();
     return absl::OkStatus();
-  };
-  v1::StreamSignalsRequest message;
-  while (reader->Read(&message)) {
-    for (auto& signal : *message.mutable_signals()) {
-      response->set_received(response->received() + 1);
-      batch.push_back(std::move(signal));
-      if (batch.size() == kStreamBatch) {
-        absl::Status status = flush();
-        if (!status.ok()) return ToGrpcStatus(status);
-      }
-    }
   }
-  return ToGrpcStatus(flush());
-}
 
-grpc::Status IntakeServiceImpl::ImportRecords(
-    grpc::ServerContext*, grpc::ServerReader<v1::ImportRecordsRequest>* reader,
-    v1::ImportRecordsResponse* response) {
-  std::vector<v1::ImportRecordsRequest> batch;
-  int64_t first_position = 0;
-  auto flush = [&]() -> absl::Status {
-    if (batch.empty()) return absl::OkStatus();
-    auto outcomes = store_->ImportBatch(batch);
+  const Response& response() const { return response_; }
+
+ private:
+  graph::Store* store_;
+  std::vector<v1::CreateSignalRequest> batch_;
+  int64_t first_position_ = 0;
+  Response response_;
+};
+
+// Collects an import into batches of kStreamBatch records, each upserted in
+// one transaction.
+class ImportSink {
+ public:
+  using Response = v1::ImportRecordsResponse;
+  explicit ImportSink(graph::Store* store) : store_(store) {}
+
+  absl::Status Add(v1::ImportRecordsRequest record) {
+    response_.set_received(response_.received() + 1);
+    // A full batch is written before the next record, unless that record
+    // continues the last one's group: a group stays in one transaction.
+    const bool continues_group = !batch_.empty() && !record.group().empty() &&
+                                 record.group() == batch_.back().group();
+    group_length_ = continues_group ? group_length_ + 1 : 1;
+    if (group_length_ > IntakeServiceImpl::kMaxImportGroup) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "group: \"", record.group(), "\" has more than ",
+          IntakeServiceImpl::kMaxImportGroup,
+          " records; nothing from it was written"));
+    }
+    if (batch_.size() >= IntakeServiceImpl::kStreamBatch && !continues_group) {
+      absl::Status flushed = Flush();
+      if (!flushed.ok()) return flushed;
+    }
+    batch_.push_back(std::move(record));
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush() {
+    if (batch_.empty()) return absl::OkStatus();
+    auto outcomes = store_->ImportBatch(batch_);
     if (!outcomes.ok()) return outcomes.status();
     for (size_t i = 0; i < outcomes->size(); ++i) {
       const auto& outcome = (*outcomes)[i];
       if (outcome.ok()) {
         switch (*outcome) {
           case graph::Store::ImportOutcome::kCreated:
-            response->set_created(response->created() + 1);
+            response_.set_created(response_.created() + 1);
             break;
           case graph::Store::ImportOutcome::kUpdated:
-            response->set_updated(response->updated() + 1);
+            response_.set_updated(response_.updated() + 1);
             break;
           case graph::Store::ImportOutcome::kUnchanged:
-            response->set_unchanged(response->unchanged() + 1);
+            response_.set_unchanged(response_.unchanged() + 1);
             break;
         }
         continue;
       }
-      response->set_rejected(response->rejected() + 1);
-      if (response->errors_size() < kMaxReportedErrors) {
-        const auto& record = batch[i];
-        auto* error = response->add_errors();
-        error->set_position(first_position + static_cast<int64_t>(i));
+      response_.set_rejected(response_.rejected() + 1);
+      if (response_.errors_size() < IntakeServiceImpl::kMaxReportedErrors) {
+        const auto& record = batch_[i];
+        auto* error = response_.add_errors();
+        error->set_position(first_position_ + static_cast<int64_t>(i));
         error->set_name(record.has_account()       ? record.account().name()
                         : record.has_site()        ? record.site().name()
                         : record.has_stakeholder() ? record.stakeholder().name()
@@ -132,31 +167,33 @@ grpc::Status IntakeServiceImpl::ImportRecords(
         error->set_reason(ReasonOf(outcome.status()));
       }
     }
-    first_position += static_cast<int64_t>(batch.size());
-    batch.clear();
+    first_position_ += static_cast<int64_t>(batch_.size());
+    batch_.clear();
     return absl::OkStatus();
-  };
-  v1::ImportRecordsRequest record;
-  size_t group_length = 0;  // Of the group the last record belongs to.
-  while (reader->Read(&record)) {
-    response->set_received(response->received() + 1);
-    // A full batch is written before the next record, unless that record
-    // continues the last one's group: a group stays in one transaction.
-    const bool continues_group = !batch.empty() && !record.group().empty() &&
-                                 record.group() == batch.back().group();
-    group_length = continues_group ? group_length + 1 : 1;
-    if (group_length > kMaxImportGroup) {
-      return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-          "group: \"", record.group(), "\" has more than ", kMaxImportGroup,
-          " records; nothing from it was written")));
-    }
-    if (batch.size() >= kStreamBatch && !continues_group) {
-      absl::Status status = flush();
-      if (!status.ok()) return ToGrpcStatus(status);
-    }
-    batch.push_back(std::move(record));
   }
-  return ToGrpcStatus(flush());
+
+  const Response& response() const { return response_; }
+
+ private:
+  graph::Store* store_;
+  std::vector<v1::ImportRecordsRequest> batch_;
+  size_t group_length_ = 0;  // Of the group the last record belongs to.
+  int64_t first_position_ = 0;
+  Response response_;
+};
+
+}  // namespace
+
+grpc::ServerReadReactor<grpc::ByteBuffer>* IntakeServiceImpl::StreamSignals(
+    grpc::CallbackServerContext*, grpc::ByteBuffer* response) {
+  return new ClientStreamReactor<v1::StreamSignalsRequest, SignalSink>(
+      response, SignalSink(store_));
+}
+
+grpc::ServerReadReactor<grpc::ByteBuffer>* IntakeServiceImpl::ImportRecords(
+    grpc::CallbackServerContext*, grpc::ByteBuffer* response) {
+  return new ClientStreamReactor<v1::ImportRecordsRequest, ImportSink>(
+      response, ImportSink(store_));
 }
 
 }  // namespace quorum::server

@@ -9,8 +9,14 @@ namespace quorum::server {
 
 // Thread-safe; does not own the store. Streams are read in batches of
 // `kStreamBatch`, each written in one durable transaction, so memory stays
-// bounded however long the stream is.
-class IntakeServiceImpl final : public v1::IntakeService::Service {
+// bounded however long the stream is. The two streams are raw callback
+// methods (see server/client_stream.h): a message that does not decode ends
+// the stream with INVALID_ARGUMENT naming its position, after the messages
+// before it were committed.
+class IntakeServiceImpl final
+    : public v1::IntakeService::WithRawCallbackMethod_StreamSignals<
+          v1::IntakeService::WithRawCallbackMethod_ImportRecords<
+              v1::IntakeService::Service>> {
  public:
   static constexpr size_t kStreamBatch = 1000;
   static constexpr int kMaxReportedErrors = 100;
@@ -22,14 +28,14 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   grpc::Status SubmitLead(grpc::ServerContext*,
                           const v1::SubmitLeadRequest* request,
                           v1::SubmitLeadResponse* response) override;
-  grpc::Status StreamSignals(
-      grpc::ServerContext* context,
-      grpc::ServerReader<v1::StreamSignalsRequest>* reader,
-      v1::StreamSignalsResponse* response) override;
-  grpc::Status ImportRecords(
-      grpc::ServerContext* context,
-      grpc::ServerReader<v1::ImportRecordsRequest>* reader,
-      v1::ImportRecordsResponse* response) override;
+  // Stream of v1::StreamSignalsRequest, answers v1::StreamSignalsResponse.
+  grpc::ServerReadReactor<grpc::ByteBuffer>* StreamSignals(
+      grpc::CallbackServerContext* context,
+      grpc::ByteBuffer* response) override;
+  // Stream of v1::ImportRecordsRequest, answers v1::ImportRecordsResponse.
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ImportRecords(
+      grpc::CallbackServerContext* context,
+      grpc::ByteBuffer* response) override;
 
  private:
   graph::Store* store_;

@@ -2,6 +2,7 @@
 //
 //   quorumd [--listen 127.0.0.1:50051] [--data-dir ./quorum-data]
 //           [--max-message-bytes 4194304] [--demo-data FILE] [--port-file FILE]
+//           [limits: see server/limits.h and docs/security.md]
 //           [--token-file FILE] [--tls-cert PEM --tls-key PEM]
 //           [--tls-client-ca PEM [--mtls-scopes read,write]]
 //   quorumd token create --token-file FILE --name NAME --scopes read,write
@@ -127,6 +128,7 @@ int main(int argc, char** argv) {
                  "How long calls in flight may take to finish at shutdown")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  quorum::server::AddLimitFlags(app, &options.limits);
   app.add_option("--token-file", options.token_file,
                  "Token file (names, scopes, SHA-256 of tokens); with it every "
                  "call but health checks needs a token. Needed to serve a "
@@ -186,6 +188,11 @@ int main(int argc, char** argv) {
   }
   options.log = Log;
 
+  // A write past a file-size limit fails with EFBIG (answered as a full
+  // disk) instead of killing the process.
+  signal(SIGXFSZ, SIG_IGN);
+  const int descriptors = quorum::server::RaiseDescriptorLimit();
+
   // Block the shutdown signals in every thread; main waits for them below.
   sigset_t signals;
   sigemptyset(&signals);
@@ -210,7 +217,9 @@ int main(int argc, char** argv) {
   }
   Log(absl::StrCat("serving on port ", (*server)->port(), " (", options.listen,
                    "), data in ", options.data_dir, ", policy revision ",
-                   (*server)->policy_revision()));
+                   (*server)->policy_revision(), ", descriptor limit ",
+                   descriptors, ", at most ", (*server)->connection_cap(),
+                   " connections"));
   Log(absl::StrCat(
       options.tls_cert.empty() ? "plaintext" : "TLS",
       options.tls_client_ca.empty() ? "" : " with client certificates", ", ",

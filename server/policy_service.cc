@@ -114,9 +114,8 @@ grpc::Status PolicyServiceImpl::SimulatePolicy(
   if (!policy.ok()) return ToGrpcStatus(policy.status());
   absl::Time as_of = absl::Now();
   if (request->has_as_of()) {
-    as_of = absl::FromUnixNanos(
-        google::protobuf::util::TimeUtil::TimestampToNanoseconds(
-            request->as_of()));
+    as_of = absl::FromUnixSeconds(request->as_of().seconds()) +
+            absl::Nanoseconds(request->as_of().nanos());
   }
   return Reply(store_->SimulatePolicy(*policy, as_of), response);
 }

@@ -22,9 +22,8 @@ grpc::Status QualificationServiceImpl::QualifyAccount(
         t.seconds() > google::protobuf::util::TimeUtil::kTimestampMaxSeconds) {
       violations.Add("as_of", "is not a valid timestamp");
     } else {
-      as_of = absl::FromUnixNanos(
-          google::protobuf::util::TimeUtil::TimestampToNanoseconds(
-              request->as_of()));
+      as_of = absl::FromUnixSeconds(request->as_of().seconds()) +
+              absl::Nanoseconds(request->as_of().nanos());
     }
   }
   if (!v1::VerdictView_IsValid(request->view())) {

@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -180,6 +181,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   if (options.max_message_bytes <= 0) {
     return absl::InvalidArgumentError("--max-message-bytes must be positive");
   }
+  RETURN_IF_ERROR(CheckLimits(options.limits));
   std::unique_ptr<QuorumServer> s(new QuorumServer());
   s->options_ = options;
   s->services_ = {v1::AccountGraphService::service_full_name(),
@@ -208,6 +210,26 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
     access.log = options.log ? options.log : LogToStderr;
     s->access_ = std::make_shared<AccessControl>(std::move(access));
     credentials->SetAuthMetadataProcessor(s->access_);
+  }
+  // One quorumd per data folder (an exclusive lock, server/limits.h).
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot create data directory ", options.data_dir, ": ",
+                       ec.message()));
+    }
+  }
+  ASSIGN_OR_RETURN(s->lock_, DataDirLock::Acquire(options.data_dir));
+  // Access needs transport security for its AuthMetadataProcessor, so a
+  // token file or TLS serves through gRPC's own listening port (local
+  // credentials on loopback, TLS otherwise). The plain loopback demo serves
+  // through quorumd's Listener, which keeps accepting when descriptors run
+  // out (server/limits.h); see docs/security.md.
+  const bool secure = !options.token_file.empty() || !options.tls_cert.empty();
+  if (!secure) {
+    ASSIGN_OR_RETURN(s->listener_, Listener::Bind(options.listen));
   }
   graph::Store::Options store_options;
   store_options.path = options.data_dir;
@@ -246,7 +268,11 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, credentials, &s->port_);
+  if (secure) {
+    builder.AddListeningPort(options.listen, credentials, &s->port_);
+  }
+  // Connections come from our own Listener when there is one.
+  ApplyLimits(options.limits, &builder);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(s->account_graph_.get());
@@ -258,11 +284,23 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   builder.RegisterService(s->workflow_.get());
   builder.RegisterService(s->admin_.get());
   s->server_ = builder.BuildAndStart();
-  if (s->server_ == nullptr || s->port_ == 0) {
+  if (s->server_ == nullptr) {
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen));
+        absl::StrCat("cannot start the gRPC server for ", options.listen));
   }
-  s->server_->GetHealthCheckService()->SetServingStatus(true);
+  if (s->listener_ != nullptr) {
+    s->port_ = s->listener_->port();
+  } else if (s->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen, " (in use, or not a local address?)"));
+  }
+  QuorumServer* self = s.get();
+  s->store_->OnWritableChange(
+      [self](bool writable) { self->OnWritableChange(writable); });
+  s->server_->GetHealthCheckService()->SetServingStatus(s->store_->writable());
+  if (s->listener_ != nullptr) {
+    s->listener_->Start(s->server_.get(), ConnectionCap(options.limits));
+  }
   return s;
 }
 
@@ -280,9 +318,19 @@ absl::StatusOr<int> QuorumServer::ReloadTokens() {
   return tokens_->Reload();
 }
 
+void QuorumServer::OnWritableChange(bool writable) {
+  std::lock_guard lock(health_mu_);
+  if (shut_down_ || server_ == nullptr) return;
+  server_->GetHealthCheckService()->SetServingStatus(writable);
+}
+
 void QuorumServer::Shutdown(absl::Duration grace) {
-  if (shut_down_) return;
-  shut_down_ = true;
+  {
+    std::lock_guard lock(health_mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+  }
+  if (listener_ != nullptr) listener_->Stop();  // No new connections.
   server_->GetHealthCheckService()->SetServingStatus(false);
   workflow_->Stop();  // Watch streams end instead of holding shutdown.
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
@@ -292,6 +340,7 @@ void QuorumServer::Shutdown(absl::Duration grace) {
 QuorumServer::~QuorumServer() {
   if (server_ != nullptr) Shutdown(absl::Seconds(5));
   server_.reset();
+  workflow_.reset();  // Its feed thread reads the store.
   account_graph_.reset();
   store_.reset();  // Closes LMDB.
 }

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "server/account_graph_service.h"
 #include "server/admin_service.h"
 #include "server/intake_service.h"
+#include "server/limits.h"
 #include "server/note_service.h"
 #include "server/policy_service.h"
 #include "server/qualification_service.h"
@@ -57,6 +59,8 @@ struct ServerOptions {
   int tls_reload_seconds = 60;
   // Receives access decisions (writes and refusals); stderr when unset.
   std::function<void(const std::string&)> log;
+  // Transport limits, thread quota and connection cap (server/limits.h).
+  LimitOptions limits;
 };
 
 // A running quorum server. Thread-safe.
@@ -70,6 +74,12 @@ class QuorumServer {
 
   // The bound port.
   int port() const { return port_; }
+  // Open connections at most (see LimitOptions::max_connections).
+  // The connection cap of quorumd's own listener; 0 when gRPC listens (token
+  // file or TLS: see docs/security.md).
+  int connection_cap() const {
+    return listener_ != nullptr ? listener_->max_connections() : 0;
+  }
   graph::Store* store() { return store_.get(); }
   // The active policy revision at start.
   int64_t policy_revision() const { return policy_revision_; }
@@ -93,7 +103,12 @@ class QuorumServer {
 
  private:
   QuorumServer() = default;
+  // Health follows the disk: NOT_SERVING while writes fail for lack of
+  // space or I/O errors, SERVING again after a write succeeds.
+  void OnWritableChange(bool writable);
 
+  std::unique_ptr<DataDirLock> lock_;
+  std::unique_ptr<Listener> listener_;
   std::unique_ptr<graph::Store> store_;
   std::unique_ptr<AccountGraphServiceImpl> account_graph_;
   std::unique_ptr<PolicyServiceImpl> policy_;
@@ -110,7 +125,8 @@ class QuorumServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   int64_t policy_revision_ = 0;
-  bool shut_down_ = false;
+  std::mutex health_mu_;
+  bool shut_down_ = false;  // Guarded by health_mu_.
 };
 
 // Reads a policy file: JSON when the name ends in ".json", text otherwise;

@@ -1,6 +1,8 @@
 #include "server/workflow_service.h"
 
 #include <algorithm>
+#include <deque>
+#include <optional>
 
 #include "google/protobuf/util/time_util.h"
 #include "graph/status.h"
@@ -11,9 +13,10 @@
 namespace quorum::server {
 namespace {
 
+// Saturating (absl::Time spans far more than int64 nanoseconds, which a
+// hostile timestamp would overflow).
 absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixNanos(
-      google::protobuf::util::TimeUtil::TimestampToNanoseconds(t));
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 bool Matches(const v1::WatchReadinessRequest& r, const v1::ReadinessEvent& e) {
@@ -120,24 +123,197 @@ grpc::Status WorkflowServiceImpl::ListAccountReadiness(
   return Reply(store_->ListAccountReadiness(*request), response);
 }
 
-grpc::Status WorkflowServiceImpl::WatchReadiness(
-    grpc::ServerContext* context, const v1::WatchReadinessRequest* request,
-    grpc::ServerWriter<v1::ReadinessEvent>* writer) {
-  if (request->after_sequence() < 0) {
-    return ToGrpcStatus(InvalidField("after_sequence", "must not be negative"));
+// One WatchReadiness stream. Its position `after_` moves through the change
+// feed; matching events are written one at a time. The reactor never holds
+// its lock while calling into gRPC (StartWrite, Finish).
+class ReadinessWatcher final
+    : public grpc::ServerWriteReactor<v1::ReadinessEvent> {
+ public:
+  // Events a watcher reads from the feed at once.
+  static constexpr int kChunk = 500;
+
+  ReadinessWatcher(WorkflowServiceImpl* service,
+                   const v1::WatchReadinessRequest& request, int64_t after)
+      : service_(service), request_(request), after_(after) {
+    // Headers go out at once: a client that has them knows the watch is
+    // registered and sees every event after its position.
+    StartSendInitialMetadata();
   }
-  int64_t after = request->after_sequence() > 0 ? request->after_sequence()
-                                                : store_->LastEventSequence();
-  while (!context->IsCancelled() && !stopped_) {
-    auto events = store_->ReadinessEvents(after, 500);
-    if (!events.ok()) return ToGrpcStatus(events.status());
-    for (const auto& e : *events) {
-      after = e.sequence();
-      if (Matches(*request, e) && !writer->Write(e)) return grpc::Status::OK;
+
+  // Called when the feed may have new events (and once at the start).
+  void Poke() {
+    std::unique_lock lock(mu_);
+    if (writing_ || finishing_) return;
+    absl::Status status = FillLocked();
+    if (!status.ok())
+      return FinishLocked(std::move(lock), ToGrpcStatus(status));
+    StartNextLocked(std::move(lock));
+  }
+
+  // Ends the stream with `status` (after the write in flight, if any).
+  void End(grpc::Status status) {
+    std::unique_lock lock(mu_);
+    FinishLocked(std::move(lock), std::move(status));
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::unique_lock lock(mu_);
+    writing_ = false;
+    if (!ok) {  // The client is gone.
+      return FinishLocked(std::move(lock), grpc::Status::OK);
     }
-    if (events->empty()) store_->WaitForEvents(after, absl::Seconds(1));
+    if (pending_finish_) {
+      grpc::Status status = *std::move(pending_finish_);
+      pending_finish_.reset();
+      finishing_ = false;
+      return FinishLocked(std::move(lock), std::move(status));
+    }
+    if (finishing_) return;
+    absl::Status status = FillLocked();
+    if (!status.ok())
+      return FinishLocked(std::move(lock), ToGrpcStatus(status));
+    StartNextLocked(std::move(lock));
   }
-  return grpc::Status(grpc::StatusCode::CANCELLED, "watch ended");
+
+  void OnCancel() override {
+    End(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+  }
+
+  void OnDone() override {
+    service_->Unregister(this);
+    delete this;
+  }
+
+ private:
+  // Reads the events after `after_` into `queue_` until one matches or the
+  // feed has no more.
+  absl::Status FillLocked() {
+    while (queue_.empty()) {
+      auto events = service_->store_->ReadinessEvents(after_, kChunk);
+      if (!events.ok()) return events.status();
+      for (auto& e : *events) {
+        after_ = e.sequence();
+        if (Matches(request_, e)) queue_.push_back(std::move(e));
+      }
+      if (static_cast<int>(events->size()) < kChunk) break;
+    }
+    return absl::OkStatus();
+  }
+
+  void StartNextLocked(std::unique_lock<std::mutex> lock) {
+    if (queue_.empty()) return;
+    current_ = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = true;
+    lock.unlock();
+    StartWrite(&current_);
+  }
+
+  void FinishLocked(std::unique_lock<std::mutex> lock, grpc::Status status) {
+    if (finishing_) return;
+    finishing_ = true;
+    if (writing_) {  // Finish once the write in flight is done.
+      pending_finish_ = std::move(status);
+      return;
+    }
+    lock.unlock();
+    Finish(std::move(status));
+  }
+
+  WorkflowServiceImpl* service_;
+  const v1::WatchReadinessRequest request_;
+  std::mutex mu_;
+  int64_t after_;                               // Guarded by mu_.
+  std::deque<v1::ReadinessEvent> queue_;        // Guarded by mu_.
+  v1::ReadinessEvent current_;                  // Being written.
+  bool writing_ = false;                        // Guarded by mu_.
+  bool finishing_ = false;                      // Guarded by mu_.
+  std::optional<grpc::Status> pending_finish_;  // Guarded by mu_.
+};
+
+namespace {
+
+// Refuses a watch at once (bad request, or the server is stopping).
+class RefusedWatch final : public grpc::ServerWriteReactor<v1::ReadinessEvent> {
+ public:
+  explicit RefusedWatch(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+grpc::Status Unavailable() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                      "quorumd is shutting down; reconnect and resume with "
+                      "after_sequence set to the last event received");
+}
+
+}  // namespace
+
+WorkflowServiceImpl::WorkflowServiceImpl(graph::Store* store)
+    : store_(store), feed_([this] { Feed(); }) {}
+
+WorkflowServiceImpl::~WorkflowServiceImpl() {
+  Stop();
+  if (feed_.joinable()) feed_.join();
+}
+
+void WorkflowServiceImpl::Feed() {
+  int64_t seen = store_->LastEventSequence();
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) return;
+    }
+    if (!store_->WaitForEvents(seen, absl::Milliseconds(500))) continue;
+    seen = store_->LastEventSequence();
+    std::lock_guard lock(mu_);
+    const std::set<ReadinessWatcher*> all = watchers_;
+    for (ReadinessWatcher* watcher : all) {
+      if (watchers_.count(watcher) > 0) watcher->Poke();
+    }
+  }
+}
+
+void WorkflowServiceImpl::Stop() {
+  std::lock_guard lock(mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  const std::set<ReadinessWatcher*> all = watchers_;
+  for (ReadinessWatcher* watcher : all) {
+    if (watchers_.count(watcher) > 0) watcher->End(Unavailable());
+  }
+}
+
+void WorkflowServiceImpl::Unregister(ReadinessWatcher* watcher) {
+  std::lock_guard lock(mu_);
+  watchers_.erase(watcher);
+}
+
+size_t WorkflowServiceImpl::watchers() {
+  std::lock_guard lock(mu_);
+  return watchers_.size();
+}
+
+grpc::ServerWriteReactor<v1::ReadinessEvent>*
+WorkflowServiceImpl::WatchReadiness(grpc::CallbackServerContext*,
+                                    const v1::WatchReadinessRequest* request) {
+  if (request->after_sequence() < 0) {
+    return new RefusedWatch(
+        ToGrpcStatus(InvalidField("after_sequence", "must not be negative")));
+  }
+  const int64_t after = request->after_sequence() > 0
+                            ? request->after_sequence()
+                            : store_->LastEventSequence();
+  auto* watcher = new ReadinessWatcher(this, *request, after);
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) {
+      delete watcher;
+      return new RefusedWatch(Unavailable());
+    }
+    watchers_.insert(watcher);
+  }
+  watcher->Poke();  // Replays what follows after_sequence.
+  return watcher;
 }
 
 }  // namespace quorum::server

@@ -4,20 +4,32 @@
 #define QUORUM_SERVER_WORKFLOW_SERVICE_H_
 
 #include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "graph/store.h"
 #include "quorum/v1/workflow_service.grpc.pb.h"
 
 namespace quorum::server {
 
-// Thread-safe; does not own the store. WatchReadiness holds one handler
-// thread per watcher and checks for cancellation (and Stop()) every second.
-class WorkflowServiceImpl final : public v1::WorkflowService::Service {
- public:
-  explicit WorkflowServiceImpl(graph::Store* store) : store_(store) {}
+class ReadinessWatcher;
 
-  // Ends every WatchReadiness stream (at shutdown).
-  void Stop() { stopped_ = true; }
+// Thread-safe; does not own the store. WatchReadiness is a callback-API
+// write reactor: watchers hold no thread while they wait. One feed thread
+// waits for new change-feed events and wakes the watchers, which read the
+// events after their own position and write the matching ones one at a
+// time, so 1,000 watchers cost one thread plus gRPC's callback pool.
+class WorkflowServiceImpl final
+    : public v1::WorkflowService::WithCallbackMethod_WatchReadiness<
+          v1::WorkflowService::Service> {
+ public:
+  explicit WorkflowServiceImpl(graph::Store* store);
+  ~WorkflowServiceImpl() override;
+
+  // Ends every WatchReadiness stream with UNAVAILABLE (at shutdown), so that
+  // clients reconnect (with after_sequence) to a running server. Idempotent.
+  void Stop();
 
   grpc::Status TransitionStatus(grpc::ServerContext*,
                                 const v1::TransitionStatusRequest* request,
@@ -43,13 +55,25 @@ class WorkflowServiceImpl final : public v1::WorkflowService::Service {
   grpc::Status ListAccountReadiness(
       grpc::ServerContext*, const v1::ListAccountReadinessRequest* request,
       v1::ListAccountReadinessResponse* response) override;
-  grpc::Status WatchReadiness(
-      grpc::ServerContext* context, const v1::WatchReadinessRequest* request,
-      grpc::ServerWriter<v1::ReadinessEvent>* writer) override;
+  grpc::ServerWriteReactor<v1::ReadinessEvent>* WatchReadiness(
+      grpc::CallbackServerContext* context,
+      const v1::WatchReadinessRequest* request) override;
+
+  // Open watch streams.
+  size_t watchers();
 
  private:
+  friend class ReadinessWatcher;
+  void Feed();
+  void Unregister(ReadinessWatcher* watcher);
+
   graph::Store* store_;
-  std::atomic<bool> stopped_{false};
+  // Recursive: ending a watcher may run its OnDone (and so Unregister) on
+  // the same thread. A watcher in `watchers_` is alive while mu_ is held.
+  std::recursive_mutex mu_;
+  std::set<ReadinessWatcher*> watchers_;  // Guarded by mu_.
+  bool stopped_ = false;                  // Guarded by mu_.
+  std::thread feed_;
 };
 
 }  // namespace quorum::server

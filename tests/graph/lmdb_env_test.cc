@@ -1,6 +1,7 @@
 #include "graph/lmdb_env.h"
 
 #include <atomic>
+#include <cerrno>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -325,6 +326,40 @@ TEST(LmdbErrorTest, NamesTheOperationAndTheLmdbError) {
   EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("lmdb get"));
   EXPECT_THAT(std::string(status.message()),
               ::testing::HasSubstr(mdb_strerror(MDB_NOTFOUND)));
+}
+
+TEST(LmdbErrorTest, FullOrFailingDiskIsResourceExhaustedWithAClearMessage) {
+  for (int rc : {ENOSPC, EDQUOT, EFBIG, EIO}) {
+    absl::Status status = LmdbError(rc, "commit");
+    EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << rc;
+    EXPECT_TRUE(IsStorageUnwritable(status)) << rc;
+    EXPECT_THAT(std::string(status.message()),
+                ::testing::HasSubstr("the disk is full or failing"));
+    EXPECT_FALSE(IsMapFull(status));
+  }
+  absl::Status other = LmdbError(MDB_CORRUPTED, "get");
+  EXPECT_EQ(other.code(), absl::StatusCode::kInternal);
+  EXPECT_FALSE(IsStorageUnwritable(other));
+}
+
+TEST(LmdbEnvWritableTest, StartsWritableAndBadInputSaysNothingAboutTheDisk) {
+  TempDir dir;
+  LmdbEnv::Options options;
+  options.path = dir.path();
+  options.databases = {"d"};
+  auto env = LmdbEnv::Open(options);
+  ASSERT_TRUE(env.ok()) << env.status();
+  std::vector<bool> changes;
+  (*env)->OnWritableChange([&](bool writable) { changes.push_back(writable); });
+  EXPECT_TRUE((*env)->writable());
+  EXPECT_FALSE(
+      (*env)
+          ->Write([](Txn&) { return absl::InvalidArgumentError("bad input"); })
+          .ok());
+  EXPECT_TRUE(
+      (*env)->Write([](Txn& txn) { return txn.Put("d", "k", "v"); }).ok());
+  EXPECT_TRUE((*env)->writable());
+  EXPECT_TRUE(changes.empty());
 }
 
 }  // namespace

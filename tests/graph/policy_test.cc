@@ -851,6 +851,43 @@ TEST(ParsePolicyTextTest, EmptyTextIsAnEmptyPolicy) {
   EXPECT_THAT(*parsed, EqualsProto(Policy()));
 }
 
+// A routing rule whose condition is `depth` nested negations.
+std::string NestedNegations(int depth) {
+  std::string text = "routing_rules { id: \"deep\" when { ";
+  for (int i = 0; i < depth; ++i) text += "negate { ";
+  text += "high_intent: true ";
+  for (int i = 0; i < depth; ++i) text += "} ";
+  return text + "} }";
+}
+
+TEST(ParsePolicyTextTest, NestingBeyondTheLimitIsAViolationNamingTheLimit) {
+  // 10,000 levels (about 90 KB) used to overflow the parser's stack.
+  auto parsed = ParsePolicyText(NestedNegations(10000));
+  ASSERT_THAT(parsed, HasViolationOn("text"));
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(parsed.status().message()),
+              AllOf(HasSubstr("recursion limit of 100"), HasSubstr("line 1")));
+}
+
+TEST(ParsePolicyTextTest, NestingJustBeyondTheLimitIsRefusedAndWithinItParses) {
+  // Policy > routing_rules > when > negate...: three levels before the first
+  // negation, and the innermost condition's bool is no message.
+  EXPECT_THAT(ParsePolicyText(NestedNegations(kMaxPolicyNesting)),
+              HasViolationOn("text"));
+  auto parsed = ParsePolicyText(NestedNegations(kMaxPolicyNesting - 3));
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+}
+
+TEST(ParsePolicyJsonTest, NestingBeyondTheLimitIsAViolation) {
+  std::string json = "{\"routingRules\": [{\"when\": ";
+  for (int i = 0; i < 10000; ++i) json += "{\"negate\": ";
+  json += "{\"highIntent\": true}";
+  for (int i = 0; i < 10000; ++i) json += "}";
+  json += "}]}";
+  auto parsed = ParsePolicyJson(json);
+  EXPECT_THAT(parsed, HasViolationOn("json"));
+}
+
 TEST(ParsePolicyJsonTest, DefaultPolicyRoundTripsThroughJson) {
   std::string json;
   ASSERT_TRUE(

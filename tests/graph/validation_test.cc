@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "graph/status.h"
 #include "gtest/gtest.h"
@@ -252,6 +253,122 @@ TEST(CheckAccountTest, UsesThePrefixGiven) {
 }
 
 // ------------------------------------------------------------------ Sites
+
+// ------------------------------------------------------------------ Limits
+
+TEST(CheckAccountTest, ListsAboveTheEntryLimitAreOneViolationEach) {
+  Account a = NewAccount("Many Lists Lab");
+  for (int i = 0; i <= kMaxListEntries; ++i) {
+    a.add_domains("lab" + std::to_string(i) + ".example.org");
+    a.add_testing_scopes("scope " + std::to_string(i));
+    a.add_accreditations("acc " + std::to_string(i));
+    a.add_current_systems("system " + std::to_string(i));
+  }
+  Violations v;
+  CheckAccount(&a, "account", &v);
+  EXPECT_THAT(Fields(v),
+              UnorderedElementsAre("account.domains", "account.testing_scopes",
+                                   "account.accreditations",
+                                   "account.current_systems"));
+  EXPECT_NE(v.list()[0].description().find("at most 50"), std::string::npos);
+}
+
+TEST(CheckAccountTest, ListsAtTheEntryLimitAreAccepted) {
+  Account a = NewAccount("Full Lists Lab");
+  for (int i = 0; i < kMaxListEntries; ++i) {
+    a.add_domains("lab" + std::to_string(i) + ".example.org");
+    a.add_testing_scopes(std::string(kMaxTextLength - 3, 's') +
+                         absl::StrFormat("%03d", i));
+  }
+  Violations v;
+  CheckAccount(&a, "account", &v);
+  EXPECT_THAT(Fields(v), IsEmpty());
+  EXPECT_EQ(a.testing_scopes_size(), kMaxListEntries);
+}
+
+TEST(CheckAccountTest, ListEntryOverTheTextLimitNamesItsIndex) {
+  Account a = NewAccount("Long Scope Lab");
+  a.add_testing_scopes("chemistry");
+  a.add_testing_scopes(std::string(kMaxTextLength + 1, 'x'));
+  Violations v;
+  CheckAccount(&a, "account", &v);
+  EXPECT_THAT(Fields(v), ElementsAre("account.testing_scopes[1]"));
+  EXPECT_NE(v.list()[0].description().find("500 bytes"), std::string::npos);
+}
+
+TEST(CheckAccountTest, LabelsAreLimitedInNumberKeyAndValue) {
+  // 6,000 labels of 500 bytes used to be stored and broke listings.
+  Account many = NewAccount("Many Labels Lab");
+  for (int i = 0; i < 6000; ++i) {
+    (*many.mutable_labels())["k" + std::to_string(i)] = std::string(500, 'v');
+  }
+  Violations v;
+  CheckAccount(&many, "account", &v);
+  EXPECT_THAT(Fields(v), ElementsAre("account.labels"));
+  EXPECT_NE(v.list()[0].description().find("at most 64"), std::string::npos);
+
+  Account long_value = NewAccount("Long Label Lab");
+  (*long_value.mutable_labels())["tier"] =
+      std::string(kMaxLabelValueLength + 1, 'v');
+  Violations value_violations;
+  CheckAccount(&long_value, "account", &value_violations);
+  EXPECT_THAT(Fields(value_violations),
+              ElementsAre("account.labels[\"tier\"]"));
+
+  Account full = NewAccount("Full Labels Lab");
+  for (int i = 0; i < kMaxLabels; ++i) {
+    (*full.mutable_labels())[std::string(kMaxLabelKeyLength - 2, 'k') +
+                             absl::StrFormat("%02d", i)] =
+        std::string(kMaxLabelValueLength, 'v');
+  }
+  Violations none;
+  CheckAccount(&full, "account", &none);
+  EXPECT_THAT(Fields(none), IsEmpty());
+}
+
+TEST(CheckSiteTest, ListsAboveTheEntryLimitAreViolations) {
+  Site s = NewSite("Main Lab");
+  for (int i = 0; i <= kMaxListEntries; ++i) {
+    s.add_testing_scopes("scope " + std::to_string(i));
+  }
+  Violations v;
+  CheckSite(&s, "US", "site", &v);
+  EXPECT_THAT(Fields(v), ElementsAre("site.testing_scopes"));
+}
+
+TEST(CheckStakeholderTest, RolesSitesAndEmailAreLimited) {
+  Stakeholder s = NewStakeholder("Jo Smith", "");
+  for (int i = 0; i <= kMaxRoles; ++i) {
+    auto* r = s.add_roles();
+    r->set_role(v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+    r->set_source(v1::ROLE_SOURCE_CONFIRMED);
+  }
+  for (int i = 0; i <= kMaxListEntries; ++i) {
+    s.add_sites("accounts/a/sites/s" + std::to_string(i));
+  }
+  s.set_email(std::string(600, 'a') + "@example.org");
+  Violations v;
+  CheckStakeholder(&s, "stakeholder", &v);
+  EXPECT_THAT(Fields(v),
+              UnorderedElementsAre("stakeholder.roles", "stakeholder.sites",
+                                   "stakeholder.email"));
+  for (const auto& violation : v.list()) {
+    EXPECT_LE(violation.description().size(), 210u);  // Never echoes 600 bytes.
+  }
+}
+
+TEST(ViolationsTest, LongDescriptionsAndManyViolationsAreCut) {
+  Violations v;
+  for (int i = 0; i < 1000; ++i) {
+    v.Add("field" + std::to_string(i), std::string(10000, 'x'));
+  }
+  EXPECT_LE(v.list().size(), 41u);
+  EXPECT_EQ(v.list().back().description(), "and more problems not listed");
+  for (const auto& violation : v.list()) {
+    EXPECT_LE(violation.description().size(), 203u);
+  }
+  EXPECT_LT(v.ToStatus().message().size(), 20000u);
+}
 
 TEST(CheckSiteTest, InheritsTheAccountCountryForTheSubdivision) {
   Site s = NewSite("Core Lab");

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "server/server.h"
@@ -100,6 +102,222 @@ class AccountGraphServiceTest : public Test {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AccountGraphService::Stub> stub_;
 };
+
+// `message` carrying an unknown length-delimited field of `bytes` bytes
+// (field number 9999), as a client with another schema would send it.
+template <typename T>
+T WithUnknownField(const T& message, size_t bytes) {
+  std::string wire = message.SerializeAsString();
+  // Tag of field 9999, wire type 2: varint (9999 << 3 | 2).
+  uint64_t tag = (9999u << 3) | 2u;
+  auto varint = [&wire](uint64_t v) {
+    while (v >= 0x80) {
+      wire.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      v >>= 7;
+    }
+    wire.push_back(static_cast<char>(v));
+  };
+  varint(tag);
+  varint(bytes);
+  wire.append(bytes, 'x');
+  T out;
+  EXPECT_TRUE(out.ParseFromString(wire));
+  return out;
+}
+
+bool HasUnknownFieldsAnywhere(const google::protobuf::Message& message) {
+  const auto* reflection = message.GetReflection();
+  if (!reflection->GetUnknownFields(message).empty()) return true;
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const auto* field : fields) {
+    if (field->cpp_type() !=
+        google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      continue;
+    }
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        if (HasUnknownFieldsAnywhere(
+                reflection->GetRepeatedMessage(message, field, i))) {
+          return true;
+        }
+      }
+    } else if (HasUnknownFieldsAnywhere(
+                   reflection->GetMessage(message, field))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST_F(AccountGraphServiceTest, UnknownFieldsAreDiscardedBeforeStorage) {
+  // A 1 MiB unknown field used to be stored and served back.
+  v1::Account account =
+      WithUnknownField(MakeAccount("Unknown Fields Lab"), 1 << 20);
+  ASSERT_TRUE(HasUnknownFieldsAnywhere(account));
+  v1::Account created;
+  ASSERT_TRUE(CreateAccount("unknown-fields", account, &created).ok());
+  EXPECT_FALSE(HasUnknownFieldsAnywhere(created));
+  v1::GetAccountRequest get;
+  get.set_name("accounts/unknown-fields");
+  v1::Account got;
+  ASSERT_TRUE(stub_->GetAccount(Context().get(), get, &got).ok());
+  EXPECT_FALSE(HasUnknownFieldsAnywhere(got));
+  EXPECT_LT(got.ByteSizeLong(), 1000u);
+
+  // Nested unknown fields too, on create and on update.
+  v1::CreateStakeholderRequest person;
+  person.set_parent("accounts/unknown-fields");
+  person.set_stakeholder_id("ann");
+  person.mutable_stakeholder()->set_display_name("Ann");
+  auto* role = person.mutable_stakeholder()->add_roles();
+  role->set_role(v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+  role->set_source(v1::ROLE_SOURCE_CONFIRMED);
+  *role = WithUnknownField(*role, 100);
+  v1::Stakeholder stakeholder;
+  ASSERT_TRUE(
+      stub_->CreateStakeholder(Context().get(), person, &stakeholder).ok());
+  v1::UpdateAccountRequest update;
+  *update.mutable_account() = WithUnknownField(got, 4096);
+  update.mutable_account()->set_owner("team-east");
+  update.mutable_update_mask()->add_paths("owner");
+  v1::Account updated;
+  ASSERT_TRUE(stub_->UpdateAccount(Context().get(), update, &updated).ok());
+  EXPECT_FALSE(HasUnknownFieldsAnywhere(updated));
+  v1::GetCommitteeMapRequest map_request;
+  map_request.set_name("accounts/unknown-fields");
+  v1::CommitteeMap map;
+  ASSERT_TRUE(stub_->GetCommitteeMap(Context().get(), map_request, &map).ok());
+  EXPECT_FALSE(HasUnknownFieldsAnywhere(map));
+  EXPECT_EQ(map.account().owner(), "team-east");
+}
+
+TEST_F(AccountGraphServiceTest,
+       OversizedLabelsAreRefusedAndListingsKeepWorking) {
+  // Three accounts with 6,000 labels of 500 bytes used to be stored and
+  // made every ListAccounts fail with RESOURCE_EXHAUSTED.
+  for (int n = 0; n < 3; ++n) {
+    v1::Account account = MakeAccount("Label Lab " + std::to_string(n));
+    for (int i = 0; i < 6000; ++i) {
+      (*account.mutable_labels())["k" + std::to_string(i)] =
+          std::string(500, 'v');
+    }
+    grpc::Status status = CreateAccount("", account);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"account.labels"});
+  }
+  ASSERT_TRUE(CreateAccount("small", MakeAccount("Small Lab")).ok());
+  EXPECT_EQ(CountAccounts(), 1);
+}
+
+TEST_F(AccountGraphServiceTest, PagesOfLargeAccountsStopAtTheByteBudget) {
+  // Accounts as large as the limits allow (about 100 KB each).
+  constexpr int kAccounts = 14;
+  for (int n = 0; n < kAccounts; ++n) {
+    v1::Account account = MakeAccount("Large Lab " + std::to_string(n));
+    for (int i = 0; i < 50; ++i) {
+      const std::string entry =
+          std::string(490, 'a' + n % 26) + std::to_string(1000 + i);
+      account.add_testing_scopes(entry);
+      account.add_accreditations(entry);
+      account.add_current_systems(entry);
+    }
+    for (int i = 0; i < 64; ++i) {
+      (*account.mutable_labels())["label-" + std::to_string(i)] =
+          std::string(255, 'v');
+    }
+    grpc::Status status = CreateAccount("", account);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  std::set<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListAccountsRequest request;
+    request.set_page_size(1000);
+    request.set_page_token(token);
+    v1::ListAccountsResponse response;
+    grpc::Status status =
+        stub_->ListAccounts(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_GT(response.accounts_size(), 0);
+    EXPECT_LE(response.ByteSizeLong(), (1u << 20) + 200000u);
+    for (const auto& a : response.accounts()) seen.insert(a.name());
+    token = response.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 100);
+  EXPECT_EQ(static_cast<int>(seen.size()), kAccounts);
+  EXPECT_GT(pages, 1);
+}
+
+TEST_F(AccountGraphServiceTest, CreatesRetriedWithTheSameRequestIdCreateOnce) {
+  // Without an ID the server derives one from the name: a retry without a
+  // request ID makes a second account.
+  v1::CreateAccountRequest request;
+  *request.mutable_account() = MakeAccount("Retry Health");
+  request.set_request_id("0d8f6c52-0d4f-4f8e-9a55-1b1f4f1c0a01");
+  v1::Account first, retry;
+  ASSERT_TRUE(stub_->CreateAccount(Context().get(), request, &first).ok());
+  ASSERT_TRUE(stub_->CreateAccount(Context().get(), request, &retry).ok());
+  EXPECT_EQ(first.name(), "accounts/retry-health");
+  EXPECT_EQ(retry.name(), first.name());
+  EXPECT_EQ(retry.etag(), first.etag());
+  EXPECT_EQ(CountAccounts(), 1);
+
+  // The same ID for a different request is refused.
+  request.mutable_account()->set_display_name("Other Health");
+  grpc::Status status = stub_->CreateAccount(Context().get(), request, &retry);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"request_id"});
+  EXPECT_EQ(CountAccounts(), 1);
+
+  // Sites, stakeholders and relationships too.
+  v1::CreateSiteRequest site;
+  site.set_parent(first.name());
+  site.mutable_site()->set_display_name("Main Lab");
+  site.set_request_id("site-1");
+  v1::Site site_first, site_retry;
+  ASSERT_TRUE(stub_->CreateSite(Context().get(), site, &site_first).ok());
+  ASSERT_TRUE(stub_->CreateSite(Context().get(), site, &site_retry).ok());
+  EXPECT_EQ(site_first.name(), site_retry.name());
+  v1::ListSitesRequest sites;
+  sites.set_parent(first.name());
+  v1::ListSitesResponse listed;
+  ASSERT_TRUE(stub_->ListSites(Context().get(), sites, &listed).ok());
+  EXPECT_EQ(listed.sites_size(), 1);
+
+  v1::CreateStakeholderRequest person;
+  person.set_parent(first.name());
+  person.mutable_stakeholder()->set_display_name("Ann Lee");
+  person.set_request_id("person-1");
+  v1::Stakeholder ann, ann_retry;
+  ASSERT_TRUE(stub_->CreateStakeholder(Context().get(), person, &ann).ok());
+  ASSERT_TRUE(
+      stub_->CreateStakeholder(Context().get(), person, &ann_retry).ok());
+  EXPECT_EQ(ann.name(), ann_retry.name());
+  person.mutable_stakeholder()->set_display_name("Bob Ray");
+  person.set_request_id("person-2");
+  v1::Stakeholder bob;
+  ASSERT_TRUE(stub_->CreateStakeholder(Context().get(), person, &bob).ok());
+  v1::ListStakeholdersRequest people;
+  people.set_parent(first.name());
+  v1::ListStakeholdersResponse listed_people;
+  ASSERT_TRUE(
+      stub_->ListStakeholders(Context().get(), people, &listed_people).ok());
+  EXPECT_EQ(listed_people.stakeholders_size(), 2);
+
+  v1::CreateRelationshipRequest edge;
+  edge.set_parent(first.name());
+  edge.mutable_relationship()->set_source(ann.name());
+  edge.mutable_relationship()->set_target(bob.name());
+  edge.mutable_relationship()->set_type(v1::RELATIONSHIP_TYPE_REPORTS_TO);
+  edge.set_request_id("edge-1");
+  v1::Relationship r1, r2;
+  ASSERT_TRUE(stub_->CreateRelationship(Context().get(), edge, &r1).ok());
+  // Without the ID this retry would be ALREADY_EXISTS.
+  ASSERT_TRUE(stub_->CreateRelationship(Context().get(), edge, &r2).ok());
+  EXPECT_EQ(r1.name(), r2.name());
+}
 
 TEST_F(AccountGraphServiceTest, HealthIsServing) {
   EXPECT_EQ(quorum::testing::CheckHealth(channel_),

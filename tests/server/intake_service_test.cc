@@ -1,6 +1,7 @@
 // IntakeService and NoteService over a real gRPC channel to a real store.
 #include "server/intake_service.h"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -21,6 +22,70 @@ namespace {
 
 namespace v1 = ::quorum::v1;
 using ::quorum::testing::ViolatedFields;
+
+// Bytes that no protobuf message decodes from: a field tag whose varint
+// never ends.
+const char kUndecodable[] = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff";
+
+grpc::ByteBuffer Raw(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+grpc::ByteBuffer Raw(const google::protobuf::Message& message) {
+  return Raw(message.SerializeAsString());
+}
+
+// Sends `messages` as raw bytes on the client stream `method` and returns the
+// final status (the response, when there is one, in `response`).
+grpc::Status SendRawStream(const std::shared_ptr<grpc::Channel>& channel,
+                           const std::string& method,
+                           const std::vector<grpc::ByteBuffer>& messages,
+                           google::protobuf::Message* response) {
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue cq;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  auto call = stub.PrepareCall(&context, method, &cq);
+  auto wait = [&cq]() {
+    void* tag = nullptr;
+    bool ok = false;
+    EXPECT_TRUE(cq.Next(&tag, &ok));
+    return ok;
+  };
+  call->StartCall(nullptr);
+  bool ok = wait();
+  for (const auto& m : messages) {
+    if (!ok) break;
+    call->Write(m, nullptr);
+    ok = wait();
+  }
+  if (ok) {
+    call->WritesDone(nullptr);
+    wait();
+  }
+  grpc::ByteBuffer reply;
+  call->Read(&reply, nullptr);
+  if (wait()) {
+    std::vector<grpc::Slice> slices;
+    reply.Dump(&slices);
+    std::string bytes;
+    for (const auto& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    response->ParseFromString(bytes);
+  }
+  grpc::Status status;
+  call->Finish(&status, nullptr);
+  wait();
+  cq.Shutdown();
+  void* tag;
+  bool drained;
+  while (cq.Next(&tag, &drained)) {
+  }
+  return status;
+}
 
 class IntakeTest : public ::testing::Test {
  protected:
@@ -568,6 +633,92 @@ TEST_F(IntakeTest, AnImportGroupLandsAllOrNothing) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("group"), std::string::npos);
   EXPECT_FALSE(exists("accounts/huge-0"));
+}
+
+v1::ImportRecordsRequest ImportedAccount(const std::string& id) {
+  v1::ImportRecordsRequest record;
+  record.mutable_account()->set_name("accounts/" + id);
+  record.mutable_account()->set_display_name("Lab " + id);
+  record.mutable_account()->set_country_code("US");
+  return record;
+}
+
+TEST_F(IntakeTest, UndecodableImportMessageEndsTheStreamNamingItsPosition) {
+  v1::ImportRecordsResponse response;
+  grpc::Status status = SendRawStream(
+      channel_, "/quorum.v1.IntakeService/ImportRecords",
+      {Raw(ImportedAccount("first")), Raw(ImportedAccount("second")),
+       Raw(kUndecodable), Raw(ImportedAccount("fourth")),
+       Raw(ImportedAccount("fifth"))},
+      &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("stream message 2"), std::string::npos)
+      << status.error_message();
+  EXPECT_NE(status.error_message().find("quorum.v1.ImportRecordsRequest"),
+            std::string::npos);
+  // The two records before it are committed; nothing after it is.
+  EXPECT_EQ(AccountNames(),
+            (std::vector<std::string>{"accounts/first", "accounts/second"}));
+  // The counts so far travel as a detail of the error.
+  const google::rpc::Status details = quorum::testing::RpcStatus(status);
+  v1::ImportRecordsResponse partial;
+  bool found = false;
+  for (const auto& any : details.details()) {
+    if (any.type_url() ==
+        "type.googleapis.com/quorum.v1.ImportRecordsResponse") {
+      found = partial.ParseFromString(any.value());
+    }
+  }
+  ASSERT_TRUE(found);
+  EXPECT_EQ(partial.received(), 2);
+  EXPECT_EQ(partial.created(), 2);
+}
+
+TEST_F(IntakeTest, UndecodableFirstImportMessageCommitsNothing) {
+  v1::ImportRecordsResponse response;
+  grpc::Status status = SendRawStream(
+      channel_, "/quorum.v1.IntakeService/ImportRecords",
+      {Raw(kUndecodable), Raw(ImportedAccount("after"))}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("stream message 0"), std::string::npos);
+  EXPECT_TRUE(AccountNames().empty());
+}
+
+TEST_F(IntakeTest, EmptyMessagesInARawImportStreamAreRecordsNotErrors) {
+  v1::ImportRecordsResponse response;
+  grpc::Status status = SendRawStream(
+      channel_, "/quorum.v1.IntakeService/ImportRecords",
+      {Raw(std::string()), Raw(ImportedAccount("kept"))}, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.received(), 2);
+  EXPECT_EQ(response.created(), 1);
+  EXPECT_EQ(response.rejected(), 1);  // The empty record names no resource.
+}
+
+TEST_F(IntakeTest, UndecodableSignalMessageEndsTheStreamNamingItsPosition) {
+  v1::SubmitLeadResponse lead = MustSubmit(WorkedExampleLead(), "s");
+  auto message = [&](int first) {
+    v1::StreamSignalsRequest m;
+    for (int i = first; i < first + 3; ++i) {
+      auto* r = m.add_signals();
+      r->set_parent(lead.account());
+      r->set_signal_id("web-" + std::to_string(i));
+      r->mutable_signal()->set_type(v1::SIGNAL_TYPE_PAGE_VIEW);
+      r->mutable_signal()->mutable_occur_time()->set_seconds(1790000000 + i);
+    }
+    return Raw(m);
+  };
+  v1::StreamSignalsResponse response;
+  grpc::Status status = SendRawStream(
+      channel_, "/quorum.v1.IntakeService/StreamSignals",
+      {message(0), message(3), Raw(kUndecodable), message(6), message(9)},
+      &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("stream message 2"), std::string::npos)
+      << status.error_message();
+  EXPECT_NE(status.error_message().find("quorum.v1.StreamSignalsRequest"),
+            std::string::npos);
+  EXPECT_EQ(CountSignals(lead.account()), 6 + 1);  // + the demo request.
 }
 
 }  // namespace

@@ -64,6 +64,19 @@ std::string AsJson(const v1::Policy& policy) {
   return json;
 }
 
+// A policy text whose routing rule nests `depth` negations (10,000 levels
+// used to overflow the text parser's stack and kill the server).
+std::string DeeplyNestedText(int depth) {
+  std::string text = AsText(graph::DefaultPolicy());
+  text +=
+      "routing_rules { id: \"deep\" reason: \"r\" next_step: \"n\" "
+      "route: ROUTE_SALES_DISCOVERY when { ";
+  for (int i = 0; i < depth; ++i) text += "negate { ";
+  text += "high_intent: true ";
+  for (int i = 0; i < depth; ++i) text += "} ";
+  return text + "} }\n";
+}
+
 v1::PolicySource MessageSource(const v1::Policy& policy) {
   v1::PolicySource source;
   *source.mutable_policy() = policy;
@@ -237,6 +250,35 @@ TEST_F(PolicyServiceTest, RestartKeepsAPublishedRevisionActive) {
   StartServer();
   EXPECT_EQ(server_->policy_revision(), 2);
   EXPECT_DOUBLE_EQ(Active().policy().intent().high_intent_threshold(), 77);
+}
+
+// ------------------------------------------------------- Hostile nesting
+
+TEST_F(PolicyServiceTest,
+       DeeplyNestedTextIsRefusedByValidatePublishAndSimulate) {
+  const v1::PolicySource deep = TextSource(DeeplyNestedText(10000));
+  v1::ValidatePolicyResponse validated = Validate(deep);
+  EXPECT_FALSE(validated.valid());
+  ASSERT_EQ(validated.problems_size(), 1);
+  EXPECT_EQ(validated.problems(0).field(), "source.text");
+  EXPECT_THAT(validated.problems(0).description(),
+              HasSubstr("recursion limit of 100"));
+
+  v1::PolicyRevision published;
+  grpc::Status status = Publish(deep, "deep", &published);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("recursion limit of 100"));
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("source.text"));
+
+  v1::SimulatePolicyRequest simulate;
+  *simulate.mutable_source() = deep;
+  v1::SimulatePolicyResponse simulated;
+  status = stub_->SimulatePolicy(Context().get(), simulate, &simulated);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("source.text"));
+
+  // The server is alive and nothing was published.
+  EXPECT_THAT(AllRevisionNumbers(), ElementsAre(1));
 }
 
 // --------------------------------------------------------------- Validate
@@ -624,6 +666,15 @@ TEST_F(PolicyFileTest, UnparsableFileStopsTheStartWithLineAndColumn) {
   EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(server.status().message()),
               AllOf(HasSubstr(file), HasSubstr("line 1 column"), HasSubstr("idd")));
+}
+
+TEST_F(PolicyFileTest, DeeplyNestedFileStopsTheStartNamingTheLimit) {
+  const std::string file = Write("deep.textproto", DeeplyNestedText(10000));
+  auto server = PolicyServer::Start(data(), file);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(server.status().message()),
+              AllOf(HasSubstr(file), HasSubstr("recursion limit of 100")));
 }
 
 TEST_F(PolicyFileTest, MissingFileStopsTheStart) {

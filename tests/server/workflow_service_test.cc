@@ -387,6 +387,76 @@ TEST_F(WorkflowTest, WatcherSeesExactlyTheChangesASeriesOfWritesCauses) {
   filtered->Finish();
 }
 
+TEST_F(WorkflowTest, TransitionRetriedWithTheSameRequestIdChangesOnce) {
+  const std::string account = Lead("t", "a@retry-lab.org", "Retry Lab");
+  v1::GetAccountRequest get;
+  get.set_name(account);
+  v1::Account before;
+  ASSERT_TRUE(graph_->GetAccount(Context().get(), get, &before).ok());
+  v1::TransitionStatusRequest request;
+  request.set_name(account);
+  request.set_status(v1::LIFECYCLE_STATUS_RESEARCHING);
+  request.set_reason("menu check");
+  request.set_actor("ops@us");
+  request.set_etag(before.etag());
+  request.set_request_id("6f1c3c1e-transition");
+  v1::TransitionStatusResponse first, retry;
+  ASSERT_TRUE(
+      workflow_->TransitionStatus(Context().get(), request, &first).ok());
+  // The retry carries the old etag: without the request ID it would be a
+  // stale-etag ABORTED (or, without an etag, a second change).
+  grpc::Status status =
+      workflow_->TransitionStatus(Context().get(), request, &retry);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(first, retry));
+  EXPECT_EQ(History(account).size(), 1u);
+
+  // The same ID for another request is refused, naming request_id.
+  request.set_status(v1::LIFECYCLE_STATUS_NURTURE);
+  request.clear_etag();
+  status = workflow_->TransitionStatus(Context().get(), request, &retry);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"request_id"});
+  EXPECT_EQ(History(account).size(), 1u);
+
+  // Without an ID, the retry of a change that went through is refused for
+  // its stale etag: the client cannot tell it was applied.
+  request.set_request_id("");
+  request.set_etag(first.account().etag());
+  ASSERT_TRUE(
+      workflow_->TransitionStatus(Context().get(), request, &retry).ok());
+  status = workflow_->TransitionStatus(Context().get(), request, &retry);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(History(account).size(), 2u);
+}
+
+TEST_F(WorkflowTest, HandoffRetriedWithTheSameRequestIdIsCreatedOnce) {
+  const std::string account =
+      Lead("h", "a@handoff-retry.org", "Handoff Retry Lab");
+  v1::CreateHandoffRequest request;
+  request.set_parent(account);
+  request.set_actor("ops@us");
+  request.set_force(true);
+  request.set_force_reason("trade show follow-up");
+  request.set_request_id("handoff-retry-1");
+  v1::Handoff first, retry;
+  grpc::Status status =
+      workflow_->CreateHandoff(Context().get(), request, &first);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  status = workflow_->CreateHandoff(Context().get(), request, &retry);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(first.name(), retry.name());
+  v1::ListHandoffsRequest list;
+  list.set_parent(account);
+  v1::ListHandoffsResponse handoffs;
+  ASSERT_TRUE(workflow_->ListHandoffs(Context().get(), list, &handoffs).ok());
+  EXPECT_EQ(handoffs.handoffs_size(), 1);
+
+  request.set_request_id(std::string(129, 'x'));
+  status = workflow_->CreateHandoff(Context().get(), request, &retry);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"request_id"});
+}
+
 TEST_F(WorkflowTest, MetricsWindowIsRequiredAndOrdered) {
   v1::GetProcessMetricsRequest request;
   v1::ProcessMetrics metrics;

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -30,16 +31,24 @@ inline std::string ReadFile(const std::string& path) {
 // The binary is QUORUMD_PATH, defined by the e2e test target.
 class Quorumd {
  public:
-  Quorumd(const std::string& data_dir, std::vector<std::string> extra = {})
-      : port_file_(data_dir + ".port"), log_file_(data_dir + ".log") {
+  // `in_child` runs in the child before exec (e.g. to set resource limits).
+  // An "--listen=..." in `extra` replaces the default 127.0.0.1:0.
+  Quorumd(const std::string& data_dir, std::vector<std::string> extra = {},
+          std::function<void()> in_child = nullptr,
+          const std::string& log_name = "")
+      : port_file_((log_name.empty() ? data_dir : log_name) + ".port"),
+        log_file_((log_name.empty() ? data_dir : log_name) + ".log") {
     std::remove(port_file_.c_str());
-    std::vector<std::string> args = {QUORUMD_PATH, "--listen=127.0.0.1:0",
-                                     "--data-dir=" + data_dir,
+    std::vector<std::string> args = {QUORUMD_PATH, "--data-dir=" + data_dir,
                                      "--port-file=" + port_file_};
+    bool listen_given = false;
+    for (const auto& e : extra) listen_given |= e.rfind("--listen=", 0) == 0;
+    if (!listen_given) args.push_back("--listen=127.0.0.1:0");
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
       if (freopen(log_file_.c_str(), "w", stderr) == nullptr) _exit(126);
+      if (in_child) in_child();
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
@@ -77,6 +86,7 @@ class Quorumd {
   }
 
   std::string Log() const { return ReadFile(log_file_); }
+  pid_t pid() const { return pid_; }
   bool PortFileExists() const { return std::filesystem::exists(port_file_); }
 
   std::shared_ptr<grpc::Channel> Channel() {

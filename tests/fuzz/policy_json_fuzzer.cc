@@ -1,0 +1,17 @@
+// libFuzzer target: a policy in JSON through the parser and the validator.
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/strings/string_view.h"
+#include "graph/policy.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  absl::string_view json(reinterpret_cast<const char*>(data), size);
+  auto policy = quorum::graph::ParsePolicyJson(json, "source.json");
+  if (policy.ok()) {
+    quorum::Violations violations;
+    quorum::graph::ValidatePolicy(*policy, "policy", &violations);
+    (void)violations.ToStatus();
+  }
+  return 0;
+}
