@@ -218,8 +218,11 @@ int main(int argc, char** argv) {
   Log(absl::StrCat("serving on port ", (*server)->port(), " (", options.listen,
                    "), data in ", options.data_dir, ", policy revision ",
                    (*server)->policy_revision(), ", descriptor limit ",
-                   descriptors, ", at most ", (*server)->connection_cap(),
-                   " connections"));
+                   descriptors,
+                   (*server)->connection_cap() > 0
+                       ? absl::StrCat(", at most ", (*server)->connection_cap(),
+                                      " connections")
+                       : std::string(", gRPC's listener (no connection cap)")));
   Log(absl::StrCat(
       options.tls_cert.empty() ? "plaintext" : "TLS",
       options.tls_client_ca.empty() ? "" : " with client certificates", ", ",
