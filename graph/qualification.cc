@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/time_util.h"
 #include "graph/algorithms.h"
+#include "graph/time.h"
 
 namespace quorum::graph {
 namespace {
@@ -34,15 +35,6 @@ using v1::Stakeholder;
 using v1::Verdict;
 
 // ------------------------------------------------------------- small helpers
-
-// Saturating: a hostile timestamp would overflow int64 nanoseconds.
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
-}
 
 // An enum value's name without its type prefix: FIT_RESULT_PASS -> PASS.
 std::string Short(const std::string& full, absl::string_view prefix) {

@@ -10,6 +10,8 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -39,7 +41,11 @@ namespace internal {
 absl::StatusOr<uint64_t> NextSequence(Txn& txn) {
   ASSIGN_OR_RETURN(std::optional<std::string> last, txn.Get(kMeta, "seq"));
   uint64_t seq = 0;
-  if (last && !last->empty()) seq = std::stoull(*last);
+  if (last && !last->empty() && !absl::SimpleAtoi(*last, &seq)) {
+    return absl::DataLossError(absl::StrCat("the stored sequence number \"",
+                                            absl::CHexEscape(*last),
+                                            "\" is not a number"));
+  }
   ++seq;
   RETURN_IF_ERROR(txn.Put(kMeta, "seq", std::to_string(seq)));
   return seq;
@@ -61,11 +67,6 @@ std::string TimePrefix(absl::string_view account_id) {
 bool IsStorableTime(const google::protobuf::Timestamp& time) {
   return time.nanos() >= 0 && time.nanos() <= 999999999 &&
          time.seconds() >= 0 && time.seconds() < 9223372036LL;
-}
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(t));
 }
 
 std::string AccountIdOf(absl::string_view name) {

@@ -15,6 +15,7 @@
 #include "graph/lmdb_env.h"
 #include "graph/status.h"
 #include "graph/store.h"
+#include "graph/time.h"
 
 namespace quorum::graph::internal {
 
@@ -46,8 +47,6 @@ inline constexpr absl::string_view kRequestIds = "request_ids";
 
 // The next value of the store-wide sequence (etags, generated IDs).
 absl::StatusOr<uint64_t> NextSequence(Txn& txn);
-
-google::protobuf::Timestamp ToProto(absl::Time t);
 
 // Keys of time-ordered records (signals, notes) of an account, newest first:
 // "accounts/{a}|{INT64_MAX - nanoseconds, 19 digits}|{id}".

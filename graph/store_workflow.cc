@@ -21,6 +21,7 @@
 #include "graph/qualification.h"
 #include "graph/store.h"
 #include "graph/store_internal.h"
+#include "graph/time.h"
 #include "graph/validation.h"
 #include "graph/workflow.h"
 
@@ -32,11 +33,6 @@ using google::protobuf::util::TimeUtil;
 namespace {
 
 constexpr int kRecentNotes = 5;
-
-// Saturating: a hostile timestamp would overflow int64 nanoseconds.
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 // ------------------------------------------------------- readiness index
 
@@ -845,7 +841,15 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
       RETURN_IF_ERROR(txn.Scan(
           kReadiness, "", next.index_key,
           [&](absl::string_view key, absl::string_view) {
-            int bound = 999 - std::stoi(std::string(key.substr(0, 3)));
+            int stored = 0;
+            if (key.size() < 4 ||
+                !absl::SimpleAtoi(key.substr(0, 3), &stored)) {
+              scan_status = absl::DataLossError(
+                  absl::StrCat("corrupt readiness index key \"",
+                               absl::CHexEscape(key), "\""));
+              return false;
+            }
+            const int bound = 999 - stored;
             std::string name(key.substr(4));
             while (!heap.empty() &&
                    (heap.top().item.readiness() > bound ||

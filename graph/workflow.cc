@@ -8,23 +8,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "graph/time.h"
 
 namespace quorum::graph {
 namespace {
 
 using google::protobuf::util::TimeUtil;
 using v1::LifecycleStatus;
-
-// Saturating: a hostile timestamp would overflow int64 nanoseconds.
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-google::protobuf::Duration ToProto(absl::Duration d) {
-  return TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(d));
-}
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
-}
 
 // The fixed table: from -> allowed targets (HANDED_OFF only by handoff).
 const std::map<LifecycleStatus, std::vector<LifecycleStatus>>& Table() {
