@@ -160,8 +160,12 @@ struct Outcome {
 Outcome WaitForOutcome(const std::vector<int>& fds) {
   std::vector<bool> done(fds.size(), false);
   Outcome outcome;
-  for (int round = 0; round < 300 && outcome.kept + outcome.closed < fds.size();
-       ++round) {
+  // Bounded by time, not by rounds: the server answers connections one by
+  // one, so a round often ends after a single event.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (outcome.kept + outcome.closed < fds.size() &&
+         std::chrono::steady_clock::now() < deadline) {
     std::vector<pollfd> polls;
     for (size_t i = 0; i < fds.size(); ++i) {
       polls.push_back({done[i] ? -1 : fds[i], POLLIN, 0});
