@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/time_util.h"
 #include "graph/algorithms.h"
+#include "graph/signal_history.h"
 #include "graph/time.h"
 
 namespace quorum::graph {
@@ -69,10 +71,6 @@ double Round(double x, int digits) {
 
 std::string Num(double x) { return absl::StrFormat("%.2f", x); }
 
-v1::SignalTopic TopicOf(const Signal& s) {
-  return s.topic() == v1::SIGNAL_TOPIC_UNSPECIFIED ? v1::SIGNAL_TOPIC_GENERAL
-                                                   : s.topic();
-}
 
 // Engagement as an order: BLOCKER never counts.
 int Rank(v1::Engagement e) {
@@ -362,28 +360,15 @@ v1::FitAssessment AssessFit(const v1::CommitteeMap& map, const Policy& policy) {
 
 // ------------------------------------------------------------------ intent
 
-// Signals at or before as_of, newest first.
-std::vector<const Signal*> PastSignals(const std::vector<Signal>& signals,
-                                       absl::Time as_of) {
-  std::vector<const Signal*> out;
-  for (const Signal& s : signals) {
-    if (ToTime(s.occur_time()) <= as_of) out.push_back(&s);
-  }
-  std::sort(out.begin(), out.end(), [](const Signal* a, const Signal* b) {
-    absl::Time ta = ToTime(a->occur_time()), tb = ToTime(b->occur_time());
-    if (ta != tb) return ta > tb;
-    return a->name() < b->name();
-  });
-  return out;
-}
-
-// The weight for a signal: its type and topic, else its type for any topic.
-int WeightIndex(const Policy& policy, const Signal& s) {
+// The weight for a kind of signal: its type and topic, else its type for
+// any topic; -1 when none.
+int WeightIndex(const Policy& policy, v1::SignalType type,
+                v1::SignalTopic topic) {
   int any_topic = -1;
   for (int i = 0; i < policy.intent().weights_size(); ++i) {
     const auto& w = policy.intent().weights(i);
-    if (w.type() != s.type()) continue;
-    if (w.topic() == TopicOf(s)) return i;
+    if (w.type() != type) continue;
+    if (w.topic() == topic) return i;
     if (w.topic() == v1::SIGNAL_TOPIC_UNSPECIFIED && any_topic < 0) {
       any_topic = i;
     }
@@ -391,56 +376,196 @@ int WeightIndex(const Policy& policy, const Signal& s) {
   return any_topic;
 }
 
-bool Within(const Signal& s, absl::Time as_of, int days) {
-  return as_of - ToTime(s.occur_time()) <= absl::Hours(24) * days;
+bool Within(const SignalEntry& e, absl::Time as_of, int days) {
+  return as_of - absl::FromUnixNanos(e.nanos) <= absl::Hours(24) * days;
 }
 
-bool IsEvaluation(const Policy& policy, const Signal& s) {
-  int w = WeightIndex(policy, s);
-  return w >= 0 && policy.intent().weights(w).evaluation();
+// The earliest whole nanosecond at or after `t`.
+int64_t CeilNanos(absl::Time t) {
+  int64_t n = absl::ToUnixNanos(t);
+  if (absl::FromUnixNanos(n) < t && n < std::numeric_limits<int64_t>::max()) {
+    ++n;
+  }
+  return n;
 }
 
-v1::IntentAssessment AssessIntent(const std::vector<const Signal*>& signals,
-                                  const Policy& policy, absl::Time as_of) {
+absl::Duration HalfLife(const Policy& policy) {
+  const auto& h = policy.intent().half_life();
+  return absl::Seconds(h.seconds()) + absl::Nanoseconds(h.nanos());
+}
+
+// What qualification reads of the signals at or before `as_of`: each kind
+// with its weight and how many of its signals count.
+struct PastKind {
+  const SignalHistory::Kind* kind;
+  int weight;    // -1: no weight (the kind adds no points).
+  size_t count;  // Its signals at or before as_of: entries [0, count).
+  const SignalEntry& Newest() const { return kind->series->At(count - 1); }
+};
+
+struct PastSignals {
+  const SignalHistory* history;
+  absl::Time as_of;
+  int64_t as_of_nanos;
+  std::vector<PastKind> kinds;  // Only kinds with a signal by as_of.
+};
+
+PastSignals Past(const SignalHistory& history, const Policy& policy,
+                 absl::Time as_of) {
+  PastSignals past{&history, as_of, absl::ToUnixNanos(as_of), {}};
+  for (const auto& kind : history.kinds()) {
+    const size_t count = kind.series->CountUpTo(past.as_of_nanos);
+    if (count == 0) continue;
+    past.kinds.push_back(
+        PastKind{&kind, WeightIndex(policy, kind.type, kind.topic), count});
+  }
+  return past;
+}
+
+// The newest signal at or before as_of among the kinds `wanted` accepts.
+template <typename Pred>
+std::optional<std::pair<const PastKind*, const SignalEntry*>> NewestOf(
+    const PastSignals& past, Pred wanted) {
+  std::optional<std::pair<const PastKind*, const SignalEntry*>> best;
+  for (const PastKind& k : past.kinds) {
+    if (!wanted(k)) continue;
+    const SignalEntry& e = k.Newest();
+    if (!best || NewerFirst(e, *best->second)) best = {{&k, &e}};
+  }
+  return best;
+}
+
+v1::SignalContribution Contribution(const PastKind& k, const SignalEntry& e,
+                                    const Policy& policy, absl::Time as_of) {
+  const auto& model = policy.intent();
+  const auto& weight = model.weights(k.weight);
+  const double half_life_seconds = absl::ToDoubleSeconds(HalfLife(policy));
+  const double age =
+      absl::ToDoubleSeconds(as_of - absl::FromUnixNanos(e.nanos));
+  const double decayed = weight.points() * std::exp2(-age / half_life_seconds);
+  v1::SignalContribution c;
+  c.set_signal(e.name);
+  c.set_type(k.kind->type);
+  c.set_topic(k.kind->topic);
+  *c.mutable_occur_time() = ToProto(absl::FromUnixNanos(e.nanos));
+  c.set_stakeholder(e.stakeholder);
+  c.set_points(weight.points());
+  c.set_decayed_points(Round(decayed, 2));
+  c.set_evaluation(weight.evaluation() &&
+                   Within(e, as_of, model.evaluation_window_days()));
+  return c;
+}
+
+// Walks the weighted signals in a merged order: `first(a, b)` says whether
+// contribution a comes before b; each kind's own signals must already come
+// in that order walking back from its newest. Stops after `limit`.
+template <typename First>
+std::vector<v1::SignalContribution> Merge(const PastSignals& past,
+                                          const Policy& policy, size_t limit,
+                                          First first) {
+  struct Head {
+    const PastKind* kind;
+    size_t next;  // Index of the entry `c` is made of.
+    v1::SignalContribution c;
+  };
+  auto later = [&](const Head& a, const Head& b) { return first(b.c, a.c); };
+  std::vector<Head> heap;
+  for (const PastKind& k : past.kinds) {
+    if (k.weight < 0) continue;
+    heap.push_back(Head{&k, k.count - 1,
+                        Contribution(k, k.Newest(), policy, past.as_of)});
+  }
+  std::make_heap(heap.begin(), heap.end(), later);
+  std::vector<v1::SignalContribution> out;
+  while (!heap.empty() && out.size() < limit) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    Head& head = heap.back();
+    out.push_back(std::move(head.c));
+    if (head.next == 0) {
+      heap.pop_back();
+      continue;
+    }
+    --head.next;
+    head.c = Contribution(*head.kind, head.kind->kind->series->At(head.next),
+                          policy, past.as_of);
+    std::push_heap(heap.begin(), heap.end(), later);
+  }
+  return out;
+}
+
+bool ContributionNewerFirst(const v1::SignalContribution& a,
+                            const v1::SignalContribution& b) {
+  const absl::Time ta = ToTime(a.occur_time()), tb = ToTime(b.occur_time());
+  if (ta != tb) return ta > tb;
+  return a.signal() < b.signal();
+}
+
+// The `limit` contributions with the most decayed points (as displayed; the
+// newer on a tie), newest first.
+std::vector<v1::SignalContribution> Strongest(const PastSignals& past,
+                                              const Policy& policy,
+                                              size_t limit) {
+  auto out = Merge(past, policy, limit,
+                   [](const v1::SignalContribution& a,
+                      const v1::SignalContribution& b) {
+                     if (a.decayed_points() != b.decayed_points()) {
+                       return a.decayed_points() > b.decayed_points();
+                     }
+                     return ContributionNewerFirst(a, b);
+                   });
+  std::sort(out.begin(), out.end(), ContributionNewerFirst);
+  return out;
+}
+
+// The `limit` newest contributions, newest first.
+std::vector<v1::SignalContribution> Newest(const PastSignals& past,
+                                           const Policy& policy, size_t limit) {
+  return Merge(past, policy, limit, ContributionNewerFirst);
+}
+
+// Intent from the running sums: a weight's points are capped as a whole,
+// so its decayed sum needs no walk through its signals. Lists every
+// contributing signal for the FULL view, else the strongest
+// `max_listed_signals`.
+v1::IntentAssessment AssessIntent(const PastSignals& past,
+                                  const Policy& policy, v1::VerdictView view,
+                                  int max_listed) {
   v1::IntentAssessment intent;
   const auto& model = policy.intent();
-  const double half_life_seconds =
-      absl::ToDoubleSeconds(absl::Seconds(model.half_life().seconds()) +
-                            absl::Nanoseconds(model.half_life().nanos()));
+  const absl::Duration half_life = HalfLife(policy);
   std::map<int, double> per_weight;
   // Per signal type: contributing signals and the points they added.
   std::map<int, std::pair<int64_t, double>> per_type;
-  double score = 0;
+  int64_t considered = 0;
   bool evaluation = false;
-  for (const Signal* s : signals) {
-    int w = WeightIndex(policy, *s);
-    if (w < 0) continue;
-    const auto& weight = model.weights(w);
-    const double age = absl::ToDoubleSeconds(as_of - ToTime(s->occur_time()));
-    const double decayed = weight.points() * std::exp2(-age / half_life_seconds);
-    double counted = decayed;
-    if (weight.cap() > 0) {
-      counted = std::max(0.0, std::min(decayed, weight.cap() - per_weight[w]));
-    }
-    per_weight[w] += counted;
-    score += counted;
-    auto& type_total = per_type[s->type()];
-    ++type_total.first;
-    type_total.second += counted;
-    const bool in_window =
-        weight.evaluation() && Within(*s, as_of, model.evaluation_window_days());
-    evaluation |= in_window;
-    auto* c = intent.add_signals();
-    c->set_signal(s->name());
-    c->set_type(s->type());
-    c->set_topic(TopicOf(*s));
-    *c->mutable_occur_time() = s->occur_time();
-    c->set_stakeholder(s->stakeholder());
-    c->set_points(weight.points());
-    c->set_decayed_points(Round(decayed, 2));
-    c->set_evaluation(in_window);
+  for (const PastKind& k : past.kinds) {
+    if (k.weight < 0) continue;
+    const auto& weight = model.weights(k.weight);
+    per_weight[k.weight] +=
+        weight.points() *
+        k.kind->series->DecayedSum(k.count, past.as_of_nanos, half_life);
+    per_type[k.kind->type].first += k.count;
+    considered += k.count;
+    evaluation |= weight.evaluation() &&
+                  Within(k.Newest(), past.as_of, model.evaluation_window_days());
   }
-  intent.set_signals_considered(intent.signals_size());
+  double score = 0;
+  for (const auto& [w, sum] : per_weight) {
+    const auto& weight = model.weights(w);
+    const double counted =
+        weight.cap() > 0 ? std::max(0.0, std::min(sum, weight.cap())) : sum;
+    score += counted;
+    per_type[weight.type()].second += counted;
+  }
+  const size_t listed = view == v1::VERDICT_VIEW_FULL
+                            ? static_cast<size_t>(considered)
+                            : static_cast<size_t>(max_listed);
+  for (auto& c : static_cast<size_t>(considered) <= listed
+                     ? Newest(past, policy, listed)
+                     : Strongest(past, policy, listed)) {
+    *intent.add_signals() = std::move(c);
+  }
+  intent.set_signals_considered(considered);
   for (const auto& [type, total] : per_type) {
     auto* t = intent.add_type_totals();
     t->set_type(static_cast<v1::SignalType>(type));
@@ -463,14 +588,27 @@ struct Person {
 };
 
 std::map<std::string, Person> People(const v1::CommitteeMap& map,
-                                     const std::vector<const Signal*>& signals,
-                                     const Policy& policy, absl::Time as_of) {
-  // Newest evaluation signal per stakeholder (signals are newest first).
+                                     const PastSignals& past,
+                                     const Policy& policy) {
+  // Newest evaluation signal per stakeholder within the engagement window.
+  const int64_t as_of_nanos = past.as_of_nanos;
   std::map<std::string, std::string> evaluating;
-  for (const Signal* s : signals) {
-    if (!s->stakeholder().empty() && IsEvaluation(policy, *s) &&
-        Within(*s, as_of, policy.committee().engagement_window_days())) {
-      evaluating.emplace(s->stakeholder(), s->name());
+  for (const Stakeholder& s : map.stakeholders()) {
+    const SignalHistory::PersonKinds* kinds =
+        past.history->OfStakeholder(s.name());
+    if (kinds == nullptr) continue;
+    const SignalEntry* best = nullptr;
+    for (const auto& k : *kinds) {
+      const int w = WeightIndex(policy, k.type, k.topic);
+      if (w < 0 || !policy.intent().weights(w).evaluation()) continue;
+      const size_t count = k.series->CountUpTo(as_of_nanos);
+      if (count == 0) continue;
+      const SignalEntry& e = k.series->At(count - 1);
+      if (best == nullptr || NewerFirst(e, *best)) best = &e;
+    }
+    if (best != nullptr &&
+        Within(*best, past.as_of, policy.committee().engagement_window_days())) {
+      evaluating.emplace(s.name(), best->name);
     }
   }
   std::map<std::string, Person> people;
@@ -654,7 +792,7 @@ struct Facts {
   const v1::FitAssessment* fit;
   const v1::IntentAssessment* intent;
   const v1::CommitteeAssessment* committee;
-  const std::vector<const Signal*>* signals;
+  const PastSignals* signals;
   const Policy* policy;
   v1::EvaluationStage stage;
   bool timeline_known;
@@ -738,19 +876,19 @@ Outcome Evaluate(const Condition& c, const Facts& f) {
                            : ", no evaluation signal in the window"));
     case Condition::kEvaluationSignal: {
       const auto& want = c.evaluation_signal();
-      for (const Signal* s : *f.signals) {
-        if (!IsEvaluation(*f.policy, *s) ||
-            !Within(*s, f.as_of, want.within_days())) {
-          continue;
-        }
-        if (want.topic() != v1::SIGNAL_TOPIC_UNSPECIFIED &&
-            TopicOf(*s) != want.topic()) {
-          continue;
-        }
-        return Leaf(true, absl::StrCat(TypeName(s->type()), " on ",
-                                       TopicName(TopicOf(*s)), " at ",
-                                       TimeUtil::ToString(s->occur_time()),
-                                       " (", s->name(), ")"));
+      const auto newest = NewestOf(*f.signals, [&](const PastKind& k) {
+        return k.weight >= 0 && f.policy->intent().weights(k.weight).evaluation() &&
+               (want.topic() == v1::SIGNAL_TOPIC_UNSPECIFIED ||
+                k.kind->topic == want.topic());
+      });
+      if (newest && Within(*newest->second, f.as_of, want.within_days())) {
+        const auto& [kind, e] = *newest;
+        return Leaf(true, absl::StrCat(
+                              TypeName(kind->kind->type), " on ",
+                              TopicName(kind->kind->topic), " at ",
+                              TimeUtil::ToString(
+                                  ToProto(absl::FromUnixNanos(e->nanos))),
+                              " (", e->name, ")"));
       }
       return Leaf(false,
                   absl::StrCat("no evaluation signal",
@@ -797,16 +935,25 @@ Outcome Evaluate(const Condition& c, const Facts& f) {
     }
     case Condition::kOnlySignalTypes: {
       const auto& want = c.only_signal_types();
-      int seen = 0;
-      for (const Signal* s : *f.signals) {
-        if (!Within(*s, f.as_of, want.within_days())) continue;
-        ++seen;
-        if (std::find(want.types().begin(), want.types().end(), s->type()) ==
-            want.types().end()) {
-          return Leaf(false, absl::StrCat(TypeName(s->type()), " signal ",
-                                          s->name(), " in the last ",
-                                          want.within_days(), " days"));
-        }
+      const auto listed = [&](v1::SignalType type) {
+        return std::find(want.types().begin(), want.types().end(), type) !=
+               want.types().end();
+      };
+      const auto offender = NewestOf(*f.signals, [&](const PastKind& k) {
+        return !listed(k.kind->type);
+      });
+      if (offender && Within(*offender->second, f.as_of, want.within_days())) {
+        return Leaf(false,
+                    absl::StrCat(TypeName(offender->first->kind->type),
+                                 " signal ", offender->second->name,
+                                 " in the last ", want.within_days(), " days"));
+      }
+      const int64_t from =
+          CeilNanos(f.as_of - absl::Hours(24) * want.within_days());
+      int64_t seen = 0;
+      for (const PastKind& k : f.signals->kinds) {
+        const size_t first = k.kind->series->FirstFrom(from);
+        if (first < k.count) seen += k.count - first;
       }
       return Leaf(seen > 0, absl::StrCat(seen, " signal(s) in the last ",
                                          want.within_days(),
@@ -824,26 +971,6 @@ std::string Describe(const v1::IntroductionPath& intro) {
   return absl::StrJoin(intro.path(), " -> ");
 }
 
-// Keeps the `limit` contributions with the most decayed points (the newer
-// on a tie, as the list is newest first), in their order.
-void KeepStrongestSignals(int limit, v1::IntentAssessment* intent) {
-  auto* list = intent->mutable_signals();
-  if (list->size() <= limit) return;
-  std::vector<int> order(list->size());
-  for (int i = 0; i < list->size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    return list->Get(a).decayed_points() > list->Get(b).decayed_points();
-  });
-  std::vector<bool> keep(list->size(), false);
-  for (int i = 0; i < limit; ++i) keep[order[i]] = true;
-  google::protobuf::RepeatedPtrField<v1::SignalContribution> kept;
-  kept.Reserve(limit);
-  for (int i = 0; i < list->size(); ++i) {
-    if (keep[i]) kept.Add()->Swap(list->Mutable(i));
-  }
-  list->Swap(&kept);
-}
-
 }  // namespace
 
 int MaxListedSignals(const Policy& policy) {
@@ -853,9 +980,9 @@ int MaxListedSignals(const Policy& policy) {
              : kDefaultMaxListedSignals;
 }
 
-Verdict Qualify(const AccountTree& tree, const Policy& policy,
-                int64_t revision, absl::Time as_of, v1::VerdictView view) {
-  const v1::CommitteeMap& map = tree.map;
+Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& history,
+                const Policy& policy, int64_t revision, absl::Time as_of,
+                v1::VerdictView view) {
   Verdict v;
   v.set_account(map.account().name());
   v.set_policy_revision(revision);
@@ -876,10 +1003,11 @@ Verdict Qualify(const AccountTree& tree, const Policy& policy,
   v.set_stage(stage);
   if (decision) *v.mutable_decision_time() = ToProto(*decision);
 
-  const std::vector<const Signal*> signals = PastSignals(tree.signals, as_of);
+  const PastSignals signals = Past(history, policy, as_of);
   *v.mutable_fit() = AssessFit(map, policy);
-  *v.mutable_intent() = AssessIntent(signals, policy, as_of);
-  const auto people = People(map, signals, policy, as_of);
+  *v.mutable_intent() =
+      AssessIntent(signals, policy, view, MaxListedSignals(policy));
+  const auto people = People(map, signals, policy);
   *v.mutable_committee() = AssessCommittee(map, people, stage, policy);
 
   Facts facts{&v.fit(), &v.intent(), &v.committee(), &signals, &policy,
@@ -1039,9 +1167,9 @@ Verdict Qualify(const AccountTree& tree, const Policy& policy,
 
   // Nurture track: from open gaps, then recent topics, else the first.
   std::set<int> recent_topics;
-  for (const Signal* s : signals) {
-    if (Within(*s, as_of, policy.intent().evaluation_window_days())) {
-      recent_topics.insert(TopicOf(*s));
+  for (const PastKind& k : signals.kinds) {
+    if (Within(k.Newest(), as_of, policy.intent().evaluation_window_days())) {
+      recent_topics.insert(k.kind->topic);
     }
   }
   if (!decided) {
@@ -1097,8 +1225,7 @@ Verdict Qualify(const AccountTree& tree, const Policy& policy,
         v.intent().evaluation_signal_in_window()
             ? ", evaluation signal in the window"
             : ", no evaluation signal in the window"));
-    for (const auto& s : v.intent().signals()) {
-      if (intent->evidence_size() == 5) break;
+    for (const auto& s : Newest(signals, policy, 5)) {
       intent->add_evidence(absl::StrCat(TypeName(s.type()), "/",
                                         TopicName(s.topic()), " ",
                                         Num(s.decayed_points()), " pts (",
@@ -1155,10 +1282,13 @@ Verdict Qualify(const AccountTree& tree, const Policy& policy,
       (w.fit() * fit_score + w.intent() * intent_score +
        w.coverage() * v.committee().coverage()) /
       total)));
-  if (view != v1::VERDICT_VIEW_FULL) {
-    KeepStrongestSignals(MaxListedSignals(policy), v.mutable_intent());
-  }
   return v;
+}
+
+Verdict Qualify(const AccountTree& tree, const Policy& policy,
+                int64_t revision, absl::Time as_of, v1::VerdictView view) {
+  return Qualify(tree.map, *SignalHistory::Build(tree.signals, HalfLife(policy)),
+                 policy, revision, as_of, view);
 }
 
 }  // namespace quorum::graph

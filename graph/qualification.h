@@ -1,6 +1,8 @@
 // Account qualification: a pure function of (account tree, policy revision,
 // as_of) to a verdict. It reads no clock and no store; the same inputs give a
-// byte-identical verdict.
+// byte-identical verdict. Its cost follows the size of the committee and
+// the number of signal kinds, not the length of the signal history (see
+// graph/signal_history.h).
 #ifndef QUORUM_GRAPH_QUALIFICATION_H_
 #define QUORUM_GRAPH_QUALIFICATION_H_
 
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "graph/signal_history.h"
 #include "quorum/v1/account_graph_service.pb.h"
 #include "quorum/v1/policy.pb.h"
 #include "quorum/v1/qualification_service.pb.h"
@@ -30,6 +33,11 @@ struct AccountTree {
 // (the default, also for UNSPECIFIED) lists at most the policy's
 // `intent.max_listed_signals` contributing signals; everything else in the
 // verdict, reasons included, is the same in both views.
+v1::Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& signals,
+                    const v1::Policy& policy, int64_t revision,
+                    absl::Time as_of,
+                    v1::VerdictView view = v1::VERDICT_VIEW_BASIC);
+// The same from a tree whose signals are not indexed yet.
 v1::Verdict Qualify(const AccountTree& tree, const v1::Policy& policy,
                     int64_t revision, absl::Time as_of,
                     v1::VerdictView view = v1::VERDICT_VIEW_BASIC);
