@@ -83,6 +83,8 @@ absl::StatusOr<std::optional<std::string>> Txn::Get(absl::string_view db,
   return std::optional<std::string>(std::string(View(v)));
 }
 
+uint64_t Txn::version() const { return mdb_txn_id(txn_); }
+
 void Txn::Touch(absl::string_view db, absl::string_view key) {
   if (classify_ == nullptr || touched_ == nullptr || !*classify_) return;
   if (auto group = (*classify_)(db, key)) touched_->insert(*std::move(group));
@@ -246,10 +248,14 @@ absl::Status LmdbEnv::WriteOnce(const std::function<absl::Status(Txn&)>& fn) {
     size_t size_before;
     {
       std::shared_lock lock(resize_mu_);
+      // One writer from begin to after_commit, so that what after_commit
+      // publishes is in place before the next write reads it.
+      std::lock_guard writer(writer_mu_);
       size_before = map_size();
       MDB_txn* txn = nullptr;
       int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
       if (rc != MDB_SUCCESS) return LmdbError(rc, "txn_begin");
+      if (hooks_.on_begin) hooks_.on_begin();
       Txn::Touched touched;
       Txn t(txn, &dbis_, env_, &hooks_.classify, &touched);
       absl::Status status = fn(t);
@@ -260,8 +266,9 @@ absl::Status LmdbEnv::WriteOnce(const std::function<absl::Status(Txn&)>& fn) {
         mdb_txn_abort(txn);
         if (!IsMapFull(status)) return status;
       } else {
+        const uint64_t version = mdb_txn_id(txn);
         status = Check(mdb_txn_commit(txn), "commit");
-        if (status.ok() && hooks_.after_commit) hooks_.after_commit();
+        if (status.ok() && hooks_.after_commit) hooks_.after_commit(version);
         if (status.ok() || !IsMapFull(status)) return status;
       }
     }

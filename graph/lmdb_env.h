@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -69,6 +70,11 @@ class Txn {
   // that the whole write is retried.
   absl::Status Savepoint(const std::function<absl::Status(Txn&)>& fn);
 
+  // The version of the data this transaction sees: the ID of the last
+  // committed write for a read, this write's own ID for a write (it is the
+  // version once committed).
+  uint64_t version() const;
+
  private:
   absl::StatusOr<MDB_dbi> Dbi(absl::string_view db) const;
 
@@ -92,11 +98,15 @@ class LmdbEnv {
   // Hooks around every write transaction. `classify` names the group a
   // changed key belongs to (or nullopt); `before_commit` runs inside the
   // transaction with every group the write touched (its writes commit with
-  // it); `after_commit` runs once the data is on disk.
+  // it); `after_commit` runs once the data is on disk, with the committed
+  // version, before the next write begins.
   struct Hooks {
+    // Runs as each write attempt begins (a write whose map filled up is
+    // attempted again from the start).
+    std::function<void()> on_begin;
     Txn::Classifier classify;
     std::function<absl::Status(Txn&, const Txn::Touched&)> before_commit;
-    std::function<void()> after_commit;
+    std::function<void(uint64_t version)> after_commit;
   };
 
   static absl::StatusOr<std::unique_ptr<LmdbEnv>> Open(const Options& options);
@@ -143,6 +153,7 @@ class LmdbEnv {
   Hooks hooks_;
   // Shared by every transaction; held exclusively to resize the map.
   mutable std::shared_mutex resize_mu_;
+  std::mutex writer_mu_;  // Held by the one write transaction (WriteOnce).
   std::atomic<bool> writable_{true};
   std::function<void(bool)> on_writable_;
 };

@@ -755,24 +755,53 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
     return txn.Put(kMeta, "company_names_v1", "1");
   }));
   std::unique_ptr<Store> store(
-      new Store(std::move(env), std::move(options.clock)));
+      new Store(std::move(env), std::move(options.clock),
+                options.snapshot_cache_bytes));
   Store* raw = store.get();
   LmdbEnv::Hooks hooks;
+  hooks.on_begin = [raw] {
+    raw->changes_.clear();
+    raw->pending_.clear();
+    raw->pending_policy_ = nullptr;
+    raw->pending_clear_ = false;
+  };
   // Writes to these databases change the verdict of the account in the key
-  // (and so of its ancestors); `children` keys name the parent.
-  hooks.classify = [](absl::string_view db,
-                      absl::string_view key) -> std::optional<std::string> {
-    if (db == kChildren) return std::string(key.substr(0, key.find('/')));
-    if (db != kAccounts && db != kSitesDb && db != kStakeholdersDb &&
-        db != kRelationshipsDb && db != kSignals) {
+  // (and so of its ancestors); `children` keys name the parent. Signals are
+  // remembered by key, so that a snapshot can take them in without reading
+  // the rest of the history.
+  hooks.classify = [raw](absl::string_view db, absl::string_view key)
+      -> std::optional<std::string> {
+    std::string id;
+    if (db == kChildren) {
+      id = std::string(key.substr(0, key.find('/')));
+    } else if (db == kAccounts || db == kSitesDb || db == kStakeholdersDb ||
+               db == kRelationshipsDb || db == kSignals) {
+      id = AccountIdOf(key.substr(0, key.find('|')));
+    } else {
       return std::nullopt;
     }
-    return AccountIdOf(key.substr(0, key.find('|')));
+    Changes& changes = raw->changes_[id];
+    if (db == kSignals) {
+      changes.signals.emplace_back(key);
+    } else {
+      changes.structure = true;
+    }
+    return id;
   };
   hooks.before_commit = [raw](Txn& txn, const Txn::Touched& touched) {
     return raw->Reindex(txn, touched);
   };
-  hooks.after_commit = [raw] {
+  hooks.after_commit = [raw](uint64_t version) {
+    if (raw->pending_clear_) raw->snapshots_.Clear(version);
+    for (auto& [id, snapshot] : raw->pending_) {
+      raw->snapshots_.Publish(id, std::move(snapshot), version);
+    }
+    raw->pending_.clear();
+    if (raw->pending_policy_) {
+      std::lock_guard lock(raw->policy_mu_);
+      raw->policy_ = std::move(raw->pending_policy_);
+      raw->policy_changed_ = version;
+    }
     {
       std::lock_guard<std::mutex> lock(raw->events_mu_);
       ++raw->commits_;

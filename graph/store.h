@@ -41,6 +41,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <memory>
 #include <string>
@@ -54,6 +55,7 @@
 #include "google/protobuf/field_mask.pb.h"
 #include "graph/lmdb_env.h"
 #include "graph/qualification.h"
+#include "graph/tree_snapshot.h"
 #include "quorum/v1/account_graph_service.pb.h"
 #include "quorum/v1/policy.pb.h"
 #include "quorum/v1/policy_service.pb.h"
@@ -82,6 +84,8 @@ class Store {
     size_t initial_map_size = 64 << 20;  // Grows on demand.
     // Source of create and update times.
     std::function<absl::Time()> clock = [] { return absl::Now(); };
+    // The most memory the account-tree snapshots may hold together.
+    size_t snapshot_cache_bytes = 512 << 20;
   };
 
   static absl::StatusOr<std::unique_ptr<Store>> Open(Options options);
@@ -158,6 +162,15 @@ class Store {
   // The account `name`, its subtree and the subtree's signals, read in one
   // transaction: the input of qualification.
   absl::StatusOr<AccountTree> LoadAccountTree(absl::string_view name);
+  // The same as an immutable snapshot, from the snapshot cache when it
+  // holds the tree (see graph/tree_snapshot.h), else read and cached.
+  absl::StatusOr<std::shared_ptr<const TreeSnapshot>> Snapshot(
+      absl::string_view name);
+  // The active policy revision (NOT_FOUND when none), kept in memory.
+  absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> CurrentPolicy();
+  // What the snapshot cache holds now.
+  size_t snapshot_cache_bytes() const { return snapshots_.bytes(); }
+  size_t snapshot_cache_entries() const { return snapshots_.entries(); }
 
   // Policies: numbered revisions, the newest active. `policy` must be valid.
   absl::StatusOr<v1::PolicyRevision> PublishPolicy(
@@ -256,15 +269,42 @@ class Store {
   }
 
  private:
-  Store(std::unique_ptr<LmdbEnv> env, std::function<absl::Time()> clock)
-      : env_(std::move(env)), clock_(std::move(clock)) {}
+  Store(std::unique_ptr<LmdbEnv> env, std::function<absl::Time()> clock,
+        size_t snapshot_cache_bytes)
+      : env_(std::move(env)),
+        clock_(std::move(clock)),
+        snapshots_(snapshot_cache_bytes) {}
 
   // Keeps the readiness index and change feed in step with a write
   // (LmdbEnv before-commit hook); `touched` holds account IDs.
   absl::Status Reindex(Txn& txn, const Txn::Touched& touched);
+  // The snapshot of `account_id`'s tree as `txn` sees it: the cached one
+  // when `txn` cannot differ from it, else read through `txn`.
+  absl::StatusOr<std::shared_ptr<const TreeSnapshot>> SnapshotIn(
+      Txn& txn, const std::string& account_id);
+  // The active policy as `txn` sees it.
+  absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> ActivePolicyIn(
+      Txn& txn);
 
   std::unique_ptr<LmdbEnv> env_;
   std::function<absl::Time()> clock_;
+  SnapshotCache snapshots_;
+
+  // What the write transaction being run changed, per account ID (filled
+  // by the classifier hook; only the writer touches it).
+  struct Changes {
+    bool structure = false;            // Any record but a new signal.
+    std::vector<std::string> signals;  // Keys of signals written.
+  };
+  std::map<std::string, Changes, std::less<>> changes_;
+  // What the write publishes once committed (before the next write).
+  std::map<std::string, std::shared_ptr<const TreeSnapshot>> pending_;
+  std::shared_ptr<const v1::PolicyRevision> pending_policy_;
+  bool pending_clear_ = false;
+
+  std::mutex policy_mu_;
+  std::shared_ptr<const v1::PolicyRevision> policy_;  // Null: not read yet.
+  uint64_t policy_changed_ = 0;  // The version that last published one.
   // Wakes watchers after a commit (see WaitForEvents).
   std::mutex events_mu_;
   std::condition_variable events_cv_;

@@ -117,6 +117,12 @@ void CheckSignalRequest(const v1::CreateSignalRequest& request,
 absl::Status ReadAccountTree(Txn& txn, const std::string& account_id,
                              AccountTree* tree);
 absl::StatusOr<v1::PolicyRevision> ActivePolicy(Txn& txn);
+// The tree of `account_id` read through `txn` as a snapshot whose signal
+// sums are for `half_life` (NOT_FOUND when the account is missing).
+absl::StatusOr<std::shared_ptr<const TreeSnapshot>> ReadSnapshot(
+    Txn& txn, const std::string& account_id, absl::Duration half_life);
+// A policy's intent half-life.
+absl::Duration HalfLifeOf(const v1::Policy& policy);
 
 // Rebuilds the readiness entry of every account (after a policy publish).
 absl::Status ReindexAll(Txn& txn, absl::Time now);

@@ -69,7 +69,13 @@ absl::StatusOr<PolicyRevision> Store::PublishPolicy(
     RETURN_IF_ERROR(
         Save(txn, kPolicies, PolicyKey(published.revision()), published));
     // Every account's readiness entry now belongs to the new revision.
-    return ReindexAll(txn, clock_());
+    RETURN_IF_ERROR(ReindexAll(txn, clock_()));
+    // Served from memory once committed; snapshots are rebuilt lazily with
+    // the new half-life.
+    ASSIGN_OR_RETURN(PolicyRevision active, ActivePolicy(txn));
+    pending_policy_ = std::make_shared<const PolicyRevision>(std::move(active));
+    pending_clear_ = true;
+    return absl::OkStatus();
   }));
   published.set_active(true);
   return published;

@@ -211,6 +211,86 @@ absl::StatusOr<Page<Signal>> Store::ListSignals(absl::string_view parent,
                           start_after);
 }
 
+namespace internal {
+
+absl::StatusOr<std::shared_ptr<const TreeSnapshot>> ReadSnapshot(
+    Txn& txn, const std::string& account_id, absl::Duration half_life) {
+  auto map = std::make_shared<v1::CommitteeMap>();
+  auto snapshot = std::make_shared<TreeSnapshot>();
+  RETURN_IF_ERROR(ReadCommitteeMap(txn, account_id, map.get(),
+                                   &snapshot->subtree));
+  std::vector<Signal> signals;
+  for (const std::string& id : snapshot->subtree) {
+    ASSIGN_OR_RETURN(std::vector<Signal> own,
+                     ScanAll<Signal>(txn, kSignals, TimePrefix(id)));
+    for (Signal& s : own) signals.push_back(std::move(s));
+  }
+  snapshot->map = std::move(map);
+  snapshot->signals = SignalHistory::Build(signals, half_life);
+  return snapshot;
+}
+
+absl::Duration HalfLifeOf(const v1::Policy& policy) {
+  return absl::Seconds(policy.intent().half_life().seconds()) +
+         absl::Nanoseconds(policy.intent().half_life().nanos());
+}
+
+}  // namespace internal
+
+absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> Store::ActivePolicyIn(
+    Txn& txn) {
+  {
+    std::lock_guard lock(policy_mu_);
+    if (policy_) return policy_;
+  }
+  ASSIGN_OR_RETURN(v1::PolicyRevision read, internal::ActivePolicy(txn));
+  auto revision = std::make_shared<const v1::PolicyRevision>(std::move(read));
+  std::lock_guard lock(policy_mu_);
+  // A reader older than the last publish may not put back what it read.
+  if (!policy_ && txn.version() >= policy_changed_) policy_ = revision;
+  return revision;
+}
+
+absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> Store::CurrentPolicy() {
+  std::shared_ptr<const v1::PolicyRevision> revision;
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(revision, ActivePolicyIn(txn));
+    return absl::OkStatus();
+  }));
+  return revision;
+}
+
+absl::StatusOr<std::shared_ptr<const TreeSnapshot>> Store::SnapshotIn(
+    Txn& txn, const std::string& account_id) {
+  if (auto cached = snapshots_.Get(account_id)) return cached;
+  absl::Duration half_life = absl::Hours(24 * 30);
+  auto policy = ActivePolicyIn(txn);
+  if (policy.ok()) {
+    half_life = HalfLifeOf((*policy)->policy());
+  } else if (!absl::IsNotFound(policy.status())) {
+    return policy.status();
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const TreeSnapshot> snapshot,
+                   ReadSnapshot(txn, account_id, half_life));
+  snapshots_.Offer(account_id, snapshot, txn.version());
+  return snapshot;
+}
+
+absl::StatusOr<std::shared_ptr<const TreeSnapshot>> Store::Snapshot(
+    absl::string_view name) {
+  ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
+  std::shared_ptr<const TreeSnapshot> snapshot;
+  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    if (auto cached = snapshots_.Get(id)) {
+      snapshot = std::move(cached);
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(snapshot, SnapshotIn(txn, id));
+    return absl::OkStatus();
+  }));
+  return snapshot;
+}
+
 absl::StatusOr<AccountTree> Store::LoadAccountTree(absl::string_view name) {
   ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
   AccountTree tree;

@@ -100,20 +100,18 @@ absl::Status AppendEvent(Txn& txn, v1::ReadinessEvent event) {
 
 // The time from which a verdict computed now bounds the future: now, or
 // the latest signal if one is dated later.
-absl::Time ValidFrom(const AccountTree& tree, absl::Time now) {
-  absl::Time from = now;
-  for (const auto& s : tree.signals) from = std::max(from, ToTime(s.occur_time()));
-  return from;
+absl::Time ValidFrom(const SignalHistory& signals, absl::Time now) {
+  const auto newest = signals.newest_nanos();
+  return newest ? std::max(now, absl::FromUnixNanos(*newest)) : now;
 }
 
-// Recomputes one account's entry and appends an event when its route or
-// readiness changed.
+// Recomputes one account's entry from its tree (null when the account is
+// gone) and appends an event when its route or readiness changed.
 absl::Status ReindexOne(Txn& txn, const std::string& account_id,
+                        const TreeSnapshot* tree,
                         const v1::PolicyRevision& policy, absl::Time now) {
   const std::string name = names::Account(account_id);
   ASSIGN_OR_RETURN(std::optional<Entry> old, LoadEntry(txn, name));
-  ASSIGN_OR_RETURN(std::optional<v1::Account> account,
-                   Load<v1::Account>(txn, kAccounts, name));
   v1::ReadinessEvent event;
   event.set_account(name);
   *event.mutable_event_time() = ToProto(now);
@@ -123,15 +121,15 @@ absl::Status ReindexOne(Txn& txn, const std::string& account_id,
     event.set_old_readiness(old->readiness);
     RETURN_IF_ERROR(RemoveEntry(txn, name, *old));
   }
-  if (!account) {  // Deleted.
+  if (tree == nullptr) {  // Deleted.
     if (old) RETURN_IF_ERROR(AppendEvent(txn, event));
     return absl::OkStatus();
   }
-  AccountTree tree;
-  RETURN_IF_ERROR(ReadAccountTree(txn, account_id, &tree));
-  const absl::Time valid_from = ValidFrom(tree, now);
-  const v1::Verdict verdict =
-      Qualify(tree, policy.policy(), policy.revision(), valid_from);
+  const v1::Account& account = tree->map->account();
+  const absl::Time valid_from = ValidFrom(*tree->signals, now);
+  const v1::Verdict verdict = Qualify(*tree->map, *tree->signals,
+                                      policy.policy(), policy.revision(),
+                                      valid_from);
   Entry entry;
   entry.key = IndexKey(verdict.readiness(), name);
   entry.valid_from = absl::ToUnixNanos(valid_from);
@@ -145,9 +143,9 @@ absl::Status ReindexOne(Txn& txn, const std::string& account_id,
   }
   event.set_new_route(verdict.route());
   event.set_new_readiness(verdict.readiness());
-  event.set_status(account->lifecycle_status());
-  event.set_country_code(account->country_code());
-  event.set_owner(account->owner());
+  event.set_status(account.lifecycle_status());
+  event.set_country_code(account.country_code());
+  event.set_owner(account.owner());
   event.set_stage(verdict.stage());
   return AppendEvent(txn, event);
 }
@@ -265,15 +263,21 @@ bool PassesVerdictFilters(const v1::ListAccountReadinessRequest& r,
 
 // The account's listing entry, or nullopt when `filter` rules it out on the
 // account record alone (then nothing is qualified).
+using SnapshotSource =
+    std::function<absl::StatusOr<std::shared_ptr<const TreeSnapshot>>(
+        const std::string& account_id)>;
+
 absl::StatusOr<std::optional<v1::AccountReadiness>> Evaluate(
     Txn& txn, const std::string& account_name, const v1::PolicyRevision& policy,
-    absl::Time as_of, const v1::ListAccountReadinessRequest& filter) {
+    absl::Time as_of, const v1::ListAccountReadinessRequest& filter,
+    const SnapshotSource& snapshot) {
   ASSIGN_OR_RETURN(v1::Account account,
                    LoadExisting<v1::Account>(txn, kAccounts, account_name));
   if (!PassesAccountFilters(filter, account)) return std::nullopt;
-  AccountTree tree;
-  RETURN_IF_ERROR(ReadAccountTree(txn, AccountIdOf(account_name), &tree));
-  const v1::Verdict v = Qualify(tree, policy.policy(), policy.revision(), as_of);
+  ASSIGN_OR_RETURN(std::shared_ptr<const TreeSnapshot> tree,
+                   snapshot(AccountIdOf(account_name)));
+  const v1::Verdict v = Qualify(*tree->map, *tree->signals, policy.policy(),
+                                policy.revision(), as_of);
   v1::AccountReadiness out;
   out.set_account(account_name);
   out.set_display_name(account.display_name());
@@ -358,8 +362,11 @@ absl::Status ReindexAll(Txn& txn, absl::Time now) {
                              ids.push_back(AccountIdOf(key));
                              return true;
                            }));
+  const absl::Duration half_life = HalfLifeOf(policy->policy());
   for (const std::string& id : ids) {
-    RETURN_IF_ERROR(ReindexOne(txn, id, *policy, now));
+    ASSIGN_OR_RETURN(std::shared_ptr<const TreeSnapshot> tree,
+                     ReadSnapshot(txn, id, half_life));
+    RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), *policy, now));
   }
   return absl::OkStatus();
 }
@@ -367,24 +374,59 @@ absl::Status ReindexAll(Txn& txn, absl::Time now) {
 }  // namespace internal
 
 absl::Status Store::Reindex(Txn& txn, const Txn::Touched& touched) {
-  auto policy = ActivePolicy(txn);
+  auto policy = ActivePolicyIn(txn);
   if (absl::IsNotFound(policy.status())) return absl::OkStatus();
   RETURN_IF_ERROR(policy.status());
+  const v1::PolicyRevision& active = **policy;
+  const absl::Duration half_life = HalfLifeOf(active.policy());
   const absl::Time now = clock_();
   // The touched accounts and their ancestors: a verdict covers a subtree.
-  std::set<std::string> affected;
+  // Each learns what changed below it: new signals only, or more.
+  std::map<std::string, Changes> affected;
   for (const std::string& id : touched) {
+    const Changes& changes = changes_[id];
     ASSIGN_OR_RETURN(std::optional<std::string> exists,
                      txn.Get(kAccounts, names::Account(id)));
-    if (!exists) {
-      affected.insert(id);
-      continue;
+    std::vector<std::string> chain = {id};
+    if (exists) {
+      ASSIGN_OR_RETURN(chain, Ancestry(txn, id));
     }
-    ASSIGN_OR_RETURN(std::vector<std::string> chain, Ancestry(txn, id));
-    affected.insert(chain.begin(), chain.end());
+    for (const std::string& a : chain) {
+      Changes& into = affected[a];
+      into.structure |= changes.structure;
+      into.signals.insert(into.signals.end(), changes.signals.begin(),
+                          changes.signals.end());
+    }
   }
-  for (const std::string& id : affected) {
-    RETURN_IF_ERROR(ReindexOne(txn, id, *policy, now));
+  for (auto& [id, changes] : affected) {
+    ASSIGN_OR_RETURN(std::optional<std::string> exists,
+                     txn.Get(kAccounts, names::Account(id)));
+    std::shared_ptr<const TreeSnapshot> tree;
+    if (exists) {
+      // The cached snapshot shows the last commit; with only new signals
+      // since, it takes them in without a read of the history.
+      std::shared_ptr<const TreeSnapshot> base =
+          changes.structure ? nullptr : snapshots_.Get(id);
+      if (base != nullptr && base->signals->half_life() == half_life) {
+        std::sort(changes.signals.begin(), changes.signals.end());
+        changes.signals.erase(
+            std::unique(changes.signals.begin(), changes.signals.end()),
+            changes.signals.end());
+        std::vector<v1::Signal> added;
+        for (const std::string& key : changes.signals) {
+          ASSIGN_OR_RETURN(std::optional<v1::Signal> signal,
+                           Load<v1::Signal>(txn, kSignals, key));
+          if (signal) added.push_back(*std::move(signal));
+        }
+        auto next = std::make_shared<TreeSnapshot>(*base);
+        next->signals = base->signals->With(added);
+        tree = std::move(next);
+      } else {
+        ASSIGN_OR_RETURN(tree, ReadSnapshot(txn, id, half_life));
+      }
+    }
+    RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), active, now));
+    pending_[id] = std::move(tree);
   }
   return absl::OkStatus();
 }
@@ -780,7 +822,10 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
     std::set<std::string> seen;  // Evaluated in this call.
     auto consider = [&](const std::string& name) -> absl::Status {
       if (!seen.insert(name).second) return absl::OkStatus();
-      auto item = Evaluate(txn, name, policy, as_of, request);
+      auto item = Evaluate(txn, name, policy, as_of, request,
+                           [&](const std::string& id) {
+                             return SnapshotIn(txn, id);
+                           });
       if (absl::IsNotFound(item.status())) return absl::OkStatus();  // Deleted.
       RETURN_IF_ERROR(item.status());
       if (!item->has_value()) return absl::OkStatus();  // Filtered out.

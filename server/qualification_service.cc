@@ -29,16 +29,26 @@ grpc::Status QualificationServiceImpl::QualifyAccount(
   if (!v1::VerdictView_IsValid(request->view())) {
     violations.Add("view", "is not a known VerdictView (BASIC or FULL)");
   }
-  auto tree = store_->LoadAccountTree(request->name());
+  auto tree = store_->Snapshot(request->name());
   if (!tree.ok()) {
     violations.AddFrom(tree.status());
     if (violations.empty()) return ToGrpcStatus(tree.status());
   }
   if (!violations.empty()) return ToGrpcStatus(violations.ToStatus());
-  auto revision = store_->GetPolicyRevision(request->policy_revision());
-  if (!revision.ok()) return ToGrpcStatus(revision.status());
-  *response = graph::Qualify(*tree, revision->policy(), revision->revision(),
-                             as_of, request->view());
+  // The active revision from memory; an older one from the store.
+  std::shared_ptr<const v1::PolicyRevision> revision;
+  if (request->policy_revision() == 0) {
+    auto active = store_->CurrentPolicy();
+    if (!active.ok()) return ToGrpcStatus(active.status());
+    revision = *std::move(active);
+  } else {
+    auto stored = store_->GetPolicyRevision(request->policy_revision());
+    if (!stored.ok()) return ToGrpcStatus(stored.status());
+    revision = std::make_shared<const v1::PolicyRevision>(*std::move(stored));
+  }
+  *response = graph::Qualify(*(*tree)->map, *(*tree)->signals,
+                             revision->policy(), revision->revision(), as_of,
+                             request->view());
   return grpc::Status::OK;
 }
 
