@@ -114,6 +114,11 @@ int main(int argc, char** argv) {
                  "Largest request or response message in bytes")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--snapshot-cache-mib", options.snapshot_cache_mib,
+                 "Memory budget of the account-tree snapshots verdicts are "
+                 "computed from (least recently used go first)")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))
+      ->capture_default_str();
   app.add_option("--demo-data", demo,
                  "Text-format quorum.v1.ResourceBundle to load at start; "
                  "records that already exist are kept as they are")

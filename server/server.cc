@@ -234,6 +234,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   graph::Store::Options store_options;
   store_options.path = options.data_dir;
   store_options.initial_map_size = options.initial_map_size;
+  store_options.snapshot_cache_bytes = options.snapshot_cache_mib << 20;
   ASSIGN_OR_RETURN(s->store_, graph::Store::Open(store_options));
   s->account_graph_ = std::make_unique<AccountGraphServiceImpl>(s->store_.get());
   s->policy_ = std::make_unique<PolicyServiceImpl>(s->store_.get());

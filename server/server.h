@@ -36,6 +36,9 @@ struct ServerOptions {
   int max_message_bytes = 4 << 20;
   // Initial LMDB map size; it grows on demand.
   size_t initial_map_size = 64 << 20;
+  // The most memory the account-tree snapshots may hold (see
+  // docs/architecture.md); the least recently used go first.
+  size_t snapshot_cache_mib = 512;
   // A policy file (text format, or JSON when it ends in .json) published at
   // start when it differs from the active revision. Without it, the default
   // diagnostics policy is published when no revision exists yet.
