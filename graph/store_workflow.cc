@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
+#include "graph/hash.h"
 #include "graph/names.h"
 #include "graph/policy.h"
 #include "graph/qualification.h"
@@ -336,12 +337,7 @@ std::string Fingerprint(const v1::ListAccountReadinessRequest& request) {
   copy.clear_page_size();
   copy.clear_as_of();
   copy.clear_policy_revision();
-  uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : copy.SerializeAsString()) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return absl::StrCat(absl::Hex(hash));
+  return absl::StrCat(absl::Hex(StableHash64(copy.SerializeAsString())));
 }
 
 }  // namespace
