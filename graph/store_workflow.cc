@@ -18,6 +18,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "graph/hash.h"
 #include "graph/names.h"
+#include "graph/page_size.h"
 #include "graph/policy.h"
 #include "graph/qualification.h"
 #include "graph/store.h"
@@ -732,8 +733,7 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
-  const int page_size =
-      request.page_size() == 0 ? 50 : std::min(request.page_size(), 1000);
+  const int page_size = EffectivePageSize(request.page_size());
   absl::Time as_of = clock_();
   if (cursor) {
     as_of = absl::FromUnixNanos(cursor->as_of);
