@@ -63,16 +63,6 @@ std::string PhoneRegion(const std::string& e164) {
   return region == "ZZ" ? "" : region;
 }
 
-// A country from a domain's top-level label ("labor-isar.de" -> "DE").
-std::optional<std::string> CountryOfDomain(absl::string_view domain) {
-  size_t dot = domain.rfind('.');
-  if (dot == absl::string_view::npos) return std::nullopt;
-  std::string tld = absl::AsciiStrToUpper(domain.substr(dot + 1));
-  if (tld == "UK") tld = "GB";
-  if (tld.size() == 2 && IsCountryCode(tld)) return tld;
-  return std::nullopt;
-}
-
 // Everything about a lead decided before the transaction.
 struct Prepared {
   v1::Lead lead;                  // Normalized.
