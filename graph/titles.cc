@@ -192,8 +192,9 @@ absl::StatusOr<Table> ParseTable(absl::string_view text) {
   return table;
 }
 
-// The compiled-in table, parsed on first use. Should it not parse (a test
-// parses it, TitleRulesTest.TheCompiledInTableParses), no title gets a role.
+// The compiled-in table, parsed on first use. Should it not parse or not
+// pass its checks (a test in tests/graph/title_rules_test.cc fails then), no
+// title gets a role: intake goes on, without inferred roles.
 const Table& TheTable() {
   static const Table* table = [] {
     absl::StatusOr<Table> parsed = ParseTable(kTitleRulesText);
