@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string_view>
 #include <utility>
 
@@ -141,6 +142,14 @@ constexpr std::pair<std::string_view, std::string_view> kCountryVariants[] = {
     {"Bosnia", "BA"},
     {"Saint Vincent and the Grenadines", "VC"},
     {"Kyrgyz Republic", "KG"},
+};
+
+// Country-code top-level domains that are not the country's ISO alpha-2
+// code (upper-case) -> that code. Every other two-letter label that is a
+// code (IsCountryCode) stands for its country.
+constexpr std::pair<std::string_view, std::string_view>
+    kTopLevelDomainCountries[] = {
+        {"UK", "GB"},
 };
 
 // Free, consumer e-mail providers: addresses there say nothing about the
@@ -378,6 +387,28 @@ bool IsLatinScript(const icu::UnicodeString& u) {
   return true;
 }
 
+// The country table: ISO 3166-1 alpha-2 codes as ICU knows them, in ICU's
+// order. Everything about countries (IsCountryCode, CountryCode,
+// CountryOfDomain) is derived from it.
+const std::vector<std::string>& IsoCountryCodes() {
+  static const auto* codes = [] {
+    auto* list = new std::vector<std::string>;
+    for (const char* const* c = icu::Locale::getISOCountries(); *c != nullptr;
+         ++c) {
+      list->emplace_back(*c);
+    }
+    return list;
+  }();
+  return *codes;
+}
+
+// The same codes, for lookups.
+const std::set<std::string, std::less<>>& IsoCountryCodeSet() {
+  static const auto* set = new std::set<std::string, std::less<>>(
+      IsoCountryCodes().begin(), IsoCountryCodes().end());
+  return *set;
+}
+
 using CountryMap = std::map<std::string, std::string, std::less<>>;
 
 // Folded key -> alpha-2. Earlier sources win over later ones: alpha-2
@@ -386,11 +417,7 @@ using CountryMap = std::map<std::string, std::string, std::less<>>;
 const CountryMap& Countries() {
   static const CountryMap* countries = [] {
     auto* map = new CountryMap;
-    std::vector<std::string> codes;
-    for (const char* const* c = icu::Locale::getISOCountries(); *c != nullptr;
-         ++c) {
-      codes.emplace_back(*c);
-    }
+    const std::vector<std::string>& codes = IsoCountryCodes();
     for (const std::string& code : codes) {
       map->emplace(absl::AsciiStrToLower(code), code);
     }
@@ -555,6 +582,10 @@ std::string CompanyKey(absl::string_view name) {
   return absl::StrJoin(words, " ");
 }
 
+bool IsCountryCode(absl::string_view code) {
+  return code.size() == 2 && IsoCountryCodeSet().count(code) > 0;
+}
+
 std::optional<std::string> CountryCode(absl::string_view text) {
   const std::string key = CountryKey(text);
   if (key.empty()) return std::nullopt;
@@ -562,6 +593,20 @@ std::optional<std::string> CountryCode(absl::string_view text) {
   auto it = countries.find(key);
   if (it == countries.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<std::string> CountryOfDomain(absl::string_view domain) {
+  size_t dot = domain.rfind('.');
+  if (dot == absl::string_view::npos) return std::nullopt;
+  std::string tld = absl::AsciiStrToUpper(domain.substr(dot + 1));
+  for (const auto& [label, code] : kTopLevelDomainCountries) {
+    if (tld == label) {
+      tld = std::string(code);
+      break;
+    }
+  }
+  if (tld.size() == 2 && IsCountryCode(tld)) return tld;
+  return std::nullopt;
 }
 
 absl::StatusOr<std::string> NormalizePhone(absl::string_view phone,

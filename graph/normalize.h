@@ -64,6 +64,14 @@ std::vector<std::string> FoldWords(absl::string_view text,
 // vowel ("Müller" -> "muller", not "mueller").
 std::string CompanyKey(absl::string_view name);
 
+// Countries. The one table is ICU's list of ISO 3166-1 alpha-2 codes
+// (icu::Locale::getISOCountries); the functions below all read it.
+
+// Whether `code` is an ISO 3166-1 alpha-2 code, upper-case ("US"), as
+// known to ICU. Exact: "us", "USA" and " US" are not codes (CountryCode
+// reads those).
+bool IsCountryCode(absl::string_view code);
+
 // The ISO 3166-1 alpha-2 code (upper-case, as known to ICU) of a country
 // given as
 //   - an alpha-2 code in any case and spacing ("us", " DE "),
@@ -77,6 +85,13 @@ std::string CompanyKey(absl::string_view name);
 // Names match ignoring case, accents, punctuation, "&" vs "and", "St." vs
 // "Saint" and a leading or trailing "the". Unknown text gives nullopt.
 std::optional<std::string> CountryCode(absl::string_view text);
+
+// The country a domain's top-level label names: "labor-isar.de" -> "DE",
+// "nhs.uk" -> "GB" (the few country-code domains that differ from the ISO
+// code are kTopLevelDomainCountries in normalize.cc). nullopt for generic
+// labels ("acme.com", "example.org", "lab.eu") and for a domain without a
+// dot.
+std::optional<std::string> CountryOfDomain(absl::string_view domain);
 
 // `phone` in E.164 ("+12015550123"), parsed by libphonenumber with
 // `default_region` (ISO alpha-2, any case) for numbers written without a

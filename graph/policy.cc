@@ -9,6 +9,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "graph/names.h"
+#include "graph/normalize.h"
 #include "graph/validation.h"
 
 namespace quorum::graph {

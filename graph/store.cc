@@ -21,6 +21,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "graph/algorithms.h"
 #include "graph/field_mask.h"
+#include "graph/hash.h"
 #include "graph/names.h"
 #include "graph/normalize.h"
 #include "graph/status.h"
@@ -481,12 +482,7 @@ std::string RequestFingerprint(const google::protobuf::Message& request,
     copy->SerializeToCodedStream(&coded);
   }
   bytes.append(extra.data(), extra.size());
-  uint64_t hash = 1469598103934665603ULL;  // FNV-1a.
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return absl::StrCat(absl::Hex(hash, absl::kZeroPad16));
+  return absl::StrCat(absl::Hex(StableHash64(bytes), absl::kZeroPad16));
 }
 
 absl::StatusOr<std::string> FreeAccountId(Txn& txn, absl::string_view text) {

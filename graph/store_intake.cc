@@ -16,6 +16,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "graph/field_mask.h"
+#include "graph/hash.h"
 #include "graph/names.h"
 #include "graph/normalize.h"
 #include "graph/qualification.h"
@@ -36,12 +37,8 @@ constexpr size_t kMaxRequestId = 128;
 // A stable, valid ID derived from a request ID, so that what one lead
 // writes (its signal and note) is found again by a retry.
 std::string LeadId(absl::string_view request_id) {
-  uint64_t hash = 1469598103934665603ULL;  // FNV-1a, 64 bits.
-  for (unsigned char c : request_id) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return absl::StrCat("lead-", absl::Hex(hash, absl::kZeroPad16));
+  return absl::StrCat("lead-",
+                      absl::Hex(StableHash64(request_id), absl::kZeroPad16));
 }
 
 void AddCheck(v1::SubmitLeadResponse* response, std::string check,
@@ -64,16 +61,6 @@ std::string PhoneRegion(const std::string& e164) {
   std::string region;
   util->GetRegionCodeForNumber(number, &region);
   return region == "ZZ" ? "" : region;
-}
-
-// A country from a domain's top-level label ("labor-isar.de" -> "DE").
-std::optional<std::string> CountryOfDomain(absl::string_view domain) {
-  size_t dot = domain.rfind('.');
-  if (dot == absl::string_view::npos) return std::nullopt;
-  std::string tld = absl::AsciiStrToUpper(domain.substr(dot + 1));
-  if (tld == "UK") tld = "GB";
-  if (tld.size() == 2 && IsCountryCode(tld)) return tld;
-  return std::nullopt;
 }
 
 // Everything about a lead decided before the transaction.

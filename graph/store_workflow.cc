@@ -16,7 +16,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
+#include "graph/hash.h"
 #include "graph/names.h"
+#include "graph/page_size.h"
 #include "graph/policy.h"
 #include "graph/qualification.h"
 #include "graph/store.h"
@@ -340,12 +342,7 @@ std::string Fingerprint(const v1::ListAccountReadinessRequest& request) {
   copy.clear_page_size();
   copy.clear_as_of();
   copy.clear_policy_revision();
-  uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : copy.SerializeAsString()) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return absl::StrCat(absl::Hex(hash));
+  return absl::StrCat(absl::Hex(StableHash64(copy.SerializeAsString())));
 }
 
 }  // namespace
@@ -778,8 +775,7 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
-  const int page_size =
-      request.page_size() == 0 ? 50 : std::min(request.page_size(), 1000);
+  const int page_size = EffectivePageSize(request.page_size());
   absl::Time as_of = clock_();
   if (cursor) {
     as_of = absl::FromUnixNanos(cursor->as_of);

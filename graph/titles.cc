@@ -5,11 +5,18 @@
 #include <set>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
 #include "graph/normalize.h"
+#include "graph/status.h"
+#include "graph/title_rules.pb.h"
 
 namespace quorum::graph {
 namespace {
@@ -17,563 +24,183 @@ namespace {
 using v1::CommitteeRole;
 using Phrases = std::vector<std::string>;
 
-// ------------------------------------------------------------------ Tables
+// ------------------------------------------------------------------ Table
 
-// Word groups the rules refer to as "@name".
-const std::vector<std::pair<std::string, Phrases>>& WordGroups() {
-  static const auto* groups = new std::vector<std::pair<std::string, Phrases>>{
-      {"lab",
-       {"lab", "labs", "laboratory", "laboratories", "laboratorium",
-        "laboratoria", "laboratoire", "laboratoires", "laboratorio", "labo",
-        "labor", "labors", "zentrallabor*"}},
-      {"lab-section", {"microbiology", "mikrobiologie",      "microbiologie",
-                       "chemistry",    "clinical chemistry", "klinische chemie",
-                       "biochemistry", "hematology",         "haematology",
-                       "hamatologie",  "hematologie",        "immunology",
-                       "serology",     "virology",           "molecular",
-                       "cytogenetics", "histology",          "cytology",
-                       "blood bank",   "transfusion",        "urinalysis",
-                       "coagulation",  "toxicology",         "phlebotomy",
-                       "specimen",     "point of care",      "poct"}},
-      {"head",
-       {"director", "directors", "dir", "directeur", "directrice", "direktor",
-        "direktorin", "directora", "head", "chief", "chef", "chefin", "hoofd",
-        "leiter", "leiterin", "leitung"}},
-      {"ops-role",
-       {"manager",        "managers",       "mgr",          "management",
-        "supervisor",     "supervisors",    "supv",         "administrator",
-        "administrative", "admin",          "operations",   "operational",
-        "coordinator",    "coord",          "lead",         "leader",
-        "teamleider",     "teamleiter*",    "koordinator*", "technologist",
-        "technologists",  "technician",     "technicians",  "tech",
-        "techs",          "technicien",     "technicienne", "scientist",
-        "scientists",     "specialist",     "analyst",      "analist",
-        "responsable",    "cadre",          "section head", "bedrijfsvoering",
-        "beheerder",      "verantwortlich*"}},
-      {"not-director",
-       {"administrative", "admin", "operations", "operational", "manager",
-        "supervisor", "coordinator", "technologist", "*technologist",
-        "technician", "tech", "scientist"}},
-      {"function",
-       {"quality", "qualitat*",  "qualite*",    "kwaliteit*",    "qa",
-        "qc",      "regulatory", "compliance",  "accreditation", "it",
-        "ict",     "edv",        "informatic*", "informatique*", "information",
-        "lis",     "lims",       "procurement", "purchasing",    "purchaser",
-        "buyer",   "supply",     "sourcing",    "materials",     "einkauf*",
-        "inkoop*", "achat*",     "financ*",     "finanz*",       "budget",
-        "billing", "controller", "controlling"}},
-      {"clinical-dept",
-       {"emergency",
-        "critical care",
-        "icu",
-        "intensive care",
-        "internal medicine",
-        "family medicine",
-        "primary care",
-        "hospital medicine",
-        "infectious disease",
-        "infectious diseases",
-        "urgent care",
-        "dialysis",
-        "nephrology",
-        "oncology",
-        "cardiology",
-        "pediatrics",
-        "paediatrics",
-        "obstetrics",
-        "surgery",
-        "surgical",
-        "anesthesia",
-        "anaesthesia",
-        "neonatal",
-        "nicu",
-        "picu",
-        "maternity",
-        "intensivmedizin",
-        "notaufnahme",
-        "urgences",
-        "spoedeisende hulp"}},
-      {"lab-doctor",
-       {"*pathologist", "*pathologists", "pathology", "pathologie",
-        "laboratory medicine", "laboratoriumsmedizin", "labormedizin",
-        "laborarzt*", "biologiste", "*microbiologist", "microbioloog"}},
-  };
-  return *groups;
+// The table as matched and documented: graph/title_rules.textproto, parsed.
+struct Table {
+  // Word groups the rules refer to as "@name", in order.
+  std::vector<std::pair<std::string, Phrases>> word_groups;
+  // Phrases rewritten before matching, so that they cannot be misread.
+  std::vector<std::pair<std::string, std::string>> rewrites;
+  // A title containing one of these gets no role.
+  Phrases exclusions;
+  std::vector<TitleRule> rules;
+};
+
+class ErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (first_.empty()) {
+      first_ = absl::StrCat("line ", line + 1, " column ", column + 1, ": ",
+                            message);
+    }
+  }
+  void AddWarning(int, int, const std::string&) override {}
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string first_;
+};
+
+// Whether `phrase` is written the way it is matched: folded words (a-z,
+// 0-9) separated by single spaces, each with at most one '*', at its start
+// or its end, or (when `groups` is set) a whole "@name" of one of them.
+absl::Status CheckPhrase(absl::string_view phrase, absl::string_view where,
+                         const std::set<std::string, std::less<>>* groups) {
+  if (groups != nullptr && absl::StartsWith(phrase, "@")) {
+    if (groups->count(phrase.substr(1)) == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": \"", phrase, "\" names no word group"));
+    }
+    return absl::OkStatus();
+  }
+  bool ok = !phrase.empty();
+  for (absl::string_view word : absl::StrSplit(phrase, ' ')) {
+    const bool prefix = absl::ConsumeSuffix(&word, "*");
+    if (!prefix) absl::ConsumePrefix(&word, "*");
+    ok = ok && !word.empty() &&
+         std::all_of(word.begin(), word.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+         });
+  }
+  if (!ok) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": \"", phrase,
+        "\" is not folded words (a-z, 0-9, single spaces, '*' at one end of "
+        "a word)",
+        groups != nullptr ? " or a \"@group\"" : ""));
+  }
+  return absl::OkStatus();
 }
 
-// Phrases rewritten before matching, so that they cannot be misread.
-const std::vector<std::pair<std::string, std::string>>& Rewrites() {
-  static const auto* rewrites =
-      new std::vector<std::pair<std::string, std::string>>{
-          {"labor and delivery", "obstetrics"},
-          {"labour and delivery", "obstetrics"},
-          {"l and d", "obstetrics"},
-          {"labor relations", "employee relations"},
-      };
-  return *rewrites;
+absl::Status CheckPhrases(
+    const google::protobuf::RepeatedPtrField<std::string>& phrases,
+    absl::string_view where, const std::set<std::string, std::less<>>* groups) {
+  for (int i = 0; i < phrases.size(); ++i) {
+    absl::Status status =
+        CheckPhrase(phrases[i], absl::StrCat(where, "[", i, "]"), groups);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
 }
 
-// A title containing one of these gets no role: the person is not (or no
-// longer) on a buying committee, or sits on the selling side.
-const Phrases& Exclusions() {
-  static const auto* exclusions = new Phrases{"executive assistant",
-                                              "administrative assistant",
-                                              "personal assistant",
-                                              "assistant to",
-                                              "secretary",
-                                              "sekretar*",
-                                              "secretaresse",
-                                              "secretaire",
-                                              "student",
-                                              "students",
-                                              "intern",
-                                              "internship",
-                                              "trainee",
-                                              "apprentice",
-                                              "auszubildende*",
-                                              "stagiair*",
-                                              "former",
-                                              "retired",
-                                              "ehemalig*",
-                                              "sales",
-                                              "account executive",
-                                              "account manager",
-                                              "marketing",
-                                              "recruiter",
-                                              "vertrieb*",
-                                              "verkoop*"};
-  return *exclusions;
+Phrases ToPhrases(const google::protobuf::RepeatedPtrField<std::string>& in) {
+  return Phrases(in.begin(), in.end());
 }
 
-std::vector<TitleRule>* BuildRules() {
-  using v1::COMMITTEE_ROLE_CLINICAL_USER;
-  using v1::COMMITTEE_ROLE_EXECUTIVE;
-  using v1::COMMITTEE_ROLE_FINANCE;
-  using v1::COMMITTEE_ROLE_INFORMATICS;
-  using v1::COMMITTEE_ROLE_LAB_DIRECTOR;
-  using v1::COMMITTEE_ROLE_LAB_OPERATIONS;
-  using v1::COMMITTEE_ROLE_MEDICAL_DIRECTOR;
-  using v1::COMMITTEE_ROLE_PROCUREMENT;
-  using v1::COMMITTEE_ROLE_QUALITY;
-  return new std::vector<TitleRule>{
-      // ---------------------------------------------------- Lab director
-      {"lab-director-compound",
-       COMMITTEE_ROLE_LAB_DIRECTOR,
-       {"laborleit*", "laboratoriumdirect*", "laborchef*", "klinisch chemicus"},
-       {},
-       {},
-       false,
-       {"Laborleiter", "Laborleiterin", "Laborleitung Zentrallabor",
-        "Klinisch chemicus"}},
-      {"lab-director",
-       COMMITTEE_ROLE_LAB_DIRECTOR,
-       {"@head"},
-       {"@lab", "@lab-section"},
-       {"@function", "@not-director"},
-       false,
-       {"Laboratory Director", "Lab Director",
-        "Director of Laboratory Services", "Director, Clinical Laboratory",
-        "CLIA Laboratory Director", "Head of Laboratory",
-        "Directeur de laboratoire", "Leiter Zentrallabor", "Hoofd laboratorium",
-        "Director of Microbiology"}},
-      // ---------------------------------------------------- Medical director
-      {"medical-director",
-       COMMITTEE_ROLE_MEDICAL_DIRECTOR,
-       {"medical director", "medical directors", "director medical",
-        "directeur medical", "directrice medicale", "medizinischer leiter",
-        "medizinische leiterin", "arztlicher leiter", "arztliche leiterin",
-        "arztliche leitung"},
-       {},
-       {"@clinical-dept"},
-       false,
-       {"Medical Director", "Medical Director of Microbiology",
-        "Laboratory Medical Director", "Ärztlicher Leiter",
-        "Directeur médical"}},
-      {"pathologist",
-       COMMITTEE_ROLE_MEDICAL_DIRECTOR,
-       {"*pathologist", "*pathologists", "pathologe", "pathologin", "patholoog",
-        "pathologiste", "anatomopathologiste"},
-       {},
-       {"speech", "language", "assistant"},
-       false,
-       {"Pathologist", "Clinical Pathologist", "Consultant Histopathologist",
-        "Dermatopathologist", "Facharzt für Pathologie, Pathologe"}},
-      {"pathology-head",
-       COMMITTEE_ROLE_MEDICAL_DIRECTOR,
-       {"pathology", "pathologie"},
-       {"@head", "chair", "chairman", "chairperson", "chairwoman", "vice chair",
-        "chefarzt*", "medical"},
-       {"@function", "@not-director"},
-       false,
-       {"Chief of Pathology", "Chair of Pathology",
-        "Director of Anatomic Pathology", "Chefarzt Pathologie"}},
-      {"laboratory-medicine-physician",
-       COMMITTEE_ROLE_MEDICAL_DIRECTOR,
-       {"laboratory medicine", "laboratoriumsmedizin", "labormedizin",
-        "medical biology", "biologie medicale"},
-       {"@head", "chair", "chairman", "physician", "consultant", "doctor",
-        "specialist", "facharzt*", "arzt", "arztin", "oberarzt*", "chefarzt*",
-        "medecin"},
-       {"@function", "@not-director"},
-       false,
-       {"Chair, Department of Laboratory Medicine",
-        "Facharzt für Laboratoriumsmedizin", "Oberärztin Labormedizin"}},
-      {"laboratory-physician",
-       COMMITTEE_ROLE_MEDICAL_DIRECTOR,
-       {"laborarzt*", "biologiste", "medical microbiologist",
-        "consultant microbiologist", "clinical microbiologist",
-        "medisch microbioloog", "arts microbioloog", "klinisch microbioloog",
-        "consultant virologist"},
-       {},
-       {},
-       false,
-       {"Laborarzt", "Médecin biologiste", "Biologiste responsable",
-        "Consultant Microbiologist", "Arts-microbioloog"}},
-      // ---------------------------------------------------- Quality
-      {"quality",
-       COMMITTEE_ROLE_QUALITY,
-       {"quality", "qualitat*", "qualite*", "kwaliteit*", "qa", "qc",
-        "regulatory", "compliance", "accreditation", "akkreditierung*",
-        "accreditatie", "qmb", "patient safety", "risk management",
-        "risk manager", "auditor", "iso 15189"},
-       {},
-       {},
-       false,
-       {"Quality Manager", "QA/QC Specialist", "Regulatory Affairs Manager",
-        "Compliance Officer", "Quality Assurance Coordinator",
-        "Qualitätsmanagementbeauftragte", "Responsable qualité",
-        "Kwaliteitsfunctionaris", "Laboratory Quality Director"}},
-      // ---------------------------------------------------- Informatics
-      {"informatics",
-       COMMITTEE_ROLE_INFORMATICS,
-       {"it",
-        "ict",
-        "edv",
-        "informatic*",
-        "informatique*",
-        "informatiker*",
-        "informatie*",
-        "information technology",
-        "information technologies",
-        "information systems",
-        "information system",
-        "information services",
-        "information security",
-        "lis",
-        "lims",
-        "cio",
-        "cmio",
-        "cto",
-        "chief information officer",
-        "chief medical information officer",
-        "chief technology officer",
-        "chief digital officer",
-        "application analyst",
-        "applications analyst",
-        "clinical applications",
-        "beaker",
-        "epic",
-        "cerner",
-        "sunquest",
-        "meditech",
-        "middleware",
-        "hl7",
-        "interface*",
-        "systems analyst",
-        "system analyst",
-        "systems administrator",
-        "system administrator",
-        "sysadmin",
-        "network engineer",
-        "network administrator",
-        "database",
-        "software",
-        "developer",
-        "digital health",
-        "ehr",
-        "emr",
-        "cybersecurity",
-        "dsi",
-        "systemes d information"},
-       {},
-       {},
-       false,
-       {"LIS Manager", "Laboratory Information Systems Analyst", "Informatics",
-        "IT Director", "CIO", "Chief Information Officer",
-        "Application Analyst, Beaker", "Leiter IT", "Responsable informatique",
-        "Informatiemanager"}},
-      // ---------------------------------------------------- Procurement
-      {"procurement",
-       COMMITTEE_ROLE_PROCUREMENT,
-       {"procurement",
-        "purchasing",
-        "purchaser",
-        "buyer",
-        "buyers",
-        "supply chain",
-        "supply management",
-        "materials management",
-        "materials manager",
-        "material management",
-        "value analysis",
-        "sourcing",
-        "contracting",
-        "contract manager",
-        "contracts manager",
-        "contract specialist",
-        "contracts specialist",
-        "contract administrator",
-        "category manager",
-        "vendor management",
-        "vendor relations",
-        "tender",
-        "tenders",
-        "einkauf*",
-        "beschaffung*",
-        "ausschreibung*",
-        "achat*",
-        "acheteur",
-        "acheteuse",
-        "approvisionnement*",
-        "inkoop*",
-        "inkoper",
-        "aanbesteding*",
-        "gpo"},
-       {},
-       {},
-       false,
-       {"Procurement Manager", "Purchasing Agent", "Buyer",
-        "Supply Chain Director", "Materials Management",
-        "Value Analysis Coordinator", "Strategic Sourcing Manager", "Einkauf",
-        "Leiterin Einkauf", "Acheteur", "Inkoper"}},
-      // ---------------------------------------------------- Lab operations
-      {"lab-operations",
-       COMMITTEE_ROLE_LAB_OPERATIONS,
-       {"@ops-role"},
-       {"@lab", "@lab-section", "pathology", "pathologie"},
-       {"@function"},
-       false,
-       {"Laboratory Manager", "Lab Operations Manager", "Core Lab Supervisor",
-        "Laboratory Administrator", "Administrative Director, Laboratory",
-        "Director of Laboratory Operations", "Microbiology Supervisor",
-        "Point of Care Coordinator", "Pathology Manager",
-        "Responsable de laboratoire"}},
-      {"lab-bench",
-       COMMITTEE_ROLE_LAB_OPERATIONS,
-       {"medical technologist",
-        "medical technologists",
-        "medical laboratory",
-        "medical lab",
-        "med tech",
-        "cytotechnolog*",
-        "histotechn*",
-        "mls",
-        "mlt",
-        "ascp",
-        "mta",
-        "mtla",
-        "laborant*",
-        "laborassist*",
-        "biomedical scientist",
-        "biomedical scientists",
-        "biomedizinisch*",
-        "clinical scientist",
-        "lead technologist",
-        "chief technologist",
-        "senior technologist",
-        "supervisory technologist",
-        "technical supervisor",
-        "general supervisor",
-        "technical consultant",
-        "pathologist assistant",
-        "pathologists assistant",
-        "laboratoriumanalist*",
-        "hoofdanalist"},
-       {},
-       {},
-       false,
-       {"Lead Medical Technologist", "Chief Biomedical Scientist", "MLS(ASCP)",
-        "Leitende MTA", "Histotechnologist", "Technical Supervisor",
-        "Pathologists' Assistant"}},
-      // ---------------------------------------------------- Clinical users
-      {"clinician",
-       COMMITTEE_ROLE_CLINICAL_USER,
-       {"physician",
-        "physicians",
-        "clinician",
-        "clinicians",
-        "hospitalist",
-        "hospitalists",
-        "intensivist",
-        "attending",
-        "nurse",
-        "nurses",
-        "nursing",
-        "rn",
-        "np",
-        "doctor",
-        "infection prevention",
-        "infection preventionist",
-        "infection control",
-        "epidemiologist",
-        "antimicrobial stewardship",
-        "pharmacist",
-        "general practitioner",
-        "gp",
-        "internist",
-        "pediatrician",
-        "paediatrician",
-        "obstetrician",
-        "gynecologist",
-        "gynaecologist",
-        "surgeon",
-        "anesthesiologist",
-        "anaesthetist",
-        "neonatologist",
-        "oncologist",
-        "cardiologist",
-        "hematologist",
-        "haematologist",
-        "endocrinologist",
-        "nephrologist",
-        "pulmonologist",
-        "gastroenterologist",
-        "rheumatologist",
-        "urologist",
-        "dermatologist",
-        "neurologist",
-        "radiologist",
-        "arzt",
-        "arztin",
-        "arzte",
-        "oberarzt*",
-        "assistenzarzt*",
-        "facharzt*",
-        "chefarzt*",
-        "hausarzt*",
-        "pflege*",
-        "krankenschwester",
-        "krankenpfleger*",
-        "medecin",
-        "infirmier",
-        "infirmiere",
-        "huisarts",
-        "verpleegkundige*",
-        "medisch specialist"},
-       {},
-       {"@lab-doctor", "@lab"},
-       false,
-       {"Physician", "Infectious Disease Physician", "Nurse Manager",
-        "Clinician", "Hospitalist", "Infection Preventionist",
-        "Oberarzt Innere Medizin", "Infirmière", "Chief Nursing Officer"}},
-      {"clinical-department",
-       COMMITTEE_ROLE_CLINICAL_USER,
-       {"@clinical-dept"},
-       {},
-       {"@lab-doctor", "@lab"},
-       false,
-       {"Medical Director, Emergency Department", "ICU Director",
-        "Oncology Service Line Manager"}},
-      // ---------------------------------------------------- Executives
-      {"executive",
-       COMMITTEE_ROLE_EXECUTIVE,
-       {"ceo",
-        "coo",
-        "president",
-        "vice president",
-        "vp",
-        "svp",
-        "evp",
-        "avp",
-        "chief executive",
-        "chief operating officer",
-        "chief operations officer",
-        "chief administrative officer",
-        "chief medical officer",
-        "chief nursing officer",
-        "chief strategy officer",
-        "chief scientific officer",
-        "chief science officer",
-        "executive director",
-        "managing director",
-        "general manager",
-        "hospital administrator",
-        "hospital director",
-        "managing partner",
-        "board member",
-        "board of directors",
-        "chair of the board",
-        "chairman of the board",
-        "trustee",
-        "geschaftsfuhrer*",
-        "geschaftsfuhrung",
-        "vorstand*",
-        "verwaltungsdirektor*",
-        "kaufmannischer direktor",
-        "kaufmannische direktorin",
-        "directeur general",
-        "directrice generale",
-        "pdg",
-        "algemeen directeur",
-        "bestuurder",
-        "raad van bestuur"},
-       {},
-       {},
-       false,
-       {"CEO", "COO", "Chief Operating Officer", "VP Laboratory Services",
-        "Vice President", "Hospital Administrator", "Executive Director",
-        "President & CEO", "Geschäftsführer", "Directeur général"}},
-      {"administrator",
-       COMMITTEE_ROLE_EXECUTIVE,
-       {"administrator"},
-       {},
-       {"@lab", "@lab-section", "@function", "system", "systems", "network",
-        "database", "application", "applications", "contract", "contracts"},
-       false,
-       {"Administrator", "Practice Administrator"}},
-      {"owner",
-       COMMITTEE_ROLE_EXECUTIVE,
-       {"owner", "co owner", "founder", "founders", "cofounder", "co founder"},
-       {},
-       {"process", "product", "system", "systems", "application", "data"},
-       false,
-       {"Owner", "Co-Founder"}},
-      {"chief-officer",
-       COMMITTEE_ROLE_EXECUTIVE,
-       {"chief"},
-       {"officer"},
-       {},
-       true,
-       {"Chief Experience Officer", "Chief Transformation Officer"}},
-      {"operations-director",
-       COMMITTEE_ROLE_EXECUTIVE,
-       {"director of operations", "operations director", "director operations",
-        "administrative director", "director of administration"},
-       {},
-       {},
-       true,
-       {"Director of Operations", "Administrative Director"}},
-      // ---------------------------------------------------- Finance
-      {"finance",
-       COMMITTEE_ROLE_FINANCE,
-       {"cfo",           "chief financial officer",
-        "financ*",       "finanz*",
-        "controller",    "comptroller",
-        "controlling",   "budget",
-        "budgets",       "accounting",
-        "accountant",    "accounts payable",
-        "treasurer",     "treasury",
-        "revenue cycle", "reimbursement",
-        "billing",       "kaufmannisch*",
-        "comptab*",      "boekhoud*",
-        "buchhalt*",     "daf"},
-       {},
-       {},
-       false,
-       {"CFO", "Finance Director", "Controller", "Budget Analyst",
-        "Director of Revenue Cycle", "Leiter Finanzen", "Directeur financier",
-        "Kaufmännische Leiterin"}},
-  };
+absl::StatusOr<Table> ParseTable(absl::string_view text) {
+  title_table::Table parsed;
+  google::protobuf::TextFormat::Parser parser;
+  ErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), &parsed)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the title rule table does not parse: ",
+        errors.first().empty() ? "unknown error" : errors.first()));
+  }
+  Table table;
+  std::set<std::string, std::less<>> groups;
+  for (int i = 0; i < parsed.word_groups_size(); ++i) {
+    const title_table::WordGroup& group = parsed.word_groups(i);
+    const std::string where = absl::StrCat("word_groups[", i, "]");
+    absl::Status status;
+    if (group.name().empty() ||
+        !std::all_of(group.name().begin(), group.name().end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+        })) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat(where, ".name: \"", group.name(),
+                       "\" is not a word group name (a-z, 0-9 and '-')"));
+    }
+    if (status.ok() && !groups.insert(group.name()).second) {
+      status = absl::InvalidArgumentError(absl::StrCat(
+          where, ": the word group \"", group.name(), "\" is defined twice"));
+    }
+    if (status.ok() && group.phrases().empty()) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat(where, ": the word group has no phrases"));
+    }
+    if (status.ok()) {
+      status = CheckPhrases(group.phrases(), where + ".phrases", nullptr);
+    }
+    if (!status.ok()) return status;
+    table.word_groups.emplace_back(group.name(), ToPhrases(group.phrases()));
+  }
+  for (int i = 0; i < parsed.rewrites_size(); ++i) {
+    const title_table::Rewrite& rewrite = parsed.rewrites(i);
+    const std::string where = absl::StrCat("rewrites[", i, "]");
+    absl::Status status =
+        CheckPhrase(rewrite.phrase(), where + ".phrase", nullptr);
+    if (status.ok()) {
+      status = CheckPhrase(rewrite.becomes(), where + ".becomes", nullptr);
+    }
+    if (status.ok() && absl::StrContains(rewrite.becomes(), "*")) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat(where, ".becomes: \"", rewrite.becomes(),
+                       "\" must be plain words, without '*'"));
+    }
+    if (!status.ok()) return status;
+    table.rewrites.emplace_back(rewrite.phrase(), rewrite.becomes());
+  }
+  RETURN_IF_ERROR(CheckPhrases(parsed.exclusions(), "exclusions", &groups));
+  table.exclusions = ToPhrases(parsed.exclusions());
+  std::set<std::string> ids;
+  for (int i = 0; i < parsed.rules_size(); ++i) {
+    const title_table::Rule& rule = parsed.rules(i);
+    const std::string where =
+        absl::StrCat("rules[", i, "]", rule.id().empty() ? "" : " (", rule.id(),
+                     rule.id().empty() ? "" : ")");
+    if (rule.id().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": no id"));
+    }
+    if (!ids.insert(rule.id()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": the id is used by an earlier rule"));
+    }
+    if (rule.role() == v1::COMMITTEE_ROLE_UNSPECIFIED ||
+        !v1::CommitteeRole_IsValid(rule.role())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": the role is not a committee role"));
+    }
+    if (rule.any().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": no `any` phrase, so it never applies"));
+    }
+    if (rule.examples().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": no examples"));
+    }
+    RETURN_IF_ERROR(CheckPhrases(rule.any(), where + ".any", &groups));
+    RETURN_IF_ERROR(CheckPhrases(rule.with(), where + ".with", &groups));
+    RETURN_IF_ERROR(CheckPhrases(rule.unless(), where + ".unless", &groups));
+    table.rules.push_back({rule.id(), rule.role(), ToPhrases(rule.any()),
+                           ToPhrases(rule.with()), ToPhrases(rule.unless()),
+                           rule.fallback(), ToPhrases(rule.examples())});
+  }
+  if (table.rules.empty()) {
+    return absl::InvalidArgumentError("the title rule table has no rules");
+  }
+  return table;
+}
+
+// The compiled-in table, parsed on first use. Should it not parse or not
+// pass its checks (a test in tests/graph/title_rules_test.cc fails then), no
+// title gets a role: intake goes on, without inferred roles.
+const Table& TheTable() {
+  static const Table* table = [] {
+    absl::StatusOr<Table> parsed = ParseTable(kTitleRulesText);
+    return new Table(parsed.ok() ? *std::move(parsed) : Table());
+  }();
+  return *table;
 }
 
 // ------------------------------------------------------------------ Matching
@@ -619,7 +246,7 @@ CompiledPhrases Compile(const Phrases& phrases) {
   CompiledPhrases out;
   for (const std::string& phrase : phrases) {
     if (absl::StartsWith(phrase, "@")) {
-      for (const auto& [name, members] : WordGroups()) {
+      for (const auto& [name, members] : TheTable().word_groups) {
         if (name != phrase.substr(1)) continue;
         for (const std::string& member : members) {
           out.push_back(CompilePhrase(member));
@@ -679,10 +306,10 @@ const Compiled& CompiledTable() {
       c->rules.push_back({rule.role, Compile(rule.any), Compile(rule.with),
                           Compile(rule.unless), rule.fallback});
     }
-    for (const auto& [from, to] : Rewrites()) {
+    for (const auto& [from, to] : TheTable().rewrites) {
       c->rewrites.emplace_back(CompilePhrase(from), to);
     }
-    c->exclusions = Compile(Exclusions());
+    c->exclusions = Compile(TheTable().exclusions);
     return c;
   }();
   return *compiled;
@@ -738,25 +365,26 @@ std::string RenderMarkdown() {
                     absl::StrJoin(rule.examples, "; "), " |\n");
   }
   absl::StrAppend(&md, "\nWord groups:\n\n| group | phrases |\n|---|---|\n");
-  for (const auto& [name, phrases] : WordGroups()) {
+  for (const auto& [name, phrases] : TheTable().word_groups) {
     absl::StrAppend(&md, "| `@", name, "` | ", CodeList(phrases), " |\n");
   }
   absl::StrAppend(&md,
                   "\nRewrites, applied first:\n\n| phrase | becomes |\n"
                   "|---|---|\n");
-  for (const auto& [from, to] : Rewrites()) {
+  for (const auto& [from, to] : TheTable().rewrites) {
     absl::StrAppend(&md, "| `", from, "` | `", to, "` |\n");
   }
   absl::StrAppend(&md, "\nExclusions (a title containing one gets no role): ",
-                  CodeList(Exclusions()), "\n");
+                  CodeList(TheTable().exclusions), "\n");
   return md;
 }
 
 }  // namespace
 
-const std::vector<TitleRule>& TitleRules() {
-  static const std::vector<TitleRule>* rules = BuildRules();
-  return *rules;
+const std::vector<TitleRule>& TitleRules() { return TheTable().rules; }
+
+absl::Status CheckTitleRulesText(absl::string_view text) {
+  return ParseTable(text).status();
 }
 
 std::vector<CommitteeRole> InferRoles(absl::string_view title) {

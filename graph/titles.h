@@ -1,8 +1,11 @@
 // Committee roles inferred from a job title at lead intake (product spec,
 // "Intake": "infers committee roles from the title (as INFERRED)").
 //
-// The rules are a documented, ordered table (TitleRules(), rendered into
-// docs/titles.md by TitleRulesMarkdown(); a test keeps the two equal).
+// The rules are a documented, ordered table: data, not code, in
+// graph/title_rules.textproto (its shape is graph/title_rules.proto),
+// compiled in at build time and parsed once, at first use (TitleRules(),
+// rendered into docs/titles.md by TitleRulesMarkdown(); a test keeps the two
+// equal, and another parses and checks the compiled-in text).
 //
 // How a title is matched:
 //   1. It is folded into words by FoldWords (graph/normalize.h, apostrophes
@@ -28,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "quorum/v1/resources.pb.h"
 
@@ -51,8 +55,23 @@ struct TitleRule {
   std::vector<std::string> examples;
 };
 
-// The rule table, in order. Built once; never changes.
+// The rule table, in order: graph/title_rules.textproto, parsed on first
+// use; never changes. Empty should the compiled-in text not parse or not
+// pass CheckTitleRulesText (a test checks that it does), and then no title
+// gets a role.
 const std::vector<TitleRule>& TitleRules();
+
+// The text of graph/title_rules.textproto, compiled in by CMake.
+extern const char kTitleRulesText[];
+
+// Parses `text` as a title rule table (quorum.graph.title_table.Table in
+// the text format) and checks it: OK, or INVALID_ARGUMENT saying where and
+// why when it does not parse (line and column), a word group is defined
+// twice or has no phrases, a rule has no id, a repeated id, no committee
+// role, no `any` phrase or no examples, an "@name" names no word group, or
+// a phrase is not folded words (a-z and 0-9 words joined by single spaces,
+// '*' at one end of a word).
+absl::Status CheckTitleRulesText(absl::string_view text);
 
 // The committee roles a job title suggests, each once, in the order of the
 // CommitteeRole enum (so LAB_DIRECTOR before MEDICAL_DIRECTOR). Empty for an

@@ -1,7 +1,5 @@
 #include "graph/validation.h"
 
-#include <unicode/locid.h>
-
 #include <cmath>
 #include <set>
 #include <string>
@@ -12,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "graph/names.h"
+#include "graph/normalize.h"
 
 namespace quorum::graph {
 namespace {
@@ -20,18 +19,6 @@ using quorum::v1::Account;
 using quorum::v1::Relationship;
 using quorum::v1::Site;
 using quorum::v1::Stakeholder;
-
-const std::set<std::string, std::less<>>& Countries() {
-  static const auto* countries = [] {
-    auto* set = new std::set<std::string, std::less<>>();
-    for (const char* const* c = icu::Locale::getISOCountries(); *c != nullptr;
-         ++c) {
-      set->insert(*c);
-    }
-    return set;
-  }();
-  return *countries;
-}
 
 std::string Field(absl::string_view prefix, absl::string_view field) {
   return prefix.empty() ? std::string(field) : absl::StrCat(prefix, ".", field);
@@ -133,10 +120,6 @@ void CheckLength(absl::string_view text, size_t max, const std::string& field,
   if (text.size() > max) {
     v->Add(field, absl::StrCat("is longer than ", max, " bytes"));
   }
-}
-
-bool IsCountryCode(absl::string_view code) {
-  return code.size() == 2 && Countries().count(code) > 0;
 }
 
 bool IsSubdivisionCode(absl::string_view code, absl::string_view country) {

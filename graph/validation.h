@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "graph/normalize.h"  // IsCountryCode, used to check country fields.
 #include "graph/status.h"
 #include "quorum/v1/resources.pb.h"
 
@@ -34,8 +35,6 @@ inline constexpr size_t kMaxLabelValueLength = 255;
 void CheckLength(absl::string_view text, size_t max, const std::string& field,
                  Violations* violations);
 
-// ISO 3166-1 alpha-2, upper-case ("US"), as known to ICU.
-bool IsCountryCode(absl::string_view code);
 // ISO 3166-2 form "CC-XXX" (1 to 3 letters or digits after the dash) whose
 // country part is `country`.
 bool IsSubdivisionCode(absl::string_view code, absl::string_view country);

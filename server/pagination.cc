@@ -17,7 +17,7 @@ absl::StatusOr<PageRequest> ParsePage(int page_size,
                                       absl::string_view scope) {
   PageRequest page;
   if (page_size < 0) return InvalidField("page_size", "must not be negative");
-  if (page_size > 0) page.size = std::min(page_size, kMaxPageSize);
+  page.size = graph::EffectivePageSize(page_size);
   if (page_token.empty()) return page;
   std::string decoded;
   std::vector<std::string> parts;

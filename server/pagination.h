@@ -6,17 +6,16 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "graph/page_size.h"
 #include "graph/store.h"
 #include "server/grpc_status.h"
 
 namespace quorum::server {
 
-inline constexpr int kDefaultPageSize = 50;
-inline constexpr int kMaxPageSize = 1000;
-
-// A request's page position: how many items, after which name.
+// A request's page position: how many items, after which name. The sizes
+// are the model's (graph/page_size.h).
 struct PageRequest {
-  int size = kDefaultPageSize;
+  int size = graph::kDefaultPageSize;
   std::string start_after;
 };
 
