@@ -413,6 +413,7 @@ struct PastSignals {
 PastSignals Past(const SignalHistory& history, const Policy& policy,
                  absl::Time as_of) {
   PastSignals past{&history, as_of, absl::ToUnixNanos(as_of), {}};
+  past.kinds.reserve(history.kinds().size());
   for (const auto& kind : history.kinds()) {
     const size_t count = kind.series->CountUpTo(past.as_of_nanos);
     if (count == 0) continue;
@@ -435,92 +436,94 @@ std::optional<std::pair<const PastKind*, const SignalEntry*>> NewestOf(
   return best;
 }
 
-v1::SignalContribution Contribution(const PastKind& k, const SignalEntry& e,
-                                    const Policy& policy, absl::Time as_of) {
-  const auto& model = policy.intent();
-  const auto& weight = model.weights(k.weight);
+// A contributing signal's decayed points, as computed for its listing.
+double Decayed(const PastKind& k, const SignalEntry& e, const Policy& policy,
+               absl::Time as_of) {
   const double half_life_seconds = absl::ToDoubleSeconds(HalfLife(policy));
   const double age =
       absl::ToDoubleSeconds(as_of - absl::FromUnixNanos(e.nanos));
-  const double decayed = weight.points() * std::exp2(-age / half_life_seconds);
-  v1::SignalContribution c;
-  c.set_signal(e.name);
-  c.set_type(k.kind->type);
-  c.set_topic(k.kind->topic);
-  *c.mutable_occur_time() = ToProto(absl::FromUnixNanos(e.nanos));
-  c.set_stakeholder(e.stakeholder);
-  c.set_points(weight.points());
-  c.set_decayed_points(Round(decayed, 2));
-  c.set_evaluation(weight.evaluation() &&
-                   Within(e, as_of, model.evaluation_window_days()));
-  return c;
+  return policy.intent().weights(k.weight).points() *
+         std::exp2(-age / half_life_seconds);
 }
 
+void AddContribution(const PastKind& k, const SignalEntry& e,
+                     const Policy& policy, absl::Time as_of,
+                     v1::IntentAssessment* intent) {
+  const auto& model = policy.intent();
+  const auto& weight = model.weights(k.weight);
+  auto* c = intent->add_signals();
+  c->set_signal(e.name);
+  c->set_type(k.kind->type);
+  c->set_topic(k.kind->topic);
+  *c->mutable_occur_time() = ToProto(absl::FromUnixNanos(e.nanos));
+  c->set_stakeholder(e.stakeholder);
+  c->set_points(weight.points());
+  c->set_decayed_points(Round(Decayed(k, e, policy, as_of), 2));
+  c->set_evaluation(weight.evaluation() &&
+                    Within(e, as_of, model.evaluation_window_days()));
+}
+
+// A weighted signal in a merge over the kinds.
+struct Pick {
+  const PastKind* kind;
+  size_t index;            // Into the kind's series.
+  const SignalEntry* entry;
+  double shown;            // Decayed points as the verdict shows them.
+};
+
 // Walks the weighted signals in a merged order: `first(a, b)` says whether
-// contribution a comes before b; each kind's own signals must already come
-// in that order walking back from its newest. Stops after `limit`.
+// a comes before b; each kind's own signals must already come in that order
+// walking back from its newest. Stops after `limit`.
 template <typename First>
-std::vector<v1::SignalContribution> Merge(const PastSignals& past,
-                                          const Policy& policy, size_t limit,
-                                          First first) {
-  struct Head {
-    const PastKind* kind;
-    size_t next;  // Index of the entry `c` is made of.
-    v1::SignalContribution c;
+std::vector<Pick> Merge(const PastSignals& past, const Policy& policy,
+                        size_t limit, First first) {
+  auto pick = [&](const PastKind& k, size_t index) {
+    const SignalEntry& e = k.kind->series->At(index);
+    return Pick{&k, index, &e, Round(Decayed(k, e, policy, past.as_of), 2)};
   };
-  auto later = [&](const Head& a, const Head& b) { return first(b.c, a.c); };
-  std::vector<Head> heap;
+  auto later = [&](const Pick& a, const Pick& b) { return first(b, a); };
+  std::vector<Pick> heap;
+  heap.reserve(past.kinds.size());
   for (const PastKind& k : past.kinds) {
-    if (k.weight < 0) continue;
-    heap.push_back(Head{&k, k.count - 1,
-                        Contribution(k, k.Newest(), policy, past.as_of)});
+    if (k.weight >= 0) heap.push_back(pick(k, k.count - 1));
   }
   std::make_heap(heap.begin(), heap.end(), later);
-  std::vector<v1::SignalContribution> out;
+  std::vector<Pick> out;
+  out.reserve(std::min(limit, static_cast<size_t>(1024)));
   while (!heap.empty() && out.size() < limit) {
     std::pop_heap(heap.begin(), heap.end(), later);
-    Head& head = heap.back();
-    out.push_back(std::move(head.c));
-    if (head.next == 0) {
+    Pick& head = heap.back();
+    out.push_back(head);
+    if (head.index == 0) {
       heap.pop_back();
       continue;
     }
-    --head.next;
-    head.c = Contribution(*head.kind, head.kind->kind->series->At(head.next),
-                          policy, past.as_of);
+    head = pick(*head.kind, head.index - 1);
     std::push_heap(heap.begin(), heap.end(), later);
   }
   return out;
 }
 
-bool ContributionNewerFirst(const v1::SignalContribution& a,
-                            const v1::SignalContribution& b) {
-  const absl::Time ta = ToTime(a.occur_time()), tb = ToTime(b.occur_time());
-  if (ta != tb) return ta > tb;
-  return a.signal() < b.signal();
+bool PickNewerFirst(const Pick& a, const Pick& b) {
+  return NewerFirst(*a.entry, *b.entry);
 }
 
 // The `limit` contributions with the most decayed points (as displayed; the
 // newer on a tie), newest first.
-std::vector<v1::SignalContribution> Strongest(const PastSignals& past,
-                                              const Policy& policy,
-                                              size_t limit) {
-  auto out = Merge(past, policy, limit,
-                   [](const v1::SignalContribution& a,
-                      const v1::SignalContribution& b) {
-                     if (a.decayed_points() != b.decayed_points()) {
-                       return a.decayed_points() > b.decayed_points();
-                     }
-                     return ContributionNewerFirst(a, b);
-                   });
-  std::sort(out.begin(), out.end(), ContributionNewerFirst);
+std::vector<Pick> Strongest(const PastSignals& past, const Policy& policy,
+                            size_t limit) {
+  auto out = Merge(past, policy, limit, [](const Pick& a, const Pick& b) {
+    if (a.shown != b.shown) return a.shown > b.shown;
+    return PickNewerFirst(a, b);
+  });
+  std::sort(out.begin(), out.end(), PickNewerFirst);
   return out;
 }
 
 // The `limit` newest contributions, newest first.
-std::vector<v1::SignalContribution> Newest(const PastSignals& past,
-                                           const Policy& policy, size_t limit) {
-  return Merge(past, policy, limit, ContributionNewerFirst);
+std::vector<Pick> Newest(const PastSignals& past, const Policy& policy,
+                         size_t limit) {
+  return Merge(past, policy, limit, PickNewerFirst);
 }
 
 // Intent from the running sums: a weight's points are capped as a whole,
@@ -560,10 +563,10 @@ v1::IntentAssessment AssessIntent(const PastSignals& past,
   const size_t listed = view == v1::VERDICT_VIEW_FULL
                             ? static_cast<size_t>(considered)
                             : static_cast<size_t>(max_listed);
-  for (auto& c : static_cast<size_t>(considered) <= listed
-                     ? Newest(past, policy, listed)
-                     : Strongest(past, policy, listed)) {
-    *intent.add_signals() = std::move(c);
+  for (const Pick& p : static_cast<size_t>(considered) <= listed
+                           ? Newest(past, policy, listed)
+                           : Strongest(past, policy, listed)) {
+    AddContribution(*p.kind, *p.entry, policy, past.as_of, &intent);
   }
   intent.set_signals_considered(considered);
   for (const auto& [type, total] : per_type) {
@@ -1225,11 +1228,10 @@ Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& history,
         v.intent().evaluation_signal_in_window()
             ? ", evaluation signal in the window"
             : ", no evaluation signal in the window"));
-    for (const auto& s : Newest(signals, policy, 5)) {
-      intent->add_evidence(absl::StrCat(TypeName(s.type()), "/",
-                                        TopicName(s.topic()), " ",
-                                        Num(s.decayed_points()), " pts (",
-                                        s.signal(), ")"));
+    for (const Pick& p : Newest(signals, policy, 5)) {
+      intent->add_evidence(absl::StrCat(
+          TypeName(p.kind->kind->type), "/", TopicName(p.kind->kind->topic),
+          " ", Num(p.shown), " pts (", p.entry->name, ")"));
     }
     for (const auto& req : v.committee().requirements()) {
       if (!req.applicable()) continue;

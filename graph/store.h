@@ -278,6 +278,12 @@ class Store {
   // Keeps the readiness index and change feed in step with a write
   // (LmdbEnv before-commit hook); `touched` holds account IDs.
   absl::Status Reindex(Txn& txn, const Txn::Touched& touched);
+  struct Changes;
+  // The snapshot of `account_id`'s tree after the write `txn` made
+  // `changes` to it: the cached one updated, or read through `txn`.
+  absl::StatusOr<std::shared_ptr<const TreeSnapshot>> NextSnapshot(
+      Txn& txn, const std::string& account_id, Changes& changes,
+      absl::Duration half_life);
   // The snapshot of `account_id`'s tree as `txn` sees it: the cached one
   // when `txn` cannot differ from it, else read through `txn`.
   absl::StatusOr<std::shared_ptr<const TreeSnapshot>> SnapshotIn(

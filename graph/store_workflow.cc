@@ -370,6 +370,41 @@ absl::Status ReindexAll(Txn& txn, absl::Time now) {
 
 }  // namespace internal
 
+absl::StatusOr<std::shared_ptr<const TreeSnapshot>> Store::NextSnapshot(
+    Txn& txn, const std::string& account_id, Changes& changes,
+    absl::Duration half_life) {
+  // The cached snapshot shows the last commit (see graph/tree_snapshot.h).
+  std::shared_ptr<const TreeSnapshot> base = snapshots_.Get(account_id);
+  if (base == nullptr || base->signals->half_life() != half_life) {
+    return ReadSnapshot(txn, account_id, half_life);
+  }
+  auto next = std::make_shared<TreeSnapshot>(*base);
+  if (changes.structure) {
+    // People, sites, relationships or accounts changed: read the committee
+    // map again; the signals stay unless accounts joined or left the tree.
+    auto map = std::make_shared<v1::CommitteeMap>();
+    std::vector<std::string> subtree;
+    RETURN_IF_ERROR(ReadCommitteeMap(txn, account_id, map.get(), &subtree));
+    if (subtree != base->subtree) {
+      return ReadSnapshot(txn, account_id, half_life);
+    }
+    next->map = std::move(map);
+  }
+  // New signals join the history without a read of the rest of it.
+  std::sort(changes.signals.begin(), changes.signals.end());
+  changes.signals.erase(
+      std::unique(changes.signals.begin(), changes.signals.end()),
+      changes.signals.end());
+  std::vector<v1::Signal> added;
+  for (const std::string& key : changes.signals) {
+    ASSIGN_OR_RETURN(std::optional<v1::Signal> signal,
+                     Load<v1::Signal>(txn, kSignals, key));
+    if (signal) added.push_back(*std::move(signal));
+  }
+  if (!added.empty()) next->signals = base->signals->With(added);
+  return next;
+}
+
 absl::Status Store::Reindex(Txn& txn, const Txn::Touched& touched) {
   auto policy = ActivePolicyIn(txn);
   if (absl::IsNotFound(policy.status())) return absl::OkStatus();
@@ -400,27 +435,7 @@ absl::Status Store::Reindex(Txn& txn, const Txn::Touched& touched) {
                      txn.Get(kAccounts, names::Account(id)));
     std::shared_ptr<const TreeSnapshot> tree;
     if (exists) {
-      // The cached snapshot shows the last commit; with only new signals
-      // since, it takes them in without a read of the history.
-      std::shared_ptr<const TreeSnapshot> base =
-          changes.structure ? nullptr : snapshots_.Get(id);
-      if (base != nullptr && base->signals->half_life() == half_life) {
-        std::sort(changes.signals.begin(), changes.signals.end());
-        changes.signals.erase(
-            std::unique(changes.signals.begin(), changes.signals.end()),
-            changes.signals.end());
-        std::vector<v1::Signal> added;
-        for (const std::string& key : changes.signals) {
-          ASSIGN_OR_RETURN(std::optional<v1::Signal> signal,
-                           Load<v1::Signal>(txn, kSignals, key));
-          if (signal) added.push_back(*std::move(signal));
-        }
-        auto next = std::make_shared<TreeSnapshot>(*base);
-        next->signals = base->signals->With(added);
-        tree = std::move(next);
-      } else {
-        ASSIGN_OR_RETURN(tree, ReadSnapshot(txn, id, half_life));
-      }
+      ASSIGN_OR_RETURN(tree, NextSnapshot(txn, id, changes, half_life));
     }
     RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), active, now));
     pending_[id] = std::move(tree);

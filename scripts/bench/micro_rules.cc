@@ -1,5 +1,6 @@
 // Micro-benchmarks (Google Benchmark) of the pure rules, without gRPC or
-// storage: qualification of an in-memory committee tree, policy
+// storage: qualification of an in-memory committee tree from its indexed
+// signals (as quorumd does from a snapshot), building that index, policy
 // validation, title inference.
 #include <benchmark/benchmark.h>
 
@@ -37,13 +38,21 @@ quorum::graph::AccountTree TreeOf(const quorum::bench::Records& r) {
   return tree;
 }
 
+std::shared_ptr<const quorum::graph::SignalHistory> IndexOf(
+    const quorum::graph::AccountTree& tree, const v1::Policy& policy) {
+  const auto& h = policy.intent().half_life();
+  return quorum::graph::SignalHistory::Build(
+      tree.signals, absl::Seconds(h.seconds()) + absl::Nanoseconds(h.nanos()));
+}
+
 void BM_QualifyCommitteeTree(benchmark::State& state) {
   const auto tree = TreeOf(quorum::bench::CommitteeTree("bench-tree", 42));
   const v1::Policy& policy = quorum::graph::DefaultPolicy();
+  const auto index = IndexOf(tree, policy);
   size_t bytes = 0;
   for (auto _ : state) {
-    v1::Verdict v =
-        quorum::graph::Qualify(tree, policy, 1, quorum::bench::AsOf());
+    v1::Verdict v = quorum::graph::Qualify(tree.map, *index, policy, 1,
+                                           quorum::bench::AsOf());
     bytes = v.ByteSizeLong();
     benchmark::DoNotOptimize(v);
   }
@@ -54,15 +63,16 @@ BENCHMARK(BM_QualifyCommitteeTree);
 void BM_QualifySmallAccount(benchmark::State& state) {
   const auto tree = TreeOf(quorum::bench::SmallAccount(1, 42));
   const v1::Policy& policy = quorum::graph::DefaultPolicy();
+  const auto index = IndexOf(tree, policy);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(
-        quorum::graph::Qualify(tree, policy, 1, quorum::bench::AsOf()));
+    benchmark::DoNotOptimize(quorum::graph::Qualify(
+        tree.map, *index, policy, 1, quorum::bench::AsOf()));
   }
 }
 BENCHMARK(BM_QualifySmallAccount);
 
-// Qualification of one account with N signals: the cost today grows with
-// the history, which per-tree snapshots are meant to remove.
+// Qualification of one account with N signals, from its index: the cost
+// should not grow with the history.
 void BM_QualifyHistory(benchmark::State& state) {
   quorum::bench::Records r;
   v1::Account a;
@@ -73,12 +83,26 @@ void BM_QualifyHistory(benchmark::State& state) {
   r.signals = quorum::bench::History("history", 0, state.range(0), 42);
   const auto tree = TreeOf(r);
   const v1::Policy& policy = quorum::graph::DefaultPolicy();
+  const auto index = IndexOf(tree, policy);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(
-        quorum::graph::Qualify(tree, policy, 1, quorum::bench::AsOf()));
+    benchmark::DoNotOptimize(quorum::graph::Qualify(
+        tree.map, *index, policy, 1, quorum::bench::AsOf()));
   }
 }
 BENCHMARK(BM_QualifyHistory)->Arg(5)->Arg(1000)->Arg(10000);
+
+// Building the signal index of a snapshot (once per tree, on first use).
+void BM_IndexHistory(benchmark::State& state) {
+  quorum::bench::Records r;
+  v1::Account a;
+  a.set_name("accounts/history");
+  r.accounts.push_back(a);
+  r.signals = quorum::bench::History("history", 0, state.range(0), 42);
+  const auto tree = TreeOf(r);
+  const v1::Policy& policy = quorum::graph::DefaultPolicy();
+  for (auto _ : state) benchmark::DoNotOptimize(IndexOf(tree, policy));
+}
+BENCHMARK(BM_IndexHistory)->Arg(5)->Arg(1000)->Arg(10000);
 
 void BM_ValidateDefaultPolicy(benchmark::State& state) {
   const v1::Policy& policy = quorum::graph::DefaultPolicy();
