@@ -82,6 +82,9 @@ class Store {
     size_t initial_map_size = 64 << 20;  // Grows on demand.
     // Source of create and update times.
     std::function<absl::Time()> clock = [] { return absl::Now(); };
+    // Tests only: failures injected into write attempts (FaultPlan in
+    // graph/lmdb_env.h, docs/storage.md); Open's own writes are asked too.
+    FaultPlan fault_plan;
   };
 
   static absl::StatusOr<std::unique_ptr<Store>> Open(Options options);
