@@ -822,5 +822,48 @@ TEST(StoreFaultRegressionTest,
   EXPECT_THAT(stored, EqualsProto(handoff));
 }
 
+// The same defect with LMDB's own MDB_MAP_FULL: handoffs of accounts with
+// long notes, on a small map, until one of them makes the map grow.
+TEST(StoreFaultRegressionTest,
+     HandoffsCreatedWhileARealMapGrowsHoldEachNoteAndMissingItemOnce) {
+  TempDir dir;
+  Store::Options options;
+  options.path = dir.path();
+  options.initial_map_size = 256 << 10;
+  options.clock = [] { return kNow; };
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       Store::Open(std::move(options)));
+  ASSERT_OK(store->PublishPolicy(graph::DefaultPolicy(), "default").status());
+  bool grew_in_a_handoff = false;
+  for (int i = 0; i < 200 && !grew_in_a_handoff; ++i) {
+    const std::string id = absl::StrCat("lab-", i);
+    SCOPED_TRACE(id);
+    v1::Account lab = NewAccount(absl::StrCat("Lab ", i));
+    lab.set_facility_type(v1::FACILITY_TYPE_HOSPITAL_LAB);
+    ASSERT_OK(store->CreateAccount(lab, id).status());
+    for (int n = 0; n < 3; ++n) {
+      v1::Note note = NewNote(std::string(4000, static_cast<char>('a' + n)));
+      ASSERT_OK(store->CreateNote(AccountName(id), note, "").status());
+    }
+    v1::RecordSignalsRequest signals;
+    *signals.add_requests() = SignalRequest(id, v1::SIGNAL_TYPE_DEMO_REQUEST);
+    ASSERT_OK(store->RecordSignals(signals).status());
+    v1::CreateHandoffRequest request = HandoffRequest(false);
+    request.set_parent(AccountName(id));
+
+    const size_t map_before = store->map_size();
+    ASSERT_OK_AND_ASSIGN(v1::Handoff handoff, store->CreateHandoff(request));
+    grew_in_a_handoff = store->map_size() > map_before;
+
+    EXPECT_THAT(handoff.notes(), SizeIs(3));
+    ASSERT_THAT(handoff.missing(), SizeIs(1));
+    EXPECT_THAT(handoff.missing(0), StartsWith("decision_owner_plan:"));
+    ASSERT_OK_AND_ASSIGN(v1::Handoff stored, store->GetHandoff(handoff.name()));
+    EXPECT_THAT(stored, EqualsProto(handoff));
+  }
+  EXPECT_TRUE(grew_in_a_handoff) << "no handoff met a full map";
+  EXPECT_OK(store->CheckIndexes());
+}
+
 }  // namespace
 }  // namespace quorum::testing
