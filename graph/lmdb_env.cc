@@ -37,7 +37,35 @@ absl::Status Check(int rc, absl::string_view what) {
   return LmdbError(rc, what);
 }
 
+// The error LMDB would report for `fault` in operation `what`.
+absl::Status FaultError(WriteFault fault, absl::string_view what) {
+  switch (fault) {
+    case WriteFault::kNone:
+      return absl::OkStatus();
+    case WriteFault::kMapFull:
+      return Check(MDB_MAP_FULL, what);
+    case WriteFault::kIoError:
+      return Check(EIO, what);
+    case WriteFault::kDiskFull:
+      return Check(ENOSPC, what);
+  }
+  return absl::InternalError("unknown injected write fault");
+}
+
 }  // namespace
+
+struct Txn::Faults {
+  const FaultPlan* plan;
+  WriteStep step;
+
+  // Asks the plan about the next step of the attempt.
+  absl::Status Next(bool commit, absl::string_view what) {
+    step.commit = commit;
+    const WriteFault fault = (*plan)(step);
+    if (!commit) ++step.changes;
+    return FaultError(fault, what);
+  }
+};
 
 bool IsMapFull(const absl::Status& s) {
   return s.GetPayload(kMapFullMarker).has_value();
@@ -45,6 +73,10 @@ bool IsMapFull(const absl::Status& s) {
 
 bool IsStorageUnwritable(const absl::Status& s) {
   return s.GetPayload(kStorageMarker).has_value();
+}
+
+bool FailsWholeWrite(const absl::Status& s) {
+  return IsMapFull(s) || IsStorageUnwritable(s);
 }
 
 absl::Status LmdbError(int rc, absl::string_view what) {
@@ -92,6 +124,10 @@ void Txn::Touch(absl::string_view db, absl::string_view key) {
 
 absl::Status Txn::Put(absl::string_view db, absl::string_view key,
                       absl::string_view value) {
+  if (faults_ != nullptr) {
+    absl::Status fault = faults_->Next(false, "put");
+    if (!fault.ok()) return fault;
+  }
   Touch(db, key);
   auto dbi = Dbi(db);
   if (!dbi.ok()) return dbi.status();
@@ -100,6 +136,10 @@ absl::Status Txn::Put(absl::string_view db, absl::string_view key,
 }
 
 absl::Status Txn::Delete(absl::string_view db, absl::string_view key) {
+  if (faults_ != nullptr) {
+    absl::Status fault = faults_->Next(false, "del");
+    if (!fault.ok()) return fault;
+  }
   Touch(db, key);
   auto dbi = Dbi(db);
   if (!dbi.ok()) return dbi.status();
@@ -147,7 +187,7 @@ absl::Status Txn::Savepoint(const std::function<absl::Status(Txn&)>& fn) {
   MDB_txn* child = nullptr;
   int rc = mdb_txn_begin(env_, txn_, 0, &child);
   if (rc != MDB_SUCCESS) return Check(rc, "nested txn_begin");
-  Txn nested(child, dbis_, env_, classify_, touched_);
+  Txn nested(child, dbis_, env_, classify_, touched_, faults_);
   absl::Status status = fn(nested);
   if (!status.ok()) {
     mdb_txn_abort(child);
@@ -164,6 +204,7 @@ absl::StatusOr<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const Options& options) {
         "cannot create data directory ", options.path, ": ", ec.message()));
   }
   std::unique_ptr<LmdbEnv> env(new LmdbEnv());
+  env->fault_plan_ = options.fault_plan;
   int rc = mdb_env_create(&env->env_);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "env_create");
   mdb_env_set_maxdbs(env->env_, static_cast<MDB_dbi>(options.databases.size()));
@@ -244,7 +285,8 @@ absl::Status LmdbEnv::Write(const std::function<absl::Status(Txn&)>& fn) {
 }
 
 absl::Status LmdbEnv::WriteOnce(const std::function<absl::Status(Txn&)>& fn) {
-  while (true) {
+  int64_t write = 0;
+  for (int attempt = 1;; ++attempt) {
     size_t size_before;
     {
       std::shared_lock lock(resize_mu_);
@@ -257,11 +299,18 @@ absl::Status LmdbEnv::WriteOnce(const std::function<absl::Status(Txn&)>& fn) {
       if (rc != MDB_SUCCESS) return LmdbError(rc, "txn_begin");
       if (hooks_.on_begin) hooks_.on_begin();
       Txn::Touched touched;
-      Txn t(txn, &dbis_, env_, &hooks_.classify, &touched);
+      std::optional<Txn::Faults> faults;
+      if (fault_plan_) {
+        if (write == 0) write = ++writes_;  // Under LMDB's writer lock.
+        faults.emplace(Txn::Faults{&fault_plan_, WriteStep{write, attempt}});
+      }
+      Txn t(txn, &dbis_, env_, &hooks_.classify, &touched,
+            faults ? &*faults : nullptr);
       absl::Status status = fn(t);
       if (status.ok() && hooks_.before_commit && !touched.empty()) {
         status = hooks_.before_commit(t, touched);
       }
+      if (status.ok() && faults) status = faults->Next(true, "commit");
       if (!status.ok()) {
         mdb_txn_abort(txn);
         if (!IsMapFull(status)) return status;

@@ -8,7 +8,11 @@
 // Map growth: when a write fills the map (MDB_MAP_FULL), the transaction is
 // aborted, the map is doubled while no transaction is open, and the write
 // function runs again from the start. Write functions must therefore only
-// touch state through the transaction they are given.
+// touch state through the transaction they are given, and rebuild anything
+// they fill outside it (results, responses) from scratch on every run.
+//
+// Fault injection (tests only): Options::fault_plan makes chosen write
+// attempts meet a full map, an I/O error or a full disk (see FaultPlan).
 #ifndef QUORUM_GRAPH_LMDB_ENV_H_
 #define QUORUM_GRAPH_LMDB_ENV_H_
 
@@ -16,6 +20,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,6 +38,32 @@
 
 namespace quorum::graph {
 
+// A failure that a fault plan makes a write attempt meet, reported exactly as
+// LMDB's own error would be.
+enum class WriteFault {
+  kNone,
+  kMapFull,   // MDB_MAP_FULL: the map grows and the write function reruns.
+  kIoError,   // EIO: the write fails (RESOURCE_EXHAUSTED), writable() false.
+  kDiskFull,  // ENOSPC: the write fails (RESOURCE_EXHAUSTED), writable() false.
+};
+
+// Where a write attempt stands when its fault plan is asked: before each Put
+// and Delete (savepoints included), and once before the commit, after the
+// write function and the before-commit hook have returned OK.
+struct WriteStep {
+  int64_t write = 0;    // Write() calls on this env since it opened, from 1.
+  int attempt = 0;      // Runs of this write's function, from 1.
+  int changes = 0;      // Puts and deletes of this attempt before this step.
+  bool commit = false;  // The step before the commit, not a Put or Delete.
+};
+
+// Tests only: asked at every step of every write attempt; anything but kNone
+// fails that step (a failed Put or Delete does not happen; a failed commit
+// aborts the transaction). Without a plan (the default) a write attempt pays
+// one branch and each Put or Delete one null check. A plan runs on the
+// writing thread, under LMDB's writer lock.
+using FaultPlan = std::function<WriteFault(const WriteStep&)>;
+
 // One open transaction, read-only or read-write. Not thread-safe.
 class Txn {
  public:
@@ -42,11 +73,18 @@ class Txn {
   using Classifier = std::function<std::optional<std::string>(
       absl::string_view db, absl::string_view key)>;
 
+  // A write attempt's fault plan and step (graph/lmdb_env.cc).
+  struct Faults;
+
   Txn(MDB_txn* txn, const std::map<std::string, MDB_dbi, std::less<>>* dbis,
       MDB_env* env = nullptr, const Classifier* classify = nullptr,
-      Touched* touched = nullptr)
-      : txn_(txn), dbis_(dbis), env_(env), classify_(classify),
-        touched_(touched) {}
+      Touched* touched = nullptr, Faults* faults = nullptr)
+      : txn_(txn),
+        dbis_(dbis),
+        env_(env),
+        classify_(classify),
+        touched_(touched),
+        faults_(faults) {}
 
   // The value at `key`, or nullopt when absent.
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view db,
@@ -85,6 +123,7 @@ class Txn {
   MDB_env* env_;  // Set for write transactions only.
   const Classifier* classify_;
   Touched* touched_;
+  Faults* faults_;  // Set only for write transactions under a fault plan.
 };
 
 class LmdbEnv {
@@ -93,6 +132,7 @@ class LmdbEnv {
     std::string path;                   // A directory; created when missing.
     size_t initial_map_size = 64 << 20;  // Bytes; grows on demand.
     std::vector<std::string> databases;  // Named databases to open.
+    FaultPlan fault_plan;                // Tests only; empty in production.
   };
 
   // Hooks around every write transaction. `classify` names the group a
@@ -156,11 +196,19 @@ class LmdbEnv {
   std::mutex writer_mu_;  // Held by the one write transaction (WriteOnce).
   std::atomic<bool> writable_{true};
   std::function<void(bool)> on_writable_;
+  FaultPlan fault_plan_;
+  int64_t writes_ = 0;  // Counted under a fault plan only (WriteStep::write).
 };
 
 // Whether a status is the map-full signal that makes LmdbEnv::Write grow the
 // map and retry; code that catches errors inside a write must pass it on.
 bool IsMapFull(const absl::Status& status);
+
+// Whether an error inside a write fails the whole write rather than one
+// record: a full map (the write is retried) or a disk that cannot be written
+// (see IsStorageUnwritable). Code that catches the errors of a savepoint must
+// return these instead of reporting them per record.
+bool FailsWholeWrite(const absl::Status& status);
 
 // Whether a status says the disk under the data folder is full or failing
 // (ENOSPC, EDQUOT, EFBIG, EIO): RESOURCE_EXHAUSTED with a clear message.

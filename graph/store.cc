@@ -713,6 +713,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
   LmdbEnv::Options env_options;
   env_options.path = options.path;
   env_options.initial_map_size = options.initial_map_size;
+  env_options.fault_plan = std::move(options.fault_plan);
   env_options.databases = {std::string(kAccounts),
                            std::string(kSitesDb),
                            std::string(kStakeholdersDb),

@@ -86,6 +86,9 @@ class Store {
     std::function<absl::Time()> clock = [] { return absl::Now(); };
     // The most memory the account-tree snapshots may hold together.
     size_t snapshot_cache_bytes = 512 << 20;
+    // Tests only: failures injected into write attempts (FaultPlan in
+    // graph/lmdb_env.h, docs/storage.md); Open's own writes are asked too.
+    FaultPlan fault_plan;
   };
 
   static absl::StatusOr<std::unique_ptr<Store>> Open(Options options);

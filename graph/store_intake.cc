@@ -654,8 +654,8 @@ Store::ImportBatch(const std::vector<v1::ImportRecordsRequest>& records) {
       }
       if (end == i + 1) {
         auto outcome = import_one(txn, records[i]);
-        if (!outcome.ok() && IsMapFull(outcome.status())) {
-          return outcome.status();  // Grow the map, run again.
+        if (!outcome.ok() && FailsWholeWrite(outcome.status())) {
+          return outcome.status();  // Grow the map and run again, or fail.
         }
         outcomes.push_back(std::move(outcome));
         i = end;
@@ -676,7 +676,7 @@ Store::ImportBatch(const std::vector<v1::ImportRecordsRequest>& records) {
         }
         return absl::OkStatus();
       });
-      if (IsMapFull(group_status)) return group_status;
+      if (FailsWholeWrite(group_status)) return group_status;
       if (failed == end) {
         for (auto& outcome : unit) outcomes.push_back(std::move(outcome));
       } else {

@@ -188,7 +188,8 @@ absl::StatusOr<std::vector<absl::Status>> Store::RecordSignalStream(
         duplicate = r.duplicate();
         return absl::OkStatus();
       });
-      if (IsMapFull(status)) return status;  // Grow the map, run again.
+      // A full map (grow it, run again) or disk error fails the whole batch.
+      if (FailsWholeWrite(status)) return status;
       outcomes[i] = !status.ok() ? status
                     : duplicate  ? absl::AlreadyExistsError("duplicate")
                                  : absl::OkStatus();

@@ -538,6 +538,9 @@ absl::StatusOr<v1::Handoff> Store::CreateHandoff(
   RETURN_IF_ERROR(WriteIdempotent(
       *env_, "CreateHandoff", request.request_id(), RequestFingerprint(request),
       &handoff, [&](Txn& txn) -> absl::Status {
+        // A run after a full map starts from scratch, not from the notes and
+        // missing items the first run added.
+        handoff.Clear();
         const std::string account_id = AccountIdOf(request.parent());
         ASSIGN_OR_RETURN(
             v1::Account account,
