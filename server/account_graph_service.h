@@ -8,7 +8,7 @@
 #ifndef QUORUM_SERVER_ACCOUNT_GRAPH_SERVICE_H_
 #define QUORUM_SERVER_ACCOUNT_GRAPH_SERVICE_H_
 
-#include "graph/store.h"
+#include "graph/store/store.h"
 #include "quorum/v1/account_graph_service.grpc.pb.h"
 
 namespace quorum::server {

@@ -2,7 +2,7 @@
 
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
-#include "graph/status.h"
+#include "graph/model/status.h"
 #include "server/grpc_status.h"
 
 namespace quorum::server {

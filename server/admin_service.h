@@ -2,7 +2,7 @@
 #ifndef QUORUM_SERVER_ADMIN_SERVICE_H_
 #define QUORUM_SERVER_ADMIN_SERVICE_H_
 
-#include "graph/store.h"
+#include "graph/store/store.h"
 #include "quorum/v1/admin_service.grpc.pb.h"
 
 namespace quorum::server {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "google/rpc/status.pb.h"
-#include "graph/status.h"
+#include "graph/model/status.h"
 
 namespace quorum::server {
 

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
-#include "graph/status.h"
+#include "graph/model/status.h"
 #include "server/access.h"
 #include "server/client_stream.h"
 #include "server/grpc_status.h"

@@ -5,7 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "graph/status.h"
+#include "graph/model/status.h"
 
 namespace quorum::server {
 namespace {

@@ -6,14 +6,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "graph/page_size.h"
-#include "graph/store.h"
+#include "graph/model/page_size.h"
+#include "graph/store/store.h"
 #include "server/grpc_status.h"
 
 namespace quorum::server {
 
 // A request's page position: how many items, after which name. The sizes
-// are the model's (graph/page_size.h).
+// are the model's (graph/model/page_size.h).
 struct PageRequest {
   int size = graph::kDefaultPageSize;
   std::string start_after;

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
-#include "graph/policy.h"
+#include "graph/rules/policy.h"
 #include "server/grpc_status.h"
 #include "server/pagination.h"
 

@@ -1,8 +1,8 @@
 #include "server/qualification_service.h"
 
 #include "google/protobuf/util/time_util.h"
-#include "graph/qualification.h"
-#include "graph/status.h"
+#include "graph/rules/qualification.h"
+#include "graph/model/status.h"
 #include "server/grpc_status.h"
 
 namespace quorum::server {

@@ -5,7 +5,7 @@
 #include <functional>
 
 #include "absl/time/time.h"
-#include "graph/store.h"
+#include "graph/store/store.h"
 #include "quorum/v1/qualification_service.grpc.pb.h"
 
 namespace quorum::server {

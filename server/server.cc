@@ -20,8 +20,8 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/text_format.h"
 #include "grpc/health/v1/health.pb.h"
-#include "graph/policy.h"
-#include "graph/status.h"
+#include "graph/rules/policy.h"
+#include "graph/model/status.h"
 
 namespace quorum::server {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "graph/store.h"
+#include "graph/store/store.h"
 #include "server/access.h"
 #include "server/account_graph_service.h"
 #include "server/admin_service.h"

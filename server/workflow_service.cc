@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "google/protobuf/util/time_util.h"
-#include "graph/status.h"
+#include "graph/model/status.h"
 #include "server/access.h"
 #include "server/grpc_status.h"
 #include "server/pagination.h"

@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "graph/store.h"
+#include "graph/store/store.h"
 #include "quorum/v1/workflow_service.grpc.pb.h"
 
 namespace quorum::server {

@@ -32,7 +32,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "graph/policy.h"
+#include "graph/rules/policy.h"
 #include "quorum/v1/account_graph_service.grpc.pb.h"
 #include "quorum/v1/intake_service.grpc.pb.h"
 #include "quorum/v1/qualification_service.grpc.pb.h"

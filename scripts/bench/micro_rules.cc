@@ -7,9 +7,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "graph/policy.h"
-#include "graph/qualification.h"
-#include "graph/titles.h"
+#include "graph/rules/policy.h"
+#include "graph/rules/qualification.h"
+#include "graph/rules/titles.h"
 #include "scripts/bench/dataset.h"
 
 namespace {

@@ -1,5 +1,5 @@
 // End-to-end tests of `quorumd --policy FILE`: the binary started on a free
-// port with a policy file (a modified copy of graph/default_policy.textproto)
+// port with a policy file (a modified copy of graph/rules/default_policy.textproto)
 // and checked over gRPC; restarted with the same file, a changed file, no
 // file; and started with broken files, which must stop it.
 #include <grpcpp/grpcpp.h>
@@ -38,7 +38,7 @@ using ::quorum::testing::ReadFile;
 // The shipped default policy, next to the demo data in the source tree.
 std::string DefaultPolicyPath() {
   return (std::filesystem::path(QUORUM_DEMO_DATA).parent_path().parent_path() /
-          "graph" / "default_policy.textproto")
+          "graph" / "rules" / "default_policy.textproto")
       .string();
 }
 

@@ -13,8 +13,8 @@
 
 #include "absl/time/time.h"
 #include "google/protobuf/stubs/logging.h"
-#include "graph/policy.h"
-#include "graph/store.h"
+#include "graph/rules/policy.h"
+#include "graph/store/store.h"
 #include "quorum/v1/account_graph_service.pb.h"
 #include "quorum/v1/intake_service.pb.h"
 #include "quorum/v1/note_service.pb.h"

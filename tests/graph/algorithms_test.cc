@@ -1,4 +1,4 @@
-#include "graph/algorithms.h"
+#include "graph/rules/algorithms.h"
 
 #include <optional>
 #include <string>

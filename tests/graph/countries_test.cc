@@ -1,4 +1,4 @@
-// graph/normalize.h: the one country table (ICU's ISO 3166-1 alpha-2
+// graph/model/normalize.h: the one country table (ICU's ISO 3166-1 alpha-2
 // codes) and the functions that read it: IsCountryCode, CountryCode and
 // CountryOfDomain.
 #include <optional>
@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "gmock/gmock.h"
-#include "graph/normalize.h"
-#include "graph/validation.h"
+#include "graph/model/normalize.h"
+#include "graph/model/validation.h"
 #include "gtest/gtest.h"
 
 namespace quorum::graph {

@@ -1,4 +1,4 @@
-#include "graph/field_mask.h"
+#include "graph/model/field_mask.h"
 
 #include <set>
 #include <string>

@@ -1,6 +1,6 @@
-// graph/hash.h: the one FNV-1a implementation, and the values stored
+// graph/model/hash.h: the one FNV-1a implementation, and the values stored
 // identifiers depend on.
-#include "graph/hash.h"
+#include "graph/model/hash.h"
 
 #include <string>
 

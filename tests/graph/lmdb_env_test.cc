@@ -1,4 +1,6 @@
-#include "graph/lmdb_env.h"
+#include "graph/storage/lmdb_env.h"
+
+#include <lmdb.h>
 
 #include <atomic>
 #include <cerrno>

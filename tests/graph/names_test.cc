@@ -1,9 +1,9 @@
-#include "graph/names.h"
+#include "graph/model/names.h"
 
 #include <string>
 
 #include "gmock/gmock.h"
-#include "graph/status.h"
+#include "graph/model/status.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 

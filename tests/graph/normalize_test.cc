@@ -1,4 +1,4 @@
-#include "graph/normalize.h"
+#include "graph/model/normalize.h"
 
 #include <unicode/locid.h>
 
@@ -11,7 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
-#include "graph/validation.h"
+#include "graph/model/validation.h"
 #include "gtest/gtest.h"
 
 namespace quorum::graph {

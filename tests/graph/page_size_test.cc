@@ -1,5 +1,5 @@
-// graph/page_size.h: the one definition of AIP-158 page sizes.
-#include "graph/page_size.h"
+// graph/model/page_size.h: the one definition of AIP-158 page sizes.
+#include "graph/model/page_size.h"
 
 #include <limits>
 

@@ -1,6 +1,6 @@
 // Qualification policies: the shipped default, validation with field paths,
 // and the text-format and JSON parsers.
-#include "graph/policy.h"
+#include "graph/rules/policy.h"
 
 #include <cmath>
 #include <functional>
@@ -17,7 +17,7 @@
 
 namespace quorum::graph {
 
-// The compiled-in text of graph/default_policy.textproto.
+// The compiled-in text of graph/rules/default_policy.textproto.
 extern const char kDefaultPolicyText[];
 
 namespace {

@@ -1,6 +1,6 @@
 // Qualify() as a pure function: each rule type, table-driven, on account
 // trees built in memory and small policies written in text format.
-#include "graph/qualification.h"
+#include "graph/rules/qualification.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
-#include "graph/policy.h"
+#include "graph/rules/policy.h"
 
 namespace quorum::graph {
 namespace {

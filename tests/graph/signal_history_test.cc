@@ -1,6 +1,6 @@
 // The signal index qualification reads: a history grown with With() answers
 // as one built at once, and its running sums agree with summing the terms.
-#include "graph/signal_history.h"
+#include "graph/rules/signal_history.h"
 
 #include <cmath>
 #include <random>
@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "gtest/gtest.h"
-#include "graph/time.h"
+#include "graph/model/time.h"
 
 namespace quorum::graph {
 namespace {

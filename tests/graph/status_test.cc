@@ -1,4 +1,4 @@
-#include "graph/status.h"
+#include "graph/model/status.h"
 
 #include <string>
 

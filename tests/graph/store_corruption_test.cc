@@ -1,6 +1,6 @@
 // A store whose stored counters or index keys are damaged answers DATA_LOSS
 // instead of throwing from a number parser (std::stoi and friends used to).
-#include "graph/policy.h"
+#include "graph/rules/policy.h"
 #include "gtest/gtest.h"
 #include "tests/graph/test_util.h"
 

@@ -28,9 +28,9 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/time_util.h"
-#include "graph/lmdb_env.h"
-#include "graph/policy.h"
-#include "graph/store.h"
+#include "graph/storage/lmdb_env.h"
+#include "graph/rules/policy.h"
+#include "graph/store/store.h"
 #include "gtest/gtest.h"
 #include "tests/graph/test_util.h"
 

@@ -8,8 +8,8 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
-#include "graph/status.h"
-#include "graph/store.h"
+#include "graph/model/status.h"
+#include "graph/store/store.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 

@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
-#include "graph/status.h"
-#include "graph/store.h"
+#include "graph/model/status.h"
+#include "graph/store/store.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gmock/gmock.h"
-#include "graph/policy.h"
+#include "graph/rules/policy.h"
 #include "gtest/gtest.h"
 #include "tests/graph/test_util.h"
 

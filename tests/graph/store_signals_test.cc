@@ -12,8 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
-#include "graph/names.h"
-#include "graph/store.h"
+#include "graph/model/names.h"
+#include "graph/store/store.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 

@@ -3,9 +3,9 @@
 #include <random>
 
 #include "google/protobuf/util/message_differencer.h"
-#include "graph/policy.h"
-#include "graph/qualification.h"
-#include "graph/time.h"
+#include "graph/rules/policy.h"
+#include "graph/rules/qualification.h"
+#include "graph/model/time.h"
 #include "gtest/gtest.h"
 #include "tests/graph/test_util.h"
 

@@ -2,7 +2,7 @@
 // and domain indexes, etags and times. Constraints between records are in
 // store_constraints_test.cc, the account hierarchy in
 // store_hierarchy_test.cc, durability and growth in store_persistence_test.cc.
-#include "graph/store.h"
+#include "graph/store/store.h"
 
 #include <set>
 #include <string>

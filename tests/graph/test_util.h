@@ -21,8 +21,8 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "graph/status.h"
-#include "graph/store.h"
+#include "graph/model/status.h"
+#include "graph/store/store.h"
 #include "gtest/gtest.h"
 #include "quorum/v1/resources.pb.h"
 

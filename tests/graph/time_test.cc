@@ -1,5 +1,5 @@
-// graph/time.h: the one place protobuf and absl times are converted.
-#include "graph/time.h"
+// graph/model/time.h: the one place protobuf and absl times are converted.
+#include "graph/model/time.h"
 
 #include <limits>
 

@@ -1,4 +1,4 @@
-// graph/title_rules.textproto, the data of graph::InferRoles: the
+// graph/rules/title_rules.textproto, the data of graph::InferRoles: the
 // compiled-in table parses and passes its checks, and a broken table is
 // refused with a message saying where and why.
 #include <string>
@@ -6,7 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
-#include "graph/titles.h"
+#include "graph/rules/titles.h"
 #include "gtest/gtest.h"
 
 namespace quorum::graph {
@@ -54,7 +54,7 @@ std::string Refusal(const std::string& text) {
 
 TEST(TitleRulesTextTest, TheCompiledInTableParsesAndPassesItsChecks) {
   absl::Status status = CheckTitleRulesText(kTitleRulesText);
-  ASSERT_TRUE(status.ok()) << "graph/title_rules.textproto is broken: "
+  ASSERT_TRUE(status.ok()) << "graph/rules/title_rules.textproto is broken: "
                            << status.message();
   EXPECT_GE(TitleRules().size(), 20u);
   EXPECT_EQ(TitleRules().front().id, "lab-director-compound");
@@ -65,7 +65,7 @@ TEST(TitleRulesTextTest, TheCompiledInTextIsTheFileVerbatim) {
   // CMake's configure_file must not have replaced anything: "@name"
   // references and the header comment are still there.
   const std::string text = kTitleRulesText;
-  EXPECT_TRUE(absl::StartsWith(text, "# proto-file: graph/title_rules.proto"));
+  EXPECT_TRUE(absl::StartsWith(text, "# proto-file: graph/rules/title_rules.proto"));
   EXPECT_THAT(text, HasSubstr("with: [\"@lab\", \"@lab-section\"]"));
   EXPECT_THAT(text, HasSubstr("unless: [\"@function\", \"@not-director\"]"));
   EXPECT_TRUE(absl::EndsWith(text, "}\n"));

@@ -1,4 +1,4 @@
-#include "graph/titles.h"
+#include "graph/rules/titles.h"
 
 #include <algorithm>
 #include <fstream>

@@ -1,6 +1,6 @@
 // The snapshot cache: bounded by its budget, and never handed a snapshot
 // older than the last change of its tree.
-#include "graph/tree_snapshot.h"
+#include "graph/store/tree_snapshot.h"
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"

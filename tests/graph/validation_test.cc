@@ -1,4 +1,4 @@
-#include "graph/validation.h"
+#include "graph/model/validation.h"
 
 #include <cmath>
 #include <limits>
@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
-#include "graph/status.h"
+#include "graph/model/status.h"
 #include "gtest/gtest.h"
 #include "quorum/v1/resources.pb.h"
 #include "test_util.h"

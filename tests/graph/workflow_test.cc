@@ -1,7 +1,7 @@
 // Workflow rules as pure functions: the status transition table, where a
 // rejected handoff goes, handoff completeness, and process metrics computed
 // from a hand-built history.
-#include "graph/workflow.h"
+#include "graph/rules/workflow.h"
 
 #include <cstdint>
 #include <set>
@@ -44,7 +44,7 @@ const std::vector<LifecycleStatus>& AllStatuses() {
   return *all;
 }
 
-// The documented table, written out independently of graph/workflow.cc.
+// The documented table, written out independently of graph/rules/workflow.cc.
 // Rows are `from`, columns are `to`, in the order of AllStatuses():
 //                  UNSP NEW  RES  NUR  QUA  HND  DIS
 const bool kExpectedTable[7][7] = {

@@ -1,6 +1,6 @@
 // SubmitLead without a country: the account's country comes from the lead's
 // e-mail or website domain, read with the one country table
-// (graph/normalize.h CountryOfDomain), over a real gRPC channel.
+// (graph/model/normalize.h CountryOfDomain), over a real gRPC channel.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// server/pagination.h: page sizes come from the model (graph/page_size.h),
+// server/pagination.h: page sizes come from the model (graph/model/page_size.h),
 // page tokens are bound to the collection they were issued for.
 #include "server/pagination.h"
 
@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "graph/page_size.h"
+#include "graph/model/page_size.h"
 #include "quorum/v1/account_graph_service.grpc.pb.h"
 #include "quorum/v1/signal_service.grpc.pb.h"
 #include "server/server.h"

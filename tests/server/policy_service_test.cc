@@ -17,7 +17,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "graph/policy.h"
+#include "graph/rules/policy.h"
 #include "server/server.h"
 #include "tests/support/grpc_testing.h"
 #include "tests/support/test_server.h"

@@ -1,0 +1,50 @@
+// Account qualification: a pure function of (account tree, policy revision,
+// as_of) to a verdict. It reads no clock and no store; the same inputs give a
+// byte-identical verdict. Its cost follows the size of the committee and
+// the number of signal kinds, not the length of the signal history (see
+// graph/rules/signal_history.h).
+#ifndef QUORUM_GRAPH_QUALIFICATION_H_
+#define QUORUM_GRAPH_QUALIFICATION_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "graph/rules/signal_history.h"
+#include "quorum/v1/account_graph_service.pb.h"
+#include "quorum/v1/policy.pb.h"
+#include "quorum/v1/qualification_service.pb.h"
+#include "quorum/v1/resources.pb.h"
+
+namespace quorum::graph {
+
+// Everything qualification reads about one account and its subtree, as one
+// consistent snapshot.
+struct AccountTree {
+  // The account, its descendants, their sites, stakeholders and the
+  // relationships with both ends in the subtree.
+  v1::CommitteeMap map;
+  // The signals of every account in the subtree.
+  std::vector<v1::Signal> signals;
+};
+
+// The verdict on `tree.map.account()` under `policy` (revision `revision`)
+// as of `as_of`. `policy` must be valid (see ValidatePolicy). The BASIC view
+// (the default, also for UNSPECIFIED) lists at most the policy's
+// `intent.max_listed_signals` contributing signals; everything else in the
+// verdict, reasons included, is the same in both views.
+v1::Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& signals,
+                    const v1::Policy& policy, int64_t revision,
+                    absl::Time as_of,
+                    v1::VerdictView view = v1::VERDICT_VIEW_BASIC);
+// The same from a tree whose signals are not indexed yet.
+v1::Verdict Qualify(const AccountTree& tree, const v1::Policy& policy,
+                    int64_t revision, absl::Time as_of,
+                    v1::VerdictView view = v1::VERDICT_VIEW_BASIC);
+
+// The listing bound of the BASIC view under `policy`.
+int MaxListedSignals(const v1::Policy& policy);
+
+}  // namespace quorum::graph
+
+#endif  // QUORUM_GRAPH_QUALIFICATION_H_

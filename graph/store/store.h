@@ -1,0 +1,325 @@
+// The account graph store: accounts, sites, stakeholders and relationships in
+// one LMDB environment, with the graph's constraints enforced on every write.
+//
+// Layout (one named LMDB database each; keys are resource names, so an
+// account's sites, stakeholders and relationships are contiguous):
+//   accounts       accounts/{a}                      -> Account
+//   sites          accounts/{a}/sites/{s}            -> Site
+//   stakeholders   accounts/{a}/stakeholders/{s}     -> Stakeholder
+//   relationships  accounts/{a}/relationships/{r}    -> Relationship
+//   children       {parent id}/{child id}            -> ""  (hierarchy index)
+//   emails         lower-case e-mail                 -> stakeholder name
+//   domains        domain                            -> account name
+//   edges          {stakeholder name}|{relationship} -> ""  (edge index)
+//   meta           "seq"                             -> last sequence number
+//   signals        accounts/{a}|{inverted time}|{id} -> Signal (newest first)
+//   signal_ids     accounts/{a}/signals/{id}         -> key in `signals`
+//   policies       {inverted revision}               -> PolicyRevision
+//   company_names  {company key}|{account name}      -> ""  (name index)
+//   notes          accounts/{a}|{inverted time}|{id} -> Note (newest first)
+//   note_ids       accounts/{a}/notes/{id}           -> key in `notes`
+//   intake_requests request ID                       -> SubmitLeadResponse
+//   status_changes accounts/{a}|{inverted time}|{id} -> StatusChange
+//   handoffs       accounts/{a}|{inverted time}|{id} -> Handoff
+//   handoff_ids    accounts/{a}/handoffs/{id}        -> key in `handoffs`
+//   readiness      {999 - readiness}|{account}       -> valid-from time
+//   readiness_of   account name                      -> its readiness entry
+//   readiness_from {valid-from time}|{account}       -> ""
+//   readiness_events {sequence}                      -> ReadinessEvent
+//   request_ids    {method}\n{request ID}            -> fingerprint\nresponse
+// Each mutation is one write transaction that updates the record and its
+// index entries together, committed durably before it returns.
+//
+// Errors: INVALID_ARGUMENT (with field violations named as in the service's
+// requests, e.g. "account.country_code"), NOT_FOUND, ALREADY_EXISTS (a taken
+// ID, e-mail or domain), FAILED_PRECONDITION (a broken graph constraint, with
+// a PreconditionFailure), ABORTED (stale etag, AIP-154).
+//
+// Thread safety: all methods may be called concurrently.
+#ifndef QUORUM_GRAPH_STORE_H_
+#define QUORUM_GRAPH_STORE_H_
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "graph/storage/lmdb_env.h"
+#include "graph/rules/qualification.h"
+#include "graph/store/tree_snapshot.h"
+#include "quorum/v1/account_graph_service.pb.h"
+#include "quorum/v1/policy.pb.h"
+#include "quorum/v1/policy_service.pb.h"
+#include "quorum/v1/intake_service.pb.h"
+#include "quorum/v1/note_service.pb.h"
+#include "quorum/v1/signal_service.pb.h"
+#include "quorum/v1/workflow_service.pb.h"
+#include "quorum/v1/resources.pb.h"
+
+namespace quorum::graph {
+
+// One page of a listing.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  // Whether more items follow the last one.
+  bool more = false;
+  // The storage key of the last item: where the next page starts.
+  std::string last_key;
+};
+
+class Store {
+ public:
+  struct Options {
+    std::string path;                    // LMDB directory.
+    size_t initial_map_size = 64 << 20;  // Grows on demand.
+    // Source of create and update times.
+    std::function<absl::Time()> clock = [] { return absl::Now(); };
+    // The most memory the account-tree snapshots may hold together.
+    size_t snapshot_cache_bytes = 512 << 20;
+    // Tests only: failures injected into write attempts (FaultPlan in
+    // graph/storage/lmdb_env.h, docs/storage.md); Open's own writes are asked too.
+    FaultPlan fault_plan;
+  };
+
+  static absl::StatusOr<std::unique_ptr<Store>> Open(Options options);
+
+  // Accounts. Create sets `lifecycle_status` to NEW.
+  // A non-empty `request_id` makes the create idempotent (AIP-155): see
+  // internal::WriteIdempotent; the same holds for the other creates.
+  absl::StatusOr<v1::Account> CreateAccount(v1::Account account,
+                                            absl::string_view account_id,
+                                            absl::string_view request_id = "");
+  absl::StatusOr<v1::Account> GetAccount(absl::string_view name);
+  // Accounts in name order after `start_after` (a name, or empty).
+  absl::StatusOr<Page<v1::Account>> ListAccounts(int limit,
+                                                 absl::string_view start_after);
+  absl::StatusOr<v1::Account> UpdateAccount(
+      v1::Account patch, const google::protobuf::FieldMask& mask);
+  // An account with sites, stakeholders, relationships, signals or child
+  // accounts is deleted only with `force`, and then all of them go too.
+  absl::Status DeleteAccount(absl::string_view name, absl::string_view etag,
+                             bool force);
+
+  // Sites.
+  absl::StatusOr<v1::Site> CreateSite(absl::string_view parent, v1::Site site,
+                                      absl::string_view site_id,
+                                      absl::string_view request_id = "");
+  absl::StatusOr<v1::Site> GetSite(absl::string_view name);
+  absl::StatusOr<Page<v1::Site>> ListSites(absl::string_view parent, int limit,
+                                           absl::string_view start_after);
+  absl::StatusOr<v1::Site> UpdateSite(v1::Site patch,
+                                      const google::protobuf::FieldMask& mask);
+  absl::Status DeleteSite(absl::string_view name, absl::string_view etag);
+
+  // Stakeholders. E-mails are unique across the graph.
+  absl::StatusOr<v1::Stakeholder> CreateStakeholder(
+      absl::string_view parent, v1::Stakeholder stakeholder,
+      absl::string_view stakeholder_id, absl::string_view request_id = "");
+  absl::StatusOr<v1::Stakeholder> GetStakeholder(absl::string_view name);
+  absl::StatusOr<Page<v1::Stakeholder>> ListStakeholders(
+      absl::string_view parent, int limit, absl::string_view start_after);
+  absl::StatusOr<v1::Stakeholder> UpdateStakeholder(
+      v1::Stakeholder patch, const google::protobuf::FieldMask& mask);
+  // Also deletes the relationships that touch the stakeholder.
+  absl::Status DeleteStakeholder(absl::string_view name, absl::string_view etag);
+  // The stakeholder with this e-mail (any case), NOT_FOUND when none.
+  absl::StatusOr<v1::Stakeholder> FindStakeholderByEmail(
+      absl::string_view email);
+  // The account owning this domain, NOT_FOUND when none.
+  absl::StatusOr<v1::Account> FindAccountByDomain(absl::string_view domain);
+
+  // Relationships. A relationship is stored under its source stakeholder's
+  // account, and both ends belong to one account tree.
+  absl::StatusOr<v1::Relationship> CreateRelationship(
+      absl::string_view parent, v1::Relationship relationship,
+      absl::string_view relationship_id, absl::string_view request_id = "");
+  absl::StatusOr<v1::Relationship> GetRelationship(absl::string_view name);
+  absl::StatusOr<Page<v1::Relationship>> ListRelationships(
+      absl::string_view parent, int limit, absl::string_view start_after);
+  absl::Status DeleteRelationship(absl::string_view name, absl::string_view etag);
+
+  // The account `name` and its whole subtree, read in one transaction.
+  absl::StatusOr<v1::CommitteeMap> GetCommitteeMap(absl::string_view name);
+
+  // Signals, stored by account and time (newest first). Records the batch
+  // in one transaction, all or nothing; a request whose signal ID exists
+  // already is a duplicate: nothing is written for it and the stored signal
+  // is returned. Errors name "requests[i]...".
+  absl::StatusOr<std::vector<v1::RecordedSignal>> RecordSignals(
+      const v1::RecordSignalsRequest& request);
+  // An account's signals, newest first, after storage key `start_after`.
+  absl::StatusOr<Page<v1::Signal>> ListSignals(absl::string_view parent,
+                                               int limit,
+                                               absl::string_view start_after);
+
+  // The account `name`, its subtree and the subtree's signals, read in one
+  // transaction: the input of qualification.
+  absl::StatusOr<AccountTree> LoadAccountTree(absl::string_view name);
+  // The same as an immutable snapshot, from the snapshot cache when it
+  // holds the tree (see graph/store/tree_snapshot.h), else read and cached.
+  absl::StatusOr<std::shared_ptr<const TreeSnapshot>> Snapshot(
+      absl::string_view name);
+  // The active policy revision (NOT_FOUND when none), kept in memory.
+  absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> CurrentPolicy();
+  // What the snapshot cache holds now.
+  size_t snapshot_cache_bytes() const { return snapshots_.bytes(); }
+  size_t snapshot_cache_entries() const { return snapshots_.entries(); }
+
+  // Policies: numbered revisions, the newest active. `policy` must be valid.
+  absl::StatusOr<v1::PolicyRevision> PublishPolicy(
+      const v1::Policy& policy, const std::string& description);
+  // A revision, or the active one for 0; NOT_FOUND when there is none.
+  absl::StatusOr<v1::PolicyRevision> GetPolicyRevision(int64_t revision);
+  // Revisions newest first, after storage key `start_after`.
+  absl::StatusOr<Page<v1::PolicyRevision>> ListPolicyRevisions(
+      int limit, absl::string_view start_after);
+
+  // Notes, newest first. A client-chosen `note_id` that exists already
+  // returns the stored note and writes nothing.
+  absl::StatusOr<v1::Note> CreateNote(absl::string_view parent, v1::Note note,
+                                      absl::string_view note_id);
+  absl::StatusOr<Page<v1::Note>> ListNotes(absl::string_view parent, int limit,
+                                           absl::string_view start_after);
+
+  // Intake of one lead, all in one write transaction (see
+  // docs/intake.md): normalization, checks, duplicate matching, creation,
+  // role inference, signal, note, the route after intake, and the answer
+  // stored under the request ID so that a retry returns it unchanged.
+  absl::StatusOr<v1::SubmitLeadResponse> SubmitLead(
+      const v1::SubmitLeadRequest& request);
+
+  // One batch of a signal stream, in one transaction with a savepoint per
+  // signal: each is recorded, found to be a duplicate, or rejected on its
+  // own. Returns one outcome per request: OK (new), ALREADY_EXISTS
+  // (duplicate), or the error that rejected it.
+  absl::StatusOr<std::vector<absl::Status>> RecordSignalStream(
+      const std::vector<v1::CreateSignalRequest>& requests);
+
+  // What an imported record did.
+  enum class ImportOutcome { kCreated, kUpdated, kUnchanged };
+  // One batch of an import, in one transaction with a savepoint per record:
+  // each record is upserted by name or rejected on its own, except that
+  // consecutive records with the same non-empty `group` share a savepoint
+  // and are written all or nothing (the others of a failed group are
+  // ABORTED). A group must not be split across batches.
+  absl::StatusOr<std::vector<absl::StatusOr<ImportOutcome>>> ImportBatch(
+      const std::vector<v1::ImportRecordsRequest>& records);
+
+  // ---- Workflow (graph/store/store_workflow.cc, docs/workflow.md).
+  absl::StatusOr<v1::TransitionStatusResponse> TransitionStatus(
+      const v1::TransitionStatusRequest& request);
+  absl::StatusOr<Page<v1::StatusChange>> ListStatusChanges(
+      absl::string_view parent, int limit, absl::string_view start_after);
+  absl::StatusOr<v1::Handoff> CreateHandoff(
+      const v1::CreateHandoffRequest& request);
+  absl::StatusOr<v1::Handoff> GetHandoff(absl::string_view name);
+  absl::StatusOr<Page<v1::Handoff>> ListHandoffs(absl::string_view parent,
+                                                 int limit,
+                                                 absl::string_view start_after);
+  absl::StatusOr<v1::Handoff> RecordHandoffFeedback(
+      const v1::RecordHandoffFeedbackRequest& request);
+  absl::StatusOr<v1::ProcessMetrics> GetProcessMetrics(absl::Time start,
+                                                       absl::Time end);
+  // The readiness listing; `as_of` defaults to the clock. Page cost does not
+  // grow with the number of accounts (see docs/workflow.md).
+  absl::StatusOr<v1::ListAccountReadinessResponse> ListAccountReadiness(
+      const v1::ListAccountReadinessRequest& request);
+  // Readiness change events after `after_sequence`, at most `limit`.
+  absl::StatusOr<std::vector<v1::ReadinessEvent>> ReadinessEvents(
+      int64_t after_sequence, int limit);
+  // The sequence number of the last event (0 when none).
+  int64_t LastEventSequence();
+  // Waits until an event after `after_sequence` exists or `timeout` passes;
+  // true when one exists.
+  bool WaitForEvents(int64_t after_sequence, absl::Duration timeout);
+  // A candidate policy over the current graph as of a time.
+  absl::StatusOr<v1::SimulatePolicyResponse> SimulatePolicy(
+      const v1::Policy& candidate, absl::Time as_of);
+
+  // Creates every record of `bundle` whose name does not exist yet, in
+  // order; returns how many were created. Safe to run again.
+  absl::StatusOr<int> LoadBundle(const v1::ResourceBundle& bundle);
+
+  // Writes a compacted, consistent copy of the store into `dir` (absolute;
+  // created when missing, must be empty) while writes go on; opening the
+  // copy with Open() restores it. Returns the copy's size in bytes.
+  absl::StatusOr<int64_t> Backup(const std::string& dir);
+
+  // Checks that every index entry points at a record (e-mails, domains,
+  // company names, hierarchy, edges, signal/note/handoff IDs, readiness).
+  // OK, or DATA_LOSS listing the first dangling entries.
+  absl::Status CheckIndexes();
+
+  // The LMDB map size in bytes (it grows as data is added).
+  size_t map_size() const { return env_->map_size(); }
+
+  // False after a write failed because the disk is full or failing (such
+  // writes answer RESOURCE_EXHAUSTED), true again once a write succeeds.
+  bool writable() const { return env_->writable(); }
+  // Called whenever writable() changes; install before serving.
+  void OnWritableChange(std::function<void(bool)> fn) {
+    env_->OnWritableChange(std::move(fn));
+  }
+
+ private:
+  Store(std::unique_ptr<LmdbEnv> env, std::function<absl::Time()> clock,
+        size_t snapshot_cache_bytes)
+      : env_(std::move(env)),
+        clock_(std::move(clock)),
+        snapshots_(snapshot_cache_bytes) {}
+
+  // Keeps the readiness index and change feed in step with a write
+  // (LmdbEnv before-commit hook); `touched` holds account IDs.
+  absl::Status Reindex(Txn& txn, const Txn::Touched& touched);
+  struct Changes;
+  // The snapshot of `account_id`'s tree after the write `txn` made
+  // `changes` to it: the cached one updated, or read through `txn`.
+  absl::StatusOr<std::shared_ptr<const TreeSnapshot>> NextSnapshot(
+      Txn& txn, const std::string& account_id, Changes& changes,
+      absl::Duration half_life);
+  // The snapshot of `account_id`'s tree as `txn` sees it: the cached one
+  // when `txn` cannot differ from it, else read through `txn`.
+  absl::StatusOr<std::shared_ptr<const TreeSnapshot>> SnapshotIn(
+      Txn& txn, const std::string& account_id);
+  // The active policy as `txn` sees it.
+  absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> ActivePolicyIn(
+      Txn& txn);
+
+  std::unique_ptr<LmdbEnv> env_;
+  std::function<absl::Time()> clock_;
+  SnapshotCache snapshots_;
+
+  // What the write transaction being run changed, per account ID (filled
+  // by the classifier hook; only the writer touches it).
+  struct Changes {
+    bool structure = false;            // Any record but a new signal.
+    std::vector<std::string> signals;  // Keys of signals written.
+  };
+  std::map<std::string, Changes, std::less<>> changes_;
+  // What the write publishes once committed (before the next write).
+  std::map<std::string, std::shared_ptr<const TreeSnapshot>> pending_;
+  std::shared_ptr<const v1::PolicyRevision> pending_policy_;
+  bool pending_clear_ = false;
+
+  std::mutex policy_mu_;
+  std::shared_ptr<const v1::PolicyRevision> policy_;  // Null: not read yet.
+  uint64_t policy_changed_ = 0;  // The version that last published one.
+  // Wakes watchers after a commit (see WaitForEvents).
+  std::mutex events_mu_;
+  std::condition_variable events_cv_;
+  int64_t commits_ = 0;
+};
+
+}  // namespace quorum::graph
+
+#endif  // QUORUM_GRAPH_STORE_H_
