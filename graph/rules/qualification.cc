@@ -563,10 +563,12 @@ v1::IntentAssessment AssessIntent(const PastSignals& past,
   const size_t listed = view == v1::VERDICT_VIEW_FULL
                             ? static_cast<size_t>(considered)
                             : static_cast<size_t>(max_listed);
-  for (const Pick& p : static_cast<size_t>(considered) <= listed
-                           ? Newest(past, policy, listed)
-                           : Strongest(past, policy, listed)) {
-    AddContribution(*p.kind, *p.entry, policy, past.as_of, &intent);
+  if (listed > 0) {
+    for (const Pick& p : static_cast<size_t>(considered) <= listed
+                             ? Newest(past, policy, listed)
+                             : Strongest(past, policy, listed)) {
+      AddContribution(*p.kind, *p.entry, policy, past.as_of, &intent);
+    }
   }
   intent.set_signals_considered(considered);
   for (const auto& [type, total] : per_type) {
@@ -983,9 +985,30 @@ int MaxListedSignals(const Policy& policy) {
              : kDefaultMaxListedSignals;
 }
 
-Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& history,
-                const Policy& policy, int64_t revision, absl::Time as_of,
-                v1::VerdictView view) {
+namespace {
+
+// Readiness 0..100 from fit, intent and coverage.
+void SetReadiness(const Policy& policy, Verdict* v) {
+  const auto& w = policy.readiness_weights();
+  const double fit_score = v->fit().result() == v1::FIT_RESULT_PASS ? 1.0
+                           : v->fit().result() == v1::FIT_RESULT_UNKNOWN
+                               ? 0.5
+                               : 0.0;
+  const double intent_score =
+      std::min(1.0, v->intent().score() / v->intent().threshold());
+  const double total = w.fit() + w.intent() + w.coverage();
+  v->set_readiness(static_cast<int32_t>(std::lround(
+      100.0 *
+      (w.fit() * fit_score + w.intent() * intent_score +
+       w.coverage() * v->committee().coverage()) /
+      total)));
+}
+
+// The verdict; without `explain`, only what decides the route and the
+// readiness (no listed signals, gaps, nurture track, reasons or questions).
+Verdict Decide(const v1::CommitteeMap& map, const SignalHistory& history,
+               const Policy& policy, int64_t revision, absl::Time as_of,
+               v1::VerdictView view, bool explain) {
   Verdict v;
   v.set_account(map.account().name());
   v.set_policy_revision(revision);
@@ -1008,8 +1031,8 @@ Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& history,
 
   const PastSignals signals = Past(history, policy, as_of);
   *v.mutable_fit() = AssessFit(map, policy);
-  *v.mutable_intent() =
-      AssessIntent(signals, policy, view, MaxListedSignals(policy));
+  *v.mutable_intent() = AssessIntent(signals, policy, view,
+                                     explain ? MaxListedSignals(policy) : 0);
   const auto people = People(map, signals, policy);
   *v.mutable_committee() = AssessCommittee(map, people, stage, policy);
 
@@ -1047,6 +1070,15 @@ Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& history,
       decided = true;
       break;
     }
+  }
+
+  if (!explain) {
+    if (!decided) {
+      v.set_route(v1::ROUTE_NURTURE);
+      v.set_decided_by("default");
+    }
+    SetReadiness(policy, &v);
+    return v;
   }
 
   // Open gaps, each with a concrete suggestion.
@@ -1271,20 +1303,22 @@ Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& history,
     s->set_because(because);
   }
 
-  // Readiness 0..100.
-  const auto& w = policy.readiness_weights();
-  const double fit_score = v.fit().result() == v1::FIT_RESULT_PASS      ? 1.0
-                           : v.fit().result() == v1::FIT_RESULT_UNKNOWN ? 0.5
-                                                                        : 0.0;
-  const double intent_score =
-      std::min(1.0, v.intent().score() / v.intent().threshold());
-  const double total = w.fit() + w.intent() + w.coverage();
-  v.set_readiness(static_cast<int32_t>(std::lround(
-      100.0 *
-      (w.fit() * fit_score + w.intent() * intent_score +
-       w.coverage() * v.committee().coverage()) /
-      total)));
+  SetReadiness(policy, &v);
   return v;
+}
+
+}  // namespace
+
+Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& history,
+                const Policy& policy, int64_t revision, absl::Time as_of,
+                v1::VerdictView view) {
+  return Decide(map, history, policy, revision, as_of, view, true);
+}
+
+Verdict QualifyRoute(const v1::CommitteeMap& map, const SignalHistory& history,
+                     const Policy& policy, int64_t revision, absl::Time as_of) {
+  return Decide(map, history, policy, revision, as_of, v1::VERDICT_VIEW_BASIC,
+                false);
 }
 
 Verdict Qualify(const AccountTree& tree, const Policy& policy,

@@ -37,6 +37,15 @@ v1::Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& signals,
                     const v1::Policy& policy, int64_t revision,
                     absl::Time as_of,
                     v1::VerdictView view = v1::VERDICT_VIEW_BASIC);
+// The route, readiness, stage, fit, intent score and committee coverage of
+// that verdict, equal to Qualify's, without the explanation (no listed
+// signals, supporting reasons, gaps, nurture track or questions; the
+// deciding rule's reason is kept): what the readiness
+// index keeps, at a fraction of the cost.
+v1::Verdict QualifyRoute(const v1::CommitteeMap& map,
+                         const SignalHistory& signals,
+                         const v1::Policy& policy, int64_t revision,
+                         absl::Time as_of);
 // The same from a tree whose signals are not indexed yet.
 v1::Verdict Qualify(const AccountTree& tree, const v1::Policy& policy,
                     int64_t revision, absl::Time as_of,

@@ -129,9 +129,9 @@ absl::Status ReindexOne(Txn& txn, const std::string& account_id,
   }
   const v1::Account& account = tree->map->account();
   const absl::Time valid_from = ValidFrom(*tree->signals, now);
-  const v1::Verdict verdict = Qualify(*tree->map, *tree->signals,
-                                      policy.policy(), policy.revision(),
-                                      valid_from);
+  const v1::Verdict verdict = QualifyRoute(*tree->map, *tree->signals,
+                                           policy.policy(), policy.revision(),
+                                           valid_from);
   Entry entry;
   entry.key = IndexKey(verdict.readiness(), name);
   entry.valid_from = absl::ToUnixNanos(valid_from);

@@ -1,5 +1,6 @@
 // Verdicts from the snapshot cache equal verdicts computed from a fresh read
-// of the store, after random sequences of writes, at several as_of values.
+// of the store, after random sequences of writes, at several as_of values;
+// so does what the readiness index keeps (QualifyRoute).
 #include <random>
 
 #include "google/protobuf/util/message_differencer.h"
@@ -57,6 +58,19 @@ class StoreSnapshotTest : public StoreTest {
           EXPECT_TRUE(differ.Compare(fresh, cached))
               << id << " after " << step << " at offset " << offset << ": "
               << diff;
+          // What the readiness index keeps is the full verdict's.
+          const v1::Verdict route = graph::QualifyRoute(
+              *(*snapshot)->map, *(*snapshot)->signals, (*policy)->policy(),
+              (*policy)->revision(), as_of);
+          EXPECT_EQ(route.route(), fresh.route()) << id << " after " << step;
+          EXPECT_EQ(route.decided_by(), fresh.decided_by());
+          EXPECT_EQ(route.readiness(), fresh.readiness());
+          EXPECT_EQ(route.stage(), fresh.stage());
+          EXPECT_EQ(route.intent().score(), fresh.intent().score());
+          EXPECT_EQ(route.committee().coverage(), fresh.committee().coverage());
+          EXPECT_EQ(route.fit().result(), fresh.fit().result());
+          EXPECT_EQ(route.intent().signals_size(), 0);
+          EXPECT_LE(route.reasons_size(), 1) << "the deciding rule's only";
         }
       }
     }
