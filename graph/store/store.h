@@ -291,6 +291,16 @@ class Store {
   // when `txn` cannot differ from it, else read through `txn`.
   absl::StatusOr<std::shared_ptr<const TreeSnapshot>> SnapshotIn(
       Txn& txn, const std::string& account_id);
+  // The snapshot of `account_id`'s tree as the write `txn` sees it: the
+  // cached one while the write has changed no tree yet, else read.
+  absl::StatusOr<std::shared_ptr<const TreeSnapshot>> TreeInWrite(
+      Txn& txn, const std::string& account_id, absl::Duration half_life);
+  // The verdict on `account_id` now, under the active policy, as the write
+  // `txn` sees it (from the cached snapshot while the write has changed no
+  // tree yet).
+  absl::StatusOr<v1::Verdict> VerdictNow(Txn& txn,
+                                         const std::string& account_id,
+                                         absl::Time now);
   // The active policy as `txn` sees it.
   absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> ActivePolicyIn(
       Txn& txn);

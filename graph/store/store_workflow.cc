@@ -182,14 +182,6 @@ absl::StatusOr<v1::StatusChange> AppendStatusChange(
   return change;
 }
 
-// The verdict on an account now, under the active policy.
-absl::StatusOr<v1::Verdict> VerdictNow(Txn& txn, const std::string& account_id,
-                                       absl::Time now) {
-  ASSIGN_OR_RETURN(v1::PolicyRevision policy, ActivePolicy(txn));
-  AccountTree tree;
-  RETURN_IF_ERROR(ReadAccountTree(txn, account_id, &tree));
-  return Qualify(tree, policy.policy(), policy.revision(), now);
-}
 
 std::string StatusList(const std::vector<v1::LifecycleStatus>& statuses) {
   std::vector<std::string> names;
@@ -405,6 +397,28 @@ absl::StatusOr<std::shared_ptr<const TreeSnapshot>> Store::NextSnapshot(
   return next;
 }
 
+absl::StatusOr<std::shared_ptr<const TreeSnapshot>> Store::TreeInWrite(
+    Txn& txn, const std::string& account_id, absl::Duration half_life) {
+  // Before this write has changed any tree, the cached snapshot is what the
+  // transaction sees (it shows the last commit); after, read the tree.
+  std::shared_ptr<const TreeSnapshot> tree =
+      changes_.empty() ? snapshots_.Get(account_id) : nullptr;
+  if (tree != nullptr && tree->signals->half_life() == half_life) return tree;
+  return ReadSnapshot(txn, account_id, half_life);
+}
+
+absl::StatusOr<v1::Verdict> Store::VerdictNow(Txn& txn,
+                                              const std::string& account_id,
+                                              absl::Time now) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const v1::PolicyRevision> policy,
+                   ActivePolicyIn(txn));
+  ASSIGN_OR_RETURN(
+      std::shared_ptr<const TreeSnapshot> tree,
+      TreeInWrite(txn, account_id, HalfLifeOf(policy->policy())));
+  return Qualify(*tree->map, *tree->signals, policy->policy(),
+                 policy->revision(), now);
+}
+
 absl::Status Store::Reindex(Txn& txn, const Txn::Touched& touched) {
   auto policy = ActivePolicyIn(txn);
   if (absl::IsNotFound(policy.status())) return absl::OkStatus();
@@ -545,11 +559,14 @@ absl::StatusOr<v1::Handoff> Store::CreateHandoff(
         ASSIGN_OR_RETURN(
             v1::Account account,
             LoadExisting<v1::Account>(txn, kAccounts, request.parent()));
-        ASSIGN_OR_RETURN(v1::PolicyRevision policy, ActivePolicy(txn));
-        AccountTree tree;
-        RETURN_IF_ERROR(ReadAccountTree(txn, account_id, &tree));
+        ASSIGN_OR_RETURN(std::shared_ptr<const v1::PolicyRevision> policy,
+                         ActivePolicyIn(txn));
+        ASSIGN_OR_RETURN(
+            std::shared_ptr<const TreeSnapshot> tree,
+            TreeInWrite(txn, account_id, HalfLifeOf(policy->policy())));
         const v1::Verdict verdict =
-            Qualify(tree, policy.policy(), policy.revision(), now);
+            Qualify(*tree->map, *tree->signals, policy->policy(),
+                    policy->revision(), now);
         if (verdict.route() != v1::ROUTE_SALES_DISCOVERY &&
             verdict.route() != v1::ROUTE_TECHNICAL_PRESALES) {
           return PreconditionFailed(
@@ -581,7 +598,7 @@ absl::StatusOr<v1::Handoff> Store::CreateHandoff(
                                           ? request.next_step()
                                           : verdict.next_step();
         std::vector<std::string> missing =
-            MissingForHandoff(policy.policy().handoff(), reason, next_step,
+            MissingForHandoff(policy->policy().handoff(), reason, next_step,
                               static_cast<int>(notes.size()), verdict,
                               request.decision_owner_plan());
         if (!missing.empty() && !request.force()) {
@@ -615,7 +632,7 @@ absl::StatusOr<v1::Handoff> Store::CreateHandoff(
              ++i) {
           *handoff.add_notes() = notes[i];
         }
-        *handoff.mutable_committee_map() = tree.map;
+        *handoff.mutable_committee_map() = *tree->map;
         *handoff.mutable_questions() = verdict.questions();
         for (const std::string& m : missing) handoff.add_missing(m);
         handoff.set_complete(missing.empty());
@@ -625,7 +642,7 @@ absl::StatusOr<v1::Handoff> Store::CreateHandoff(
         handoff.set_decision_owner_plan(request.decision_owner_plan());
         handoff.set_actor(request.actor());
         *handoff.mutable_create_time() = ToProto(now);
-        handoff.set_policy_revision(policy.revision());
+        handoff.set_policy_revision(policy->revision());
         const std::string key = TimeKey(account_id, handoff.create_time(), id);
         RETURN_IF_ERROR(Save(txn, kHandoffs, key, handoff));
         RETURN_IF_ERROR(txn.Put(kHandoffIds, handoff.name(), key));
