@@ -7,12 +7,6 @@
 
 namespace quorum::server {
 
-// Parses a PolicySource (message, text or JSON) and validates the policy;
-// INVALID_ARGUMENT with field violations under `field` ("source.text",
-// "source.policy.routing_rules[0].id"...) otherwise.
-absl::StatusOr<v1::Policy> PolicyFromSource(const v1::PolicySource& source,
-                                            absl::string_view field);
-
 // Publishes `policy` unless it equals the active revision; returns the
 // active revision either way. Used by `quorumd --policy` and at first start.
 absl::StatusOr<v1::PolicyRevision> PublishIfChanged(

@@ -357,7 +357,7 @@ absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path) {
   } else {
     source.set_text(content.str());
   }
-  auto policy = PolicyFromSource(source, "policy");
+  auto policy = graph::PolicyFromSource(source, "policy");
   if (!policy.ok()) return Annotate(policy.status(), path);
   return policy;
 }

@@ -494,4 +494,71 @@ const Policy& DefaultPolicy() {
   return *policy;
 }
 
+namespace {
+
+// Parses `source` without validating it; errors name `at` ("source.text").
+absl::StatusOr<v1::Policy> ParseSource(const v1::PolicySource& source,
+                                       const std::string& at) {
+  switch (source.source_case()) {
+    case v1::PolicySource::kPolicy:
+      return source.policy();
+    case v1::PolicySource::kText:
+      return ParsePolicyText(source.text(), at + ".text");
+    case v1::PolicySource::kJson:
+      return ParsePolicyJson(source.json(), at + ".json");
+    case v1::PolicySource::SOURCE_NOT_SET:
+      break;
+  }
+  return InvalidField(at, "needs a policy, text or json");
+}
+
+// Problems of a message are named under `at`.policy; those of text or JSON
+// by their path in the policy.
+std::string ValidationPrefix(const v1::PolicySource& source,
+                             const std::string& at) {
+  return source.source_case() == v1::PolicySource::kPolicy ? at + ".policy"
+                                                           : "";
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Policy> PolicyFromSource(const v1::PolicySource& source,
+                                            absl::string_view field) {
+  const std::string at(field);
+  absl::StatusOr<v1::Policy> policy = ParseSource(source, at);
+  if (!policy.ok()) return policy.status();
+  Violations violations;
+  ValidatePolicy(*policy, ValidationPrefix(source, at), &violations);
+  absl::Status problems = violations.ToStatus();
+  if (!problems.ok()) return problems;
+  return policy;
+}
+
+absl::StatusOr<v1::ValidatePolicyResponse> CheckPolicySource(
+    const v1::PolicySource& source, absl::string_view field) {
+  const std::string at(field);
+  v1::ValidatePolicyResponse response;
+  // Parsed and validated in two steps so that a policy that parses is
+  // returned even when it is not valid.
+  absl::StatusOr<v1::Policy> policy = ParseSource(source, at);
+  Violations problems;
+  if (!policy.ok()) {
+    if (!absl::IsInvalidArgument(policy.status())) return policy.status();
+    problems.AddFrom(policy.status());
+    if (problems.empty()) {
+      problems.Add(at, std::string(policy.status().message()));
+    }
+  } else {
+    ValidatePolicy(*policy, ValidationPrefix(source, at), &problems);
+    *response.mutable_policy() = *std::move(policy);
+  }
+  response.set_valid(problems.empty());
+  for (const auto& v : problems.list()) {
+    auto* problem = response.add_problems();
+    problem->set_field(v.field());
+    problem->set_description(v.description());
+  }
+  return response;
+}
+
 }  // namespace quorum::graph

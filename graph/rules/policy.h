@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "graph/model/status.h"
 #include "quorum/v1/policy.pb.h"
+#include "quorum/v1/policy_service.pb.h"
 
 namespace quorum::graph {
 
@@ -30,6 +31,19 @@ absl::StatusOr<v1::Policy> ParsePolicyJson(absl::string_view json,
 // is not empty.
 void ValidatePolicy(const v1::Policy& policy, absl::string_view prefix,
                     Violations* violations);
+
+// A request's PolicySource (a message, text or JSON), parsed and validated;
+// INVALID_ARGUMENT with field violations under `field` ("source.text",
+// "source.policy.routing_rules[0].id"...) otherwise, and "needs a policy,
+// text or json" on `field` when the source is empty.
+absl::StatusOr<v1::Policy> PolicyFromSource(const v1::PolicySource& source,
+                                            absl::string_view field);
+
+// What ValidatePolicy answers for `source` under `field`: every problem
+// with its path, and the policy whenever it parses (even when it is not
+// valid). Errors other than bad input are returned as they are.
+absl::StatusOr<v1::ValidatePolicyResponse> CheckPolicySource(
+    const v1::PolicySource& source, absl::string_view field);
 
 // The default diagnostics policy (graph/rules/default_policy.textproto, compiled
 // in). Valid by construction: a test checks it.

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 
@@ -20,81 +21,49 @@ absl::string_view View(const MDB_val& v) {
   return absl::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
 }
 
-// Marks an error of the disk under the data folder (full, quota, I/O).
-constexpr absl::string_view kStorageMarker = "quorum:storage-unwritable";
-
-// Marks a write that must be retried after the map grows.
-constexpr absl::string_view kMapFullMarker = "quorum:lmdb-map-full";
-
-absl::Status MapFull() {
-  absl::Status s = absl::ResourceExhaustedError("LMDB map is full");
-  s.SetPayload(kMapFullMarker, absl::Cord("1"));
-  return s;
-}
-
 absl::Status Check(int rc, absl::string_view what) {
   if (rc == MDB_SUCCESS) return absl::OkStatus();
-  if (rc == MDB_MAP_FULL) return MapFull();
   return LmdbError(rc, what);
 }
 
-// The error LMDB would report for `fault` in operation `what`.
-absl::Status FaultError(WriteFault fault, absl::string_view what) {
-  switch (fault) {
-    case WriteFault::kNone:
-      return absl::OkStatus();
-    case WriteFault::kMapFull:
-      return Check(MDB_MAP_FULL, what);
-    case WriteFault::kIoError:
-      return Check(EIO, what);
-    case WriteFault::kDiskFull:
-      return Check(ENOSPC, what);
-  }
-  return absl::InternalError("unknown injected write fault");
-}
+// A transaction of an LmdbEnv; `env` is set for write transactions only.
+class LmdbTxn : public Txn {
+ public:
+  LmdbTxn(MDB_txn* txn, const std::map<std::string, MDB_dbi, std::less<>>* dbis,
+          MDB_env* env)
+      : txn_(txn), dbis_(dbis), env_(env) {}
+
+  absl::StatusOr<std::optional<std::string>> Get(
+      absl::string_view db, absl::string_view key) override;
+  absl::Status Put(absl::string_view db, absl::string_view key,
+                   absl::string_view value) override;
+  absl::Status Delete(absl::string_view db, absl::string_view key) override;
+  absl::Status Scan(absl::string_view db, absl::string_view prefix,
+                    absl::string_view start_after,
+                    const Visitor& visit) override;
+  absl::Status Savepoint(const std::function<absl::Status(Txn&)>& fn) override;
+  uint64_t version() const override { return mdb_txn_id(txn_); }
+
+ private:
+  absl::StatusOr<MDB_dbi> Dbi(absl::string_view db) const;
+
+  MDB_txn* txn_;
+  const std::map<std::string, MDB_dbi, std::less<>>* dbis_;
+  MDB_env* env_;
+};
 
 }  // namespace
 
-struct Txn::Faults {
-  const FaultPlan* plan;
-  WriteStep step;
-
-  // Asks the plan about the next step of the attempt.
-  absl::Status Next(bool commit, absl::string_view what) {
-    step.commit = commit;
-    const WriteFault fault = (*plan)(step);
-    if (!commit) ++step.changes;
-    return FaultError(fault, what);
-  }
-};
-
-bool IsMapFull(const absl::Status& s) {
-  return s.GetPayload(kMapFullMarker).has_value();
-}
-
-bool IsStorageUnwritable(const absl::Status& s) {
-  return s.GetPayload(kStorageMarker).has_value();
-}
-
-bool FailsWholeWrite(const absl::Status& s) {
-  return IsMapFull(s) || IsStorageUnwritable(s);
-}
-
 absl::Status LmdbError(int rc, absl::string_view what) {
-  if (rc == ENOSPC || rc == EDQUOT || rc == EFBIG || rc == EIO) {
-    absl::Status s = absl::ResourceExhaustedError(absl::StrCat(
-        "the data folder cannot be written (", mdb_strerror(rc), " in lmdb ",
-        what,
-        "): the disk is full or failing; this write was not applied and "
-        "nothing acknowledged before it is lost; free space and retry"));
-    s.SetPayload(kStorageMarker, absl::Cord("1"));
-    return s;
+  if (rc == MDB_MAP_FULL) return MapFullError(absl::StrCat("lmdb ", what));
+  if (IsUnwritableErrno(rc)) {
+    return StorageUnwritableError(rc, absl::StrCat("lmdb ", what));
   }
   return absl::InternalError(
       absl::StrCat("lmdb ", what, ": ", mdb_strerror(rc)));
 }
 
-absl::StatusOr<MDB_dbi> Txn::Dbi(absl::string_view db) const {
+absl::StatusOr<MDB_dbi> LmdbTxn::Dbi(absl::string_view db) const {
   auto it = dbis_->find(db);
   if (it == dbis_->end()) {
     return absl::InternalError(absl::StrCat("unknown LMDB database ", db));
@@ -102,8 +71,8 @@ absl::StatusOr<MDB_dbi> Txn::Dbi(absl::string_view db) const {
   return it->second;
 }
 
-absl::StatusOr<std::optional<std::string>> Txn::Get(absl::string_view db,
-                                                    absl::string_view key) {
+absl::StatusOr<std::optional<std::string>> LmdbTxn::Get(absl::string_view db,
+                                                        absl::string_view key) {
   auto dbi = Dbi(db);
   if (!dbi.ok()) return dbi.status();
   MDB_val k = Val(key), v;
@@ -116,32 +85,15 @@ absl::StatusOr<std::optional<std::string>> Txn::Get(absl::string_view db,
   return std::optional<std::string>(std::string(View(v)));
 }
 
-uint64_t Txn::version() const { return mdb_txn_id(txn_); }
-
-void Txn::Touch(absl::string_view db, absl::string_view key) {
-  if (classify_ == nullptr || touched_ == nullptr || !*classify_) return;
-  if (auto group = (*classify_)(db, key)) touched_->insert(*std::move(group));
-}
-
-absl::Status Txn::Put(absl::string_view db, absl::string_view key,
-                      absl::string_view value) {
-  if (faults_ != nullptr) {
-    absl::Status fault = faults_->Next(false, "put");
-    if (!fault.ok()) return fault;
-  }
-  Touch(db, key);
+absl::Status LmdbTxn::Put(absl::string_view db, absl::string_view key,
+                          absl::string_view value) {
   auto dbi = Dbi(db);
   if (!dbi.ok()) return dbi.status();
   MDB_val k = Val(key), v = Val(value);
   return Check(mdb_put(txn_, *dbi, &k, &v, 0), "put");
 }
 
-absl::Status Txn::Delete(absl::string_view db, absl::string_view key) {
-  if (faults_ != nullptr) {
-    absl::Status fault = faults_->Next(false, "del");
-    if (!fault.ok()) return fault;
-  }
-  Touch(db, key);
+absl::Status LmdbTxn::Delete(absl::string_view db, absl::string_view key) {
   auto dbi = Dbi(db);
   if (!dbi.ok()) return dbi.status();
   MDB_val k = Val(key);
@@ -150,9 +102,9 @@ absl::Status Txn::Delete(absl::string_view db, absl::string_view key) {
   return Check(rc, "del");
 }
 
-absl::Status Txn::Scan(
-    absl::string_view db, absl::string_view prefix, absl::string_view start_after,
-    const std::function<bool(absl::string_view, absl::string_view)>& visit) {
+absl::Status LmdbTxn::Scan(absl::string_view db, absl::string_view prefix,
+                           absl::string_view start_after,
+                           const Visitor& visit) {
   auto dbi = Dbi(db);
   if (!dbi.ok()) return dbi.status();
   MDB_cursor* cursor = nullptr;
@@ -181,14 +133,14 @@ absl::Status Txn::Scan(
   return absl::OkStatus();
 }
 
-absl::Status Txn::Savepoint(const std::function<absl::Status(Txn&)>& fn) {
+absl::Status LmdbTxn::Savepoint(const std::function<absl::Status(Txn&)>& fn) {
   if (env_ == nullptr) {
     return absl::InternalError("savepoints need a write transaction");
   }
   MDB_txn* child = nullptr;
   int rc = mdb_txn_begin(env_, txn_, 0, &child);
   if (rc != MDB_SUCCESS) return Check(rc, "nested txn_begin");
-  Txn nested(child, dbis_, env_, classify_, touched_, faults_);
+  LmdbTxn nested(child, dbis_, env_);
   absl::Status status = fn(nested);
   if (!status.ok()) {
     mdb_txn_abort(child);
@@ -205,7 +157,6 @@ absl::StatusOr<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const Options& options) {
         "cannot create data directory ", options.path, ": ", ec.message()));
   }
   std::unique_ptr<LmdbEnv> env(new LmdbEnv());
-  env->fault_plan_ = options.fault_plan;
   int rc = mdb_env_create(&env->env_);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "env_create");
   mdb_env_set_maxdbs(env->env_, static_cast<MDB_dbi>(options.databases.size()));
@@ -252,7 +203,7 @@ absl::Status LmdbEnv::Read(const std::function<absl::Status(Txn&)>& fn) const {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "txn_begin");
-  Txn t(txn, &dbis_);
+  LmdbTxn t(txn, &dbis_, nullptr);
   absl::Status status = fn(t);
   mdb_txn_abort(txn);
   return status;
@@ -265,60 +216,33 @@ absl::Status LmdbEnv::CopyCompacted(const std::string& dir) const {
   return absl::OkStatus();
 }
 
-void LmdbEnv::NoteWriteOutcome(const absl::Status& status) {
-  bool writable;
-  if (status.ok()) {
-    writable = true;
-  } else if (IsStorageUnwritable(status)) {
-    writable = false;
-  } else {
-    return;  // Bad input and the like say nothing about the disk.
-  }
-  if (writable_.exchange(writable) != writable && on_writable_) {
-    on_writable_(writable);
-  }
-}
-
-absl::Status LmdbEnv::Write(const std::function<absl::Status(Txn&)>& fn) {
-  absl::Status status = WriteOnce(fn);
+absl::Status LmdbEnv::Write(const TxnFn& fn, const CommitFn& committed) {
+  absl::Status status = WriteOnce(fn, committed);
   NoteWriteOutcome(status);
   return status;
 }
 
-absl::Status LmdbEnv::WriteOnce(const std::function<absl::Status(Txn&)>& fn) {
-  int64_t write = 0;
-  for (int attempt = 1;; ++attempt) {
+absl::Status LmdbEnv::WriteOnce(const TxnFn& fn, const CommitFn& committed) {
+  for (;;) {
     size_t size_before;
     {
       std::shared_lock lock(resize_mu_);
-      // One writer from begin to after_commit, so that what after_commit
+      // One writer from begin to `committed`, so that what `committed`
       // publishes is in place before the next write reads it.
       std::lock_guard writer(writer_mu_);
       size_before = map_size();
       MDB_txn* txn = nullptr;
       int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
       if (rc != MDB_SUCCESS) return LmdbError(rc, "txn_begin");
-      if (hooks_.on_begin) hooks_.on_begin();
-      Txn::Touched touched;
-      std::optional<Txn::Faults> faults;
-      if (fault_plan_) {
-        if (write == 0) write = ++writes_;  // Under LMDB's writer lock.
-        faults.emplace(Txn::Faults{&fault_plan_, WriteStep{write, attempt}});
-      }
-      Txn t(txn, &dbis_, env_, &hooks_.classify, &touched,
-            faults ? &*faults : nullptr);
+      LmdbTxn t(txn, &dbis_, env_);
       absl::Status status = fn(t);
-      if (status.ok() && hooks_.before_commit && !touched.empty()) {
-        status = hooks_.before_commit(t, touched);
-      }
-      if (status.ok() && faults) status = faults->Next(true, "commit");
       if (!status.ok()) {
         mdb_txn_abort(txn);
         if (!IsMapFull(status)) return status;
       } else {
         const uint64_t version = mdb_txn_id(txn);
         status = Check(mdb_txn_commit(txn), "commit");
-        if (status.ok() && hooks_.after_commit) hooks_.after_commit(version);
+        if (status.ok() && committed) committed(version);
         if (status.ok() || !IsMapFull(status)) return status;
       }
     }

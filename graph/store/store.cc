@@ -19,14 +19,16 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
-#include "graph/rules/algorithms.h"
 #include "graph/model/field_mask.h"
 #include "graph/model/hash.h"
 #include "graph/model/names.h"
 #include "graph/model/normalize.h"
 #include "graph/model/status.h"
-#include "graph/store/store_internal.h"
 #include "graph/model/validation.h"
+#include "graph/rules/algorithms.h"
+#include "graph/storage/lmdb_env.h"
+#include "graph/storage/memory_engine.h"
+#include "graph/store/store_internal.h"
 
 namespace quorum::graph {
 
@@ -40,7 +42,8 @@ using quorum::v1::Stakeholder;
 namespace internal {
 
 absl::StatusOr<uint64_t> NextSequence(Txn& txn) {
-  ASSIGN_OR_RETURN(std::optional<std::string> last, txn.Get(kMeta, "seq"));
+  ASSIGN_OR_RETURN(std::optional<std::string> last,
+                   txn.Get(kMeta, kSequenceKey));
   uint64_t seq = 0;
   if (last && !last->empty() && !absl::SimpleAtoi(*last, &seq)) {
     return absl::DataLossError(absl::StrCat("the stored sequence number \"",
@@ -48,26 +51,8 @@ absl::StatusOr<uint64_t> NextSequence(Txn& txn) {
                                             "\" is not a number"));
   }
   ++seq;
-  RETURN_IF_ERROR(txn.Put(kMeta, "seq", std::to_string(seq)));
+  RETURN_IF_ERROR(txn.Put(kMeta, kSequenceKey, std::to_string(seq)));
   return seq;
-}
-
-std::string TimeKey(absl::string_view account_id,
-                    const google::protobuf::Timestamp& time,
-                    absl::string_view id) {
-  const int64_t nanos =
-      google::protobuf::util::TimeUtil::TimestampToNanoseconds(time);
-  return absl::StrFormat("%s|%019d|%s", names::Account(account_id),
-                         std::numeric_limits<int64_t>::max() - nanos, id);
-}
-
-std::string TimePrefix(absl::string_view account_id) {
-  return absl::StrCat(names::Account(account_id), "|");
-}
-
-bool IsStorableTime(const google::protobuf::Timestamp& time) {
-  return time.nanos() >= 0 && time.nanos() <= 999999999 &&
-         time.seconds() >= 0 && time.seconds() < 9223372036LL;
 }
 
 std::string AccountIdOf(absl::string_view name) {
@@ -98,7 +83,7 @@ absl::StatusOr<std::string> RootOf(Txn& txn, const std::string& account_id) {
 absl::StatusOr<std::vector<std::string>> ChildIds(Txn& txn,
                                                   absl::string_view id) {
   std::vector<std::string> out;
-  std::string prefix = absl::StrCat(id, "/");
+  std::string prefix = ChildPrefix(id);
   RETURN_IF_ERROR(txn.Scan(kChildren, prefix, "",
                            [&](absl::string_view key, absl::string_view) {
                              out.emplace_back(key.substr(prefix.size()));
@@ -161,14 +146,6 @@ absl::Status CheckEtag(absl::string_view name, absl::string_view given,
       "): read it again and retry"));
 }
 
-std::string ChildrenKey(absl::string_view parent_id, absl::string_view child_id) {
-  return absl::StrCat(parent_id, "/", child_id);
-}
-
-std::string EdgeKey(absl::string_view stakeholder, absl::string_view relationship) {
-  return absl::StrCat(stakeholder, "|", relationship);
-}
-
 // An ID that is free in `db`: `wanted` when given, else one derived from
 // `text`, with a numeric suffix when the derived one is taken.
 absl::StatusOr<std::string> ChooseId(
@@ -227,7 +204,7 @@ absl::StatusOr<std::vector<Relationship>> RelationshipsOf(
 absl::StatusOr<std::vector<std::string>> EdgesOf(Txn& txn,
                                                  absl::string_view stakeholder) {
   std::vector<std::string> out;
-  std::string prefix = absl::StrCat(stakeholder, "|");
+  std::string prefix = EdgePrefix(stakeholder);
   RETURN_IF_ERROR(txn.Scan(kEdges, prefix, "",
                            [&](absl::string_view key, absl::string_view) {
                              out.emplace_back(key.substr(prefix.size()));
@@ -393,11 +370,6 @@ absl::Status IndexEmail(Txn& txn, const Stakeholder& s,
   return absl::OkStatus();
 }
 
-std::string CompanyNameKey(const std::string& company_key,
-                           const std::string& account_name) {
-  return absl::StrCat(company_key, "|", account_name);
-}
-
 // Keeps the normalized-company-name index in step with the display name.
 absl::Status IndexCompanyName(Txn& txn, const Account& account,
                               const std::string& previous_display_name) {
@@ -510,7 +482,7 @@ absl::StatusOr<Account> CreateAccountIn(Txn& txn, Account account,
   RETURN_IF_ERROR(IndexCompanyName(txn, account, ""));
   if (!account.parent().empty()) {
     RETURN_IF_ERROR(
-        txn.Put(kChildren, ChildrenKey(AccountIdOf(account.parent()), id), ""));
+        txn.Put(kChildren, ChildKey(AccountIdOf(account.parent()), id), ""));
   }
   RETURN_IF_ERROR(Stamp(txn, &account, now, true));
   RETURN_IF_ERROR(Save(txn, kAccounts, account.name(), account));
@@ -547,12 +519,12 @@ absl::StatusOr<Account> UpdateAccountIn(Txn& txn, const Account& patch,
       RETURN_IF_ERROR(CheckSubtreeCanMove(txn, id, old_root));
     }
     if (!current.parent().empty()) {
-      RETURN_IF_ERROR(txn.Delete(
-          kChildren, ChildrenKey(AccountIdOf(current.parent()), id)));
+      RETURN_IF_ERROR(
+          txn.Delete(kChildren, ChildKey(AccountIdOf(current.parent()), id)));
     }
     if (!updated.parent().empty()) {
-      RETURN_IF_ERROR(txn.Put(
-          kChildren, ChildrenKey(AccountIdOf(updated.parent()), id), ""));
+      RETURN_IF_ERROR(
+          txn.Put(kChildren, ChildKey(AccountIdOf(updated.parent()), id), ""));
     }
   }
   RETURN_IF_ERROR(IndexDomains(
@@ -710,111 +682,81 @@ absl::Status ReadCommitteeMap(Txn& txn, const std::string& account_id,
 }  // namespace internal
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
-  LmdbEnv::Options env_options;
-  env_options.path = options.path;
-  env_options.initial_map_size = options.initial_map_size;
-  env_options.fault_plan = std::move(options.fault_plan);
-  env_options.databases = {std::string(kAccounts),
-                           std::string(kSitesDb),
-                           std::string(kStakeholdersDb),
-                           std::string(kRelationshipsDb),
-                           std::string(kChildren),
-                           std::string(kEmails),
-                           std::string(kDomains),
-                           std::string(kEdges),
-                           std::string(kMeta),
-                           std::string(kSignals),
-                           std::string(kSignalIds),
-                           std::string(kPolicies),
-                           std::string(kCompanyNames),
-                           std::string(kNotes),
-                           std::string(kNoteIds),
-                           std::string(kIntake),
-                           std::string(kStatusChanges),
-                           std::string(kHandoffs),
-                           std::string(kHandoffIds),
-                           std::string(kReadiness),
-                           std::string(kReadinessOf),
-                           std::string(kReadinessFrom),
-                           std::string(kReadinessEvents),
-                           std::string(kRequestIds)};
-  ASSIGN_OR_RETURN(std::unique_ptr<LmdbEnv> env, LmdbEnv::Open(env_options));
+  std::unique_ptr<KvEngine> engine;
+  if (options.path == Options::kInMemory) {
+    engine = std::make_unique<MemoryEngine>(AllDatabases());
+  } else {
+    LmdbEnv::Options env_options;
+    env_options.path = options.path;
+    env_options.initial_map_size = options.initial_map_size;
+    env_options.databases = AllDatabases();
+    ASSIGN_OR_RETURN(engine, LmdbEnv::Open(env_options));
+  }
+  if (options.fault_plan) {
+    engine = std::make_unique<FaultInjectingEngine>(
+        std::move(engine), std::move(options.fault_plan));
+  }
+  return Open(std::move(engine), std::move(options));
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(
+    std::unique_ptr<KvEngine> engine, Options options) {
+  std::unique_ptr<Store> store(new Store(std::move(engine),
+                                         std::move(options.clock),
+                                         options.snapshot_cache_bytes));
   // Stores written before the company-name index existed get it built once.
-  RETURN_IF_ERROR(env->Write([](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(store->Write([](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<std::string> done,
-                     txn.Get(kMeta, "company_names_v1"));
+                     txn.Get(kMeta, kCompanyNamesBuiltKey));
     if (done) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::vector<Account> accounts,
                      ScanAll<Account>(txn, kAccounts, "accounts/"));
     for (const Account& account : accounts) {
       RETURN_IF_ERROR(IndexCompanyName(txn, account, ""));
     }
-    return txn.Put(kMeta, "company_names_v1", "1");
+    return txn.Put(kMeta, kCompanyNamesBuiltKey, "1");
   }));
-  std::unique_ptr<Store> store(
-      new Store(std::move(env), std::move(options.clock),
-                options.snapshot_cache_bytes));
-  Store* raw = store.get();
-  LmdbEnv::Hooks hooks;
-  hooks.on_begin = [raw] {
-    raw->changes_.clear();
-    raw->pending_.clear();
-    raw->pending_policy_ = nullptr;
-    raw->pending_clear_ = false;
-  };
-  // Writes to these databases change the verdict of the account in the key
-  // (and so of its ancestors); `children` keys name the parent. Signals are
-  // remembered by key, so that a snapshot can take them in without reading
-  // the rest of the history.
-  hooks.classify = [raw](absl::string_view db, absl::string_view key)
-      -> std::optional<std::string> {
-    std::string id;
-    if (db == kChildren) {
-      id = std::string(key.substr(0, key.find('/')));
-    } else if (db == kAccounts || db == kSitesDb || db == kStakeholdersDb ||
-               db == kRelationshipsDb || db == kSignals) {
-      id = AccountIdOf(key.substr(0, key.find('|')));
-    } else {
-      return std::nullopt;
-    }
-    Changes& changes = raw->changes_[id];
-    if (db == kSignals) {
-      changes.signals.emplace_back(key);
-    } else {
-      changes.structure = true;
-    }
-    return id;
-  };
-  hooks.before_commit = [raw](Txn& txn, const Txn::Touched& touched) {
-    return raw->Reindex(txn, touched);
-  };
-  hooks.after_commit = [raw](uint64_t version) {
-    if (raw->pending_clear_) raw->snapshots_.Clear(version);
-    for (auto& [id, snapshot] : raw->pending_) {
-      raw->snapshots_.Publish(id, std::move(snapshot), version);
-    }
-    raw->pending_.clear();
-    if (raw->pending_policy_) {
-      std::lock_guard lock(raw->policy_mu_);
-      raw->policy_ = std::move(raw->pending_policy_);
-      raw->policy_changed_ = version;
-    }
-    {
-      std::lock_guard<std::mutex> lock(raw->events_mu_);
-      ++raw->commits_;
-    }
-    raw->events_cv_.notify_all();
-  };
-  store->env_->SetHooks(std::move(hooks));
-  // Stores written before the readiness index existed get it built once.
-  RETURN_IF_ERROR(store->env_->Write([raw](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<std::string> done,
-                     txn.Get(kMeta, "readiness_v1"));
-    if (done) return absl::OkStatus();
-    RETURN_IF_ERROR(ReindexAll(txn, raw->clock_()));
-    return txn.Put(kMeta, "readiness_v1", "1");
+  RETURN_IF_ERROR(store->Write([&](Txn& txn) -> absl::Status {
+    return UpgradeReadinessIndex(txn, store->clock_());
   }));
   return store;
+}
+
+void Store::BeginAttempt() {
+  changes_.clear();
+  pending_.clear();
+  pending_policy_ = nullptr;
+  pending_clear_ = false;
+}
+
+absl::Status Store::Write(const std::function<absl::Status(Txn&)>& fn) {
+  return engine_->Write(
+      [&](Txn& engine_txn) -> absl::Status {
+        BeginAttempt();  // A write whose map filled up runs again from here.
+        ChangeRecordingTxn txn(engine_txn, changes_);
+        RETURN_IF_ERROR(fn(txn));
+        if (changes_.empty()) return absl::OkStatus();
+        return Reindex(txn);
+      },
+      [this](uint64_t version) { Committed(version); });
+}
+
+void Store::Committed(uint64_t version) {
+  if (pending_clear_) snapshots_.Clear(version);
+  for (auto& [id, snapshot] : pending_) {
+    snapshots_.Publish(id, std::move(snapshot), version);
+  }
+  pending_.clear();
+  if (pending_policy_) {
+    std::lock_guard lock(policy_mu_);
+    policy_ = std::move(pending_policy_);
+    policy_changed_ = version;
+  }
+  {
+    std::lock_guard<std::mutex> lock(events_mu_);
+    ++commits_;
+  }
+  events_cv_.notify_all();
 }
 
 // ---------------------------------------------------------------- Accounts
@@ -835,9 +777,8 @@ absl::StatusOr<Account> Store::CreateAccount(Account account,
   const absl::Time now = clock_();
   Account created;
   RETURN_IF_ERROR(WriteIdempotent(
-      *env_, "CreateAccount", request_id,
-      RequestFingerprint(account, account_id), &created,
-      [&](Txn& txn) -> absl::Status {
+      "CreateAccount", request_id, RequestFingerprint(account, account_id),
+      &created, [&](Txn& txn) -> absl::Status {
         ASSIGN_OR_RETURN(created,
                          CreateAccountIn(txn, account, account_id, now));
         return absl::OkStatus();
@@ -848,7 +789,7 @@ absl::StatusOr<Account> Store::CreateAccount(Account account,
 absl::StatusOr<Account> Store::GetAccount(absl::string_view name) {
   RETURN_IF_ERROR(names::ParseAccount(name, "name").status());
   Account out;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(out, LoadExisting<Account>(txn, kAccounts, name));
     return absl::OkStatus();
   }));
@@ -858,7 +799,8 @@ absl::StatusOr<Account> Store::GetAccount(absl::string_view name) {
 absl::StatusOr<Page<Account>> Store::ListAccounts(int limit,
                                                   absl::string_view start_after) {
   RETURN_IF_ERROR(CheckLimit(limit));
-  return ScanPage<Account>(*env_, kAccounts, "accounts/", limit, start_after);
+  return ScanPage<Account>(*engine_, kAccounts, "accounts/", limit,
+                           start_after);
 }
 
 absl::StatusOr<Account> Store::UpdateAccount(Account patch,
@@ -866,7 +808,7 @@ absl::StatusOr<Account> Store::UpdateAccount(Account patch,
   RETURN_IF_ERROR(names::ParseAccount(patch.name(), "account.name").status());
   const absl::Time now = clock_();
   Account updated;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(updated, UpdateAccountIn(txn, patch, mask, now));
     return absl::OkStatus();
   }));
@@ -877,7 +819,7 @@ absl::Status Store::DeleteAccount(absl::string_view name, absl::string_view etag
                                   bool force) {
   ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
   const absl::Time now = clock_();
-  return env_->Write([&](Txn& txn) -> absl::Status {
+  return Write([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(Account account,
                      LoadExisting<Account>(txn, kAccounts, name));
     RETURN_IF_ERROR(CheckEtag(name, etag, account.etag()));
@@ -977,8 +919,7 @@ absl::Status Store::DeleteAccount(absl::string_view name, absl::string_view etag
                          account_name)));
       if (!doomed_account.parent().empty()) {
         RETURN_IF_ERROR(txn.Delete(
-            kChildren,
-            ChildrenKey(AccountIdOf(doomed_account.parent()), *it)));
+            kChildren, ChildKey(AccountIdOf(doomed_account.parent()), *it)));
       }
       RETURN_IF_ERROR(txn.Delete(kAccounts, account_name));
     }
@@ -989,7 +930,7 @@ absl::Status Store::DeleteAccount(absl::string_view name, absl::string_view etag
 absl::StatusOr<Account> Store::FindAccountByDomain(absl::string_view domain) {
   std::string key = absl::AsciiStrToLower(domain);
   Account out;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<std::string> name, txn.Get(kDomains, key));
     if (!name) {
       return absl::NotFoundError(absl::StrCat("no account has domain ", key));
@@ -1016,7 +957,7 @@ absl::StatusOr<Site> Store::CreateSite(absl::string_view parent, Site site,
   const absl::Time now = clock_();
   Site created;
   RETURN_IF_ERROR(WriteIdempotent(
-      *env_, "CreateSite", request_id,
+      "CreateSite", request_id,
       RequestFingerprint(site, absl::StrCat(parent, "\n", site_id)), &created,
       [&](Txn& txn) -> absl::Status {
         ASSIGN_OR_RETURN(created,
@@ -1029,7 +970,7 @@ absl::StatusOr<Site> Store::CreateSite(absl::string_view parent, Site site,
 absl::StatusOr<Site> Store::GetSite(absl::string_view name) {
   RETURN_IF_ERROR(names::ParseChild(name, names::kSites, "name").status());
   Site out;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(out, LoadExisting<Site>(txn, kSitesDb, name));
     return absl::OkStatus();
   }));
@@ -1040,10 +981,9 @@ absl::StatusOr<Page<Site>> Store::ListSites(absl::string_view parent, int limit,
                                             absl::string_view start_after) {
   RETURN_IF_ERROR(names::ParseAccount(parent, "parent").status());
   RETURN_IF_ERROR(CheckLimit(limit));
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
-    return RequireAccount(txn, std::string(parent));
-  }));
-  return ScanPage<Site>(*env_, kSitesDb,
+  RETURN_IF_ERROR(engine_->Read(
+      [&](Txn& txn) { return RequireAccount(txn, std::string(parent)); }));
+  return ScanPage<Site>(*engine_, kSitesDb,
                         absl::StrCat(parent, "/", names::kSites, "/"), limit,
                         start_after);
 }
@@ -1053,7 +993,7 @@ absl::StatusOr<Site> Store::UpdateSite(Site patch, const FieldMask& mask) {
       names::ParseChild(patch.name(), names::kSites, "site.name").status());
   const absl::Time now = clock_();
   Site updated;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(updated, UpdateSiteIn(txn, patch, mask, now));
     return absl::OkStatus();
   }));
@@ -1063,7 +1003,7 @@ absl::StatusOr<Site> Store::UpdateSite(Site patch, const FieldMask& mask) {
 absl::Status Store::DeleteSite(absl::string_view name, absl::string_view etag) {
   ASSIGN_OR_RETURN(names::ChildName parsed,
                    names::ParseChild(name, names::kSites, "name"));
-  return env_->Write([&](Txn& txn) -> absl::Status {
+  return Write([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(Site site, LoadExisting<Site>(txn, kSitesDb, name));
     RETURN_IF_ERROR(CheckEtag(name, etag, site.etag()));
     ASSIGN_OR_RETURN(std::string root, RootOf(txn, parsed.account_id));
@@ -1104,7 +1044,7 @@ absl::StatusOr<Stakeholder> Store::CreateStakeholder(
   const absl::Time now = clock_();
   Stakeholder created;
   RETURN_IF_ERROR(WriteIdempotent(
-      *env_, "CreateStakeholder", request_id,
+      "CreateStakeholder", request_id,
       RequestFingerprint(stakeholder,
                          absl::StrCat(parent, "\n", stakeholder_id)),
       &created, [&](Txn& txn) -> absl::Status {
@@ -1119,7 +1059,7 @@ absl::StatusOr<Stakeholder> Store::GetStakeholder(absl::string_view name) {
   RETURN_IF_ERROR(
       names::ParseChild(name, names::kStakeholders, "name").status());
   Stakeholder out;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(out, LoadExisting<Stakeholder>(txn, kStakeholdersDb, name));
     return absl::OkStatus();
   }));
@@ -1130,11 +1070,10 @@ absl::StatusOr<Page<Stakeholder>> Store::ListStakeholders(
     absl::string_view parent, int limit, absl::string_view start_after) {
   RETURN_IF_ERROR(names::ParseAccount(parent, "parent").status());
   RETURN_IF_ERROR(CheckLimit(limit));
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
-    return RequireAccount(txn, std::string(parent));
-  }));
+  RETURN_IF_ERROR(engine_->Read(
+      [&](Txn& txn) { return RequireAccount(txn, std::string(parent)); }));
   return ScanPage<Stakeholder>(
-      *env_, kStakeholdersDb,
+      *engine_, kStakeholdersDb,
       absl::StrCat(parent, "/", names::kStakeholders, "/"), limit, start_after);
 }
 
@@ -1145,7 +1084,7 @@ absl::StatusOr<Stakeholder> Store::UpdateStakeholder(Stakeholder patch,
                       .status());
   const absl::Time now = clock_();
   Stakeholder updated;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(updated, UpdateStakeholderIn(txn, patch, mask, now));
     return absl::OkStatus();
   }));
@@ -1156,7 +1095,7 @@ absl::Status Store::DeleteStakeholder(absl::string_view name,
                                       absl::string_view etag) {
   RETURN_IF_ERROR(
       names::ParseChild(name, names::kStakeholders, "name").status());
-  return env_->Write([&](Txn& txn) -> absl::Status {
+  return Write([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(Stakeholder s,
                      LoadExisting<Stakeholder>(txn, kStakeholdersDb, name));
     RETURN_IF_ERROR(CheckEtag(name, etag, s.etag()));
@@ -1168,7 +1107,7 @@ absl::StatusOr<Stakeholder> Store::FindStakeholderByEmail(
     absl::string_view email) {
   std::string key = absl::AsciiStrToLower(absl::StripAsciiWhitespace(email));
   Stakeholder out;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<std::string> name, txn.Get(kEmails, key));
     if (!name) {
       return absl::NotFoundError(absl::StrCat("no stakeholder has e-mail ", key));
@@ -1205,7 +1144,7 @@ absl::StatusOr<Relationship> Store::CreateRelationship(
   const absl::Time now = clock_();
   Relationship created;
   RETURN_IF_ERROR(WriteIdempotent(
-      *env_, "CreateRelationship", request_id,
+      "CreateRelationship", request_id,
       RequestFingerprint(relationship,
                          absl::StrCat(parent, "\n", relationship_id)),
       &created, [&](Txn& txn) -> absl::Status {
@@ -1299,7 +1238,7 @@ absl::StatusOr<Relationship> Store::GetRelationship(absl::string_view name) {
   RETURN_IF_ERROR(
       names::ParseChild(name, names::kRelationships, "name").status());
   Relationship out;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(out,
                      LoadExisting<Relationship>(txn, kRelationshipsDb, name));
     return absl::OkStatus();
@@ -1311,11 +1250,10 @@ absl::StatusOr<Page<Relationship>> Store::ListRelationships(
     absl::string_view parent, int limit, absl::string_view start_after) {
   RETURN_IF_ERROR(names::ParseAccount(parent, "parent").status());
   RETURN_IF_ERROR(CheckLimit(limit));
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
-    return RequireAccount(txn, std::string(parent));
-  }));
+  RETURN_IF_ERROR(engine_->Read(
+      [&](Txn& txn) { return RequireAccount(txn, std::string(parent)); }));
   return ScanPage<Relationship>(
-      *env_, kRelationshipsDb,
+      *engine_, kRelationshipsDb,
       absl::StrCat(parent, "/", names::kRelationships, "/"), limit,
       start_after);
 }
@@ -1324,7 +1262,7 @@ absl::Status Store::DeleteRelationship(absl::string_view name,
                                        absl::string_view etag) {
   RETURN_IF_ERROR(
       names::ParseChild(name, names::kRelationships, "name").status());
-  return env_->Write([&](Txn& txn) -> absl::Status {
+  return Write([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(Relationship r,
                      LoadExisting<Relationship>(txn, kRelationshipsDb, name));
     RETURN_IF_ERROR(CheckEtag(name, etag, r.etag()));
@@ -1337,9 +1275,8 @@ absl::Status Store::DeleteRelationship(absl::string_view name,
 absl::StatusOr<CommitteeMap> Store::GetCommitteeMap(absl::string_view name) {
   ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
   CommitteeMap map;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
-    return ReadCommitteeMap(txn, id, &map, nullptr);
-  }));
+  RETURN_IF_ERROR(engine_->Read(
+      [&](Txn& txn) { return ReadCommitteeMap(txn, id, &map, nullptr); }));
   return map;
 }
 
@@ -1350,7 +1287,7 @@ absl::StatusOr<int> Store::LoadBundle(const v1::ResourceBundle& bundle) {
   auto exists = [&](absl::string_view db, const std::string& name)
       -> absl::StatusOr<bool> {
     bool found = false;
-    RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+    RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
       ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(db, name));
       found = v.has_value();
       return absl::OkStatus();

@@ -1,34 +1,9 @@
-// The account graph store: accounts, sites, stakeholders and relationships in
-// one LMDB environment, with the graph's constraints enforced on every write.
-//
-// Layout (one named LMDB database each; keys are resource names, so an
-// account's sites, stakeholders and relationships are contiguous):
-//   accounts       accounts/{a}                      -> Account
-//   sites          accounts/{a}/sites/{s}            -> Site
-//   stakeholders   accounts/{a}/stakeholders/{s}     -> Stakeholder
-//   relationships  accounts/{a}/relationships/{r}    -> Relationship
-//   children       {parent id}/{child id}            -> ""  (hierarchy index)
-//   emails         lower-case e-mail                 -> stakeholder name
-//   domains        domain                            -> account name
-//   edges          {stakeholder name}|{relationship} -> ""  (edge index)
-//   meta           "seq"                             -> last sequence number
-//   signals        accounts/{a}|{inverted time}|{id} -> Signal (newest first)
-//   signal_ids     accounts/{a}/signals/{id}         -> key in `signals`
-//   policies       {inverted revision}               -> PolicyRevision
-//   company_names  {company key}|{account name}      -> ""  (name index)
-//   notes          accounts/{a}|{inverted time}|{id} -> Note (newest first)
-//   note_ids       accounts/{a}/notes/{id}           -> key in `notes`
-//   intake_requests request ID                       -> SubmitLeadResponse
-//   status_changes accounts/{a}|{inverted time}|{id} -> StatusChange
-//   handoffs       accounts/{a}|{inverted time}|{id} -> Handoff
-//   handoff_ids    accounts/{a}/handoffs/{id}        -> key in `handoffs`
-//   readiness      {999 - readiness}|{account}       -> valid-from time
-//   readiness_of   account name                      -> its readiness entry
-//   readiness_from {valid-from time}|{account}       -> ""
-//   readiness_events {sequence}                      -> ReadinessEvent
-//   request_ids    {method}\n{request ID}            -> fingerprint\nresponse
-// Each mutation is one write transaction that updates the record and its
-// index entries together, committed durably before it returns.
+// The account graph store: accounts, sites, stakeholders and relationships
+// over one storage engine (graph/storage/kv_engine.h; the databases and
+// their keys are in graph/storage/layout.h), with the graph's constraints
+// enforced on every write. Each mutation is one write transaction that
+// updates the record and its index entries together, committed durably
+// before it returns.
 //
 // Errors: INVALID_ARGUMENT (with field violations named as in the service's
 // requests, e.g. "account.country_code"), NOT_FOUND, ALREADY_EXISTS (a taken
@@ -42,56 +17,60 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/field_mask.pb.h"
-#include "graph/storage/lmdb_env.h"
 #include "graph/rules/qualification.h"
+#include "graph/storage/fault_injecting_engine.h"
+#include "graph/storage/kv_engine.h"
+#include "graph/storage/table.h"
+#include "graph/store/tree_changes.h"
 #include "graph/store/tree_snapshot.h"
 #include "quorum/v1/account_graph_service.pb.h"
-#include "quorum/v1/policy.pb.h"
-#include "quorum/v1/policy_service.pb.h"
 #include "quorum/v1/intake_service.pb.h"
 #include "quorum/v1/note_service.pb.h"
+#include "quorum/v1/policy.pb.h"
+#include "quorum/v1/policy_service.pb.h"
+#include "quorum/v1/resources.pb.h"
 #include "quorum/v1/signal_service.pb.h"
 #include "quorum/v1/workflow_service.pb.h"
-#include "quorum/v1/resources.pb.h"
 
 namespace quorum::graph {
-
-// One page of a listing.
-template <typename T>
-struct Page {
-  std::vector<T> items;
-  // Whether more items follow the last one.
-  bool more = false;
-  // The storage key of the last item: where the next page starts.
-  std::string last_key;
-};
 
 class Store {
  public:
   struct Options {
-    std::string path;                    // LMDB directory.
+    // Where the data lives: an LMDB directory, or kInMemory for an engine
+    // that keeps everything in memory (tests; nothing survives the store).
+    std::string path;
+    static constexpr absl::string_view kInMemory = ":memory:";
     size_t initial_map_size = 64 << 20;  // Grows on demand.
     // Source of create and update times.
     std::function<absl::Time()> clock = [] { return absl::Now(); };
     // The most memory the account-tree snapshots may hold together.
     size_t snapshot_cache_bytes = 512 << 20;
     // Tests only: failures injected into write attempts (FaultPlan in
-    // graph/storage/lmdb_env.h, docs/storage.md); Open's own writes are asked too.
+    // graph/storage/fault_injecting_engine.h, docs/storage.md); Open's own
+    // writes are asked too.
     FaultPlan fault_plan;
   };
 
+  // Opens the engine `options` names, then the store on it.
   static absl::StatusOr<std::unique_ptr<Store>> Open(Options options);
+  // The store on `engine`, which holds the databases of
+  // graph/storage/layout.h (AllDatabases); `options.path`,
+  // `initial_map_size` and `fault_plan` are not used.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(
+      std::unique_ptr<KvEngine> engine, Options options);
 
   // Accounts. Create sets `lifecycle_status` to NEW.
   // A non-empty `request_id` makes the create idempotent (AIP-155): see
@@ -242,9 +221,10 @@ class Store {
   // Waits until an event after `after_sequence` exists or `timeout` passes;
   // true when one exists.
   bool WaitForEvents(int64_t after_sequence, absl::Duration timeout);
-  // A candidate policy over the current graph as of a time.
+  // A candidate policy over the current graph as of a time (the store's
+  // clock when not given).
   absl::StatusOr<v1::SimulatePolicyResponse> SimulatePolicy(
-      const v1::Policy& candidate, absl::Time as_of);
+      const v1::Policy& candidate, std::optional<absl::Time> as_of);
 
   // Creates every record of `bundle` whose name does not exist yet, in
   // order; returns how many were created. Safe to run again.
@@ -260,32 +240,48 @@ class Store {
   // OK, or DATA_LOSS listing the first dangling entries.
   absl::Status CheckIndexes();
 
-  // The LMDB map size in bytes (it grows as data is added).
-  size_t map_size() const { return env_->map_size(); }
+  // The bytes the engine has reserved (LMDB's map; it grows as data is
+  // added).
+  size_t map_size() const { return engine_->map_size(); }
 
   // False after a write failed because the disk is full or failing (such
   // writes answer RESOURCE_EXHAUSTED), true again once a write succeeds.
-  bool writable() const { return env_->writable(); }
+  bool writable() const { return engine_->writable(); }
   // Called whenever writable() changes; install before serving.
   void OnWritableChange(std::function<void(bool)> fn) {
-    env_->OnWritableChange(std::move(fn));
+    engine_->OnWritableChange(std::move(fn));
   }
 
  private:
-  Store(std::unique_ptr<LmdbEnv> env, std::function<absl::Time()> clock,
+  Store(std::unique_ptr<KvEngine> engine, std::function<absl::Time()> clock,
         size_t snapshot_cache_bytes)
-      : env_(std::move(env)),
+      : engine_(std::move(engine)),
         clock_(std::move(clock)),
         snapshots_(snapshot_cache_bytes) {}
 
-  // Keeps the readiness index and change feed in step with a write
-  // (LmdbEnv before-commit hook); `touched` holds account IDs.
-  absl::Status Reindex(Txn& txn, const Txn::Touched& touched);
-  struct Changes;
+  // Runs `fn` in one write transaction of the engine and, before it
+  // commits, brings the readiness index and change feed in step with the
+  // trees `fn` changed (Reindex); once committed, publishes their new
+  // snapshots. Every write of the store goes through here.
+  absl::Status Write(const std::function<absl::Status(Txn&)>& fn);
+  // Write() of `fn` at most once per request ID (internal::RunIdempotent).
+  template <typename Response>
+  absl::Status WriteIdempotent(absl::string_view method,
+                               absl::string_view request_id,
+                               absl::string_view fingerprint,
+                               Response* response,
+                               const std::function<absl::Status(Txn&)>& fn);
+  // What a write changed, from the first change of its current attempt.
+  void BeginAttempt();
+  // Keeps the readiness index and change feed in step with the trees the
+  // write `txn` changed (changes_).
+  absl::Status Reindex(Txn& txn);
+  // Publishes what the write committed as `version` changed.
+  void Committed(uint64_t version);
   // The snapshot of `account_id`'s tree after the write `txn` made
   // `changes` to it: the cached one updated, or read through `txn`.
   absl::StatusOr<std::shared_ptr<const TreeSnapshot>> NextSnapshot(
-      Txn& txn, const std::string& account_id, Changes& changes,
+      Txn& txn, const std::string& account_id, TreeChanges& changes,
       absl::Duration half_life);
   // The snapshot of `account_id`'s tree as `txn` sees it: the cached one
   // when `txn` cannot differ from it, else read through `txn`.
@@ -305,17 +301,13 @@ class Store {
   absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> ActivePolicyIn(
       Txn& txn);
 
-  std::unique_ptr<LmdbEnv> env_;
+  std::unique_ptr<KvEngine> engine_;
   std::function<absl::Time()> clock_;
   SnapshotCache snapshots_;
 
   // What the write transaction being run changed, per account ID (filled
-  // by the classifier hook; only the writer touches it).
-  struct Changes {
-    bool structure = false;            // Any record but a new signal.
-    std::vector<std::string> signals;  // Keys of signals written.
-  };
-  std::map<std::string, Changes, std::less<>> changes_;
+  // by its ChangeRecordingTxn; only the writer touches it).
+  ChangesByTree changes_;
   // What the write publishes once committed (before the next write).
   std::map<std::string, std::shared_ptr<const TreeSnapshot>> pending_;
   std::shared_ptr<const v1::PolicyRevision> pending_policy_;

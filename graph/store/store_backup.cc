@@ -35,7 +35,7 @@ absl::StatusOr<int64_t> Store::Backup(const std::string& dir) {
     return absl::FailedPreconditionError(
         absl::StrCat("path: cannot create ", dir, ": ", ec.message()));
   }
-  RETURN_IF_ERROR(env_->CopyCompacted(dir));
+  RETURN_IF_ERROR(engine_->CopyCompacted(dir));
   auto size = fs::file_size(fs::path(dir) / "data.mdb", ec);
   if (ec) {
     return absl::InternalError(
@@ -52,7 +52,7 @@ absl::Status Store::CheckIndexes() {
       dangling.push_back(absl::StrCat(db, "[", key, "] -> ", target));
     }
   };
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     auto exists = [&](absl::string_view db,
                       absl::string_view key) -> absl::StatusOr<bool> {
       ASSIGN_OR_RETURN(auto value, txn.Get(db, key));

@@ -254,7 +254,7 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
   const auto now = ToProto(now_time);
   const std::string lead_id = LeadId(request.request_id());
   v1::SubmitLeadResponse response;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<v1::SubmitLeadResponse> stored,
                      Load<v1::SubmitLeadResponse>(txn, kIntake,
                                                   request.request_id()));
@@ -304,7 +304,7 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
     const std::string company_key = CompanyKey(lead.company());
     if (!account && !company_key.empty()) {
       std::vector<std::string> candidates;
-      const std::string prefix = absl::StrCat(company_key, "|");
+      const std::string prefix = CompanyNamePrefix(company_key);
       RETURN_IF_ERROR(txn.Scan(kCompanyNames, prefix, "",
                                [&](absl::string_view key, absl::string_view) {
                                  candidates.emplace_back(key.substr(prefix.size()));
@@ -626,7 +626,7 @@ absl::StatusOr<std::vector<absl::StatusOr<Store::ImportOutcome>>>
 Store::ImportBatch(const std::vector<v1::ImportRecordsRequest>& records) {
   const absl::Time now = clock_();
   std::vector<absl::StatusOr<ImportOutcome>> outcomes;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     outcomes.clear();
     // One record, in a savepoint of its own inside `parent`.
     auto import_one = [&](Txn& parent, const v1::ImportRecordsRequest& record)

@@ -12,51 +12,20 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "graph/storage/lmdb_env.h"
 #include "graph/model/status.h"
-#include "graph/store/store.h"
 #include "graph/model/time.h"
+#include "graph/storage/kv_engine.h"
+#include "graph/storage/layout.h"
+#include "graph/storage/table.h"
+#include "graph/store/store.h"
 
 namespace quorum::graph::internal {
 
-// Named LMDB databases (see the layout in store.h).
-inline constexpr absl::string_view kAccounts = "accounts";
-inline constexpr absl::string_view kSitesDb = "sites";
-inline constexpr absl::string_view kStakeholdersDb = "stakeholders";
-inline constexpr absl::string_view kRelationshipsDb = "relationships";
-inline constexpr absl::string_view kChildren = "children";
-inline constexpr absl::string_view kEmails = "emails";
-inline constexpr absl::string_view kDomains = "domains";
-inline constexpr absl::string_view kEdges = "edges";
-inline constexpr absl::string_view kMeta = "meta";
-inline constexpr absl::string_view kSignals = "signals";
-inline constexpr absl::string_view kSignalIds = "signal_ids";
-inline constexpr absl::string_view kPolicies = "policies";
-inline constexpr absl::string_view kCompanyNames = "company_names";
-inline constexpr absl::string_view kNotes = "notes";
-inline constexpr absl::string_view kNoteIds = "note_ids";
-inline constexpr absl::string_view kIntake = "intake_requests";
-inline constexpr absl::string_view kStatusChanges = "status_changes";
-inline constexpr absl::string_view kHandoffs = "handoffs";
-inline constexpr absl::string_view kHandoffIds = "handoff_ids";
-inline constexpr absl::string_view kReadiness = "readiness";
-inline constexpr absl::string_view kReadinessOf = "readiness_of";
-inline constexpr absl::string_view kReadinessFrom = "readiness_from";
-inline constexpr absl::string_view kReadinessEvents = "readiness_events";
-inline constexpr absl::string_view kRequestIds = "request_ids";
+// The databases and key layouts (graph/storage/layout.h).
+using namespace ::quorum::graph::layout;  // NOLINT: the store's own layout.
 
 // The next value of the store-wide sequence (etags, generated IDs).
 absl::StatusOr<uint64_t> NextSequence(Txn& txn);
-
-// Keys of time-ordered records (signals, notes) of an account, newest first:
-// "accounts/{a}|{INT64_MAX - nanoseconds, 19 digits}|{id}".
-std::string TimeKey(absl::string_view account_id,
-                    const google::protobuf::Timestamp& time,
-                    absl::string_view id);
-// The prefix of all such keys of an account: "accounts/{a}|".
-std::string TimePrefix(absl::string_view account_id);
-// Whether a time can be keyed: valid, from 1970 up to 2262.
-bool IsStorableTime(const google::protobuf::Timestamp& time);
 
 // "accounts/a/sites/s" -> "a".
 std::string AccountIdOf(absl::string_view name);
@@ -126,100 +95,15 @@ absl::Duration HalfLifeOf(const v1::Policy& policy);
 
 // Rebuilds the readiness entry of every account (after a policy publish).
 absl::Status ReindexAll(Txn& txn, absl::Time now);
+// Builds the readiness index once over a store written before it existed,
+// or brings one of an older form (readiness_v1) to the current one.
+absl::Status UpgradeReadinessIndex(Txn& txn, absl::Time now);
 
 // Reads the committee map of `account_id` (NOT_FOUND when missing) and, when
 // `subtree` is not null, the IDs of the accounts in it.
 absl::Status ReadCommitteeMap(Txn& txn, const std::string& account_id,
                               v1::CommitteeMap* map,
                               std::vector<std::string>* subtree);
-
-template <typename T>
-absl::StatusOr<std::optional<T>> Load(Txn& txn, absl::string_view db,
-                                      absl::string_view key) {
-  ASSIGN_OR_RETURN(std::optional<std::string> bytes, txn.Get(db, key));
-  if (!bytes) return std::optional<T>();
-  T message;
-  if (!message.ParseFromString(*bytes)) {
-    return absl::DataLossError(absl::StrCat("corrupt record at ", key));
-  }
-  return std::optional<T>(std::move(message));
-}
-
-template <typename T>
-absl::StatusOr<T> LoadExisting(Txn& txn, absl::string_view db,
-                               absl::string_view name) {
-  ASSIGN_OR_RETURN(std::optional<T> found, Load<T>(txn, db, name));
-  if (!found) return absl::NotFoundError(absl::StrCat(name, " not found"));
-  return *std::move(found);
-}
-
-// Stores `message` at `key`. Fields this server does not know (sent by a
-// client with a newer or hostile schema) are discarded first, everywhere in
-// the message, so they are neither stored nor served back.
-inline absl::Status Save(Txn& txn, absl::string_view db, absl::string_view key,
-                         google::protobuf::Message& message) {
-  message.DiscardUnknownFields();
-  return txn.Put(db, key, message.SerializeAsString());
-}
-
-template <typename T>
-absl::StatusOr<std::vector<T>> ScanAll(Txn& txn, absl::string_view db,
-                                       absl::string_view prefix) {
-  std::vector<T> out;
-  absl::Status parse_error;
-  RETURN_IF_ERROR(txn.Scan(db, prefix, "", [&](absl::string_view key,
-                                               absl::string_view value) {
-    T message;
-    if (!message.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      parse_error = absl::DataLossError(absl::StrCat("corrupt record at ", key));
-      return false;
-    }
-    out.push_back(std::move(message));
-    return true;
-  }));
-  RETURN_IF_ERROR(parse_error);
-  return out;
-}
-
-// The most bytes of records one page of a listing holds.
-inline constexpr size_t kMaxPageBytes = 1 << 20;
-
-template <typename T>
-absl::StatusOr<Page<T>> ScanPage(const LmdbEnv& env, absl::string_view db,
-                                 absl::string_view prefix, int limit,
-                                 absl::string_view start_after) {
-  Page<T> page;
-  absl::Status status = env.Read([&](Txn& txn) -> absl::Status {
-    absl::Status parse_error;
-    size_t bytes = 0;
-    RETURN_IF_ERROR(txn.Scan(
-        db, prefix, start_after,
-        [&](absl::string_view key, absl::string_view value) {
-          // A page ends at `limit` items or once it holds kMaxPageBytes
-          // (AIP-158 lets a page be shorter than asked), so that large
-          // records never make a page too big to send.
-          if (static_cast<int>(page.items.size()) == limit ||
-              (!page.items.empty() && bytes + value.size() > kMaxPageBytes)) {
-            page.more = true;
-            return false;
-          }
-          bytes += value.size();
-          page.last_key = std::string(key);
-          T message;
-          if (!message.ParseFromArray(value.data(),
-                                      static_cast<int>(value.size()))) {
-            parse_error =
-                absl::DataLossError(absl::StrCat("corrupt record at ", key));
-            return false;
-          }
-          page.items.push_back(std::move(message));
-          return true;
-        }));
-    return parse_error;
-  });
-  RETURN_IF_ERROR(status);
-  return page;
-}
 
 // Checks an AIP-155 request ID (empty: none), named "request_id".
 void CheckRequestId(absl::string_view request_id, Violations* violations);
@@ -230,43 +114,57 @@ void CheckRequestId(absl::string_view request_id, Violations* violations);
 std::string RequestFingerprint(const google::protobuf::Message& request,
                                absl::string_view extra = "");
 
-// Runs `fn` (which fills `*response`) in one write transaction, at most once
-// per request ID (AIP-155): with a `request_id` already used by `method`,
-// the stored response of the first run is returned and nothing is written;
-// used with another fingerprint, INVALID_ARGUMENT. The response is stored
-// with the writes of `fn`, in the same transaction. No ID: just runs `fn`.
+// Runs `fn` (which fills `*response`) at most once per request ID
+// (AIP-155), inside the write transaction `txn`: with a `request_id`
+// already used by `method`, the stored response of the first run is
+// returned and `fn` is not run; used with another fingerprint,
+// INVALID_ARGUMENT. The response is stored with the writes of `fn`, in the
+// same transaction. No ID: just runs `fn`.
 template <typename Response>
-absl::Status WriteIdempotent(LmdbEnv& env, absl::string_view method,
-                             absl::string_view request_id,
-                             absl::string_view fingerprint, Response* response,
-                             const std::function<absl::Status(Txn&)>& fn) {
-  return env.Write([&](Txn& txn) -> absl::Status {
-    if (request_id.empty()) return fn(txn);
-    const std::string key = absl::StrCat(method, "\n", request_id);
-    ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                     txn.Get(kRequestIds, key));
-    if (stored) {
-      const size_t split = stored->find('\n');
-      if (split == std::string::npos ||
-          absl::string_view(*stored).substr(0, split) != fingerprint) {
-        return InvalidField(
-            "request_id",
-            absl::StrCat("was already used for a different ", method,
-                         " request; use a new ID for a new request"));
-      }
-      if (!response->ParseFromString(stored->substr(split + 1))) {
-        return absl::DataLossError(absl::StrCat("corrupt replay at ", key));
-      }
-      return absl::OkStatus();
+absl::Status RunIdempotent(Txn& txn, absl::string_view method,
+                           absl::string_view request_id,
+                           absl::string_view fingerprint, Response* response,
+                           const std::function<absl::Status(Txn&)>& fn) {
+  if (request_id.empty()) return fn(txn);
+  const std::string key = RequestIdKey(method, request_id);
+  ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                   txn.Get(kRequestIds, key));
+  if (stored) {
+    const size_t split = stored->find('\n');
+    if (split == std::string::npos ||
+        absl::string_view(*stored).substr(0, split) != fingerprint) {
+      return InvalidField(
+          "request_id",
+          absl::StrCat("was already used for a different ", method,
+                       " request; use a new ID for a new request"));
     }
-    RETURN_IF_ERROR(fn(txn));
-    response->DiscardUnknownFields();
-    return txn.Put(
-        kRequestIds, key,
-        absl::StrCat(fingerprint, "\n", response->SerializeAsString()));
-  });
+    if (!response->ParseFromString(stored->substr(split + 1))) {
+      return absl::DataLossError(absl::StrCat("corrupt replay at ", key));
+    }
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(fn(txn));
+  response->DiscardUnknownFields();
+  return txn.Put(
+      kRequestIds, key,
+      absl::StrCat(fingerprint, "\n", response->SerializeAsString()));
 }
 
 }  // namespace quorum::graph::internal
+
+namespace quorum::graph {
+
+template <typename Response>
+absl::Status Store::WriteIdempotent(
+    absl::string_view method, absl::string_view request_id,
+    absl::string_view fingerprint, Response* response,
+    const std::function<absl::Status(Txn&)>& fn) {
+  return Write([&](Txn& txn) {
+    return internal::RunIdempotent(txn, method, request_id, fingerprint,
+                                   response, fn);
+  });
+}
+
+}  // namespace quorum::graph
 
 #endif  // QUORUM_GRAPH_STORE_INTERNAL_H_

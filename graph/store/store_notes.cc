@@ -110,7 +110,7 @@ absl::StatusOr<Note> Store::CreateNote(absl::string_view parent, Note note,
   RETURN_IF_ERROR(violations.ToStatus());
   const auto now = ToProto(clock_());
   Note created;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(created, CreateNoteIn(txn, parent, note, note_id, now));
     return absl::OkStatus();
   }));
@@ -122,11 +122,10 @@ absl::StatusOr<Page<Note>> Store::ListNotes(absl::string_view parent, int limit,
   ASSIGN_OR_RETURN(std::string account_id,
                    names::ParseAccount(parent, "parent"));
   RETURN_IF_ERROR(CheckLimit(limit));
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
-    return RequireAccount(txn, std::string(parent));
-  }));
-  return ScanPage<Note>(*env_, kNotes, TimePrefix(account_id),
-                        limit, start_after);
+  RETURN_IF_ERROR(engine_->Read(
+      [&](Txn& txn) { return RequireAccount(txn, std::string(parent)); }));
+  return ScanPage<Note>(*engine_, kNotes, TimePrefix(account_id), limit,
+                        start_after);
 }
 
 }  // namespace quorum::graph

@@ -15,11 +15,6 @@ using v1::PolicyRevision;
 
 namespace {
 
-// Keys sort newest first: INT64_MAX - revision, zero-padded.
-std::string PolicyKey(int64_t revision) {
-  return absl::StrFormat("%019d", std::numeric_limits<int64_t>::max() - revision);
-}
-
 // The newest revision, or nullopt when none was published.
 absl::StatusOr<std::optional<PolicyRevision>> Latest(Txn& txn) {
   std::optional<PolicyRevision> latest;
@@ -59,7 +54,7 @@ absl::StatusOr<PolicyRevision> Store::PublishPolicy(
   RETURN_IF_ERROR(violations.ToStatus());
   const auto now = ToProto(clock_());
   PolicyRevision published;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<PolicyRevision> latest, Latest(txn));
     published.Clear();
     published.set_revision(latest ? latest->revision() + 1 : 1);
@@ -85,7 +80,7 @@ absl::StatusOr<PolicyRevision> Store::GetPolicyRevision(int64_t revision) {
   // PolicyKey(revision) would overflow for a negative revision.
   if (revision < 0) return InvalidField("revision", "must not be negative");
   PolicyRevision out;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<PolicyRevision> latest, Latest(txn));
     if (!latest) return absl::NotFoundError("no policy has been published");
     if (revision == 0 || revision == latest->revision()) {
@@ -112,7 +107,7 @@ absl::StatusOr<Page<PolicyRevision>> Store::ListPolicyRevisions(
   // The newest revision and the page are read in one transaction, so a
   // concurrent publish cannot leave the page without its active revision.
   Page<PolicyRevision> page;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<PolicyRevision> r, Latest(txn));
     const int64_t latest = r ? r->revision() : 0;
     absl::Status parse_error;

@@ -154,7 +154,7 @@ absl::StatusOr<std::vector<v1::RecordedSignal>> Store::RecordSignals(
   RETURN_IF_ERROR(violations.ToStatus());
   const auto now = ToProto(clock_());
   std::vector<v1::RecordedSignal> results;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     results.clear();
     for (int i = 0; i < request.requests_size(); ++i) {
       ASSIGN_OR_RETURN(v1::RecordedSignal result,
@@ -178,7 +178,7 @@ absl::StatusOr<std::vector<absl::Status>> Store::RecordSignalStream(
     outcomes[i] = violations.ToStatus();
     valid[i] = outcomes[i].ok();
   }
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     for (size_t i = 0; i < requests.size(); ++i) {
       if (!valid[i]) continue;
       bool duplicate = false;
@@ -205,10 +205,9 @@ absl::StatusOr<Page<Signal>> Store::ListSignals(absl::string_view parent,
   ASSIGN_OR_RETURN(std::string account_id,
                    names::ParseAccount(parent, "parent"));
   RETURN_IF_ERROR(CheckLimit(limit));
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) {
-    return RequireAccount(txn, std::string(parent));
-  }));
-  return ScanPage<Signal>(*env_, kSignals, TimePrefix(account_id), limit,
+  RETURN_IF_ERROR(engine_->Read(
+      [&](Txn& txn) { return RequireAccount(txn, std::string(parent)); }));
+  return ScanPage<Signal>(*engine_, kSignals, TimePrefix(account_id), limit,
                           start_after);
 }
 
@@ -254,7 +253,7 @@ absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> Store::ActivePolicyIn(
 
 absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> Store::CurrentPolicy() {
   std::shared_ptr<const v1::PolicyRevision> revision;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(revision, ActivePolicyIn(txn));
     return absl::OkStatus();
   }));
@@ -281,7 +280,7 @@ absl::StatusOr<std::shared_ptr<const TreeSnapshot>> Store::Snapshot(
     absl::string_view name) {
   ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
   std::shared_ptr<const TreeSnapshot> snapshot;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     if (auto cached = snapshots_.Get(id)) {
       snapshot = std::move(cached);
       return absl::OkStatus();
@@ -295,8 +294,8 @@ absl::StatusOr<std::shared_ptr<const TreeSnapshot>> Store::Snapshot(
 absl::StatusOr<AccountTree> Store::LoadAccountTree(absl::string_view name) {
   ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
   AccountTree tree;
-  RETURN_IF_ERROR(env_->Read(
-      [&](Txn& txn) { return ReadAccountTree(txn, id, &tree); }));
+  RETURN_IF_ERROR(
+      engine_->Read([&](Txn& txn) { return ReadAccountTree(txn, id, &tree); }));
   return tree;
 }
 

@@ -19,13 +19,16 @@
 #include "graph/model/hash.h"
 #include "graph/model/names.h"
 #include "graph/model/page_size.h"
+#include "graph/model/page_token.h"
+#include "graph/model/time.h"
+#include "graph/model/tokens.pb.h"
+#include "graph/model/validation.h"
 #include "graph/rules/policy.h"
 #include "graph/rules/qualification.h"
+#include "graph/rules/workflow.h"
+#include "graph/storage/records.pb.h"
 #include "graph/store/store.h"
 #include "graph/store/store_internal.h"
-#include "graph/model/time.h"
-#include "graph/model/validation.h"
-#include "graph/rules/workflow.h"
 
 namespace quorum::graph {
 
@@ -38,55 +41,44 @@ constexpr int kRecentNotes = 5;
 
 // ------------------------------------------------------- readiness index
 
-// An account's entry: where it sits in the index and what it said.
-struct Entry {
-  std::string key;          // In kReadiness.
-  int64_t valid_from = 0;   // Nanoseconds; the bound holds from then on.
-  int route = 0;
-  int readiness = 0;
-};
+using storage::ReadinessEntry;
 
-std::string IndexKey(int readiness, absl::string_view account) {
-  return absl::StrFormat("%03d|%s", 999 - readiness, account);
+absl::StatusOr<std::optional<ReadinessEntry>> LoadEntry(
+    Txn& txn, absl::string_view account) {
+  return Load<ReadinessEntry>(txn, kReadinessOf, account);
 }
-std::string FromKey(int64_t valid_from, absl::string_view account) {
-  return absl::StrFormat("%019d|%s", valid_from, account);
-}
-std::string Encode(const Entry& e) {
-  return absl::StrCat(e.key, "\n", e.valid_from, "\n", e.route, "\n",
-                      e.readiness);
-}
-std::optional<Entry> Decode(absl::string_view value) {
-  std::vector<std::string> parts = absl::StrSplit(value, '\n');
-  Entry e;
-  if (parts.size() != 4 || !absl::SimpleAtoi(parts[1], &e.valid_from) ||
-      !absl::SimpleAtoi(parts[2], &e.route) ||
-      !absl::SimpleAtoi(parts[3], &e.readiness)) {
+
+// An entry as readiness_v1 stored it: "{key}\n{valid from}\n{route}\n
+// {readiness}" (read only to upgrade it).
+std::optional<ReadinessEntry> DecodeLegacyEntry(absl::string_view value) {
+  std::vector<absl::string_view> parts = absl::StrSplit(value, '\n');
+  int64_t valid_from = 0;
+  int route = 0, readiness = 0;
+  if (parts.size() != 4 || !absl::SimpleAtoi(parts[1], &valid_from) ||
+      !absl::SimpleAtoi(parts[2], &route) ||
+      !absl::SimpleAtoi(parts[3], &readiness)) {
     return std::nullopt;
   }
-  e.key = parts[0];
+  ReadinessEntry e;
+  e.set_index_key(std::string(parts[0]));
+  e.set_valid_from_nanos(valid_from);
+  e.set_route(route);
+  e.set_readiness(readiness);
   return e;
 }
 
-absl::StatusOr<std::optional<Entry>> LoadEntry(Txn& txn,
-                                               absl::string_view account) {
-  ASSIGN_OR_RETURN(std::optional<std::string> value,
-                   txn.Get(kReadinessOf, account));
-  if (!value) return std::optional<Entry>();
-  return Decode(*value);
-}
-
 absl::Status RemoveEntry(Txn& txn, absl::string_view account,
-                         const Entry& entry) {
-  RETURN_IF_ERROR(txn.Delete(kReadiness, entry.key));
-  RETURN_IF_ERROR(txn.Delete(kReadinessFrom, FromKey(entry.valid_from, account)));
+                         const ReadinessEntry& entry) {
+  RETURN_IF_ERROR(txn.Delete(kReadiness, entry.index_key()));
+  RETURN_IF_ERROR(txn.Delete(
+      kReadinessFrom, ReadinessFromKey(entry.valid_from_nanos(), account)));
   return txn.Delete(kReadinessOf, account);
 }
 
 absl::StatusOr<int64_t> LastSequence(Txn& txn) {
   int64_t last = 0;
   ASSIGN_OR_RETURN(std::optional<std::string> value,
-                   txn.Get(kMeta, "event_seq"));
+                   txn.Get(kMeta, kEventSequenceKey));
   if (value && !absl::SimpleAtoi(*value, &last)) {
     return absl::DataLossError("corrupt event sequence");
   }
@@ -96,8 +88,8 @@ absl::StatusOr<int64_t> LastSequence(Txn& txn) {
 absl::Status AppendEvent(Txn& txn, v1::ReadinessEvent event) {
   ASSIGN_OR_RETURN(int64_t last, LastSequence(txn));
   event.set_sequence(last + 1);
-  RETURN_IF_ERROR(txn.Put(kMeta, "event_seq", absl::StrCat(last + 1)));
-  return Save(txn, kReadinessEvents, absl::StrFormat("%019d", last + 1), event);
+  RETURN_IF_ERROR(txn.Put(kMeta, kEventSequenceKey, absl::StrCat(last + 1)));
+  return Save(txn, kReadinessEvents, EventKey(last + 1), event);
 }
 
 // The time from which a verdict computed now bounds the future: now, or
@@ -113,14 +105,14 @@ absl::Status ReindexOne(Txn& txn, const std::string& account_id,
                         const TreeSnapshot* tree,
                         const v1::PolicyRevision& policy, absl::Time now) {
   const std::string name = names::Account(account_id);
-  ASSIGN_OR_RETURN(std::optional<Entry> old, LoadEntry(txn, name));
+  ASSIGN_OR_RETURN(std::optional<ReadinessEntry> old, LoadEntry(txn, name));
   v1::ReadinessEvent event;
   event.set_account(name);
   *event.mutable_event_time() = ToProto(now);
   event.set_policy_revision(policy.revision());
   if (old) {
-    event.set_old_route(static_cast<v1::Route>(old->route));
-    event.set_old_readiness(old->readiness);
+    event.set_old_route(static_cast<v1::Route>(old->route()));
+    event.set_old_readiness(old->readiness());
     RETURN_IF_ERROR(RemoveEntry(txn, name, *old));
   }
   if (tree == nullptr) {  // Deleted.
@@ -132,15 +124,17 @@ absl::Status ReindexOne(Txn& txn, const std::string& account_id,
   const v1::Verdict verdict = QualifyRoute(*tree->map, *tree->signals,
                                            policy.policy(), policy.revision(),
                                            valid_from);
-  Entry entry;
-  entry.key = IndexKey(verdict.readiness(), name);
-  entry.valid_from = absl::ToUnixNanos(valid_from);
-  entry.route = verdict.route();
-  entry.readiness = verdict.readiness();
-  RETURN_IF_ERROR(txn.Put(kReadiness, entry.key, absl::StrCat(entry.valid_from)));
-  RETURN_IF_ERROR(txn.Put(kReadinessFrom, FromKey(entry.valid_from, name), ""));
-  RETURN_IF_ERROR(txn.Put(kReadinessOf, name, Encode(entry)));
-  if (old && old->route == entry.route && old->readiness == entry.readiness) {
+  ReadinessEntry entry;
+  entry.set_index_key(ReadinessKey(verdict.readiness(), name));
+  entry.set_valid_from_nanos(absl::ToUnixNanos(valid_from));
+  entry.set_route(verdict.route());
+  entry.set_readiness(verdict.readiness());
+  RETURN_IF_ERROR(txn.Put(kReadiness, entry.index_key(), ""));
+  RETURN_IF_ERROR(txn.Put(
+      kReadinessFrom, ReadinessFromKey(entry.valid_from_nanos(), name), ""));
+  RETURN_IF_ERROR(Save(txn, kReadinessOf, name, entry));
+  if (old && old->route() == entry.route() &&
+      old->readiness() == entry.readiness()) {
     return absl::OkStatus();
   }
   event.set_new_route(verdict.route());
@@ -290,40 +284,25 @@ absl::StatusOr<std::optional<v1::AccountReadiness>> Evaluate(
 }
 
 // The page token: where the listing stopped, for the same request.
-struct Cursor {
-  std::string fingerprint;
-  int64_t as_of = 0;
-  int64_t revision = 0;
-  std::string index_key;          // Last index key scanned ("" = start).
-  bool exhausted = false;         // The index has been read to its end.
-  int last_readiness = 1000;      // Last emitted position.
-  std::string last_name;
-  std::vector<std::string> pending;  // Evaluated, not yet emitted.
-};
+using Cursor = tokens::ReadinessCursor;
 
-std::string EncodeCursor(const Cursor& c) {
-  return absl::WebSafeBase64Escape(absl::StrJoin(
-      {std::string("r1"), c.fingerprint, absl::StrCat(c.as_of),
-       absl::StrCat(c.revision), c.index_key, std::string(c.exhausted ? "1" : "0"),
-       absl::StrCat(c.last_readiness), c.last_name, absl::StrJoin(c.pending, ",")},
-      "\n"));
+// The cursor of a first page: nothing returned yet.
+Cursor FirstCursor() {
+  Cursor c;
+  c.set_last_readiness(1000);
+  return c;
 }
 
+// The cursor `token` carries, when it is one this server could have issued
+// (no position longer than a key).
 std::optional<Cursor> DecodeCursor(absl::string_view token) {
-  std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw)) return std::nullopt;
-  std::vector<std::string> p = absl::StrSplit(raw, '\n');
   Cursor c;
-  if (p.size() != 9 || p[0] != "r1" || !absl::SimpleAtoi(p[2], &c.as_of) ||
-      !absl::SimpleAtoi(p[3], &c.revision) ||
-      !absl::SimpleAtoi(p[6], &c.last_readiness)) {
+  if (!DecodeToken(token, &c)) return std::nullopt;
+  auto fits = [](const std::string& key) { return key.size() <= kMaxKeyBytes; };
+  if (!fits(c.index_key()) || !fits(c.last_name()) ||
+      !std::all_of(c.pending().begin(), c.pending().end(), fits)) {
     return std::nullopt;
   }
-  c.fingerprint = p[1];
-  c.index_key = p[4];
-  c.exhausted = p[5] == "1";
-  c.last_name = p[7];
-  if (!p[8].empty()) c.pending = absl::StrSplit(p[8], ',');
   return c;
 }
 
@@ -340,6 +319,37 @@ std::string Fingerprint(const v1::ListAccountReadinessRequest& request) {
 }  // namespace
 
 namespace internal {
+
+absl::Status UpgradeReadinessIndex(Txn& txn, absl::Time now) {
+  ASSIGN_OR_RETURN(std::optional<std::string> done,
+                   txn.Get(kMeta, kReadinessBuiltKey));
+  if (done) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<std::string> v1_built,
+                   txn.Get(kMeta, "readiness_v1"));
+  if (!v1_built) {
+    RETURN_IF_ERROR(ReindexAll(txn, now));
+  } else {
+    // The index of readiness_v1 holds; only its entries change form.
+    std::vector<std::pair<std::string, std::string>> legacy;
+    RETURN_IF_ERROR(txn.Scan(kReadinessOf, "", "",
+                             [&](absl::string_view k, absl::string_view v) {
+                               legacy.emplace_back(k, v);
+                               return true;
+                             }));
+    for (auto& [account, value] : legacy) {
+      std::optional<ReadinessEntry> entry = DecodeLegacyEntry(value);
+      if (!entry) {
+        return absl::DataLossError(absl::StrCat("corrupt readiness entry of ",
+                                                account, ": \"",
+                                                absl::CHexEscape(value), "\""));
+      }
+      RETURN_IF_ERROR(txn.Put(kReadiness, entry->index_key(), ""));
+      RETURN_IF_ERROR(Save(txn, kReadinessOf, account, *entry));
+    }
+    RETURN_IF_ERROR(txn.Delete(kMeta, "readiness_v1"));
+  }
+  return txn.Put(kMeta, kReadinessBuiltKey, "1");
+}
 
 absl::Status ReindexAll(Txn& txn, absl::Time now) {
   auto policy = ActivePolicy(txn);
@@ -363,7 +373,7 @@ absl::Status ReindexAll(Txn& txn, absl::Time now) {
 }  // namespace internal
 
 absl::StatusOr<std::shared_ptr<const TreeSnapshot>> Store::NextSnapshot(
-    Txn& txn, const std::string& account_id, Changes& changes,
+    Txn& txn, const std::string& account_id, TreeChanges& changes,
     absl::Duration half_life) {
   // The cached snapshot shows the last commit (see graph/store/tree_snapshot.h).
   std::shared_ptr<const TreeSnapshot> base = snapshots_.Get(account_id);
@@ -419,7 +429,7 @@ absl::StatusOr<v1::Verdict> Store::VerdictNow(Txn& txn,
                  policy->revision(), now);
 }
 
-absl::Status Store::Reindex(Txn& txn, const Txn::Touched& touched) {
+absl::Status Store::Reindex(Txn& txn) {
   auto policy = ActivePolicyIn(txn);
   if (absl::IsNotFound(policy.status())) return absl::OkStatus();
   RETURN_IF_ERROR(policy.status());
@@ -428,9 +438,8 @@ absl::Status Store::Reindex(Txn& txn, const Txn::Touched& touched) {
   const absl::Time now = clock_();
   // The touched accounts and their ancestors: a verdict covers a subtree.
   // Each learns what changed below it: new signals only, or more.
-  std::map<std::string, Changes> affected;
-  for (const std::string& id : touched) {
-    const Changes& changes = changes_[id];
+  std::map<std::string, TreeChanges> affected;
+  for (const auto& [id, changes] : changes_) {
     ASSIGN_OR_RETURN(std::optional<std::string> exists,
                      txn.Get(kAccounts, names::Account(id)));
     std::vector<std::string> chain = {id};
@@ -438,7 +447,7 @@ absl::Status Store::Reindex(Txn& txn, const Txn::Touched& touched) {
       ASSIGN_OR_RETURN(chain, Ancestry(txn, id));
     }
     for (const std::string& a : chain) {
-      Changes& into = affected[a];
+      TreeChanges& into = affected[a];
       into.structure |= changes.structure;
       into.signals.insert(into.signals.end(), changes.signals.begin(),
                           changes.signals.end());
@@ -478,8 +487,8 @@ absl::StatusOr<v1::TransitionStatusResponse> Store::TransitionStatus(
   const absl::Time now = clock_();
   v1::TransitionStatusResponse response;
   RETURN_IF_ERROR(WriteIdempotent(
-      *env_, "TransitionStatus", request.request_id(),
-      RequestFingerprint(request), &response, [&](Txn& txn) -> absl::Status {
+      "TransitionStatus", request.request_id(), RequestFingerprint(request),
+      &response, [&](Txn& txn) -> absl::Status {
         ASSIGN_OR_RETURN(
             v1::Account account,
             LoadExisting<v1::Account>(txn, kAccounts, request.name()));
@@ -522,10 +531,10 @@ absl::StatusOr<Page<v1::StatusChange>> Store::ListStatusChanges(
     absl::string_view parent, int limit, absl::string_view start_after) {
   ASSIGN_OR_RETURN(std::string id, names::ParseAccount(parent, "parent"));
   RETURN_IF_ERROR(CheckLimit(limit));
-  RETURN_IF_ERROR(
-      env_->Read([&](Txn& txn) { return RequireAccount(txn, std::string(parent)); }));
-  return ScanPage<v1::StatusChange>(*env_, kStatusChanges, TimePrefix(id), limit,
-                                    start_after);
+  RETURN_IF_ERROR(engine_->Read(
+      [&](Txn& txn) { return RequireAccount(txn, std::string(parent)); }));
+  return ScanPage<v1::StatusChange>(*engine_, kStatusChanges, TimePrefix(id),
+                                    limit, start_after);
 }
 
 // ---------------------------------------------------------------- handoff
@@ -550,7 +559,7 @@ absl::StatusOr<v1::Handoff> Store::CreateHandoff(
   const absl::Time now = clock_();
   v1::Handoff handoff;
   RETURN_IF_ERROR(WriteIdempotent(
-      *env_, "CreateHandoff", request.request_id(), RequestFingerprint(request),
+      "CreateHandoff", request.request_id(), RequestFingerprint(request),
       &handoff, [&](Txn& txn) -> absl::Status {
         // A run after a full map starts from scratch, not from the notes and
         // missing items the first run added.
@@ -658,7 +667,7 @@ absl::StatusOr<v1::Handoff> Store::CreateHandoff(
 absl::StatusOr<v1::Handoff> Store::GetHandoff(absl::string_view name) {
   RETURN_IF_ERROR(names::ParseChild(name, "handoffs", "name").status());
   v1::Handoff out;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<std::string> key, txn.Get(kHandoffIds, name));
     if (!key) return absl::NotFoundError(absl::StrCat(name, " not found"));
     ASSIGN_OR_RETURN(out, LoadExisting<v1::Handoff>(txn, kHandoffs, *key));
@@ -671,9 +680,9 @@ absl::StatusOr<Page<v1::Handoff>> Store::ListHandoffs(
     absl::string_view parent, int limit, absl::string_view start_after) {
   ASSIGN_OR_RETURN(std::string id, names::ParseAccount(parent, "parent"));
   RETURN_IF_ERROR(CheckLimit(limit));
-  RETURN_IF_ERROR(
-      env_->Read([&](Txn& txn) { return RequireAccount(txn, std::string(parent)); }));
-  return ScanPage<v1::Handoff>(*env_, kHandoffs, TimePrefix(id), limit,
+  RETURN_IF_ERROR(engine_->Read(
+      [&](Txn& txn) { return RequireAccount(txn, std::string(parent)); }));
+  return ScanPage<v1::Handoff>(*engine_, kHandoffs, TimePrefix(id), limit,
                                start_after);
 }
 
@@ -701,10 +710,11 @@ absl::StatusOr<v1::Handoff> Store::RecordHandoffFeedback(
   RETURN_IF_ERROR(violations.ToStatus());
   const absl::Time now = clock_();
   v1::Handoff handoff;
-  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<std::string> key,
                      txn.Get(kHandoffIds, request.name()));
-    if (!key) return absl::NotFoundError(absl::StrCat(request.name(), " not found"));
+    if (!key)
+      return absl::NotFoundError(absl::StrCat(request.name(), " not found"));
     ASSIGN_OR_RETURN(handoff, LoadExisting<v1::Handoff>(txn, kHandoffs, *key));
     if (handoff.has_feedback()) {
       return PreconditionFailed("FEEDBACK_RECORDED", request.name(),
@@ -751,7 +761,7 @@ absl::StatusOr<v1::ProcessMetrics> Store::GetProcessMetrics(absl::Time start,
   if (end <= start) return InvalidField("end_time", "must be after start_time");
   WorkflowHistory history;
   absl::Duration sla;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(history.accounts,
                      ScanAll<v1::Account>(txn, kAccounts, "accounts/"));
     ASSIGN_OR_RETURN(history.changes,
@@ -804,7 +814,7 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
   std::optional<Cursor> cursor;
   if (!request.page_token().empty()) {
     cursor = DecodeCursor(request.page_token());
-    if (!cursor || cursor->fingerprint != Fingerprint(request)) {
+    if (!cursor || cursor->fingerprint() != Fingerprint(request)) {
       violations.Add("page_token",
                      "is not a token of a listing with these filters");
     }
@@ -813,26 +823,24 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
   const int page_size = EffectivePageSize(request.page_size());
   absl::Time as_of = clock_();
   if (cursor) {
-    as_of = absl::FromUnixNanos(cursor->as_of);
+    as_of = absl::FromUnixNanos(cursor->as_of_nanos());
   } else if (request.has_as_of()) {
     as_of = ToTime(request.as_of());
   }
   v1::ListAccountReadinessResponse response;
   *response.mutable_as_of() = ToProto(as_of);
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     v1::PolicyRevision policy;
     if (request.policy_revision() == 0 && !cursor) {
       ASSIGN_OR_RETURN(policy, ActivePolicy(txn));
     } else {
-      const int64_t wanted = cursor ? cursor->revision : request.policy_revision();
+      const int64_t wanted =
+          cursor ? cursor->policy_revision() : request.policy_revision();
       ASSIGN_OR_RETURN(policy, ActivePolicy(txn));
       if (policy.revision() != wanted) {
         ASSIGN_OR_RETURN(
             std::optional<v1::PolicyRevision> found,
-            Load<v1::PolicyRevision>(
-                txn, kPolicies,
-                absl::StrFormat("%019d",
-                                std::numeric_limits<int64_t>::max() - wanted)));
+            Load<v1::PolicyRevision>(txn, kPolicies, PolicyKey(wanted)));
         if (!found) {
           return absl::NotFoundError(
               absl::StrCat("policy revision ", wanted, " not found"));
@@ -842,12 +850,12 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
       }
     }
     response.set_policy_revision(policy.revision());
-    Cursor next = cursor.value_or(Cursor{});
-    next.fingerprint = Fingerprint(request);
-    next.as_of = absl::ToUnixNanos(as_of);
-    next.revision = policy.revision();
-    const int last_r = next.last_readiness;
-    const std::string last_name = next.last_name;
+    Cursor next = cursor.value_or(FirstCursor());
+    next.set_fingerprint(Fingerprint(request));
+    next.set_as_of_nanos(absl::ToUnixNanos(as_of));
+    next.set_policy_revision(policy.revision());
+    const int last_r = next.last_readiness();
+    const std::string last_name = next.last_name();
 
     std::priority_queue<Ranked> heap;
     std::set<std::string> seen;  // Evaluated in this call.
@@ -868,8 +876,8 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
     };
     auto emit = [&]() {
       const v1::AccountReadiness& top = heap.top().item;
-      next.last_readiness = top.readiness();
-      next.last_name = top.account();
+      next.set_last_readiness(top.readiness());
+      next.set_last_name(top.account());
       *response.add_accounts() = top;
       heap.pop();
     };
@@ -886,9 +894,9 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
       for (const std::string& name : all) RETURN_IF_ERROR(consider(name));
       while (!heap.empty() && response.accounts_size() < page_size) emit();
       if (!heap.empty()) {
-        next.exhausted = true;
-        next.pending.clear();
-        response.set_next_page_token(EncodeCursor(next));
+        next.set_exhausted(true);
+        next.clear_pending();
+        response.set_next_page_token(EncodeToken(next));
       }
       return absl::OkStatus();
     }
@@ -897,25 +905,27 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
     // or with signals dated after it) are evaluated directly.
     std::vector<std::string> early;
     RETURN_IF_ERROR(txn.Scan(
-        kReadinessFrom, "", FromKey(absl::ToUnixNanos(as_of), "\xff"),
+        kReadinessFrom, "", ReadinessFromKey(absl::ToUnixNanos(as_of), "\xff"),
         [&](absl::string_view key, absl::string_view) {
           early.emplace_back(key.substr(key.find('|') + 1));
           return true;
         }));
     std::set<std::string> unbounded(early.begin(), early.end());
     for (const std::string& name : early) RETURN_IF_ERROR(consider(name));
-    for (const std::string& name : next.pending) RETURN_IF_ERROR(consider(name));
+    for (const std::string& name : next.pending()) {
+      RETURN_IF_ERROR(consider(name));
+    }
 
     // The index in bound order: an account's readiness at as_of is at most
     // its bound, so the best evaluated account is final once no unread
     // bound can beat it.
     bool full = false;
     std::string stopped_at;
-    if (!next.exhausted) {
+    if (!next.exhausted()) {
       bool reached_end = true;
       absl::Status scan_status = absl::OkStatus();
       RETURN_IF_ERROR(txn.Scan(
-          kReadiness, "", next.index_key,
+          kReadiness, "", next.index_key(),
           [&](absl::string_view key, absl::string_view) {
             int stored = 0;
             if (key.size() < 4 ||
@@ -947,25 +957,25 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
             return true;
           }));
       RETURN_IF_ERROR(scan_status);
-      if (!stopped_at.empty()) next.index_key = stopped_at;
-      next.exhausted = reached_end;
+      if (!stopped_at.empty()) next.set_index_key(stopped_at);
+      next.set_exhausted(reached_end);
     }
     while (!full && !heap.empty()) {
       emit();
       if (response.accounts_size() == page_size) full = true;
     }
-    next.pending.clear();
+    next.clear_pending();
     // Accounts without a bound are evaluated again on every page: the token
     // need not carry them.
     std::priority_queue<Ranked> rest = heap;
     while (!rest.empty()) {
       if (unbounded.count(rest.top().item.account()) == 0) {
-        next.pending.push_back(rest.top().item.account());
+        next.add_pending(rest.top().item.account());
       }
       rest.pop();
     }
-    if (!heap.empty() || !next.exhausted) {
-      response.set_next_page_token(EncodeCursor(next));
+    if (!heap.empty() || !next.exhausted()) {
+      response.set_next_page_token(EncodeToken(next));
     }
     return absl::OkStatus();
   }));
@@ -977,10 +987,10 @@ absl::StatusOr<v1::ListAccountReadinessResponse> Store::ListAccountReadiness(
 absl::StatusOr<std::vector<v1::ReadinessEvent>> Store::ReadinessEvents(
     int64_t after_sequence, int limit) {
   std::vector<v1::ReadinessEvent> events;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     absl::Status parse = absl::OkStatus();
     RETURN_IF_ERROR(txn.Scan(
-        kReadinessEvents, "", absl::StrFormat("%019d", after_sequence),
+        kReadinessEvents, "", EventKey(after_sequence),
         [&](absl::string_view, absl::string_view value) {
           v1::ReadinessEvent e;
           if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -997,7 +1007,8 @@ absl::StatusOr<std::vector<v1::ReadinessEvent>> Store::ReadinessEvents(
 
 int64_t Store::LastEventSequence() {
   int64_t last = 0;
-  env_->Read([&](Txn& txn) -> absl::Status {
+  engine_
+      ->Read([&](Txn& txn) -> absl::Status {
         ASSIGN_OR_RETURN(last, LastSequence(txn));
         return absl::OkStatus();
       })
@@ -1020,12 +1031,13 @@ bool Store::WaitForEvents(int64_t after_sequence, absl::Duration timeout) {
 // ------------------------------------------------------------- simulation
 
 absl::StatusOr<v1::SimulatePolicyResponse> Store::SimulatePolicy(
-    const v1::Policy& candidate, absl::Time as_of) {
+    const v1::Policy& candidate, std::optional<absl::Time> when) {
+  const absl::Time as_of = when.value_or(clock_());
   Violations violations;
   ValidatePolicy(candidate, "policy", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   v1::SimulatePolicyResponse response;
-  RETURN_IF_ERROR(env_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(v1::PolicyRevision active, ActivePolicy(txn));
     response.set_active_revision(active.revision());
     std::vector<std::string> ids;
@@ -1042,7 +1054,8 @@ absl::StatusOr<v1::SimulatePolicyResponse> Store::SimulatePolicy(
           Qualify(tree, active.policy(), active.revision(), as_of).route();
       const v1::Route after = Qualify(tree, candidate, 0, as_of).route();
       response.set_accounts(response.accounts() + 1);
-      if (before != after) changes[{before, after}].push_back(names::Account(id));
+      if (before != after)
+        changes[{before, after}].push_back(names::Account(id));
     }
     for (auto& [routes, accounts] : changes) {
       auto* change = response.add_changes();

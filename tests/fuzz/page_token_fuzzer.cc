@@ -16,13 +16,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const std::string token(reinterpret_cast<const char*>(data), size);
   for (const char* scope : {"", "accounts/a", "accounts"}) {
-    auto page = quorum::server::ParsePage(page_size, token, scope);
+    auto page = quorum::graph::ParsePage(page_size, token, scope);
     if (page.ok()) {
       // A token that decodes continues the listing it names.
       const std::string again =
-          quorum::server::NextPageToken(scope, page->start_after);
+          quorum::graph::NextPageToken(scope, page->start_after);
       if (!page->start_after.empty()) {
-        auto reparsed = quorum::server::ParsePage(page_size, again, scope);
+        auto reparsed = quorum::graph::ParsePage(page_size, again, scope);
         if (!reparsed.ok() || reparsed->start_after != page->start_after) {
           __builtin_trap();
         }

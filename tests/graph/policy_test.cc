@@ -956,5 +956,47 @@ TEST(ParsePolicyTextTest, DefaultPolicyRoundTripsThroughTextFormat) {
   EXPECT_THAT(*parsed, EqualsProto(DefaultPolicy()));
 }
 
+TEST(PolicyFromSourceTest, AnEmptySourceNamesTheField) {
+  auto policy = PolicyFromSource(v1::PolicySource(), "source");
+  EXPECT_THAT(ViolatedFields(policy.status()), ElementsAre("source"));
+}
+
+TEST(PolicyFromSourceTest, TextProblemsAreNamedByTheirPathInThePolicy) {
+  v1::Policy bad = DefaultPolicy();
+  bad.mutable_routing_rules(0)->set_id("");
+  v1::PolicySource message;
+  *message.mutable_policy() = bad;
+  EXPECT_THAT(ViolatedFields(PolicyFromSource(message, "source").status()),
+              Contains("source.policy.routing_rules[0].id"));
+  v1::PolicySource text;
+  text.set_text("not a policy {");
+  EXPECT_THAT(ViolatedFields(PolicyFromSource(text, "source").status()),
+              ElementsAre("source.text"));
+  v1::PolicySource good;
+  *good.mutable_policy() = DefaultPolicy();
+  auto parsed = PolicyFromSource(good, "source");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_THAT(*parsed, EqualsProto(DefaultPolicy()));
+}
+
+TEST(CheckPolicySourceTest,
+     AnInvalidPolicyThatParsesIsReturnedWithItsProblems) {
+  v1::Policy bad = DefaultPolicy();
+  bad.mutable_routing_rules(0)->set_id("");
+  v1::PolicySource source;
+  *source.mutable_policy() = bad;
+  auto checked = CheckPolicySource(source, "source");
+  ASSERT_TRUE(checked.ok()) << checked.status();
+  EXPECT_FALSE(checked->valid());
+  EXPECT_THAT(checked->policy(), EqualsProto(bad));
+  ASSERT_GT(checked->problems_size(), 0);
+  EXPECT_EQ(checked->problems(0).field(), "source.policy.routing_rules[0].id");
+  *source.mutable_policy() = DefaultPolicy();
+  checked = CheckPolicySource(source, "source");
+  ASSERT_TRUE(checked.ok()) << checked.status();
+  EXPECT_TRUE(checked->valid());
+  EXPECT_EQ(checked->problems_size(), 0);
+}
+
 }  // namespace
 }  // namespace quorum::graph

@@ -22,6 +22,7 @@
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "graph/model/status.h"
+#include "graph/storage/lmdb_env.h"
 #include "graph/store/store.h"
 #include "gtest/gtest.h"
 #include "quorum/v1/resources.pb.h"
@@ -220,7 +221,8 @@ class StoreTest : public ::testing::Test {
 
   void OpenStore(size_t initial_map_size) {
     graph::Store::Options options;
-    options.path = dir_.path();
+    options.path = in_memory_ ? std::string(graph::Store::Options::kInMemory)
+                              : dir_.path();
     options.initial_map_size = initial_map_size;
     options.clock = [this] { return now_; };
     auto store = graph::Store::Open(std::move(options));
@@ -303,6 +305,9 @@ class StoreTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  // Set before SetUp: the store keeps its data in memory (MemoryEngine)
+  // instead of LMDB in dir_.
+  bool in_memory_ = false;
   absl::Time now_ = absl::FromUnixSeconds(1700000000);
   std::unique_ptr<graph::Store> store_;
 };

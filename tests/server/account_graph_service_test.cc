@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "graph/model/page_token.h"
+#include "graph/model/tokens.pb.h"
 #include "server/server.h"
 #include "tests/support/grpc_testing.h"
 #include "tests/support/test_server.h"
@@ -434,8 +436,10 @@ TEST_F(AccountGraphServiceTest, ForeignOrGarbagePageTokenNamesPageToken) {
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"page_token"});
 
   // A forged token with a position longer than any key.
-  accounts.set_page_token(absl::WebSafeBase64Escape(
-      "v1\naccounts\naccounts/" + std::string(600, 'x')));
+  graph::tokens::PageToken forged;
+  forged.set_scope("accounts");
+  forged.set_start_after("accounts/" + std::string(600, 'x'));
+  accounts.set_page_token(graph::EncodeToken(forged));
   status = stub_->ListAccounts(Context().get(), accounts, &response);
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"page_token"});
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "graph/storage/lmdb_env.h"
 #include "quorum/v1/account_graph_service.grpc.pb.h"
 #include "quorum/v1/admin_service.grpc.pb.h"
 #include "quorum/v1/note_service.grpc.pb.h"

@@ -20,6 +20,9 @@
 namespace quorum::server {
 namespace {
 
+using ::quorum::graph::NextPageToken;
+using ::quorum::graph::PageRequest;
+using ::quorum::graph::ParsePage;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 namespace v1 = ::quorum::v1;

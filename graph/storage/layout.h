@@ -1,0 +1,114 @@
+// Every database of the store and the layout of its keys, in one place.
+// Keys are resource names where a record has one, so an account's sites,
+// stakeholders and relationships are contiguous; time-ordered records are
+// keyed newest first. Values are serialized protobuf messages (see
+// table.h) unless said otherwise.
+//
+//   accounts       accounts/{a}                      -> Account
+//   sites          accounts/{a}/sites/{s}            -> Site
+//   stakeholders   accounts/{a}/stakeholders/{s}     -> Stakeholder
+//   relationships  accounts/{a}/relationships/{r}    -> Relationship
+//   children       {parent id}/{child id}            -> ""  (hierarchy index)
+//   emails         lower-case e-mail                 -> stakeholder name
+//   domains        domain                            -> account name
+//   edges          {stakeholder name}|{relationship} -> ""  (edge index)
+//   meta           kSequenceKey and the like         -> decimal text
+//   signals        accounts/{a}|{inverted time}|{id} -> Signal (newest first)
+//   signal_ids     accounts/{a}/signals/{id}         -> key in `signals`
+//   policies       {inverted revision}               -> PolicyRevision
+//   company_names  {company key}|{account name}      -> ""  (name index)
+//   notes          accounts/{a}|{inverted time}|{id} -> Note (newest first)
+//   note_ids       accounts/{a}/notes/{id}           -> key in `notes`
+//   intake_requests request ID                       -> SubmitLeadResponse
+//   status_changes accounts/{a}|{inverted time}|{id} -> StatusChange
+//   handoffs       accounts/{a}|{inverted time}|{id} -> Handoff
+//   handoff_ids    accounts/{a}/handoffs/{id}        -> key in `handoffs`
+//   readiness      {999 - readiness}|{account}       -> ReadinessEntry
+//   readiness_of   account name                      -> ReadinessEntry
+//   readiness_from {valid-from nanoseconds}|{account} -> ""
+//   readiness_events {sequence, 19 digits}           -> ReadinessEvent
+//   request_ids    {method}\n{request ID}            -> fingerprint\nresponse
+#ifndef QUORUM_GRAPH_STORAGE_LAYOUT_H_
+#define QUORUM_GRAPH_STORAGE_LAYOUT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace quorum::graph::layout {
+
+inline constexpr absl::string_view kAccounts = "accounts";
+inline constexpr absl::string_view kSitesDb = "sites";
+inline constexpr absl::string_view kStakeholdersDb = "stakeholders";
+inline constexpr absl::string_view kRelationshipsDb = "relationships";
+inline constexpr absl::string_view kChildren = "children";
+inline constexpr absl::string_view kEmails = "emails";
+inline constexpr absl::string_view kDomains = "domains";
+inline constexpr absl::string_view kEdges = "edges";
+inline constexpr absl::string_view kMeta = "meta";
+inline constexpr absl::string_view kSignals = "signals";
+inline constexpr absl::string_view kSignalIds = "signal_ids";
+inline constexpr absl::string_view kPolicies = "policies";
+inline constexpr absl::string_view kCompanyNames = "company_names";
+inline constexpr absl::string_view kNotes = "notes";
+inline constexpr absl::string_view kNoteIds = "note_ids";
+inline constexpr absl::string_view kIntake = "intake_requests";
+inline constexpr absl::string_view kStatusChanges = "status_changes";
+inline constexpr absl::string_view kHandoffs = "handoffs";
+inline constexpr absl::string_view kHandoffIds = "handoff_ids";
+inline constexpr absl::string_view kReadiness = "readiness";
+inline constexpr absl::string_view kReadinessOf = "readiness_of";
+inline constexpr absl::string_view kReadinessFrom = "readiness_from";
+inline constexpr absl::string_view kReadinessEvents = "readiness_events";
+inline constexpr absl::string_view kRequestIds = "request_ids";
+
+// Every database above, to open an engine with.
+std::vector<std::string> AllDatabases();
+
+// Keys of `meta`.
+inline constexpr absl::string_view kSequenceKey = "seq";  // Etags, IDs.
+inline constexpr absl::string_view kEventSequenceKey = "event_seq";
+// Set once the index of that name was built over older data (on open).
+inline constexpr absl::string_view kCompanyNamesBuiltKey = "company_names_v1";
+inline constexpr absl::string_view kReadinessBuiltKey = "readiness_v2";
+
+// Time-ordered records of an account (signals, notes, status changes,
+// handoffs), newest first: "accounts/{a}|{INT64_MAX - ns, 19 digits}|{id}".
+std::string TimeKey(absl::string_view account_id,
+                    const google::protobuf::Timestamp& time,
+                    absl::string_view id);
+// The prefix of all such keys of an account: "accounts/{a}|".
+std::string TimePrefix(absl::string_view account_id);
+// Whether a time can be keyed: valid, from 1970 up to 2262.
+bool IsStorableTime(const google::protobuf::Timestamp& time);
+
+// `children`: "{parent id}/{child id}"; ChildPrefix(parent) + child id.
+std::string ChildKey(absl::string_view parent_id, absl::string_view child_id);
+std::string ChildPrefix(absl::string_view parent_id);
+// `edges`: "{stakeholder name}|{relationship name}".
+std::string EdgeKey(absl::string_view stakeholder,
+                    absl::string_view relationship);
+std::string EdgePrefix(absl::string_view stakeholder);
+// `company_names`: "{company key}|{account name}".
+std::string CompanyNameKey(absl::string_view company_key,
+                           absl::string_view account_name);
+std::string CompanyNamePrefix(absl::string_view company_key);
+// `policies`: newest first, "INT64_MAX - revision", 19 digits; revision >= 0.
+std::string PolicyKey(int64_t revision);
+// `readiness`: most ready first, "{999 - readiness, 3 digits}|{account}".
+std::string ReadinessKey(int readiness, absl::string_view account_name);
+// `readiness_from`: "{valid-from nanoseconds, 19 digits}|{account}".
+std::string ReadinessFromKey(int64_t valid_from_nanos,
+                             absl::string_view account_name);
+// `readiness_events`: the sequence number, 19 digits.
+std::string EventKey(int64_t sequence);
+// `request_ids`: "{method}\n{request ID}".
+std::string RequestIdKey(absl::string_view method,
+                         absl::string_view request_id);
+
+}  // namespace quorum::graph::layout
+
+#endif  // QUORUM_GRAPH_STORAGE_LAYOUT_H_
