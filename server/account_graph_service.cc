@@ -9,15 +9,16 @@ namespace quorum::server {
 grpc::Status AccountGraphServiceImpl::CreateAccount(
     grpc::ServerContext*, const v1::CreateAccountRequest* request,
     v1::Account* response) {
-  return Reply(store_->CreateAccount(request->account(), request->account_id(),
-                                     request->request_id()),
-               response);
+  return Reply(
+      accounts_->CreateAccount(request->account(), request->account_id(),
+                               request->request_id()),
+      response);
 }
 
 grpc::Status AccountGraphServiceImpl::GetAccount(
     grpc::ServerContext*, const v1::GetAccountRequest* request,
     v1::Account* response) {
-  return Reply(store_->GetAccount(request->name()), response);
+  return Reply(accounts_->GetAccount(request->name()), response);
 }
 
 grpc::Status AccountGraphServiceImpl::ListAccounts(
@@ -26,7 +27,7 @@ grpc::Status AccountGraphServiceImpl::ListAccounts(
   return ListPage<v1::Account>(
       request->page_size(), request->page_token(), "accounts",
       [&](int n, const std::string& after) {
-        return store_->ListAccounts(n, after);
+        return accounts_->ListAccounts(n, after);
       },
       response->mutable_accounts(), response->mutable_next_page_token());
 }
@@ -34,29 +35,30 @@ grpc::Status AccountGraphServiceImpl::ListAccounts(
 grpc::Status AccountGraphServiceImpl::UpdateAccount(
     grpc::ServerContext*, const v1::UpdateAccountRequest* request,
     v1::Account* response) {
-  return Reply(store_->UpdateAccount(request->account(), request->update_mask()),
-               response);
+  return Reply(
+      accounts_->UpdateAccount(request->account(), request->update_mask()),
+      response);
 }
 
 grpc::Status AccountGraphServiceImpl::DeleteAccount(
     grpc::ServerContext*, const v1::DeleteAccountRequest* request,
     google::protobuf::Empty*) {
-  return ToGrpcStatus(store_->DeleteAccount(request->name(), request->etag(),
-                                            request->force()));
+  return ToGrpcStatus(accounts_->DeleteAccount(request->name(), request->etag(),
+                                               request->force()));
 }
 
 grpc::Status AccountGraphServiceImpl::CreateSite(
     grpc::ServerContext*, const v1::CreateSiteRequest* request,
     v1::Site* response) {
-  return Reply(store_->CreateSite(request->parent(), request->site(),
-                                  request->site_id(), request->request_id()),
+  return Reply(accounts_->CreateSite(request->parent(), request->site(),
+                                     request->site_id(), request->request_id()),
                response);
 }
 
 grpc::Status AccountGraphServiceImpl::GetSite(grpc::ServerContext*,
                                               const v1::GetSiteRequest* request,
                                               v1::Site* response) {
-  return Reply(store_->GetSite(request->name()), response);
+  return Reply(accounts_->GetSite(request->name()), response);
 }
 
 grpc::Status AccountGraphServiceImpl::ListSites(
@@ -65,7 +67,7 @@ grpc::Status AccountGraphServiceImpl::ListSites(
   return ListPage<v1::Site>(
       request->page_size(), request->page_token(), request->parent(),
       [&](int n, const std::string& after) {
-        return store_->ListSites(request->parent(), n, after);
+        return accounts_->ListSites(request->parent(), n, after);
       },
       response->mutable_sites(), response->mutable_next_page_token());
 }
@@ -73,20 +75,20 @@ grpc::Status AccountGraphServiceImpl::ListSites(
 grpc::Status AccountGraphServiceImpl::UpdateSite(
     grpc::ServerContext*, const v1::UpdateSiteRequest* request,
     v1::Site* response) {
-  return Reply(store_->UpdateSite(request->site(), request->update_mask()),
+  return Reply(accounts_->UpdateSite(request->site(), request->update_mask()),
                response);
 }
 
 grpc::Status AccountGraphServiceImpl::DeleteSite(
     grpc::ServerContext*, const v1::DeleteSiteRequest* request,
     google::protobuf::Empty*) {
-  return ToGrpcStatus(store_->DeleteSite(request->name(), request->etag()));
+  return ToGrpcStatus(accounts_->DeleteSite(request->name(), request->etag()));
 }
 
 grpc::Status AccountGraphServiceImpl::CreateStakeholder(
     grpc::ServerContext*, const v1::CreateStakeholderRequest* request,
     v1::Stakeholder* response) {
-  return Reply(store_->CreateStakeholder(
+  return Reply(accounts_->CreateStakeholder(
                    request->parent(), request->stakeholder(),
                    request->stakeholder_id(), request->request_id()),
                response);
@@ -95,7 +97,7 @@ grpc::Status AccountGraphServiceImpl::CreateStakeholder(
 grpc::Status AccountGraphServiceImpl::GetStakeholder(
     grpc::ServerContext*, const v1::GetStakeholderRequest* request,
     v1::Stakeholder* response) {
-  return Reply(store_->GetStakeholder(request->name()), response);
+  return Reply(accounts_->GetStakeholder(request->name()), response);
 }
 
 grpc::Status AccountGraphServiceImpl::ListStakeholders(
@@ -104,7 +106,7 @@ grpc::Status AccountGraphServiceImpl::ListStakeholders(
   return ListPage<v1::Stakeholder>(
       request->page_size(), request->page_token(), request->parent(),
       [&](int n, const std::string& after) {
-        return store_->ListStakeholders(request->parent(), n, after);
+        return accounts_->ListStakeholders(request->parent(), n, after);
       },
       response->mutable_stakeholders(), response->mutable_next_page_token());
 }
@@ -112,22 +114,22 @@ grpc::Status AccountGraphServiceImpl::ListStakeholders(
 grpc::Status AccountGraphServiceImpl::UpdateStakeholder(
     grpc::ServerContext*, const v1::UpdateStakeholderRequest* request,
     v1::Stakeholder* response) {
-  return Reply(
-      store_->UpdateStakeholder(request->stakeholder(), request->update_mask()),
-      response);
+  return Reply(accounts_->UpdateStakeholder(request->stakeholder(),
+                                            request->update_mask()),
+               response);
 }
 
 grpc::Status AccountGraphServiceImpl::DeleteStakeholder(
     grpc::ServerContext*, const v1::DeleteStakeholderRequest* request,
     google::protobuf::Empty*) {
   return ToGrpcStatus(
-      store_->DeleteStakeholder(request->name(), request->etag()));
+      accounts_->DeleteStakeholder(request->name(), request->etag()));
 }
 
 grpc::Status AccountGraphServiceImpl::CreateRelationship(
     grpc::ServerContext*, const v1::CreateRelationshipRequest* request,
     v1::Relationship* response) {
-  return Reply(store_->CreateRelationship(
+  return Reply(accounts_->CreateRelationship(
                    request->parent(), request->relationship(),
                    request->relationship_id(), request->request_id()),
                response);
@@ -136,7 +138,7 @@ grpc::Status AccountGraphServiceImpl::CreateRelationship(
 grpc::Status AccountGraphServiceImpl::GetRelationship(
     grpc::ServerContext*, const v1::GetRelationshipRequest* request,
     v1::Relationship* response) {
-  return Reply(store_->GetRelationship(request->name()), response);
+  return Reply(accounts_->GetRelationship(request->name()), response);
 }
 
 grpc::Status AccountGraphServiceImpl::ListRelationships(
@@ -145,7 +147,7 @@ grpc::Status AccountGraphServiceImpl::ListRelationships(
   return ListPage<v1::Relationship>(
       request->page_size(), request->page_token(), request->parent(),
       [&](int n, const std::string& after) {
-        return store_->ListRelationships(request->parent(), n, after);
+        return accounts_->ListRelationships(request->parent(), n, after);
       },
       response->mutable_relationships(), response->mutable_next_page_token());
 }
@@ -154,13 +156,13 @@ grpc::Status AccountGraphServiceImpl::DeleteRelationship(
     grpc::ServerContext*, const v1::DeleteRelationshipRequest* request,
     google::protobuf::Empty*) {
   return ToGrpcStatus(
-      store_->DeleteRelationship(request->name(), request->etag()));
+      accounts_->DeleteRelationship(request->name(), request->etag()));
 }
 
 grpc::Status AccountGraphServiceImpl::GetCommitteeMap(
     grpc::ServerContext*, const v1::GetCommitteeMapRequest* request,
     v1::CommitteeMap* response) {
-  return Reply(store_->GetCommitteeMap(request->name()), response);
+  return Reply(accounts_->GetCommitteeMap(request->name()), response);
 }
 
 }  // namespace quorum::server

@@ -8,16 +8,17 @@
 #ifndef QUORUM_SERVER_ACCOUNT_GRAPH_SERVICE_H_
 #define QUORUM_SERVER_ACCOUNT_GRAPH_SERVICE_H_
 
-#include "graph/store/store.h"
+#include "graph/usecases/accounts.h"
 #include "quorum/v1/account_graph_service.grpc.pb.h"
 
 namespace quorum::server {
 
-// Thread-safe; does not own the store, which must outlive it.
+// Thread-safe; does not own the use case, which must outlive it.
 class AccountGraphServiceImpl final
     : public quorum::v1::AccountGraphService::Service {
  public:
-  explicit AccountGraphServiceImpl(graph::Store* store) : store_(store) {}
+  explicit AccountGraphServiceImpl(graph::Accounts* accounts)
+      : accounts_(accounts) {}
 
   grpc::Status CreateAccount(grpc::ServerContext*,
                              const v1::CreateAccountRequest* request,
@@ -84,7 +85,7 @@ class AccountGraphServiceImpl final
                                v1::CommitteeMap* response) override;
 
  private:
-  graph::Store* store_;
+  graph::Accounts* accounts_;
 };
 
 }  // namespace quorum::server

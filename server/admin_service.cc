@@ -16,7 +16,7 @@ grpc::Status AdminServiceImpl::BackupData(grpc::ServerContext*,
     return ToGrpcStatus(violations.ToStatus());
   }
   absl::Time start = absl::Now();
-  auto size = store_->Backup(request->path());
+  auto size = admin_->Backup(request->path());
   if (!size.ok()) return ToGrpcStatus(size.status());
   response->set_path(request->path());
   response->set_size_bytes(*size);

@@ -47,9 +47,9 @@ grpc::Status IntakeServiceImpl::SubmitLead(grpc::ServerContext* context,
       !caller.empty()) {
     v1::SubmitLeadRequest named = *request;
     named.mutable_lead()->mutable_note()->set_author(caller);
-    return Reply(store_->SubmitLead(named), response);
+    return Reply(intake_->SubmitLead(named), response);
   }
-  return Reply(store_->SubmitLead(*request), response);
+  return Reply(intake_->SubmitLead(*request), response);
 }
 
 namespace {
@@ -59,7 +59,7 @@ namespace {
 class SignalSink {
  public:
   using Response = v1::StreamSignalsResponse;
-  explicit SignalSink(graph::Store* store) : store_(store) {}
+  explicit SignalSink(graph::Intake* intake) : intake_(intake) {}
 
   absl::Status Add(v1::StreamSignalsRequest message) {
     for (auto& signal : *message.mutable_signals()) {
@@ -74,7 +74,7 @@ class SignalSink {
 
   absl::Status Flush() {
     if (batch_.empty()) return absl::OkStatus();
-    auto outcomes = store_->RecordSignalStream(batch_);
+    auto outcomes = intake_->RecordSignalStream(batch_);
     if (!outcomes.ok()) return outcomes.status();
     for (size_t i = 0; i < outcomes->size(); ++i) {
       const absl::Status& outcome = (*outcomes)[i];
@@ -100,7 +100,7 @@ class SignalSink {
   const Response& response() const { return response_; }
 
  private:
-  graph::Store* store_;
+  graph::Intake* intake_;
   std::vector<v1::CreateSignalRequest> batch_;
   int64_t first_position_ = 0;
   Response response_;
@@ -111,7 +111,7 @@ class SignalSink {
 class ImportSink {
  public:
   using Response = v1::ImportRecordsResponse;
-  explicit ImportSink(graph::Store* store) : store_(store) {}
+  explicit ImportSink(graph::Intake* intake) : intake_(intake) {}
 
   absl::Status Add(v1::ImportRecordsRequest record) {
     response_.set_received(response_.received() + 1);
@@ -136,19 +136,19 @@ class ImportSink {
 
   absl::Status Flush() {
     if (batch_.empty()) return absl::OkStatus();
-    auto outcomes = store_->ImportBatch(batch_);
+    auto outcomes = intake_->ImportBatch(batch_);
     if (!outcomes.ok()) return outcomes.status();
     for (size_t i = 0; i < outcomes->size(); ++i) {
       const auto& outcome = (*outcomes)[i];
       if (outcome.ok()) {
         switch (*outcome) {
-          case graph::Store::ImportOutcome::kCreated:
+          case graph::Intake::ImportOutcome::kCreated:
             response_.set_created(response_.created() + 1);
             break;
-          case graph::Store::ImportOutcome::kUpdated:
+          case graph::Intake::ImportOutcome::kUpdated:
             response_.set_updated(response_.updated() + 1);
             break;
-          case graph::Store::ImportOutcome::kUnchanged:
+          case graph::Intake::ImportOutcome::kUnchanged:
             response_.set_unchanged(response_.unchanged() + 1);
             break;
         }
@@ -175,7 +175,7 @@ class ImportSink {
   const Response& response() const { return response_; }
 
  private:
-  graph::Store* store_;
+  graph::Intake* intake_;
   std::vector<v1::ImportRecordsRequest> batch_;
   size_t group_length_ = 0;  // Of the group the last record belongs to.
   int64_t first_position_ = 0;
@@ -187,13 +187,13 @@ class ImportSink {
 grpc::ServerReadReactor<grpc::ByteBuffer>* IntakeServiceImpl::StreamSignals(
     grpc::CallbackServerContext*, grpc::ByteBuffer* response) {
   return new ClientStreamReactor<v1::StreamSignalsRequest, SignalSink>(
-      response, SignalSink(store_));
+      response, SignalSink(intake_));
 }
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* IntakeServiceImpl::ImportRecords(
     grpc::CallbackServerContext*, grpc::ByteBuffer* response) {
   return new ClientStreamReactor<v1::ImportRecordsRequest, ImportSink>(
-      response, ImportSink(store_));
+      response, ImportSink(intake_));
 }
 
 }  // namespace quorum::server

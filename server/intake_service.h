@@ -2,12 +2,12 @@
 #ifndef QUORUM_SERVER_INTAKE_SERVICE_H_
 #define QUORUM_SERVER_INTAKE_SERVICE_H_
 
-#include "graph/store/store.h"
+#include "graph/usecases/intake.h"
 #include "quorum/v1/intake_service.grpc.pb.h"
 
 namespace quorum::server {
 
-// Thread-safe; does not own the store. Streams are read in batches of
+// Thread-safe; does not own the use case. Streams are read in batches of
 // `kStreamBatch`, each written in one durable transaction, so memory stays
 // bounded however long the stream is. The two streams are raw callback
 // methods (see server/client_stream.h): a message that does not decode ends
@@ -23,7 +23,7 @@ class IntakeServiceImpl final
   // The most records one import group may have (they share a transaction).
   static constexpr size_t kMaxImportGroup = 1000;
 
-  explicit IntakeServiceImpl(graph::Store* store) : store_(store) {}
+  explicit IntakeServiceImpl(graph::Intake* intake) : intake_(intake) {}
 
   grpc::Status SubmitLead(grpc::ServerContext*,
                           const v1::SubmitLeadRequest* request,
@@ -38,7 +38,7 @@ class IntakeServiceImpl final
       grpc::ByteBuffer* response) override;
 
  private:
-  graph::Store* store_;
+  graph::Intake* intake_;
 };
 
 }  // namespace quorum::server

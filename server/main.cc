@@ -212,7 +212,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!demo.empty()) {
-    auto created = quorum::server::LoadBundleFile((*server)->store(), demo);
+    auto created =
+        quorum::server::LoadBundleFile(&(*server)->use_cases()->intake(), demo);
     if (!created.ok()) {
       Log(absl::StrCat("cannot load demo data: ", created.status().ToString()));
       return 1;

@@ -13,10 +13,12 @@ grpc::Status NoteServiceImpl::CreateNote(grpc::ServerContext* context,
     v1::Note note = request->note();
     note.set_author(CallerOf(*context));
     return Reply(
-        store_->CreateNote(request->parent(), note, request->note_id()),
+        notes_->CreateNote(request->parent(), note, request->note_id()),
         response);
   }
-  return Reply(store_->CreateNote(request->parent(), request->note(), request->note_id()), response);
+  return Reply(notes_->CreateNote(request->parent(), request->note(),
+                                  request->note_id()),
+               response);
 }
 
 grpc::Status NoteServiceImpl::ListNotes(grpc::ServerContext*,
@@ -25,7 +27,7 @@ grpc::Status NoteServiceImpl::ListNotes(grpc::ServerContext*,
   return ListPage<v1::Note>(
       request->page_size(), request->page_token(), request->parent(),
       [&](int n, const std::string& after) {
-        return store_->ListNotes(request->parent(), n, after);
+        return notes_->ListNotes(request->parent(), n, after);
       },
       response->mutable_notes(), response->mutable_next_page_token());
 }

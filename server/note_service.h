@@ -2,15 +2,15 @@
 #ifndef QUORUM_SERVER_NOTE_SERVICE_H_
 #define QUORUM_SERVER_NOTE_SERVICE_H_
 
-#include "graph/store/store.h"
+#include "graph/usecases/notes.h"
 #include "quorum/v1/note_service.grpc.pb.h"
 
 namespace quorum::server {
 
-// Thread-safe; does not own the store.
+// Thread-safe; does not own the use case.
 class NoteServiceImpl final : public v1::NoteService::Service {
  public:
-  explicit NoteServiceImpl(graph::Store* store) : store_(store) {}
+  explicit NoteServiceImpl(graph::Notes* notes) : notes_(notes) {}
 
   grpc::Status CreateNote(grpc::ServerContext*,
                           const v1::CreateNoteRequest* request,
@@ -20,7 +20,7 @@ class NoteServiceImpl final : public v1::NoteService::Service {
                          v1::ListNotesResponse* response) override;
 
  private:
-  graph::Store* store_;
+  graph::Notes* notes_;
 };
 
 }  // namespace quorum::server

@@ -11,9 +11,9 @@
 namespace quorum::server {
 
 absl::StatusOr<v1::PolicyRevision> PublishIfChanged(
-    graph::Store* store, const v1::Policy& policy,
+    graph::Policies* policies, const v1::Policy& policy,
     const std::string& description) {
-  auto active = store->GetPolicyRevision(0);
+  auto active = policies->GetPolicyRevision(0);
   if (active.ok() && google::protobuf::util::MessageDifferencer::Equals(
                          active->policy(), policy)) {
     return active;
@@ -21,13 +21,13 @@ absl::StatusOr<v1::PolicyRevision> PublishIfChanged(
   if (!active.ok() && !absl::IsNotFound(active.status())) {
     return active.status();
   }
-  return store->PublishPolicy(policy, description);
+  return policies->PublishPolicy(policy, description);
 }
 
 grpc::Status PolicyServiceImpl::GetPolicy(grpc::ServerContext*,
                                           const v1::GetPolicyRequest* request,
                                           v1::PolicyRevision* response) {
-  return Reply(store_->GetPolicyRevision(request->revision()), response);
+  return Reply(policies_->GetPolicyRevision(request->revision()), response);
 }
 
 grpc::Status PolicyServiceImpl::ValidatePolicy(
@@ -44,7 +44,8 @@ grpc::Status PolicyServiceImpl::PublishPolicy(
     v1::PolicyRevision* response) {
   auto policy = graph::PolicyFromSource(request->source(), "source");
   if (!policy.ok()) return ToGrpcStatus(policy.status());
-  return Reply(store_->PublishPolicy(*policy, request->description()), response);
+  return Reply(policies_->PublishPolicy(*policy, request->description()),
+               response);
 }
 
 grpc::Status PolicyServiceImpl::SimulatePolicy(
@@ -54,7 +55,7 @@ grpc::Status PolicyServiceImpl::SimulatePolicy(
   if (!policy.ok()) return ToGrpcStatus(policy.status());
   std::optional<absl::Time> as_of;
   if (request->has_as_of()) as_of = graph::ToTime(request->as_of());
-  return Reply(store_->SimulatePolicy(*policy, as_of), response);
+  return Reply(policies_->SimulatePolicy(*policy, as_of), response);
 }
 
 grpc::Status PolicyServiceImpl::ListPolicyRevisions(
@@ -63,7 +64,7 @@ grpc::Status PolicyServiceImpl::ListPolicyRevisions(
   return ListPage<v1::PolicyRevision>(
       request->page_size(), request->page_token(), "policy-revisions",
       [&](int n, const std::string& after) {
-        return store_->ListPolicyRevisions(n, after);
+        return policies_->ListPolicyRevisions(n, after);
       },
       response->mutable_revisions(), response->mutable_next_page_token());
 }

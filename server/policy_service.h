@@ -2,7 +2,7 @@
 #ifndef QUORUM_SERVER_POLICY_SERVICE_H_
 #define QUORUM_SERVER_POLICY_SERVICE_H_
 
-#include "graph/store/store.h"
+#include "graph/usecases/policies.h"
 #include "quorum/v1/policy_service.grpc.pb.h"
 
 namespace quorum::server {
@@ -10,13 +10,13 @@ namespace quorum::server {
 // Publishes `policy` unless it equals the active revision; returns the
 // active revision either way. Used by `quorumd --policy` and at first start.
 absl::StatusOr<v1::PolicyRevision> PublishIfChanged(
-    graph::Store* store, const v1::Policy& policy,
+    graph::Policies* policies, const v1::Policy& policy,
     const std::string& description);
 
-// Thread-safe; does not own the store.
+// Thread-safe; does not own the use case.
 class PolicyServiceImpl final : public v1::PolicyService::Service {
  public:
-  explicit PolicyServiceImpl(graph::Store* store) : store_(store) {}
+  explicit PolicyServiceImpl(graph::Policies* policies) : policies_(policies) {}
 
   grpc::Status GetPolicy(grpc::ServerContext*, const v1::GetPolicyRequest* request,
                          v1::PolicyRevision* response) override;
@@ -34,7 +34,7 @@ class PolicyServiceImpl final : public v1::PolicyService::Service {
       v1::ListPolicyRevisionsResponse* response) override;
 
  private:
-  graph::Store* store_;
+  graph::Policies* policies_;
 };
 
 }  // namespace quorum::server

@@ -10,45 +10,10 @@ namespace quorum::server {
 grpc::Status QualificationServiceImpl::QualifyAccount(
     grpc::ServerContext*, const v1::QualifyAccountRequest* request,
     v1::Verdict* response) {
-  Violations violations;
-  if (request->policy_revision() < 0) {
-    violations.Add("policy_revision", "must not be negative");
-  }
-  absl::Time as_of = clock_();
-  if (request->has_as_of()) {
-    const auto& t = request->as_of();
-    if (t.nanos() < 0 || t.nanos() > 999999999 ||
-        t.seconds() < google::protobuf::util::TimeUtil::kTimestampMinSeconds ||
-        t.seconds() > google::protobuf::util::TimeUtil::kTimestampMaxSeconds) {
-      violations.Add("as_of", "is not a valid timestamp");
-    } else {
-      as_of = absl::FromUnixSeconds(request->as_of().seconds()) +
-              absl::Nanoseconds(request->as_of().nanos());
-    }
-  }
-  if (!v1::VerdictView_IsValid(request->view())) {
-    violations.Add("view", "is not a known VerdictView (BASIC or FULL)");
-  }
-  auto tree = store_->Snapshot(request->name());
-  if (!tree.ok()) {
-    violations.AddFrom(tree.status());
-    if (violations.empty()) return ToGrpcStatus(tree.status());
-  }
-  if (!violations.empty()) return ToGrpcStatus(violations.ToStatus());
-  // The active revision from memory; an older one from the store.
-  std::shared_ptr<const v1::PolicyRevision> revision;
-  if (request->policy_revision() == 0) {
-    auto active = store_->CurrentPolicy();
-    if (!active.ok()) return ToGrpcStatus(active.status());
-    revision = *std::move(active);
-  } else {
-    auto stored = store_->GetPolicyRevision(request->policy_revision());
-    if (!stored.ok()) return ToGrpcStatus(stored.status());
-    revision = std::make_shared<const v1::PolicyRevision>(*std::move(stored));
-  }
-  *response = graph::Qualify(*(*tree)->map, *(*tree)->signals,
-                             revision->policy(), revision->revision(), as_of,
-                             request->view());
+  absl::StatusOr<v1::Verdict> verdict =
+      qualification_->QualifyAccount(*request);
+  if (!verdict.ok()) return ToGrpcStatus(verdict.status());
+  *response = *std::move(verdict);
   return grpc::Status::OK;
 }
 

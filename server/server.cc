@@ -235,27 +235,30 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   store_options.path = options.data_dir;
   store_options.initial_map_size = options.initial_map_size;
   store_options.snapshot_cache_bytes = options.snapshot_cache_mib << 20;
-  ASSIGN_OR_RETURN(s->store_, graph::Store::Open(store_options));
-  s->account_graph_ = std::make_unique<AccountGraphServiceImpl>(s->store_.get());
-  s->policy_ = std::make_unique<PolicyServiceImpl>(s->store_.get());
-  s->signals_ = std::make_unique<SignalServiceImpl>(s->store_.get());
-  s->qualification_ = std::make_unique<QualificationServiceImpl>(
-      s->store_.get(), [] { return absl::Now(); });
-  s->notes_ = std::make_unique<NoteServiceImpl>(s->store_.get());
-  s->intake_ = std::make_unique<IntakeServiceImpl>(s->store_.get());
-  s->workflow_ = std::make_unique<WorkflowServiceImpl>(s->store_.get());
-  s->admin_ = std::make_unique<AdminServiceImpl>(s->store_.get());
+  ASSIGN_OR_RETURN(s->use_cases_, graph::UseCases::Open(store_options));
+  graph::UseCases& uc = *s->use_cases_;
+  s->account_graph_ = std::make_unique<AccountGraphServiceImpl>(&uc.accounts());
+  s->policy_ = std::make_unique<PolicyServiceImpl>(&uc.policies());
+  s->signals_ = std::make_unique<SignalServiceImpl>(&uc.signals());
+  s->qualification_ =
+      std::make_unique<QualificationServiceImpl>(&uc.qualification());
+  s->notes_ = std::make_unique<NoteServiceImpl>(&uc.notes());
+  s->intake_ = std::make_unique<IntakeServiceImpl>(&uc.intake());
+  s->workflow_ =
+      std::make_unique<WorkflowServiceImpl>(&uc.workflow(), &uc.readiness());
+  s->admin_ = std::make_unique<AdminServiceImpl>(&uc.admin());
   if (!options.policy_file.empty()) {
     ASSIGN_OR_RETURN(v1::Policy policy, ReadPolicyFile(options.policy_file));
-    ASSIGN_OR_RETURN(v1::PolicyRevision active,
-                     PublishIfChanged(s->store_.get(), policy,
-                                      "quorumd --policy " + options.policy_file));
+    ASSIGN_OR_RETURN(
+        v1::PolicyRevision active,
+        PublishIfChanged(&uc.policies(), policy,
+                         "quorumd --policy " + options.policy_file));
     s->policy_revision_ = active.revision();
   } else {
-    auto active = s->store_->GetPolicyRevision(0);
+    auto active = uc.policies().GetPolicyRevision(0);
     if (absl::IsNotFound(active.status())) {
-      active = s->store_->PublishPolicy(graph::DefaultPolicy(),
-                                        "default diagnostics policy");
+      active = uc.policies().PublishPolicy(graph::DefaultPolicy(),
+                                           "default diagnostics policy");
     }
     if (!active.ok()) return active.status();
     s->policy_revision_ = active->revision();
@@ -296,9 +299,9 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
         "cannot listen on ", options.listen, " (in use, or not a local address?)"));
   }
   QuorumServer* self = s.get();
-  s->store_->OnWritableChange(
+  uc.store().OnWritableChange(
       [self](bool writable) { self->OnWritableChange(writable); });
-  s->server_->GetHealthCheckService()->SetServingStatus(s->store_->writable());
+  s->server_->GetHealthCheckService()->SetServingStatus(uc.store().writable());
   if (s->listener_ != nullptr) {
     s->listener_->Start(s->server_.get(), ConnectionCap(options.limits));
   }
@@ -343,7 +346,7 @@ QuorumServer::~QuorumServer() {
   server_.reset();
   workflow_.reset();  // Its feed thread reads the store.
   account_graph_.reset();
-  store_.reset();  // Closes LMDB.
+  use_cases_.reset();  // Closes the store.
 }
 
 absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path) {
@@ -362,7 +365,8 @@ absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path) {
   return policy;
 }
 
-absl::StatusOr<int> LoadBundleFile(graph::Store* store, const std::string& path) {
+absl::StatusOr<int> LoadBundleFile(graph::Intake* intake,
+                                   const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::stringstream text;
@@ -372,7 +376,7 @@ absl::StatusOr<int> LoadBundleFile(graph::Store* store, const std::string& path)
     return absl::InvalidArgumentError(
         absl::StrCat(path, " is not a text-format quorum.v1.ResourceBundle"));
   }
-  auto created = store->LoadBundle(bundle);
+  auto created = intake->LoadBundle(bundle);
   if (!created.ok()) return Annotate(created.status(), path);
   return created;
 }

@@ -13,7 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "graph/store/store.h"
+#include "graph/usecases/use_cases.h"
 #include "server/access.h"
 #include "server/account_graph_service.h"
 #include "server/admin_service.h"
@@ -83,7 +83,7 @@ class QuorumServer {
   int connection_cap() const {
     return listener_ != nullptr ? listener_->max_connections() : 0;
   }
-  graph::Store* store() { return store_.get(); }
+  graph::UseCases* use_cases() { return use_cases_.get(); }
   // The active policy revision at start.
   int64_t policy_revision() const { return policy_revision_; }
 
@@ -112,7 +112,7 @@ class QuorumServer {
 
   std::unique_ptr<DataDirLock> lock_;
   std::unique_ptr<Listener> listener_;
-  std::unique_ptr<graph::Store> store_;
+  std::unique_ptr<graph::UseCases> use_cases_;
   std::unique_ptr<AccountGraphServiceImpl> account_graph_;
   std::unique_ptr<PolicyServiceImpl> policy_;
   std::unique_ptr<SignalServiceImpl> signals_;
@@ -138,7 +138,8 @@ absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path);
 
 // Parses a text-format quorum.v1.ResourceBundle file and creates the records
 // the store does not have yet; returns how many were created.
-absl::StatusOr<int> LoadBundleFile(graph::Store* store, const std::string& path);
+absl::StatusOr<int> LoadBundleFile(graph::Intake* intake,
+                                   const std::string& path);
 
 }  // namespace quorum::server
 

@@ -8,7 +8,7 @@ namespace quorum::server {
 grpc::Status SignalServiceImpl::RecordSignals(
     grpc::ServerContext*, const v1::RecordSignalsRequest* request,
     v1::RecordSignalsResponse* response) {
-  auto results = store_->RecordSignals(*request);
+  auto results = signals_->RecordSignals(*request);
   if (!results.ok()) return ToGrpcStatus(results.status());
   for (auto& r : *results) *response->add_results() = std::move(r);
   return grpc::Status::OK;
@@ -20,7 +20,7 @@ grpc::Status SignalServiceImpl::ListSignals(
   return ListPage<v1::Signal>(
       request->page_size(), request->page_token(), request->parent(),
       [&](int n, const std::string& after) {
-        return store_->ListSignals(request->parent(), n, after);
+        return signals_->ListSignals(request->parent(), n, after);
       },
       response->mutable_signals(), response->mutable_next_page_token());
 }

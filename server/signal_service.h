@@ -2,15 +2,15 @@
 #ifndef QUORUM_SERVER_SIGNAL_SERVICE_H_
 #define QUORUM_SERVER_SIGNAL_SERVICE_H_
 
-#include "graph/store/store.h"
+#include "graph/usecases/signals.h"
 #include "quorum/v1/signal_service.grpc.pb.h"
 
 namespace quorum::server {
 
-// Thread-safe; does not own the store.
+// Thread-safe; does not own the use case.
 class SignalServiceImpl final : public v1::SignalService::Service {
  public:
-  explicit SignalServiceImpl(graph::Store* store) : store_(store) {}
+  explicit SignalServiceImpl(graph::Signals* signals) : signals_(signals) {}
 
   grpc::Status RecordSignals(grpc::ServerContext*,
                              const v1::RecordSignalsRequest* request,
@@ -20,7 +20,7 @@ class SignalServiceImpl final : public v1::SignalService::Service {
                            v1::ListSignalsResponse* response) override;
 
  private:
-  graph::Store* store_;
+  graph::Signals* signals_;
 };
 
 }  // namespace quorum::server

@@ -50,9 +50,9 @@ grpc::Status WorkflowServiceImpl::TransitionStatus(
   if (request->actor().empty()) {
     v1::TransitionStatusRequest named = *request;
     named.set_actor(CallerOf(*context));
-    return Reply(store_->TransitionStatus(named), response);
+    return Reply(workflow_->TransitionStatus(named), response);
   }
-  return Reply(store_->TransitionStatus(*request), response);
+  return Reply(workflow_->TransitionStatus(*request), response);
 }
 
 grpc::Status WorkflowServiceImpl::ListStatusChanges(
@@ -61,7 +61,7 @@ grpc::Status WorkflowServiceImpl::ListStatusChanges(
   return ListPage<v1::StatusChange>(
       request->page_size(), request->page_token(), request->parent(),
       [&](int n, const std::string& after) {
-        return store_->ListStatusChanges(request->parent(), n, after);
+        return workflow_->ListStatusChanges(request->parent(), n, after);
       },
       response->mutable_status_changes(), response->mutable_next_page_token());
 }
@@ -72,15 +72,15 @@ grpc::Status WorkflowServiceImpl::CreateHandoff(
   if (request->actor().empty()) {
     v1::CreateHandoffRequest named = *request;
     named.set_actor(CallerOf(*context));
-    return Reply(store_->CreateHandoff(named), response);
+    return Reply(workflow_->CreateHandoff(named), response);
   }
-  return Reply(store_->CreateHandoff(*request), response);
+  return Reply(workflow_->CreateHandoff(*request), response);
 }
 
 grpc::Status WorkflowServiceImpl::GetHandoff(
     grpc::ServerContext*, const v1::GetHandoffRequest* request,
     v1::Handoff* response) {
-  return Reply(store_->GetHandoff(request->name()), response);
+  return Reply(workflow_->GetHandoff(request->name()), response);
 }
 
 grpc::Status WorkflowServiceImpl::ListHandoffs(
@@ -89,7 +89,7 @@ grpc::Status WorkflowServiceImpl::ListHandoffs(
   return ListPage<v1::Handoff>(
       request->page_size(), request->page_token(), request->parent(),
       [&](int n, const std::string& after) {
-        return store_->ListHandoffs(request->parent(), n, after);
+        return workflow_->ListHandoffs(request->parent(), n, after);
       },
       response->mutable_handoffs(), response->mutable_next_page_token());
 }
@@ -100,9 +100,9 @@ grpc::Status WorkflowServiceImpl::RecordHandoffFeedback(
   if (request->actor().empty()) {
     v1::RecordHandoffFeedbackRequest named = *request;
     named.set_actor(CallerOf(*context));
-    return Reply(store_->RecordHandoffFeedback(named), response);
+    return Reply(workflow_->RecordHandoffFeedback(named), response);
   }
-  return Reply(store_->RecordHandoffFeedback(*request), response);
+  return Reply(workflow_->RecordHandoffFeedback(*request), response);
 }
 
 grpc::Status WorkflowServiceImpl::GetProcessMetrics(
@@ -112,15 +112,15 @@ grpc::Status WorkflowServiceImpl::GetProcessMetrics(
   if (!request->has_start_time()) violations.Add("start_time", "is required");
   if (!request->has_end_time()) violations.Add("end_time", "is required");
   if (!violations.empty()) return ToGrpcStatus(violations.ToStatus());
-  return Reply(store_->GetProcessMetrics(ToTime(request->start_time()),
-                                         ToTime(request->end_time())),
+  return Reply(workflow_->GetProcessMetrics(ToTime(request->start_time()),
+                                            ToTime(request->end_time())),
                response);
 }
 
 grpc::Status WorkflowServiceImpl::ListAccountReadiness(
     grpc::ServerContext*, const v1::ListAccountReadinessRequest* request,
     v1::ListAccountReadinessResponse* response) {
-  return Reply(store_->ListAccountReadiness(*request), response);
+  return Reply(readiness_->ListAccountReadiness(*request), response);
 }
 
 // One WatchReadiness stream. Its position `after_` moves through the change
@@ -189,7 +189,7 @@ class ReadinessWatcher final
   // feed has no more.
   absl::Status FillLocked() {
     while (queue_.empty()) {
-      auto events = service_->store_->ReadinessEvents(after_, kChunk);
+      auto events = service_->readiness_->ReadinessEvents(after_, kChunk);
       if (!events.ok()) return events.status();
       for (auto& e : *events) {
         after_ = e.sequence();
@@ -248,8 +248,9 @@ grpc::Status Unavailable() {
 
 }  // namespace
 
-WorkflowServiceImpl::WorkflowServiceImpl(graph::Store* store)
-    : store_(store), feed_([this] { Feed(); }) {}
+WorkflowServiceImpl::WorkflowServiceImpl(graph::Workflow* workflow,
+                                         graph::Readiness* readiness)
+    : workflow_(workflow), readiness_(readiness), feed_([this] { Feed(); }) {}
 
 WorkflowServiceImpl::~WorkflowServiceImpl() {
   Stop();
@@ -257,14 +258,14 @@ WorkflowServiceImpl::~WorkflowServiceImpl() {
 }
 
 void WorkflowServiceImpl::Feed() {
-  int64_t seen = store_->LastEventSequence();
+  int64_t seen = readiness_->LastEventSequence();
   while (true) {
     {
       std::lock_guard lock(mu_);
       if (stopped_) return;
     }
-    if (!store_->WaitForEvents(seen, absl::Milliseconds(500))) continue;
-    seen = store_->LastEventSequence();
+    if (!readiness_->WaitForEvents(seen, absl::Milliseconds(500))) continue;
+    seen = readiness_->LastEventSequence();
     std::lock_guard lock(mu_);
     const std::set<ReadinessWatcher*> all = watchers_;
     for (ReadinessWatcher* watcher : all) {
@@ -302,7 +303,7 @@ WorkflowServiceImpl::WatchReadiness(grpc::CallbackServerContext*,
   }
   const int64_t after = request->after_sequence() > 0
                             ? request->after_sequence()
-                            : store_->LastEventSequence();
+                            : readiness_->LastEventSequence();
   auto* watcher = new ReadinessWatcher(this, *request, after);
   {
     std::lock_guard lock(mu_);

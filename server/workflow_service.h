@@ -8,14 +8,15 @@
 #include <set>
 #include <thread>
 
-#include "graph/store/store.h"
+#include "graph/usecases/readiness.h"
+#include "graph/usecases/workflow.h"
 #include "quorum/v1/workflow_service.grpc.pb.h"
 
 namespace quorum::server {
 
 class ReadinessWatcher;
 
-// Thread-safe; does not own the store. WatchReadiness is a callback-API
+// Thread-safe; does not own the use cases. WatchReadiness is a callback-API
 // write reactor: watchers hold no thread while they wait. One feed thread
 // waits for new change-feed events and wakes the watchers, which read the
 // events after their own position and write the matching ones one at a
@@ -24,7 +25,7 @@ class WorkflowServiceImpl final
     : public v1::WorkflowService::WithCallbackMethod_WatchReadiness<
           v1::WorkflowService::Service> {
  public:
-  explicit WorkflowServiceImpl(graph::Store* store);
+  WorkflowServiceImpl(graph::Workflow* workflow, graph::Readiness* readiness);
   ~WorkflowServiceImpl() override;
 
   // Ends every WatchReadiness stream with UNAVAILABLE (at shutdown), so that
@@ -67,7 +68,8 @@ class WorkflowServiceImpl final
   void Feed();
   void Unregister(ReadinessWatcher* watcher);
 
-  graph::Store* store_;
+  graph::Workflow* workflow_;
+  graph::Readiness* readiness_;
   // Recursive: ending a watcher may run its OnDone (and so Unregister) on
   // the same thread. A watcher in `watchers_` is alive while mu_ is held.
   std::recursive_mutex mu_;

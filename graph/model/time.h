@@ -12,6 +12,9 @@
 namespace quorum::graph {
 
 absl::Time ToTime(const google::protobuf::Timestamp& t);
+// Whether `t` is a timestamp protobuf defines: from year 1 to 9999, with
+// nanoseconds in [0, 999999999].
+bool IsValidTimestamp(const google::protobuf::Timestamp& t);
 google::protobuf::Timestamp ToProto(absl::Time t);
 google::protobuf::Duration ToProto(absl::Duration d);
 

@@ -1,9 +1,13 @@
-// The account graph store: accounts, sites, stakeholders and relationships
-// over one storage engine (graph/storage/kv_engine.h; the databases and
-// their keys are in graph/storage/layout.h), with the graph's constraints
-// enforced on every write. Each mutation is one write transaction that
-// updates the record and its index entries together, committed durably
-// before it returns.
+// The store: the unit of work of the domain core. It holds the storage
+// engine, runs every write through one path (Write: the trees a write
+// changes get new snapshots and readiness entries before it commits), and
+// serves immutable per-tree snapshots from a bounded cache. The records
+// themselves are written by the repositories (records.h) and the business
+// of each service by its use case (graph/usecases/), all over one storage
+// engine (graph/storage/kv_engine.h; the databases and their keys are in
+// graph/storage/layout.h), with the graph's constraints enforced on every
+// write. Each mutation is one write transaction that updates the record and its
+// index entries together, committed durably before it returns.
 //
 // Errors: INVALID_ARGUMENT (with field violations named as in the service's
 // requests, e.g. "account.country_code"), NOT_FOUND, ALREADY_EXISTS (a taken
@@ -130,17 +134,6 @@ class Store {
   // The account `name` and its whole subtree, read in one transaction.
   absl::StatusOr<v1::CommitteeMap> GetCommitteeMap(absl::string_view name);
 
-  // Signals, stored by account and time (newest first). Records the batch
-  // in one transaction, all or nothing; a request whose signal ID exists
-  // already is a duplicate: nothing is written for it and the stored signal
-  // is returned. Errors name "requests[i]...".
-  absl::StatusOr<std::vector<v1::RecordedSignal>> RecordSignals(
-      const v1::RecordSignalsRequest& request);
-  // An account's signals, newest first, after storage key `start_after`.
-  absl::StatusOr<Page<v1::Signal>> ListSignals(absl::string_view parent,
-                                               int limit,
-                                               absl::string_view start_after);
-
   // The account `name`, its subtree and the subtree's signals, read in one
   // transaction: the input of qualification.
   absl::StatusOr<AccountTree> LoadAccountTree(absl::string_view name);
@@ -154,92 +147,6 @@ class Store {
   size_t snapshot_cache_bytes() const { return snapshots_.bytes(); }
   size_t snapshot_cache_entries() const { return snapshots_.entries(); }
 
-  // Policies: numbered revisions, the newest active. `policy` must be valid.
-  absl::StatusOr<v1::PolicyRevision> PublishPolicy(
-      const v1::Policy& policy, const std::string& description);
-  // A revision, or the active one for 0; NOT_FOUND when there is none.
-  absl::StatusOr<v1::PolicyRevision> GetPolicyRevision(int64_t revision);
-  // Revisions newest first, after storage key `start_after`.
-  absl::StatusOr<Page<v1::PolicyRevision>> ListPolicyRevisions(
-      int limit, absl::string_view start_after);
-
-  // Notes, newest first. A client-chosen `note_id` that exists already
-  // returns the stored note and writes nothing.
-  absl::StatusOr<v1::Note> CreateNote(absl::string_view parent, v1::Note note,
-                                      absl::string_view note_id);
-  absl::StatusOr<Page<v1::Note>> ListNotes(absl::string_view parent, int limit,
-                                           absl::string_view start_after);
-
-  // Intake of one lead, all in one write transaction (see
-  // docs/intake.md): normalization, checks, duplicate matching, creation,
-  // role inference, signal, note, the route after intake, and the answer
-  // stored under the request ID so that a retry returns it unchanged.
-  absl::StatusOr<v1::SubmitLeadResponse> SubmitLead(
-      const v1::SubmitLeadRequest& request);
-
-  // One batch of a signal stream, in one transaction with a savepoint per
-  // signal: each is recorded, found to be a duplicate, or rejected on its
-  // own. Returns one outcome per request: OK (new), ALREADY_EXISTS
-  // (duplicate), or the error that rejected it.
-  absl::StatusOr<std::vector<absl::Status>> RecordSignalStream(
-      const std::vector<v1::CreateSignalRequest>& requests);
-
-  // What an imported record did.
-  enum class ImportOutcome { kCreated, kUpdated, kUnchanged };
-  // One batch of an import, in one transaction with a savepoint per record:
-  // each record is upserted by name or rejected on its own, except that
-  // consecutive records with the same non-empty `group` share a savepoint
-  // and are written all or nothing (the others of a failed group are
-  // ABORTED). A group must not be split across batches.
-  absl::StatusOr<std::vector<absl::StatusOr<ImportOutcome>>> ImportBatch(
-      const std::vector<v1::ImportRecordsRequest>& records);
-
-  // ---- Workflow (graph/store/store_workflow.cc, docs/workflow.md).
-  absl::StatusOr<v1::TransitionStatusResponse> TransitionStatus(
-      const v1::TransitionStatusRequest& request);
-  absl::StatusOr<Page<v1::StatusChange>> ListStatusChanges(
-      absl::string_view parent, int limit, absl::string_view start_after);
-  absl::StatusOr<v1::Handoff> CreateHandoff(
-      const v1::CreateHandoffRequest& request);
-  absl::StatusOr<v1::Handoff> GetHandoff(absl::string_view name);
-  absl::StatusOr<Page<v1::Handoff>> ListHandoffs(absl::string_view parent,
-                                                 int limit,
-                                                 absl::string_view start_after);
-  absl::StatusOr<v1::Handoff> RecordHandoffFeedback(
-      const v1::RecordHandoffFeedbackRequest& request);
-  absl::StatusOr<v1::ProcessMetrics> GetProcessMetrics(absl::Time start,
-                                                       absl::Time end);
-  // The readiness listing; `as_of` defaults to the clock. Page cost does not
-  // grow with the number of accounts (see docs/workflow.md).
-  absl::StatusOr<v1::ListAccountReadinessResponse> ListAccountReadiness(
-      const v1::ListAccountReadinessRequest& request);
-  // Readiness change events after `after_sequence`, at most `limit`.
-  absl::StatusOr<std::vector<v1::ReadinessEvent>> ReadinessEvents(
-      int64_t after_sequence, int limit);
-  // The sequence number of the last event (0 when none).
-  int64_t LastEventSequence();
-  // Waits until an event after `after_sequence` exists or `timeout` passes;
-  // true when one exists.
-  bool WaitForEvents(int64_t after_sequence, absl::Duration timeout);
-  // A candidate policy over the current graph as of a time (the store's
-  // clock when not given).
-  absl::StatusOr<v1::SimulatePolicyResponse> SimulatePolicy(
-      const v1::Policy& candidate, std::optional<absl::Time> as_of);
-
-  // Creates every record of `bundle` whose name does not exist yet, in
-  // order; returns how many were created. Safe to run again.
-  absl::StatusOr<int> LoadBundle(const v1::ResourceBundle& bundle);
-
-  // Writes a compacted, consistent copy of the store into `dir` (absolute;
-  // created when missing, must be empty) while writes go on; opening the
-  // copy with Open() restores it. Returns the copy's size in bytes.
-  absl::StatusOr<int64_t> Backup(const std::string& dir);
-
-  // Checks that every index entry points at a record (e-mails, domains,
-  // company names, hierarchy, edges, signal/note/handoff IDs, readiness).
-  // OK, or DATA_LOSS listing the first dangling entries.
-  absl::Status CheckIndexes();
-
   // The bytes the engine has reserved (LMDB's map; it grows as data is
   // added).
   size_t map_size() const { return engine_->map_size(); }
@@ -252,6 +159,49 @@ class Store {
     engine_->OnWritableChange(std::move(fn));
   }
 
+  // ---- For the use cases (graph/usecases/), which run their work here.
+
+  // Runs `fn` in a read-only transaction of the engine.
+  absl::Status Read(const std::function<absl::Status(Txn&)>& fn) const {
+    return engine_->Read(fn);
+  }
+  // The engine itself, for listings (ScanPage) and copies.
+  const KvEngine& engine() const { return *engine_; }
+  // The time now, by the clock the store was opened with.
+  absl::Time Now() const { return clock_(); }
+  // snapshots. Every write of the store goes through here.
+  absl::Status Write(const std::function<absl::Status(Txn&)>& fn);
+  // Write() of `fn` at most once per request ID (internal::RunIdempotent).
+  template <typename Response>
+  absl::Status WriteIdempotent(absl::string_view method,
+                               absl::string_view request_id,
+                               absl::string_view fingerprint,
+                               Response* response,
+                               const std::function<absl::Status(Txn&)>& fn);
+  // when `txn` cannot differ from it, else read through `txn`.
+  absl::StatusOr<std::shared_ptr<const TreeSnapshot>> SnapshotIn(
+      Txn& txn, const std::string& account_id);
+  // cached one while the write has changed no tree yet, else read.
+  absl::StatusOr<std::shared_ptr<const TreeSnapshot>> TreeInWrite(
+      Txn& txn, const std::string& account_id, absl::Duration half_life);
+  // tree yet).
+  absl::StatusOr<v1::Verdict> VerdictNow(Txn& txn,
+                                         const std::string& account_id,
+                                         absl::Time now);
+  // The active policy as `txn` sees it.
+  absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> ActivePolicyIn(
+      Txn& txn);
+  // Inside a Write of a new active policy: once the write commits, the
+  // snapshot cache is emptied and `policy` becomes CurrentPolicy().
+  void ClearSnapshotsOnCommit() { pending_clear_ = true; }
+  void PublishPolicyOnCommit(std::shared_ptr<const v1::PolicyRevision> policy) {
+    pending_policy_ = std::move(policy);
+  }
+  // How many writes have committed, and a wait (at most `timeout`) until
+  // more than `seen` have.
+  int64_t commits();
+  void WaitForCommitAfter(int64_t seen, absl::Duration timeout);
+
  private:
   Store(std::unique_ptr<KvEngine> engine, std::function<absl::Time()> clock,
         size_t snapshot_cache_bytes)
@@ -262,15 +212,6 @@ class Store {
   // Runs `fn` in one write transaction of the engine and, before it
   // commits, brings the readiness index and change feed in step with the
   // trees `fn` changed (Reindex); once committed, publishes their new
-  // snapshots. Every write of the store goes through here.
-  absl::Status Write(const std::function<absl::Status(Txn&)>& fn);
-  // Write() of `fn` at most once per request ID (internal::RunIdempotent).
-  template <typename Response>
-  absl::Status WriteIdempotent(absl::string_view method,
-                               absl::string_view request_id,
-                               absl::string_view fingerprint,
-                               Response* response,
-                               const std::function<absl::Status(Txn&)>& fn);
   // What a write changed, from the first change of its current attempt.
   void BeginAttempt();
   // Keeps the readiness index and change feed in step with the trees the
@@ -284,22 +225,9 @@ class Store {
       Txn& txn, const std::string& account_id, TreeChanges& changes,
       absl::Duration half_life);
   // The snapshot of `account_id`'s tree as `txn` sees it: the cached one
-  // when `txn` cannot differ from it, else read through `txn`.
-  absl::StatusOr<std::shared_ptr<const TreeSnapshot>> SnapshotIn(
-      Txn& txn, const std::string& account_id);
   // The snapshot of `account_id`'s tree as the write `txn` sees it: the
-  // cached one while the write has changed no tree yet, else read.
-  absl::StatusOr<std::shared_ptr<const TreeSnapshot>> TreeInWrite(
-      Txn& txn, const std::string& account_id, absl::Duration half_life);
   // The verdict on `account_id` now, under the active policy, as the write
   // `txn` sees it (from the cached snapshot while the write has changed no
-  // tree yet).
-  absl::StatusOr<v1::Verdict> VerdictNow(Txn& txn,
-                                         const std::string& account_id,
-                                         absl::Time now);
-  // The active policy as `txn` sees it.
-  absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> ActivePolicyIn(
-      Txn& txn);
 
   std::unique_ptr<KvEngine> engine_;
   std::function<absl::Time()> clock_;
@@ -316,7 +244,7 @@ class Store {
   std::mutex policy_mu_;
   std::shared_ptr<const v1::PolicyRevision> policy_;  // Null: not read yet.
   uint64_t policy_changed_ = 0;  // The version that last published one.
-  // Wakes watchers after a commit (see WaitForEvents).
+  // Wakes watchers after a commit (see WaitForCommitAfter).
   std::mutex events_mu_;
   std::condition_variable events_cv_;
   int64_t commits_ = 0;

@@ -14,7 +14,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/stubs/logging.h"
 #include "graph/rules/policy.h"
-#include "graph/store/store.h"
+#include "graph/usecases/use_cases.h"
 #include "quorum/v1/account_graph_service.pb.h"
 #include "quorum/v1/intake_service.pb.h"
 #include "quorum/v1/note_service.pb.h"
@@ -27,6 +27,7 @@ namespace {
 
 namespace v1 = quorum::v1;
 using quorum::graph::Store;
+using quorum::graph::UseCases;
 
 std::string& StoreDir() {
   static std::string* dir = new std::string;
@@ -38,8 +39,8 @@ void RemoveStoreDir() {
   std::filesystem::remove_all(StoreDir(), ec);
 }
 
-Store* TheStore() {
-  static Store* store = [] {
+UseCases* TheStore() {
+  static UseCases* store = [] {
     const char* base =
         std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
     std::string& dir = StoreDir();
@@ -50,18 +51,18 @@ Store* TheStore() {
     options.path = dir;
     options.initial_map_size = 16 << 20;
     options.clock = [] { return absl::FromUnixSeconds(1790000000); };
-    auto opened = Store::Open(options);
+    auto opened = UseCases::Open(options);
     if (!opened.ok()) abort();
-    Store* s = opened->release();
-    (void)s->PublishPolicy(quorum::graph::DefaultPolicy(), "fuzz");
+    UseCases* s = opened->release();
+    (void)s->policies().PublishPolicy(quorum::graph::DefaultPolicy(), "fuzz");
     v1::Account a;
     a.set_display_name("Fuzz Lab");
     a.set_country_code("US");
-    (void)s->CreateAccount(a, "a");
+    (void)s->accounts().CreateAccount(a, "a");
     v1::Stakeholder p;
     p.set_display_name("Fuzz Person");
-    (void)s->CreateStakeholder("accounts/a", p, "p");
-    (void)s->CreateStakeholder("accounts/a", p, "q");
+    (void)s->accounts().CreateStakeholder("accounts/a", p, "p");
+    (void)s->accounts().CreateStakeholder("accounts/a", p, "q");
     return s;
   }();
   return store;
@@ -82,7 +83,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
-  Store* store = TheStore();
+  UseCases* store = TheStore();
   const uint8_t kind = data[0];
   ++data;
   --size;
@@ -90,94 +91,98 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 0: {
       v1::CreateAccountRequest r;
       if (Parse(data, size, &r)) {
-        (void)store->CreateAccount(r.account(), r.account_id(), r.request_id());
+        (void)store->accounts().CreateAccount(r.account(), r.account_id(),
+                                              r.request_id());
       }
       break;
     }
     case 1: {
       v1::UpdateAccountRequest r;
       if (Parse(data, size, &r)) {
-        (void)store->UpdateAccount(r.account(), r.update_mask());
+        (void)store->accounts().UpdateAccount(r.account(), r.update_mask());
       }
       break;
     }
     case 2: {
       v1::CreateSiteRequest r;
       if (Parse(data, size, &r)) {
-        (void)store->CreateSite(r.parent(), r.site(), r.site_id(),
-                                r.request_id());
+        (void)store->accounts().CreateSite(r.parent(), r.site(), r.site_id(),
+                                           r.request_id());
       }
       break;
     }
     case 3: {
       v1::UpdateSiteRequest r;
       if (Parse(data, size, &r))
-        (void)store->UpdateSite(r.site(), r.update_mask());
+        (void)store->accounts().UpdateSite(r.site(), r.update_mask());
       break;
     }
     case 4: {
       v1::CreateStakeholderRequest r;
       if (Parse(data, size, &r)) {
-        (void)store->CreateStakeholder(r.parent(), r.stakeholder(),
-                                       r.stakeholder_id(), r.request_id());
+        (void)store->accounts().CreateStakeholder(
+            r.parent(), r.stakeholder(), r.stakeholder_id(), r.request_id());
       }
       break;
     }
     case 5: {
       v1::UpdateStakeholderRequest r;
       if (Parse(data, size, &r)) {
-        (void)store->UpdateStakeholder(r.stakeholder(), r.update_mask());
+        (void)store->accounts().UpdateStakeholder(r.stakeholder(),
+                                                  r.update_mask());
       }
       break;
     }
     case 6: {
       v1::CreateRelationshipRequest r;
       if (Parse(data, size, &r)) {
-        (void)store->CreateRelationship(r.parent(), r.relationship(),
-                                        r.relationship_id(), r.request_id());
+        (void)store->accounts().CreateRelationship(
+            r.parent(), r.relationship(), r.relationship_id(), r.request_id());
       }
       break;
     }
     case 7: {
       v1::RecordSignalsRequest r;
-      if (Parse(data, size, &r)) (void)store->RecordSignals(r);
+      if (Parse(data, size, &r)) (void)store->signals().RecordSignals(r);
       break;
     }
     case 8: {
       v1::CreateNoteRequest r;
       if (Parse(data, size, &r)) {
-        (void)store->CreateNote(r.parent(), r.note(), r.note_id());
+        (void)store->notes().CreateNote(r.parent(), r.note(), r.note_id());
       }
       break;
     }
     case 9: {
       v1::SubmitLeadRequest r;
-      if (Parse(data, size, &r)) (void)store->SubmitLead(r);
+      if (Parse(data, size, &r)) (void)store->intake().SubmitLead(r);
       break;
     }
     case 10: {
       v1::TransitionStatusRequest r;
-      if (Parse(data, size, &r)) (void)store->TransitionStatus(r);
+      if (Parse(data, size, &r)) (void)store->workflow().TransitionStatus(r);
       break;
     }
     case 11: {
       v1::CreateHandoffRequest r;
-      if (Parse(data, size, &r)) (void)store->CreateHandoff(r);
+      if (Parse(data, size, &r)) (void)store->workflow().CreateHandoff(r);
       break;
     }
     case 12: {
       v1::RecordHandoffFeedbackRequest r;
-      if (Parse(data, size, &r)) (void)store->RecordHandoffFeedback(r);
+      if (Parse(data, size, &r))
+        (void)store->workflow().RecordHandoffFeedback(r);
       break;
     }
     case 13: {
       v1::ListAccountReadinessRequest r;
-      if (Parse(data, size, &r)) (void)store->ListAccountReadiness(r);
+      if (Parse(data, size, &r))
+        (void)store->readiness().ListAccountReadiness(r);
       break;
     }
     case 14: {
       v1::ImportRecordsRequest r;
-      if (Parse(data, size, &r)) (void)store->ImportBatch({r});
+      if (Parse(data, size, &r)) (void)store->intake().ImportBatch({r});
       break;
     }
     case 15: {
@@ -185,24 +190,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (Parse(data, size, &r)) {
         std::vector<v1::CreateSignalRequest> batch(r.signals().begin(),
                                                    r.signals().end());
-        (void)store->RecordSignalStream(batch);
+        (void)store->intake().RecordSignalStream(batch);
       }
       break;
     }
     case 16: {
       v1::ValidatePolicyRequest r;
       if (Parse(data, size, &r)) {
-        (void)quorum::server::PolicyFromSource(r.source(), "source");
+        (void)quorum::graph::PolicyFromSource(r.source(), "source");
       }
       break;
     }
     case 17: {
       v1::SimulatePolicyRequest r;
       if (Parse(data, size, &r)) {
-        auto policy = quorum::server::PolicyFromSource(r.source(), "source");
+        auto policy = quorum::graph::PolicyFromSource(r.source(), "source");
         if (policy.ok()) {
-          (void)store->SimulatePolicy(*policy,
-                                      absl::FromUnixSeconds(1790000000));
+          (void)store->policies().SimulatePolicy(
+              *policy, absl::FromUnixSeconds(1790000000));
         }
       }
       break;
@@ -210,16 +215,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 18: {
       v1::DeleteStakeholderRequest r;
       if (Parse(data, size, &r)) {
-        (void)store->GetCommitteeMap(r.name());
-        (void)store->GetStakeholder(r.name());
-        (void)store->DeleteStakeholder(r.name(), r.etag());
+        (void)store->accounts().GetCommitteeMap(r.name());
+        (void)store->accounts().GetStakeholder(r.name());
+        (void)store->accounts().DeleteStakeholder(r.name(), r.etag());
       }
       break;
     }
     case 19: {
       v1::GetProcessMetricsRequest r;
       if (Parse(data, size, &r) && r.has_start_time() && r.has_end_time()) {
-        (void)store->GetProcessMetrics(
+        (void)store->workflow().GetProcessMetrics(
             absl::FromUnixSeconds(r.start_time().seconds()) +
                 absl::Nanoseconds(r.start_time().nanos()),
             absl::FromUnixSeconds(r.end_time().seconds()) +

@@ -30,7 +30,8 @@ class StoreCorruptionTest : public StoreTest {
 TEST_F(StoreCorruptionTest, ADamagedSequenceNumberIsDataLossNotACrash) {
   AddAccount("first");
   Damage("meta", "seq", "not-a-number");
-  auto created = store_->CreateAccount(NewAccount("Second"), "second");
+  auto created =
+      store_->accounts().CreateAccount(NewAccount("Second"), "second");
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.status().code(), absl::StatusCode::kDataLoss)
       << created.status();
@@ -38,11 +39,12 @@ TEST_F(StoreCorruptionTest, ADamagedSequenceNumberIsDataLossNotACrash) {
 }
 
 TEST_F(StoreCorruptionTest, ADamagedReadinessKeyIsDataLossNotACrash) {
-  ASSERT_TRUE(store_->PublishPolicy(graph::DefaultPolicy(), "default").ok());
+  ASSERT_TRUE(
+      store_->policies().PublishPolicy(graph::DefaultPolicy(), "default").ok());
   AddAccount("first");
   Damage("readiness", "x|accounts/first", "");
   v1::ListAccountReadinessRequest request;
-  auto listed = store_->ListAccountReadiness(request);
+  auto listed = store_->readiness().ListAccountReadiness(request);
   ASSERT_FALSE(listed.ok());
   EXPECT_EQ(listed.status().code(), absl::StatusCode::kDataLoss)
       << listed.status();

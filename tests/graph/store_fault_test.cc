@@ -28,9 +28,9 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/time_util.h"
-#include "graph/storage/lmdb_env.h"
 #include "graph/rules/policy.h"
-#include "graph/store/store.h"
+#include "graph/storage/lmdb_env.h"
+#include "graph/usecases/use_cases.h"
 #include "gtest/gtest.h"
 #include "tests/graph/test_util.h"
 
@@ -184,10 +184,10 @@ Contents ReadEnvironment(const std::string& path) {
 }
 
 // The whole content of an open store, read from a backup of it.
-Contents ContentsOf(graph::Store& store) {
+Contents ContentsOf(graph::UseCases& store) {
   TempDir dir;
   const std::string copy = dir.path() + "/copy";
-  auto backup = store.Backup(copy);
+  auto backup = store.admin().Backup(copy);
   EXPECT_TRUE(backup.ok()) << backup.status();
   if (!backup.ok()) return {};
   Contents contents = ReadEnvironment(copy);
@@ -273,7 +273,7 @@ Answer AnswerOfMessages(const absl::StatusOr<std::vector<T>>& result) {
 
 // ------------------------------------------------------------ use cases
 
-using Store = graph::Store;
+using Store = graph::UseCases;
 
 v1::CreateSignalRequest SignalRequest(absl::string_view account,
                                       v1::SignalType type,
@@ -307,28 +307,32 @@ void Must(const absl::StatusOr<T>& result, absl::string_view what) {
 // sales), a site, two people (ana reports to bo) and a note; a child account
 // (accounts/clinic); an empty account (accounts/empty).
 void Seed(Store& store) {
-  Must(store.PublishPolicy(graph::DefaultPolicy(), "default"), "policy");
+  Must(store.policies().PublishPolicy(graph::DefaultPolicy(), "default"),
+       "policy");
   v1::Account lab = NewAccount("Lab lab");
   lab.set_facility_type(v1::FACILITY_TYPE_HOSPITAL_LAB);
   lab.add_domains("lab.example");
-  Must(store.CreateAccount(lab, "lab"), "lab");
+  Must(store.accounts().CreateAccount(lab, "lab"), "lab");
   v1::Account clinic = NewAccount("Clinic");
   clinic.set_parent(AccountName("lab"));
   clinic.set_facility_type(v1::FACILITY_TYPE_HOSPITAL_LAB);
-  Must(store.CreateAccount(clinic, "clinic"), "clinic");
-  Must(store.CreateAccount(NewAccount("Empty"), "empty"), "empty");
-  Must(store.CreateSite(AccountName("lab"), NewSite("Main"), "main"), "site");
-  Must(store.CreateSite(AccountName("lab"), NewSite("Spare"), "spare"),
+  Must(store.accounts().CreateAccount(clinic, "clinic"), "clinic");
+  Must(store.accounts().CreateAccount(NewAccount("Empty"), "empty"), "empty");
+  Must(store.accounts().CreateSite(AccountName("lab"), NewSite("Main"), "main"),
+       "site");
+  Must(store.accounts().CreateSite(AccountName("lab"), NewSite("Spare"),
+                                   "spare"),
        "spare site");
   v1::Stakeholder ana = NewStakeholder("Ana Ops", "ana@lab.example");
   ana.set_title("Laboratory Operations Manager");
   ana.add_sites(SiteName("lab", "main"));
-  Must(store.CreateStakeholder(AccountName("lab"), ana, "ana"), "ana");
-  Must(store.CreateStakeholder(AccountName("lab"),
-                               NewStakeholder("Bo Boss", "bo@lab.example"),
-                               "bo"),
+  Must(store.accounts().CreateStakeholder(AccountName("lab"), ana, "ana"),
+       "ana");
+  Must(store.accounts().CreateStakeholder(
+           AccountName("lab"), NewStakeholder("Bo Boss", "bo@lab.example"),
+           "bo"),
        "bo");
-  Must(store.CreateRelationship(
+  Must(store.accounts().CreateRelationship(
            AccountName("lab"),
            NewRelationship(StakeholderName("lab", "ana"),
                            StakeholderName("lab", "bo"),
@@ -338,12 +342,13 @@ void Seed(Store& store) {
   v1::RecordSignalsRequest signals;
   *signals.add_requests() =
       SignalRequest("lab", v1::SIGNAL_TYPE_DEMO_REQUEST, "demo");
-  Must(store.RecordSignals(signals), "signals");
+  Must(store.signals().RecordSignals(signals), "signals");
 }
 
 void SeedWithNote(Store& store) {
   Seed(store);
-  Must(store.CreateNote(AccountName("lab"), NewNote("wants faster TAT"), ""),
+  Must(store.notes().CreateNote(AccountName("lab"), NewNote("wants faster TAT"),
+                                ""),
        "note");
 }
 
@@ -363,7 +368,7 @@ v1::CreateHandoffRequest HandoffRequest(bool with_plan) {
 // A complete handoff of accounts/lab, for the feedback use cases.
 void SeedWithHandoff(Store& store) {
   SeedWithNote(store);
-  Must(store.CreateHandoff(HandoffRequest(true)), "handoff");
+  Must(store.workflow().CreateHandoff(HandoffRequest(true)), "handoff");
 }
 
 v1::SubmitLeadRequest NewLead(std::string email, std::string request_id) {
@@ -478,19 +483,22 @@ std::vector<UseCase> UseCases() {
     v1::Account a = NewAccount("Fresh Lab", "DE");
     a.add_domains("fresh.example");
     a.set_parent(AccountName("lab"));
-    return AnswerOf(s.CreateAccount(a, "fresh"));
+    return AnswerOf(s.accounts().CreateAccount(a, "fresh"));
   });
   add("CreateAccountWithRequestId", Seed, [](Store& s) {
-    return AnswerOf(s.CreateAccount(NewAccount("Fresh Lab"), "", "req-1"));
+    return AnswerOf(
+        s.accounts().CreateAccount(NewAccount("Fresh Lab"), "", "req-1"));
   });
   add(
       "CreateAccountRetriedWithItsRequestId",
       [](Store& s) {
         Seed(s);
-        Must(s.CreateAccount(NewAccount("Fresh Lab"), "", "req-1"), "first");
+        Must(s.accounts().CreateAccount(NewAccount("Fresh Lab"), "", "req-1"),
+             "first");
       },
       [](Store& s) {
-        return AnswerOf(s.CreateAccount(NewAccount("Fresh Lab"), "", "req-1"));
+        return AnswerOf(
+            s.accounts().CreateAccount(NewAccount("Fresh Lab"), "", "req-1"));
       });
   add("UpdateAccount", Seed, [](Store& s) {
     v1::Account patch;
@@ -499,40 +507,43 @@ std::vector<UseCase> UseCases() {
     patch.add_domains("lab.example");
     patch.add_domains("lab2.example");
     (*patch.mutable_labels())["tier"] = "1";
-    return AnswerOf(
-        s.UpdateAccount(patch, Mask({"display_name", "domains", "labels"})));
+    return AnswerOf(s.accounts().UpdateAccount(
+        patch, Mask({"display_name", "domains", "labels"})));
   });
   add("MoveAccountUnderAnotherParent", Seed, [](Store& s) {
     v1::Account patch;
     patch.set_name(AccountName("clinic"));
     patch.set_parent(AccountName("empty"));
-    return AnswerOf(s.UpdateAccount(patch, Mask({"parent"})));
+    return AnswerOf(s.accounts().UpdateAccount(patch, Mask({"parent"})));
   });
   add("DeleteAccount", Seed, [](Store& s) {
-    return AnswerOf(s.DeleteAccount(AccountName("empty"), "", false));
+    return AnswerOf(
+        s.accounts().DeleteAccount(AccountName("empty"), "", false));
   });
   add("DeleteAccountTreeWithForce", SeedWithHandoff, [](Store& s) {
-    return AnswerOf(s.DeleteAccount(AccountName("lab"), "", true));
+    return AnswerOf(s.accounts().DeleteAccount(AccountName("lab"), "", true));
   });
   // ---- sites
   add("CreateSite", Seed, [](Store& s) {
-    return AnswerOf(s.CreateSite(AccountName("clinic"), NewSite("North"), ""));
+    return AnswerOf(
+        s.accounts().CreateSite(AccountName("clinic"), NewSite("North"), ""));
   });
   add("UpdateSite", Seed, [](Store& s) {
     v1::Site patch;
     patch.set_name(SiteName("lab", "main"));
     patch.set_display_name("Main campus");
-    return AnswerOf(s.UpdateSite(patch, Mask({"display_name"})));
+    return AnswerOf(s.accounts().UpdateSite(patch, Mask({"display_name"})));
   });
   add("DeleteSite", Seed, [](Store& s) {
-    return AnswerOf(s.DeleteSite(SiteName("lab", "spare"), ""));
+    return AnswerOf(s.accounts().DeleteSite(SiteName("lab", "spare"), ""));
   });
   // ---- stakeholders
   add("CreateStakeholder", Seed, [](Store& s) {
     v1::Stakeholder p = NewStakeholder("Quinn Quality", "quinn@lab.example");
     p.set_title("Quality Manager");
     p.add_sites(SiteName("lab", "main"));
-    return AnswerOf(s.CreateStakeholder(AccountName("clinic"), p, "quinn"));
+    return AnswerOf(
+        s.accounts().CreateStakeholder(AccountName("clinic"), p, "quinn"));
   });
   add("UpdateStakeholder", Seed, [](Store& s) {
     v1::Stakeholder patch;
@@ -541,23 +552,25 @@ std::vector<UseCase> UseCases() {
     auto* role = patch.add_roles();
     role->set_role(v1::COMMITTEE_ROLE_LAB_DIRECTOR);
     role->set_source(v1::ROLE_SOURCE_CONFIRMED);
-    return AnswerOf(s.UpdateStakeholder(patch, Mask({"email", "roles"})));
+    return AnswerOf(
+        s.accounts().UpdateStakeholder(patch, Mask({"email", "roles"})));
   });
   add("DeleteStakeholderWithTheirRelationships", Seed, [](Store& s) {
-    return AnswerOf(s.DeleteStakeholder(StakeholderName("lab", "ana"), ""));
+    return AnswerOf(
+        s.accounts().DeleteStakeholder(StakeholderName("lab", "ana"), ""));
   });
   // ---- relationships
   add("CreateRelationship", Seed, [](Store& s) {
-    return AnswerOf(
-        s.CreateRelationship(AccountName("lab"),
-                             NewRelationship(StakeholderName("lab", "bo"),
-                                             StakeholderName("lab", "ana"),
-                                             v1::RELATIONSHIP_TYPE_INFLUENCES),
-                             ""));
+    return AnswerOf(s.accounts().CreateRelationship(
+        AccountName("lab"),
+        NewRelationship(StakeholderName("lab", "bo"),
+                        StakeholderName("lab", "ana"),
+                        v1::RELATIONSHIP_TYPE_INFLUENCES),
+        ""));
   });
   add("DeleteRelationship", Seed, [](Store& s) {
     return AnswerOf(
-        s.DeleteRelationship(RelationshipName("lab", "ana-bo"), ""));
+        s.accounts().DeleteRelationship(RelationshipName("lab", "ana-bo"), ""));
   });
   // ---- signals
   add("RecordSignals", Seed, [](Store& s) {
@@ -568,7 +581,7 @@ std::vector<UseCase> UseCases() {
         SignalRequest("clinic", v1::SIGNAL_TYPE_PRICING_INQUIRY);
     *batch.add_requests() =  // A duplicate of the seed's.
         SignalRequest("lab", v1::SIGNAL_TYPE_DEMO_REQUEST, "demo");
-    return AnswerOfMessages(s.RecordSignals(batch));
+    return AnswerOfMessages(s.signals().RecordSignals(batch));
   });
   add("RecordSignalStream", Seed, [](Store& s) {
     std::vector<v1::CreateSignalRequest> stream = {
@@ -578,7 +591,7 @@ std::vector<UseCase> UseCases() {
         SignalRequest("clinic", v1::SIGNAL_TYPE_PRICING_INQUIRY, "",
                       StakeholderName("lab", "bo")),
     };
-    auto outcomes = s.RecordSignalStream(stream);
+    auto outcomes = s.intake().RecordSignalStream(stream);
     if (!outcomes.ok()) return AnswerOf(outcomes.status());
     std::string text;
     for (const absl::Status& o : *outcomes) {
@@ -588,7 +601,7 @@ std::vector<UseCase> UseCases() {
   });
   // ---- intake
   add("ImportBatch", Seed, [](Store& s) {
-    auto outcomes = s.ImportBatch(ImportRecords());
+    auto outcomes = s.intake().ImportBatch(ImportRecords());
     if (!outcomes.ok()) return AnswerOf(outcomes.status());
     std::string text;
     for (const auto& o : *outcomes) {
@@ -601,83 +614,93 @@ std::vector<UseCase> UseCases() {
     return Answer{absl::OkStatus(), text};
   });
   add("SubmitLeadCreatingAccountAndPerson", Seed, [](Store& s) {
-    return AnswerOf(s.SubmitLead(NewLead("megan@cascade-valley.org", "l-1")));
+    return AnswerOf(
+        s.intake().SubmitLead(NewLead("megan@cascade-valley.org", "l-1")));
   });
   add("SubmitLeadMatchingAKnownPerson", Seed, [](Store& s) {
     v1::SubmitLeadRequest r = NewLead("ANA@lab.example", "l-2");
     r.mutable_lead()->set_company("");
     r.mutable_lead()->set_website("");
-    return AnswerOf(s.SubmitLead(r));
+    return AnswerOf(s.intake().SubmitLead(r));
   });
   add(
       "SubmitLeadRetriedWithItsRequestId",
       [](Store& s) {
         Seed(s);
-        Must(s.SubmitLead(NewLead("megan@cascade-valley.org", "l-1")), "first");
+        Must(s.intake().SubmitLead(NewLead("megan@cascade-valley.org", "l-1")),
+             "first");
       },
       [](Store& s) {
         return AnswerOf(
-            s.SubmitLead(NewLead("megan@cascade-valley.org", "l-1")));
+            s.intake().SubmitLead(NewLead("megan@cascade-valley.org", "l-1")));
       });
   // ---- notes
   add("CreateNote", Seed, [](Store& s) {
     v1::Note note = NewNote("the director signs");
     note.set_stakeholder(StakeholderName("lab", "bo"));
-    return AnswerOf(s.CreateNote(AccountName("lab"), note, ""));
+    return AnswerOf(s.notes().CreateNote(AccountName("lab"), note, ""));
   });
   add("CreateNoteWithItsId", Seed, [](Store& s) {
-    return AnswerOf(s.CreateNote(AccountName("clinic"), NewNote("hi"), "n1"));
+    return AnswerOf(
+        s.notes().CreateNote(AccountName("clinic"), NewNote("hi"), "n1"));
   });
   // ---- workflow
-  add("TransitionStatus", Seed,
-      [](Store& s) { return AnswerOf(s.TransitionStatus(Transition(""))); });
+  add("TransitionStatus", Seed, [](Store& s) {
+    return AnswerOf(s.workflow().TransitionStatus(Transition("")));
+  });
   add(
       "TransitionStatusRetriedWithItsRequestId",
       [](Store& s) {
         Seed(s);
-        Must(s.TransitionStatus(Transition("t-1")), "first");
+        Must(s.workflow().TransitionStatus(Transition("t-1")), "first");
       },
-      [](Store& s) { return AnswerOf(s.TransitionStatus(Transition("t-1"))); });
-  add("CreateHandoffComplete", SeedWithNote,
-      [](Store& s) { return AnswerOf(s.CreateHandoff(HandoffRequest(true))); });
+      [](Store& s) {
+        return AnswerOf(s.workflow().TransitionStatus(Transition("t-1")));
+      });
+  add("CreateHandoffComplete", SeedWithNote, [](Store& s) {
+    return AnswerOf(s.workflow().CreateHandoff(HandoffRequest(true)));
+  });
   add("CreateHandoffForcedWithNotesAndMissingItems", SeedWithNote,
       [](Store& s) {
-        return AnswerOf(s.CreateHandoff(HandoffRequest(false)));
+        return AnswerOf(s.workflow().CreateHandoff(HandoffRequest(false)));
       });
   add("CreateHandoffForcedWithoutNotes", Seed, [](Store& s) {
     v1::CreateHandoffRequest r = HandoffRequest(false);
     r.set_request_id("h-1");
-    return AnswerOf(s.CreateHandoff(r));
+    return AnswerOf(s.workflow().CreateHandoff(r));
   });
   add("RecordHandoffFeedbackAccepted", SeedWithHandoff, [](Store& s) {
     v1::RecordHandoffFeedbackRequest r;
-    r.set_name(OrFail(s.ListHandoffs(AccountName("lab"), 1, ""), "list")
-                   .items.at(0)
-                   .name());
+    r.set_name(
+        OrFail(s.workflow().ListHandoffs(AccountName("lab"), 1, ""), "list")
+            .items.at(0)
+            .name());
     r.set_outcome(v1::HANDOFF_OUTCOME_ACCEPTED);
     r.set_actor("sam");
-    return AnswerOf(s.RecordHandoffFeedback(r));
+    return AnswerOf(s.workflow().RecordHandoffFeedback(r));
   });
   add("RecordHandoffFeedbackRejectedMovesTheStatus", SeedWithHandoff,
       [](Store& s) {
         v1::RecordHandoffFeedbackRequest r;
-        r.set_name(OrFail(s.ListHandoffs(AccountName("lab"), 1, ""), "list")
-                       .items.at(0)
-                       .name());
+        r.set_name(
+            OrFail(s.workflow().ListHandoffs(AccountName("lab"), 1, ""), "list")
+                .items.at(0)
+                .name());
         r.set_outcome(v1::HANDOFF_OUTCOME_REJECTED);
         r.set_rejection_reason(v1::REJECTION_REASON_TOO_EARLY);
         r.set_comment("budget comes next year");
         r.set_actor("sam");
-        return AnswerOf(s.RecordHandoffFeedback(r));
+        return AnswerOf(s.workflow().RecordHandoffFeedback(r));
       });
   // ---- policies and bundles
   add("PublishPolicy", Seed, [](Store& s) {
     v1::Policy policy = graph::DefaultPolicy();
     policy.mutable_handoff()->set_min_notes(2);
-    return AnswerOf(s.PublishPolicy(policy, "two notes per handoff"));
+    return AnswerOf(
+        s.policies().PublishPolicy(policy, "two notes per handoff"));
   });
   add("LoadBundle", Seed,
-      [](Store& s) { return AnswerOf(s.LoadBundle(Bundle())); });
+      [](Store& s) { return AnswerOf(s.intake().LoadBundle(Bundle())); });
   return cases;
 }
 
@@ -689,7 +712,7 @@ class StoreFaultTest
   // A store in `dir` with a fault plan reading `injection`, seeded by the
   // use case with nothing injected.
   std::unique_ptr<Store> Open(const TempDir& dir, Injection* injection) {
-    Store::Options options;
+    graph::Store::Options options;
     options.path = dir.path();
     options.initial_map_size = 1 << 20;
     options.clock = [] { return kNow; };
@@ -711,7 +734,7 @@ class StoreFaultTest
     expected_ = use_case().run(*normal_);
     ASSERT_TRUE(expected_.status.ok())
         << "the use case itself must succeed: " << expected_.status;
-    ASSERT_OK(normal_->CheckIndexes());
+    ASSERT_OK(normal_->admin().CheckIndexes());
     expected_contents_ = ContentsOf(*normal_);
   }
 
@@ -723,7 +746,7 @@ class StoreFaultTest
     std::unique_ptr<Store> store = Open(faulted_dir_, &injection);
     ASSERT_NE(store, nullptr);
     const Contents before = ContentsOf(*store);
-    ASSERT_TRUE(store->writable());
+    ASSERT_TRUE(store->store().writable());
 
     injection = {fault, where(), 1, 0};
     const Answer failed = use_case().run(*store);
@@ -733,16 +756,17 @@ class StoreFaultTest
     EXPECT_THAT(std::string(failed.status.message()),
                 HasSubstr("the data folder cannot be written"));
     EXPECT_TRUE(graph::IsStorageUnwritable(failed.status)) << failed.status;
-    EXPECT_FALSE(store->writable());
+    EXPECT_FALSE(store->store().writable());
     const Contents after_failure = ContentsOf(*store);
     EXPECT_TRUE(after_failure == before) << "the failed write changed:\n"
                                          << Diff(before, after_failure);
-    EXPECT_FALSE(store->writable()) << "reads do not make the store writable";
+    EXPECT_FALSE(store->store().writable())
+        << "reads do not make the store writable";
 
     const Answer retried = use_case().run(*store);
     EXPECT_EQ(retried, expected_);
-    EXPECT_TRUE(store->writable());
-    EXPECT_OK(store->CheckIndexes());
+    EXPECT_TRUE(store->store().writable());
+    EXPECT_OK(store->admin().CheckIndexes());
     const Contents contents = ContentsOf(*store);
     EXPECT_TRUE(contents == expected_contents_)
         << Diff(expected_contents_, contents);
@@ -760,17 +784,18 @@ TEST_P(StoreFaultTest, FullMapOnEachFirstAttemptLeavesTheSameAnswerAndStore) {
   Injection injection;
   std::unique_ptr<Store> store = Open(faulted_dir_, &injection);
   ASSERT_NE(store, nullptr);
-  const size_t map_before = store->map_size();
+  const size_t map_before = store->store().map_size();
 
   injection = {WriteFault::kMapFull, where(), INT_MAX, 0};
   const Answer answer = use_case().run(*store);
   injection.remaining = 0;
 
   EXPECT_GE(injection.injected, 1);
-  EXPECT_GT(store->map_size(), map_before) << "the map grew for the retry";
+  EXPECT_GT(store->store().map_size(), map_before)
+      << "the map grew for the retry";
   EXPECT_EQ(answer, expected_);
-  EXPECT_TRUE(store->writable());
-  EXPECT_OK(store->CheckIndexes());
+  EXPECT_TRUE(store->store().writable());
+  EXPECT_OK(store->admin().CheckIndexes());
   const Contents contents = ContentsOf(*store);
   EXPECT_TRUE(contents == expected_contents_)
       << Diff(expected_contents_, contents);
@@ -801,7 +826,7 @@ TEST(StoreFaultRegressionTest,
      HandoffCreatedWhileTheMapGrowsHoldsEachNoteAndMissingItemOnce) {
   TempDir dir;
   Injection injection;
-  Store::Options options;
+  graph::Store::Options options;
   options.path = dir.path();
   options.clock = [] { return kNow; };
   options.fault_plan = PlanOf(&injection);
@@ -811,14 +836,15 @@ TEST(StoreFaultRegressionTest,
 
   injection = {WriteFault::kMapFull, Where::kCommit, 1, 0};
   ASSERT_OK_AND_ASSIGN(v1::Handoff handoff,
-                       store->CreateHandoff(HandoffRequest(false)));
+                       store->workflow().CreateHandoff(HandoffRequest(false)));
   ASSERT_EQ(injection.injected, 1);
 
   ASSERT_THAT(handoff.notes(), SizeIs(1));
   EXPECT_EQ(handoff.notes(0).learned(), "wants faster TAT");
   ASSERT_THAT(handoff.missing(), SizeIs(1));
   EXPECT_THAT(handoff.missing(0), StartsWith("decision_owner_plan:"));
-  ASSERT_OK_AND_ASSIGN(v1::Handoff stored, store->GetHandoff(handoff.name()));
+  ASSERT_OK_AND_ASSIGN(v1::Handoff stored,
+                       store->workflow().GetHandoff(handoff.name()));
   EXPECT_THAT(stored, EqualsProto(handoff));
 }
 
@@ -827,42 +853,46 @@ TEST(StoreFaultRegressionTest,
 TEST(StoreFaultRegressionTest,
      HandoffsCreatedWhileARealMapGrowsHoldEachNoteAndMissingItemOnce) {
   TempDir dir;
-  Store::Options options;
+  graph::Store::Options options;
   options.path = dir.path();
   options.initial_map_size = 256 << 10;
   options.clock = [] { return kNow; };
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
                        Store::Open(std::move(options)));
-  ASSERT_OK(store->PublishPolicy(graph::DefaultPolicy(), "default").status());
+  ASSERT_OK(store->policies()
+                .PublishPolicy(graph::DefaultPolicy(), "default")
+                .status());
   bool grew_in_a_handoff = false;
   for (int i = 0; i < 200 && !grew_in_a_handoff; ++i) {
     const std::string id = absl::StrCat("lab-", i);
     SCOPED_TRACE(id);
     v1::Account lab = NewAccount(absl::StrCat("Lab ", i));
     lab.set_facility_type(v1::FACILITY_TYPE_HOSPITAL_LAB);
-    ASSERT_OK(store->CreateAccount(lab, id).status());
+    ASSERT_OK(store->accounts().CreateAccount(lab, id).status());
     for (int n = 0; n < 3; ++n) {
       v1::Note note = NewNote(std::string(4000, static_cast<char>('a' + n)));
-      ASSERT_OK(store->CreateNote(AccountName(id), note, "").status());
+      ASSERT_OK(store->notes().CreateNote(AccountName(id), note, "").status());
     }
     v1::RecordSignalsRequest signals;
     *signals.add_requests() = SignalRequest(id, v1::SIGNAL_TYPE_DEMO_REQUEST);
-    ASSERT_OK(store->RecordSignals(signals).status());
+    ASSERT_OK(store->signals().RecordSignals(signals).status());
     v1::CreateHandoffRequest request = HandoffRequest(false);
     request.set_parent(AccountName(id));
 
-    const size_t map_before = store->map_size();
-    ASSERT_OK_AND_ASSIGN(v1::Handoff handoff, store->CreateHandoff(request));
-    grew_in_a_handoff = store->map_size() > map_before;
+    const size_t map_before = store->store().map_size();
+    ASSERT_OK_AND_ASSIGN(v1::Handoff handoff,
+                         store->workflow().CreateHandoff(request));
+    grew_in_a_handoff = store->store().map_size() > map_before;
 
     EXPECT_THAT(handoff.notes(), SizeIs(3));
     ASSERT_THAT(handoff.missing(), SizeIs(1));
     EXPECT_THAT(handoff.missing(0), StartsWith("decision_owner_plan:"));
-    ASSERT_OK_AND_ASSIGN(v1::Handoff stored, store->GetHandoff(handoff.name()));
+    ASSERT_OK_AND_ASSIGN(v1::Handoff stored,
+                         store->workflow().GetHandoff(handoff.name()));
     EXPECT_THAT(stored, EqualsProto(handoff));
   }
   EXPECT_TRUE(grew_in_a_handoff) << "no handoff met a full map";
-  EXPECT_OK(store->CheckIndexes());
+  EXPECT_OK(store->admin().CheckIndexes());
 }
 
 }  // namespace

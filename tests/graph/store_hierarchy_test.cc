@@ -9,7 +9,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "graph/model/status.h"
-#include "graph/store/store.h"
+#include "graph/usecases/use_cases.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 
@@ -39,11 +39,11 @@ class StoreHierarchyTest : public StoreTest {
     v1::Account patch;
     patch.set_name(AccountName(id));
     if (!parent_id.empty()) patch.set_parent(AccountName(parent_id));
-    return store_->UpdateAccount(patch, Mask({"parent"}));
+    return store_->accounts().UpdateAccount(patch, Mask({"parent"}));
   }
 
   std::vector<std::string> DescendantsOf(absl::string_view id) {
-    auto map = store_->GetCommitteeMap(AccountName(id));
+    auto map = store_->accounts().GetCommitteeMap(AccountName(id));
     EXPECT_TRUE(map.ok()) << map.status();
     if (!map.ok()) return {};
     return NamesOf(map->descendants());
@@ -68,7 +68,9 @@ TEST_F(StoreHierarchyTest, ParentCycleIsRefusedNamingTheCycle) {
   EXPECT_THAT(failure.violations(0).description(),
               HasSubstr("accounts/a -> accounts/c"));
   // Unchanged: a is still the root of a -> b -> c.
-  EXPECT_TRUE(OrFail(store_->GetAccount("accounts/a"), "get").parent().empty());
+  EXPECT_TRUE(OrFail(store_->accounts().GetAccount("accounts/a"), "get")
+                  .parent()
+                  .empty());
   EXPECT_THAT(DescendantsOf("a"), ElementsAre("accounts/b", "accounts/c"));
 }
 
@@ -78,7 +80,8 @@ TEST_F(StoreHierarchyTest, AccountCannotBeItsOwnParent) {
   EXPECT_THAT(result, HasPreconditionFailure("CYCLE"));
   EXPECT_THAT(std::string(result.status().message()),
               HasSubstr("accounts/a -> accounts/a"));
-  EXPECT_THAT(OrFail(store_->GetAccount("accounts/a"), "get"), EqualsProto(a));
+  EXPECT_THAT(OrFail(store_->accounts().GetAccount("accounts/a"), "get"),
+              EqualsProto(a));
 }
 
 TEST_F(StoreHierarchyTest, ParentOfADirectChildIsACycle) {
@@ -114,7 +117,7 @@ TEST_F(StoreHierarchyTest, ReparentingMovesTheWholeSubtree) {
   EXPECT_THAT(DescendantsOf("west"),
               ElementsAre("accounts/hospital", "accounts/lab"));
   ASSERT_OK_AND_ASSIGN(v1::CommitteeMap west,
-                       store_->GetCommitteeMap("accounts/west"));
+                       store_->accounts().GetCommitteeMap("accounts/west"));
   EXPECT_THAT(west.relationships(), SizeIs(1));
   EXPECT_THAT(west.stakeholders(), SizeIs(2));
 }
@@ -154,19 +157,20 @@ TEST_F(StoreHierarchyTest, ReparentingThatSplitsARelationshipIsRefused) {
   AddStakeholder("system", "ceo");
   v1::Relationship r = Relate("hospital", "jo", "system", "ceo",
                               v1::RELATIONSHIP_TYPE_REPORTS_TO);
-  v1::Account before = OrFail(store_->GetAccount("accounts/hospital"), "get");
+  v1::Account before =
+      OrFail(store_->accounts().GetAccount("accounts/hospital"), "get");
   for (const char* new_parent : {"other", ""}) {
     SCOPED_TRACE(new_parent);
     absl::StatusOr<v1::Account> result = SetParent("hospital", new_parent);
     EXPECT_THAT(result, HasPreconditionFailure("SPLITS_ACCOUNT_TREE"));
     EXPECT_THAT(std::string(result.status().message()), HasSubstr(r.name()));
   }
-  EXPECT_THAT(OrFail(store_->GetAccount("accounts/hospital"), "get"),
+  EXPECT_THAT(OrFail(store_->accounts().GetAccount("accounts/hospital"), "get"),
               EqualsProto(before));
   EXPECT_THAT(DescendantsOf("system"), ElementsAre("accounts/hospital"));
 
   // Once the relationship is gone, the move is allowed.
-  ASSERT_OK(store_->DeleteRelationship(r.name(), r.etag()));
+  ASSERT_OK(store_->accounts().DeleteRelationship(r.name(), r.etag()));
   EXPECT_OK(SetParent("hospital", "other"));
 }
 
@@ -197,7 +201,7 @@ TEST_F(StoreHierarchyTest, ReparentingThatSeparatesAPersonFromASiteIsRefused) {
 
   // Someone at the system working at the hospital's site.
   jo.clear_sites();
-  ASSERT_OK(store_->UpdateStakeholder(jo, Mask({"sites"})).status());
+  ASSERT_OK(store_->accounts().UpdateStakeholder(jo, Mask({"sites"})).status());
   AddStakeholder("system", "ceo", {SiteName("hospital", "ward")});
   EXPECT_THAT(SetParent("hospital", ""),
               HasPreconditionFailure("SPLITS_ACCOUNT_TREE"));
@@ -209,11 +213,12 @@ TEST_F(StoreHierarchyTest, ReparentingThatSeparatesAPersonFromASiteIsRefused) {
 TEST_F(StoreHierarchyTest, DeletingAnAccountWithChildrenNeedsForce) {
   AddAccount("system");
   AddAccount("hospital", "system");
-  absl::Status status = store_->DeleteAccount("accounts/system", "", false);
+  absl::Status status =
+      store_->accounts().DeleteAccount("accounts/system", "", false);
   EXPECT_THAT(status, HasPreconditionFailure("HAS_CHILDREN"));
   EXPECT_THAT(std::string(status.message()), HasSubstr("1 child account"));
-  EXPECT_OK(store_->GetAccount("accounts/system"));
-  EXPECT_OK(store_->GetAccount("accounts/hospital"));
+  EXPECT_OK(store_->accounts().GetAccount("accounts/system"));
+  EXPECT_OK(store_->accounts().GetAccount("accounts/hospital"));
 }
 
 TEST_F(StoreHierarchyTest, DeletingAnAccountWithRecordsNeedsForce) {
@@ -222,13 +227,14 @@ TEST_F(StoreHierarchyTest, DeletingAnAccountWithRecordsNeedsForce) {
   AddStakeholder("acme", "jo");
   AddStakeholder("acme", "max");
   Relate("acme", "jo", "acme", "max", v1::RELATIONSHIP_TYPE_WORKS_WITH);
-  absl::Status status = store_->DeleteAccount("accounts/acme", "", false);
+  absl::Status status =
+      store_->accounts().DeleteAccount("accounts/acme", "", false);
   EXPECT_THAT(status, HasPreconditionFailure("HAS_CHILDREN"));
   EXPECT_THAT(std::string(status.message()),
               AllOf(HasSubstr("1 sites"), HasSubstr("2 stakeholders"),
                     HasSubstr("1 relationships")));
   ASSERT_OK_AND_ASSIGN(v1::CommitteeMap map,
-                       store_->GetCommitteeMap("accounts/acme"));
+                       store_->accounts().GetCommitteeMap("accounts/acme"));
   EXPECT_THAT(map.sites(), SizeIs(1));
   EXPECT_THAT(map.stakeholders(), SizeIs(2));
   EXPECT_THAT(map.relationships(), SizeIs(1));
@@ -237,10 +243,11 @@ TEST_F(StoreHierarchyTest, DeletingAnAccountWithRecordsNeedsForce) {
 TEST_F(StoreHierarchyTest, DeletingTheLastChildLetsTheParentGoWithoutForce) {
   AddAccount("system");
   v1::Account hospital = AddAccount("hospital", "system");
-  ASSERT_OK(store_->DeleteAccount("accounts/hospital", hospital.etag(), false));
+  ASSERT_OK(store_->accounts().DeleteAccount("accounts/hospital",
+                                             hospital.etag(), false));
   EXPECT_THAT(DescendantsOf("system"), IsEmpty());
   EXPECT_THAT(RawKeys("children"), IsEmpty());
-  EXPECT_OK(store_->DeleteAccount("accounts/system", "", false));
+  EXPECT_OK(store_->accounts().DeleteAccount("accounts/system", "", false));
 }
 
 TEST_F(StoreHierarchyTest, ForcedDeleteWithAStaleEtagChangesNothing) {
@@ -248,9 +255,10 @@ TEST_F(StoreHierarchyTest, ForcedDeleteWithAStaleEtagChangesNothing) {
   AddAccount("hospital", "system");
   v1::Account patch = stale;
   patch.set_owner("new owner");
-  ASSERT_OK(store_->UpdateAccount(patch, Mask({"owner"})).status());
-  EXPECT_THAT(store_->DeleteAccount("accounts/system", stale.etag(), true),
-              StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK(store_->accounts().UpdateAccount(patch, Mask({"owner"})).status());
+  EXPECT_THAT(
+      store_->accounts().DeleteAccount("accounts/system", stale.etag(), true),
+      StatusIs(absl::StatusCode::kAborted));
   EXPECT_THAT(DescendantsOf("system"), ElementsAre("accounts/hospital"));
 }
 
@@ -290,57 +298,59 @@ class CascadeTest : public StoreHierarchyTest {
 
 TEST_F(CascadeTest, ForcedDeleteRemovesTheSubtreeAndEverythingInIt) {
   now_ += absl::Hours(1);
-  ASSERT_OK(store_->DeleteAccount("accounts/h1", "", true));
+  ASSERT_OK(store_->accounts().DeleteAccount("accounts/h1", "", true));
 
   for (const char* gone : {"accounts/h1", "accounts/lab"}) {
-    EXPECT_THAT(store_->GetAccount(gone),
+    EXPECT_THAT(store_->accounts().GetAccount(gone),
                 StatusIs(absl::StatusCode::kNotFound));
   }
-  EXPECT_THAT(store_->GetSite(SiteName("h1", "ward")),
+  EXPECT_THAT(store_->accounts().GetSite(SiteName("h1", "ward")),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(store_->GetSite(SiteName("lab", "bench")),
+  EXPECT_THAT(store_->accounts().GetSite(SiteName("lab", "bench")),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(store_->GetStakeholder(StakeholderName("h1", "director")),
-              StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(store_->GetStakeholder(StakeholderName("lab", "tech")),
+  EXPECT_THAT(
+      store_->accounts().GetStakeholder(StakeholderName("h1", "director")),
+      StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->accounts().GetStakeholder(StakeholderName("lab", "tech")),
               StatusIs(absl::StatusCode::kNotFound));
   for (const std::string& rel : {RelationshipName("lab", "tech-up"),
                                  RelationshipName("h1", "director-up"),
                                  RelationshipName("system", "ceo-influences"),
                                  RelationshipName("h2", "nurse-tech")}) {
-    EXPECT_THAT(store_->GetRelationship(rel),
+    EXPECT_THAT(store_->accounts().GetRelationship(rel),
                 StatusIs(absl::StatusCode::kNotFound))
         << rel;
   }
   // The rest of the tree is intact.
-  EXPECT_OK(store_->GetRelationship(RelationshipName("h2", "nurse-up")));
+  EXPECT_OK(
+      store_->accounts().GetRelationship(RelationshipName("h2", "nurse-up")));
   EXPECT_THAT(DescendantsOf("system"), ElementsAre("accounts/h2"));
-  ASSERT_OK_AND_ASSIGN(auto accounts, store_->ListAccounts(10, ""));
+  ASSERT_OK_AND_ASSIGN(auto accounts, store_->accounts().ListAccounts(10, ""));
   EXPECT_THAT(NamesOf(accounts.items),
               ElementsAre("accounts/h2", "accounts/system"));
 }
 
 TEST_F(CascadeTest, ForcedDeleteReleasesDomainsAndEmails) {
-  ASSERT_OK(store_->DeleteAccount("accounts/h1", "", true));
+  ASSERT_OK(store_->accounts().DeleteAccount("accounts/h1", "", true));
   for (const char* domain : {"h1.org", "lab.org"}) {
-    EXPECT_THAT(store_->FindAccountByDomain(domain),
+    EXPECT_THAT(store_->accounts().FindAccountByDomain(domain),
                 StatusIs(absl::StatusCode::kNotFound))
         << domain;
   }
   for (const char* email : {"director@h1.org", "tech@lab.org"}) {
-    EXPECT_THAT(store_->FindStakeholderByEmail(email),
+    EXPECT_THAT(store_->accounts().FindStakeholderByEmail(email),
                 StatusIs(absl::StatusCode::kNotFound))
         << email;
   }
-  EXPECT_OK(store_->FindAccountByDomain("system.org"));
-  EXPECT_OK(store_->FindStakeholderByEmail("nurse@h2.org"));
+  EXPECT_OK(store_->accounts().FindAccountByDomain("system.org"));
+  EXPECT_OK(store_->accounts().FindStakeholderByEmail("nurse@h2.org"));
   // Both can be reused.
   AddAccount("reborn", "", {"h1.org"});
   AddStakeholder("reborn", "director", {}, "director@h1.org");
 }
 
 TEST_F(CascadeTest, ForcedDeleteLeavesNoIndexEntriesBehind) {
-  ASSERT_OK(store_->DeleteAccount("accounts/h1", "", true));
+  ASSERT_OK(store_->accounts().DeleteAccount("accounts/h1", "", true));
   EXPECT_THAT(RawKeys("domains"), UnorderedElementsAre("system.org", "h2.org"));
   EXPECT_THAT(RawKeys("emails"),
               UnorderedElementsAre("ceo@system.org", "nurse@h2.org"));
@@ -356,31 +366,33 @@ TEST_F(CascadeTest, ForcedDeleteLeavesNoIndexEntriesBehind) {
 }
 
 TEST_F(CascadeTest, OthersInTheTreeLoseReferencesToDeletedSites) {
-  v1::Stakeholder ceo_before =
-      OrFail(store_->GetStakeholder(StakeholderName("system", "ceo")), "get");
+  v1::Stakeholder ceo_before = OrFail(
+      store_->accounts().GetStakeholder(StakeholderName("system", "ceo")),
+      "get");
   now_ += absl::Hours(1);
-  ASSERT_OK(store_->DeleteAccount("accounts/h1", "", true));
+  ASSERT_OK(store_->accounts().DeleteAccount("accounts/h1", "", true));
 
   ASSERT_OK_AND_ASSIGN(
       v1::Stakeholder ceo,
-      store_->GetStakeholder(StakeholderName("system", "ceo")));
+      store_->accounts().GetStakeholder(StakeholderName("system", "ceo")));
   EXPECT_THAT(ceo.sites(), ElementsAre(SiteName("system", "hq")));
   EXPECT_NE(ceo.etag(), ceo_before.etag());
   EXPECT_EQ(
       google::protobuf::util::TimeUtil::TimestampToSeconds(ceo.update_time()),
       absl::ToUnixSeconds(now_));
-  ASSERT_OK_AND_ASSIGN(v1::Stakeholder nurse,
-                       store_->GetStakeholder(StakeholderName("h2", "nurse")));
+  ASSERT_OK_AND_ASSIGN(
+      v1::Stakeholder nurse,
+      store_->accounts().GetStakeholder(StakeholderName("h2", "nurse")));
   EXPECT_THAT(nurse.sites(), IsEmpty());
   // With the dangling references gone, the remaining sites can be deleted
   // and the tree can be split.
-  EXPECT_OK(store_->DeleteSite(SiteName("h2", "clinic"), ""));
+  EXPECT_OK(store_->accounts().DeleteSite(SiteName("h2", "clinic"), ""));
 }
 
 TEST_F(CascadeTest, ForcedDeleteOfTheRootRemovesTheWholeTree) {
   AddAccount("unrelated", "", {"unrelated.org"});
-  ASSERT_OK(store_->DeleteAccount("accounts/system", "", true));
-  ASSERT_OK_AND_ASSIGN(auto accounts, store_->ListAccounts(10, ""));
+  ASSERT_OK(store_->accounts().DeleteAccount("accounts/system", "", true));
+  ASSERT_OK_AND_ASSIGN(auto accounts, store_->accounts().ListAccounts(10, ""));
   EXPECT_THAT(NamesOf(accounts.items), ElementsAre("accounts/unrelated"));
   EXPECT_THAT(RawKeys("sites"), IsEmpty());
   EXPECT_THAT(RawKeys("stakeholders"), IsEmpty());
@@ -393,32 +405,36 @@ TEST_F(CascadeTest, ForcedDeleteOfTheRootRemovesTheWholeTree) {
 
 TEST_F(CascadeTest, DeletingASiteInUseIsRefused) {
   // Used by a stakeholder of another account of the tree.
-  absl::Status status = store_->DeleteSite(SiteName("lab", "bench"), "");
+  absl::Status status =
+      store_->accounts().DeleteSite(SiteName("lab", "bench"), "");
   EXPECT_THAT(status, HasPreconditionFailure("SITE_IN_USE"));
   EXPECT_THAT(std::string(status.message()),
               AllOf(HasSubstr(StakeholderName("lab", "tech")),
                     HasSubstr(StakeholderName("h2", "nurse"))));
-  EXPECT_OK(store_->GetSite(SiteName("lab", "bench")));
+  EXPECT_OK(store_->accounts().GetSite(SiteName("lab", "bench")));
   // An unused site can go.
-  EXPECT_OK(store_->DeleteSite(SiteName("h2", "clinic"), ""));
+  EXPECT_OK(store_->accounts().DeleteSite(SiteName("h2", "clinic"), ""));
 }
 
 TEST_F(CascadeTest, DeletingAStakeholderDeletesItsRelationships) {
   ASSERT_OK_AND_ASSIGN(
       v1::Stakeholder director,
-      store_->GetStakeholder(StakeholderName("h1", "director")));
-  ASSERT_OK(store_->DeleteStakeholder(director.name(), director.etag()));
+      store_->accounts().GetStakeholder(StakeholderName("h1", "director")));
+  ASSERT_OK(
+      store_->accounts().DeleteStakeholder(director.name(), director.etag()));
   // Outgoing (stored under h1) and incoming (stored under lab and system).
   for (const std::string& rel :
        {RelationshipName("h1", "director-up"),
         RelationshipName("lab", "tech-up"),
         RelationshipName("system", "ceo-influences")}) {
-    EXPECT_THAT(store_->GetRelationship(rel),
+    EXPECT_THAT(store_->accounts().GetRelationship(rel),
                 StatusIs(absl::StatusCode::kNotFound))
         << rel;
   }
-  EXPECT_OK(store_->GetRelationship(RelationshipName("h2", "nurse-tech")));
-  EXPECT_OK(store_->GetRelationship(RelationshipName("h2", "nurse-up")));
+  EXPECT_OK(
+      store_->accounts().GetRelationship(RelationshipName("h2", "nurse-tech")));
+  EXPECT_OK(
+      store_->accounts().GetRelationship(RelationshipName("h2", "nurse-up")));
   EXPECT_THAT(RawKeys("edges"),
               Not(Contains(HasSubstr(StakeholderName("h1", "director")))));
   // The deleted person's REPORTS_TO no longer blocks a reversed edge.
@@ -427,20 +443,21 @@ TEST_F(CascadeTest, DeletingAStakeholderDeletesItsRelationships) {
 }
 
 TEST_F(CascadeTest, ForcedDeleteOfALeafWithRecordsKeepsItsParent) {
-  ASSERT_OK(store_->DeleteAccount("accounts/lab", "", true));
+  ASSERT_OK(store_->accounts().DeleteAccount("accounts/lab", "", true));
   EXPECT_THAT(DescendantsOf("system"),
               ElementsAre("accounts/h1", "accounts/h2"));
   EXPECT_THAT(DescendantsOf("h1"), IsEmpty());
   // The nurse's relationship to the deleted tech went with the tech.
-  EXPECT_THAT(store_->GetRelationship(RelationshipName("h2", "nurse-tech")),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      store_->accounts().GetRelationship(RelationshipName("h2", "nurse-tech")),
+      StatusIs(absl::StatusCode::kNotFound));
 }
 
 // --------------------------------------------------------- Committee map
 
 TEST_F(CascadeTest, CommitteeMapOfTheSystemCoversTheWholeTree) {
   ASSERT_OK_AND_ASSIGN(v1::CommitteeMap map,
-                       store_->GetCommitteeMap("accounts/system"));
+                       store_->accounts().GetCommitteeMap("accounts/system"));
   EXPECT_EQ(map.account().name(), "accounts/system");
   // Breadth first.
   EXPECT_THAT(NamesOf(map.descendants()),
@@ -459,7 +476,7 @@ TEST_F(CascadeTest, CommitteeMapOfTheSystemCoversTheWholeTree) {
 
 TEST_F(CascadeTest, CommitteeMapOfAHospitalKeepsOnlyItsSubtree) {
   ASSERT_OK_AND_ASSIGN(v1::CommitteeMap map,
-                       store_->GetCommitteeMap("accounts/h1"));
+                       store_->accounts().GetCommitteeMap("accounts/h1"));
   EXPECT_EQ(map.account().name(), "accounts/h1");
   EXPECT_THAT(NamesOf(map.descendants()), ElementsAre("accounts/lab"));
   EXPECT_THAT(
@@ -476,7 +493,7 @@ TEST_F(CascadeTest, CommitteeMapOfAHospitalKeepsOnlyItsSubtree) {
 
 TEST_F(CascadeTest, CommitteeMapOfALeafHasNoDescendants) {
   ASSERT_OK_AND_ASSIGN(v1::CommitteeMap map,
-                       store_->GetCommitteeMap("accounts/h2"));
+                       store_->accounts().GetCommitteeMap("accounts/h2"));
   EXPECT_THAT(map.descendants(), IsEmpty());
   EXPECT_THAT(NamesOf(map.sites()), ElementsAre(SiteName("h2", "clinic")));
   EXPECT_THAT(NamesOf(map.stakeholders()),
@@ -496,8 +513,9 @@ TEST_F(StoreHierarchyTest, CommitteeMapListsRoleHoldersConfirmedFirst) {
           r->set_role(role);
           r->set_source(source);
         }
-        return OrFail(store_->CreateStakeholder(AccountName(account), s, id),
-                      "create");
+        return OrFail(
+            store_->accounts().CreateStakeholder(AccountName(account), s, id),
+            "create");
       };
   // "aaron" sorts first but only has an inferred role.
   person("hospital", "aaron",
@@ -511,7 +529,7 @@ TEST_F(StoreHierarchyTest, CommitteeMapListsRoleHoldersConfirmedFirst) {
   person("hospital", "nobody", {});
 
   ASSERT_OK_AND_ASSIGN(v1::CommitteeMap map,
-                       store_->GetCommitteeMap("accounts/system"));
+                       store_->accounts().GetCommitteeMap("accounts/system"));
   ASSERT_THAT(map.roles(), SizeIs(3));
   // Roles in enum order: LAB_DIRECTOR (1), INFORMATICS (4), EXECUTIVE (8).
   const v1::RoleHolders& director = map.roles(0);
@@ -539,7 +557,7 @@ TEST_F(StoreHierarchyTest, CommitteeMapListsRoleHoldersConfirmedFirst) {
 
   // The hospital's map only counts the hospital's people.
   ASSERT_OK_AND_ASSIGN(v1::CommitteeMap hospital,
-                       store_->GetCommitteeMap("accounts/hospital"));
+                       store_->accounts().GetCommitteeMap("accounts/hospital"));
   ASSERT_THAT(hospital.roles(), SizeIs(2));
   EXPECT_THAT(hospital.roles(0).stakeholders(),
               ElementsAre(StakeholderName("hospital", "mia"),
@@ -547,9 +565,10 @@ TEST_F(StoreHierarchyTest, CommitteeMapListsRoleHoldersConfirmedFirst) {
 }
 
 TEST_F(StoreHierarchyTest, CommitteeMapOfAMissingAccountIsNotFound) {
-  EXPECT_THAT(store_->GetCommitteeMap("accounts/ghost"),
+  EXPECT_THAT(store_->accounts().GetCommitteeMap("accounts/ghost"),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(store_->GetCommitteeMap("ghost"), HasViolationOn("name"));
+  EXPECT_THAT(store_->accounts().GetCommitteeMap("ghost"),
+              HasViolationOn("name"));
 }
 
 }  // namespace

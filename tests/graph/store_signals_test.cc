@@ -13,7 +13,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "graph/model/names.h"
-#include "graph/store/store.h"
+#include "graph/usecases/use_cases.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 
@@ -80,7 +80,8 @@ class StoreSignalsTest : public StoreTest {
     std::vector<v1::Signal> out;
     std::string after;
     for (int guard = 0; guard < 10000; ++guard) {
-      auto listed = store_->ListSignals(AccountName(account), page, after);
+      auto listed =
+          store_->signals().ListSignals(AccountName(account), page, after);
       if (!listed.ok()) {
         ADD_FAILURE() << "ListSignals " << account << ": " << listed.status();
         return out;
@@ -94,7 +95,7 @@ class StoreSignalsTest : public StoreTest {
   }
 
   std::vector<v1::RecordedSignal> Record(v1::RecordSignalsRequest batch) {
-    return OrFail(store_->RecordSignals(batch), "RecordSignals");
+    return OrFail(store_->signals().RecordSignals(batch), "RecordSignals");
   }
 };
 
@@ -112,9 +113,9 @@ TEST_F(StoreSignalsTest, RecordReturnsTheStoredSignalsInRequestOrder) {
   full.mutable_signal()->set_description("Attended the validation webinar");
   *full.mutable_signal()->mutable_occur_time() = At(1000, 250);
 
-  ASSERT_OK_AND_ASSIGN(
-      std::vector<v1::RecordedSignal> results,
-      store_->RecordSignals(Batch({full, SignalOn("north", 2000, "demo-1")})));
+  ASSERT_OK_AND_ASSIGN(std::vector<v1::RecordedSignal> results,
+                       store_->signals().RecordSignals(
+                           Batch({full, SignalOn("north", 2000, "demo-1")})));
   ASSERT_THAT(results, SizeIs(2));
   EXPECT_FALSE(results[0].duplicate());
   EXPECT_FALSE(results[1].duplicate());
@@ -178,7 +179,7 @@ TEST_F(StoreSignalsTest, TimesAtBothEndsOfTheRangeAreStoredAndOrdered) {
   v1::CreateSignalRequest first = SignalOn("north", 0, "epoch");
   v1::CreateSignalRequest last = SignalOn("north", 0, "last");
   *last.mutable_signal()->mutable_occur_time() = At(9223372035, 999999999);
-  ASSERT_OK(store_->RecordSignals(
+  ASSERT_OK(store_->signals().RecordSignals(
       Batch({first, SignalOn("north", 1700000000, "now"), last})));
   std::vector<v1::Signal> listed = AllSignals("north");
   EXPECT_THAT(NamesOf(listed), ElementsAre(SignalName("north", "last"),
@@ -194,9 +195,9 @@ TEST_F(StoreSignalsTest, TopicDefaultsToGeneralAndAnExplicitTopicIsKept) {
   AddAccount("north");
   v1::CreateSignalRequest pricing = SignalOn("north", 200, "pricing");
   pricing.mutable_signal()->set_topic(v1::SIGNAL_TOPIC_PRICING);
-  ASSERT_OK_AND_ASSIGN(
-      std::vector<v1::RecordedSignal> results,
-      store_->RecordSignals(Batch({SignalOn("north", 100, "plain"), pricing})));
+  ASSERT_OK_AND_ASSIGN(std::vector<v1::RecordedSignal> results,
+                       store_->signals().RecordSignals(
+                           Batch({SignalOn("north", 100, "plain"), pricing})));
   ASSERT_THAT(results, SizeIs(2));
   EXPECT_EQ(results[0].signal().topic(), v1::SIGNAL_TOPIC_GENERAL);
   EXPECT_EQ(results[1].signal().topic(), v1::SIGNAL_TOPIC_PRICING);
@@ -213,7 +214,7 @@ TEST_F(StoreSignalsTest, CreateTimeComesFromTheClockAndOutputOnlyFieldsAreIgnore
   r.mutable_signal()->set_name("accounts/elsewhere/signals/other");
   *r.mutable_signal()->mutable_create_time() = At(42);
   ASSERT_OK_AND_ASSIGN(std::vector<v1::RecordedSignal> results,
-                       store_->RecordSignals(Batch({r})));
+                       store_->signals().RecordSignals(Batch({r})));
   ASSERT_THAT(results, SizeIs(1));
   EXPECT_EQ(results[0].signal().name(), SignalName("north", "one"));
   EXPECT_EQ(TimeOf(results[0].signal().create_time()), now_);
@@ -308,12 +309,13 @@ TEST_F(StoreSignalsTest, ListingIsPerAccount) {
 }
 
 TEST_F(StoreSignalsTest, ListSignalsChecksTheParent) {
-  EXPECT_THAT(store_->ListSignals("accounts/missing", 10, ""),
+  EXPECT_THAT(store_->signals().ListSignals("accounts/missing", 10, ""),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(store_->ListSignals("accounts/Not_Valid", 10, ""),
+  EXPECT_THAT(store_->signals().ListSignals("accounts/Not_Valid", 10, ""),
               HasViolationOn("parent"));
-  EXPECT_THAT(store_->ListSignals("", 10, ""), HasViolationOn("parent"));
-  EXPECT_THAT(store_->ListSignals("accounts/a/sites/b", 10, ""),
+  EXPECT_THAT(store_->signals().ListSignals("", 10, ""),
+              HasViolationOn("parent"));
+  EXPECT_THAT(store_->signals().ListSignals("accounts/a/sites/b", 10, ""),
               HasViolationOn("parent"));
 }
 
@@ -333,18 +335,20 @@ TEST_F(StoreSignalsTest, PagingWalksEverySignalOnceInOrder) {
   Record(Batch(requests));
 
   ASSERT_OK_AND_ASSIGN(graph::Page<v1::Signal> p1,
-                       store_->ListSignals("accounts/north", 3, ""));
+                       store_->signals().ListSignals("accounts/north", 3, ""));
   EXPECT_TRUE(p1.more);
   EXPECT_THAT(NamesOf(p1.items), ElementsAre(expected[0], expected[1],
                                              expected[2]));
   EXPECT_FALSE(p1.last_key.empty());
-  ASSERT_OK_AND_ASSIGN(graph::Page<v1::Signal> p2,
-                       store_->ListSignals("accounts/north", 3, p1.last_key));
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::Signal> p2,
+      store_->signals().ListSignals("accounts/north", 3, p1.last_key));
   EXPECT_TRUE(p2.more);
   EXPECT_THAT(NamesOf(p2.items), ElementsAre(expected[3], expected[4],
                                              expected[5]));
-  ASSERT_OK_AND_ASSIGN(graph::Page<v1::Signal> p3,
-                       store_->ListSignals("accounts/north", 3, p2.last_key));
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::Signal> p3,
+      store_->signals().ListSignals("accounts/north", 3, p2.last_key));
   EXPECT_FALSE(p3.more);
   EXPECT_THAT(NamesOf(p3.items), ElementsAre(expected[6], expected[7]));
 
@@ -359,10 +363,11 @@ TEST_F(StoreSignalsTest, AFullLastPageHasNoMore) {
   Record(Batch({SignalOn("north", 4, "a"), SignalOn("north", 3, "b"),
                 SignalOn("north", 2, "c"), SignalOn("north", 1, "d")}));
   ASSERT_OK_AND_ASSIGN(graph::Page<v1::Signal> p1,
-                       store_->ListSignals("accounts/north", 2, ""));
+                       store_->signals().ListSignals("accounts/north", 2, ""));
   EXPECT_TRUE(p1.more);
-  ASSERT_OK_AND_ASSIGN(graph::Page<v1::Signal> p2,
-                       store_->ListSignals("accounts/north", 2, p1.last_key));
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::Signal> p2,
+      store_->signals().ListSignals("accounts/north", 2, p1.last_key));
   EXPECT_FALSE(p2.more);
   EXPECT_THAT(NamesOf(p2.items),
               ElementsAre(SignalName("north", "c"), SignalName("north", "d")));
@@ -373,13 +378,14 @@ TEST_F(StoreSignalsTest, PagingSeesSignalsAddedBetweenPagesInTheirPlace) {
   Record(Batch({SignalOn("north", 400, "d"), SignalOn("north", 300, "c"),
                 SignalOn("north", 100, "a")}));
   ASSERT_OK_AND_ASSIGN(graph::Page<v1::Signal> p1,
-                       store_->ListSignals("accounts/north", 2, ""));
+                       store_->signals().ListSignals("accounts/north", 2, ""));
   EXPECT_THAT(NamesOf(p1.items),
               ElementsAre(SignalName("north", "d"), SignalName("north", "c")));
   // One newer than the page (not seen again) and one older (seen next).
   Record(Batch({SignalOn("north", 500, "e"), SignalOn("north", 200, "b")}));
-  ASSERT_OK_AND_ASSIGN(graph::Page<v1::Signal> p2,
-                       store_->ListSignals("accounts/north", 5, p1.last_key));
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::Signal> p2,
+      store_->signals().ListSignals("accounts/north", 5, p1.last_key));
   EXPECT_FALSE(p2.more);
   EXPECT_THAT(NamesOf(p2.items),
               ElementsAre(SignalName("north", "b"), SignalName("north", "a")));
@@ -487,7 +493,7 @@ TEST_F(StoreSignalsTest, AFailedBatchRecordsNoIdsSoItsRetryWritesEverything) {
   v1::RecordSignalsRequest batch =
       Batch({SignalOn("north", 100, "one"), SignalOn("north", 200, "two"),
              SignalOn("later", 300, "three")});
-  EXPECT_THAT(store_->RecordSignals(batch),
+  EXPECT_THAT(store_->signals().RecordSignals(batch),
               StatusIs(absl::StatusCode::kNotFound));
   AddAccount("later");
   std::vector<v1::RecordedSignal> results = Record(batch);
@@ -516,7 +522,7 @@ TEST_P(SignalValidationTest, OneBadEntryFailsTheBatchNamingItAndWritesNothing) {
   v1::CreateSignalRequest bad = SignalOn("north", 200, "bad");
   GetParam().spoil(&bad);
   absl::StatusOr<std::vector<v1::RecordedSignal>> result =
-      store_->RecordSignals(Batch(
+      store_->signals().RecordSignals(Batch(
           {SignalOn("north", 100, "good-0"), bad, SignalOn("north", 300)}));
   const std::string field = absl::StrCat("requests[1].", GetParam().field);
   EXPECT_THAT(result, HasViolationOn(field));
@@ -643,7 +649,8 @@ TEST_F(StoreSignalsTest, EveryBadFieldOfEveryEntryIsNamed) {
   third.set_parent("north");
   third.mutable_signal()->clear_occur_time();
   absl::StatusOr<std::vector<v1::RecordedSignal>> result =
-      store_->RecordSignals(Batch({first, SignalOn("north", 1), third}));
+      store_->signals().RecordSignals(
+          Batch({first, SignalOn("north", 1), third}));
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ViolatedFields(StatusOf(result)),
               UnorderedElementsAre("requests[0].signal_id",
@@ -658,7 +665,8 @@ TEST_F(StoreSignalsTest, LimitsAtTheEdgeAreAccepted) {
   v1::CreateSignalRequest r = SignalOn("north", 100, std::string(63, 'a'));
   r.mutable_signal()->set_campaign(std::string(500, 'c'));
   r.mutable_signal()->set_description(std::string(500, 'd'));
-  ASSERT_OK(store_->RecordSignals(Batch({r, SignalOn("north", 100, "a")})));
+  ASSERT_OK(
+      store_->signals().RecordSignals(Batch({r, SignalOn("north", 100, "a")})));
   EXPECT_THAT(AllSignals("north"), SizeIs(2));
 }
 
@@ -668,13 +676,13 @@ TEST_F(StoreSignalsTest, ValidationComesBeforeAnyLookup) {
   AddAccount("north");
   v1::CreateSignalRequest bad = SignalOn("north", 100);
   bad.mutable_signal()->set_type(v1::SIGNAL_TYPE_UNSPECIFIED);
-  EXPECT_THAT(
-      store_->RecordSignals(Batch({SignalOn("missing", 100, "x"), bad})),
-      HasViolationOn("requests[1].signal.type"));
+  EXPECT_THAT(store_->signals().RecordSignals(
+                  Batch({SignalOn("missing", 100, "x"), bad})),
+              HasViolationOn("requests[1].signal.type"));
 }
 
 TEST_F(StoreSignalsTest, AnEmptyBatchIsRefused) {
-  EXPECT_THAT(store_->RecordSignals(v1::RecordSignalsRequest()),
+  EXPECT_THAT(store_->signals().RecordSignals(v1::RecordSignalsRequest()),
               HasViolationOn("requests"));
 }
 
@@ -685,14 +693,14 @@ TEST_F(StoreSignalsTest, ABatchOfOneThousandIsAcceptedAndOneMoreIsRefused) {
     requests.push_back(SignalOn("north", 1000 + i, absl::StrCat("s", i)));
   }
   absl::StatusOr<std::vector<v1::RecordedSignal>> too_many =
-      store_->RecordSignals(Batch(requests));
+      store_->signals().RecordSignals(Batch(requests));
   EXPECT_THAT(too_many, HasViolationOn("requests"));
   EXPECT_THAT(StatusOf(too_many).message(), HasSubstr("1000"));
   EXPECT_THAT(AllSignals("north"), IsEmpty());
 
   requests.pop_back();
   ASSERT_OK_AND_ASSIGN(std::vector<v1::RecordedSignal> results,
-                       store_->RecordSignals(Batch(requests)));
+                       store_->signals().RecordSignals(Batch(requests)));
   EXPECT_THAT(results, SizeIs(1000));
   std::vector<v1::Signal> listed = AllSignals("north", 128);
   ASSERT_THAT(listed, SizeIs(1000));
@@ -709,7 +717,7 @@ TEST_F(StoreSignalsTest, AMissingAccountAtEntryThreeWritesNoneOfTheBatch) {
              SignalOn("north", 300, "two"), SignalOn("nowhere", 400, "three"),
              SignalOn("north", 500, "four")});
   absl::StatusOr<std::vector<v1::RecordedSignal>> result =
-      store_->RecordSignals(batch);
+      store_->signals().RecordSignals(batch);
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kNotFound,
                                HasSubstr("requests[3].parent")));
   EXPECT_THAT(StatusOf(result).message(), HasSubstr("accounts/nowhere"));
@@ -724,9 +732,9 @@ TEST_F(StoreSignalsTest, AMissingAccountAtEntryThreeWritesNoneOfTheBatch) {
 TEST_F(StoreSignalsTest, AMissingStakeholderFailsThePreconditionAndWritesNothing) {
   AddAccount("north");
   absl::StatusOr<std::vector<v1::RecordedSignal>> result =
-      store_->RecordSignals(
-          Batch({SignalOn("north", 100, "a"),
-                 SignalOn("north", 200, "b", StakeholderName("north", "ghost"))}));
+      store_->signals().RecordSignals(Batch(
+          {SignalOn("north", 100, "a"),
+           SignalOn("north", 200, "b", StakeholderName("north", "ghost"))}));
   EXPECT_THAT(result, HasPreconditionFailure("STAKEHOLDER_NOT_FOUND"));
   EXPECT_THAT(StatusOf(result).message(),
               HasSubstr("requests[1].signal.stakeholder"));
@@ -739,7 +747,7 @@ TEST_F(StoreSignalsTest, AStakeholderFromAnotherTreeIsRefused) {
   AddAccount("south-lab", "south");
   AddStakeholder("south-lab", "sam");
   absl::StatusOr<std::vector<v1::RecordedSignal>> result =
-      store_->RecordSignals(Batch(
+      store_->signals().RecordSignals(Batch(
           {SignalOn("north", 100, "a"),
            SignalOn("north", 200, "b", StakeholderName("south-lab", "sam"))}));
   EXPECT_THAT(result, HasPreconditionFailure("CROSS_ACCOUNT_TREE"));
@@ -789,7 +797,7 @@ TEST_F(StoreSignalsTest, LoadAccountTreeHasTheSignalsOfTheWholeSubtreeOnly) {
                 SignalOn("system-2", 500, "on-system-2")}));
 
   ASSERT_OK_AND_ASSIGN(graph::AccountTree tree,
-                       store_->LoadAccountTree("accounts/system"));
+                       store_->store().LoadAccountTree("accounts/system"));
   EXPECT_EQ(tree.map.account().name(), "accounts/system");
   EXPECT_THAT(NamesOf(tree.signals),
               UnorderedElementsAre(SignalName("system", "on-system"),
@@ -803,13 +811,13 @@ TEST_F(StoreSignalsTest, LoadAccountTreeHasTheSignalsOfTheWholeSubtreeOnly) {
   }
 
   ASSERT_OK_AND_ASSIGN(graph::AccountTree sub,
-                       store_->LoadAccountTree("accounts/hospital"));
+                       store_->store().LoadAccountTree("accounts/hospital"));
   EXPECT_THAT(NamesOf(sub.signals),
               UnorderedElementsAre(SignalName("hospital", "on-hospital"),
                                    SignalName("annex", "on-annex")));
 
   ASSERT_OK_AND_ASSIGN(graph::AccountTree other,
-                       store_->LoadAccountTree("accounts/other"));
+                       store_->store().LoadAccountTree("accounts/other"));
   EXPECT_THAT(NamesOf(other.signals),
               ElementsAre(SignalName("other", "on-other")));
 }
@@ -819,11 +827,11 @@ TEST_F(StoreSignalsTest, LoadAccountTreeOfAQuietAccountHasNoSignals) {
   AddAccount("busy");
   Record(Batch({SignalOn("busy", 100)}));
   ASSERT_OK_AND_ASSIGN(graph::AccountTree tree,
-                       store_->LoadAccountTree("accounts/quiet"));
+                       store_->store().LoadAccountTree("accounts/quiet"));
   EXPECT_THAT(tree.signals, IsEmpty());
-  EXPECT_THAT(store_->LoadAccountTree("accounts/missing"),
+  EXPECT_THAT(store_->store().LoadAccountTree("accounts/missing"),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(store_->LoadAccountTree("nope"), HasViolationOn("name"));
+  EXPECT_THAT(store_->store().LoadAccountTree("nope"), HasViolationOn("name"));
 }
 
 TEST_F(StoreSignalsTest, LoadAccountTreeFollowsAnAccountMovedIntoTheTree) {
@@ -831,15 +839,15 @@ TEST_F(StoreSignalsTest, LoadAccountTreeFollowsAnAccountMovedIntoTheTree) {
   AddAccount("lab");
   Record(Batch({SignalOn("lab", 100, "lab-signal")}));
   ASSERT_OK_AND_ASSIGN(graph::AccountTree before,
-                       store_->LoadAccountTree("accounts/system"));
+                       store_->store().LoadAccountTree("accounts/system"));
   EXPECT_THAT(before.signals, IsEmpty());
 
   v1::Account patch;
   patch.set_name("accounts/lab");
   patch.set_parent("accounts/system");
-  ASSERT_OK(store_->UpdateAccount(patch, Mask({"parent"})).status());
+  ASSERT_OK(store_->accounts().UpdateAccount(patch, Mask({"parent"})).status());
   ASSERT_OK_AND_ASSIGN(graph::AccountTree after,
-                       store_->LoadAccountTree("accounts/system"));
+                       store_->store().LoadAccountTree("accounts/system"));
   EXPECT_THAT(NamesOf(after.signals),
               ElementsAre(SignalName("lab", "lab-signal")));
 }
@@ -878,7 +886,7 @@ class StoreSignalsGrowthTest : public StoreSignalsTest {
 
 TEST_F(StoreSignalsGrowthTest, ABatchThatFillsTheMapIsWrittenOnceWhole) {
   AddAccount("north");
-  const size_t initial = store_->map_size();
+  const size_t initial = store_->store().map_size();
   std::vector<v1::CreateSignalRequest> requests;
   for (int i = 0; i < 1000; ++i) {
     v1::CreateSignalRequest r =
@@ -888,8 +896,8 @@ TEST_F(StoreSignalsGrowthTest, ABatchThatFillsTheMapIsWrittenOnceWhole) {
     requests.push_back(std::move(r));
   }
   ASSERT_OK_AND_ASSIGN(std::vector<v1::RecordedSignal> results,
-                       store_->RecordSignals(Batch(requests)));
-  EXPECT_GT(store_->map_size(), initial);
+                       store_->signals().RecordSignals(Batch(requests)));
+  EXPECT_GT(store_->store().map_size(), initial);
   ASSERT_THAT(results, SizeIs(1000));
   std::set<std::string> names;
   for (const auto& r : results) {
@@ -914,12 +922,14 @@ namespace {
 TEST_F(StoreSignalsTest, AccountWithSignalsNeedsForceAndTakesThemAlong) {
   AddAccount("north");
   Record(Batch({SignalOn("north", 1000, "demo-1")}));
-  absl::Status refused = store_->DeleteAccount(AccountName("north"), "", false);
+  absl::Status refused =
+      store_->accounts().DeleteAccount(AccountName("north"), "", false);
   EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(refused.message().find("1 signals"), std::string::npos)
       << refused.message();
 
-  ASSERT_TRUE(store_->DeleteAccount(AccountName("north"), "", true).ok());
+  ASSERT_TRUE(
+      store_->accounts().DeleteAccount(AccountName("north"), "", true).ok());
   // The same ID on a new account of the same name is a new signal.
   AddAccount("north");
   EXPECT_TRUE(AllSignals("north").empty());
@@ -934,17 +944,21 @@ TEST_F(StoreSignalsTest, AccountWithNotesNeedsForceAndANewAccountStartsClean) {
   v1::Note note;
   note.set_learned("Pilot in Q1");
   note.set_author("rep");
-  ASSERT_TRUE(store_->CreateNote(AccountName("north"), note, "call-1").ok());
-  absl::Status refused = store_->DeleteAccount(AccountName("north"), "", false);
+  ASSERT_TRUE(
+      store_->notes().CreateNote(AccountName("north"), note, "call-1").ok());
+  absl::Status refused =
+      store_->accounts().DeleteAccount(AccountName("north"), "", false);
   EXPECT_NE(refused.message().find("1 notes"), std::string::npos)
       << refused.message();
-  ASSERT_TRUE(store_->DeleteAccount(AccountName("north"), "", true).ok());
+  ASSERT_TRUE(
+      store_->accounts().DeleteAccount(AccountName("north"), "", true).ok());
   AddAccount("north");
-  auto notes = store_->ListNotes(AccountName("north"), 10, "");
+  auto notes = store_->notes().ListNotes(AccountName("north"), 10, "");
   ASSERT_TRUE(notes.ok());
   EXPECT_TRUE(notes->items.empty());
   // The note ID is free again.
-  auto created = store_->CreateNote(AccountName("north"), note, "call-1");
+  auto created =
+      store_->notes().CreateNote(AccountName("north"), note, "call-1");
   ASSERT_TRUE(created.ok());
   EXPECT_EQ(created->learned(), "Pilot in Q1");
 }

@@ -22,7 +22,9 @@ class StoreSnapshotTest : public StoreTest {
   void SetUp() override {
     now_ = kStart;
     StoreTest::SetUp();
-    ASSERT_TRUE(store_->PublishPolicy(graph::DefaultPolicy(), "default").ok());
+    ASSERT_TRUE(store_->policies()
+                    .PublishPolicy(graph::DefaultPolicy(), "default")
+                    .ok());
     AddAccount("sys");
     AddAccount("h1", "sys");
     AddAccount("h2", "sys");
@@ -33,12 +35,12 @@ class StoreSnapshotTest : public StoreTest {
 
   // The verdict the server gives (snapshot) and one from a fresh read.
   void ExpectSnapshotVerdictsMatchFreshReads(const std::string& step) {
-    auto policy = store_->CurrentPolicy();
+    auto policy = store_->store().CurrentPolicy();
     ASSERT_TRUE(policy.ok()) << policy.status();
     for (const std::string& id : kAccounts) {
-      auto snapshot = store_->Snapshot(AccountName(id));
+      auto snapshot = store_->store().Snapshot(AccountName(id));
       ASSERT_TRUE(snapshot.ok()) << snapshot.status();
-      auto tree = store_->LoadAccountTree(AccountName(id));
+      auto tree = store_->store().LoadAccountTree(AccountName(id));
       ASSERT_TRUE(tree.ok()) << tree.status();
       ASSERT_EQ((*snapshot)->signals->size(), tree->signals.size())
           << id << " after " << step;
@@ -74,7 +76,7 @@ class StoreSnapshotTest : public StoreTest {
         }
       }
     }
-    EXPECT_THAT(store_->CheckIndexes(), IsOk());
+    EXPECT_THAT(store_->admin().CheckIndexes(), IsOk());
   }
 
   void RandomWrite(std::mt19937& rng, int step) {
@@ -100,7 +102,7 @@ class StoreSnapshotTest : public StoreTest {
                 StakeholderName(account, people[rng() % people.size()]));
           }
         }
-        auto recorded = store_->RecordSignals(request);
+        auto recorded = store_->signals().RecordSignals(request);
         EXPECT_TRUE(recorded.ok()) << recorded.status();
         break;
       }
@@ -112,7 +114,9 @@ class StoreSnapshotTest : public StoreTest {
         role->set_source(rng() % 2 ? v1::ROLE_SOURCE_CONFIRMED
                                    : v1::ROLE_SOURCE_INFERRED);
         s.set_engagement(static_cast<v1::Engagement>(rng() % 5));
-        if (store_->CreateStakeholder(AccountName(account), s, id).ok()) {
+        if (store_->accounts()
+                .CreateStakeholder(AccountName(account), s, id)
+                .ok()) {
           people.push_back(id);
         }
         break;
@@ -122,15 +126,18 @@ class StoreSnapshotTest : public StoreTest {
         v1::Stakeholder patch;
         patch.set_name(StakeholderName(account, people[rng() % people.size()]));
         patch.set_engagement(static_cast<v1::Engagement>(1 + rng() % 4));
-        EXPECT_TRUE(store_->UpdateStakeholder(patch, Mask({"engagement"})).ok());
+        EXPECT_TRUE(store_->accounts()
+                        .UpdateStakeholder(patch, Mask({"engagement"}))
+                        .ok());
         break;
       }
       case 5: {  // The account's stage moves.
         v1::Account patch;
         patch.set_name(AccountName(account));
         patch.set_evaluation_stage(static_cast<v1::EvaluationStage>(rng() % 5));
-        EXPECT_TRUE(
-            store_->UpdateAccount(patch, Mask({"evaluation_stage"})).ok());
+        EXPECT_TRUE(store_->accounts()
+                        .UpdateAccount(patch, Mask({"evaluation_stage"}))
+                        .ok());
         break;
       }
       case 6: {  // Two people relate.
@@ -138,7 +145,7 @@ class StoreSnapshotTest : public StoreTest {
         const std::string a = people[rng() % people.size()];
         const std::string b = people[rng() % people.size()];
         if (a == b) break;
-        (void)store_->CreateRelationship(
+        (void)store_->accounts().CreateRelationship(
             AccountName(account),
             NewRelationship(StakeholderName(account, a),
                             StakeholderName(account, b),
@@ -149,9 +156,10 @@ class StoreSnapshotTest : public StoreTest {
       case 7: {  // Someone leaves (their relationships go too).
         if (people.empty()) break;
         const size_t at = rng() % people.size();
-        EXPECT_TRUE(store_->DeleteStakeholder(
-                              StakeholderName(account, people[at]), "")
-                        .ok());
+        EXPECT_TRUE(
+            store_->accounts()
+                .DeleteStakeholder(StakeholderName(account, people[at]), "")
+                .ok());
         people.erase(people.begin() + at);
         break;
       }
@@ -173,7 +181,8 @@ void StoreSnapshotTest::RandomWritesKeepSnapshotsTrue() {
       RandomWrite(rng, step + 1000 * seed);
       // Warm some snapshots between writes, so that writes update them.
       if (rng() % 3 == 0) {
-        (void)store_->Snapshot(AccountName(kAccounts[rng() % kAccounts.size()]));
+        (void)store_->store().Snapshot(
+            AccountName(kAccounts[rng() % kAccounts.size()]));
       }
       if (step % 10 == 9) {
         ExpectSnapshotVerdictsMatchFreshReads(
@@ -201,7 +210,7 @@ class StoreSnapshotInMemoryTest : public StoreSnapshotTest {
 TEST_F(StoreSnapshotInMemoryTest,
        VerdictsFromSnapshotsEqualFreshReadsAfterRandomWrites) {
   RandomWritesKeepSnapshotsTrue();
-  EXPECT_THAT(store_->CheckIndexes(), ::quorum::testing::IsOk());
+  EXPECT_THAT(store_->admin().CheckIndexes(), ::quorum::testing::IsOk());
 }
 
 TEST_F(StoreSnapshotTest, SnapshotsSurviveAPolicyWithAnotherHalfLife) {
@@ -210,31 +219,32 @@ TEST_F(StoreSnapshotTest, SnapshotsSurviveAPolicyWithAnotherHalfLife) {
   ExpectSnapshotVerdictsMatchFreshReads("before the publish");
   v1::Policy policy = graph::DefaultPolicy();
   policy.mutable_intent()->mutable_half_life()->set_seconds(86400 * 3);
-  ASSERT_TRUE(store_->PublishPolicy(policy, "short half-life").ok());
+  ASSERT_TRUE(store_->policies().PublishPolicy(policy, "short half-life").ok());
   ExpectSnapshotVerdictsMatchFreshReads("after the publish");
   for (int step = 20; step < 40; ++step) RandomWrite(rng, step);
   ExpectSnapshotVerdictsMatchFreshReads("after more writes");
 }
 
 TEST_F(StoreSnapshotTest, AWriteIsSeenByTheNextVerdict) {
-  ASSERT_TRUE(store_->Snapshot(AccountName("sys")).ok());  // Warm.
+  ASSERT_TRUE(store_->store().Snapshot(AccountName("sys")).ok());  // Warm.
   v1::RecordSignalsRequest request;
   auto* r = request.add_requests();
   r->set_parent(AccountName("h2"));
   r->set_signal_id("fresh");
   r->mutable_signal()->set_type(v1::SIGNAL_TYPE_DEMO_REQUEST);
   *r->mutable_signal()->mutable_occur_time() = graph::ToProto(now_);
-  ASSERT_TRUE(store_->RecordSignals(request).ok());
-  auto snapshot = store_->Snapshot(AccountName("sys"));
+  ASSERT_TRUE(store_->signals().RecordSignals(request).ok());
+  auto snapshot = store_->store().Snapshot(AccountName("sys"));
   ASSERT_TRUE(snapshot.ok());
   EXPECT_EQ((*snapshot)->signals->size(), 1u)
       << "the parent's snapshot took in the child's signal";
-  ASSERT_TRUE(store_->DeleteAccount(AccountName("h2"), "", true).ok());
-  snapshot = store_->Snapshot(AccountName("sys"));
+  ASSERT_TRUE(
+      store_->accounts().DeleteAccount(AccountName("h2"), "", true).ok());
+  snapshot = store_->store().Snapshot(AccountName("sys"));
   ASSERT_TRUE(snapshot.ok());
   EXPECT_EQ((*snapshot)->signals->size(), 0u);
   EXPECT_EQ((*snapshot)->map->descendants_size(), 1);
-  EXPECT_THAT(store_->Snapshot(AccountName("h2")),
+  EXPECT_THAT(store_->store().Snapshot(AccountName("h2")),
               StatusIs(absl::StatusCode::kNotFound));
 }
 

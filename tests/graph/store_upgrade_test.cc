@@ -13,7 +13,7 @@
 #include "graph/storage/layout.h"
 #include "graph/storage/lmdb_env.h"
 #include "graph/storage/records.pb.h"
-#include "graph/store/store.h"
+#include "graph/usecases/use_cases.h"
 #include "gtest/gtest.h"
 #include "tests/graph/test_util.h"
 
@@ -27,9 +27,10 @@ class StoreUpgradeTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
-    ASSERT_THAT(
-        store_->PublishPolicy(graph::DefaultPolicy(), "default").status(),
-        IsOk());
+    ASSERT_THAT(store_->policies()
+                    .PublishPolicy(graph::DefaultPolicy(), "default")
+                    .status(),
+                IsOk());
     AddAccount("sys");
     AddAccount("h1", "sys");
     AddAccount("solo");
@@ -43,13 +44,13 @@ class StoreUpgradeTest : public StoreTest {
       r->mutable_signal()->set_type(v1::SIGNAL_TYPE_PRICING_INQUIRY);
       *r->mutable_signal()->mutable_occur_time() = graph::ToProto(now_);
     }
-    ASSERT_THAT(store_->RecordSignals(signals).status(), IsOk());
+    ASSERT_THAT(store_->signals().RecordSignals(signals).status(), IsOk());
   }
 
   v1::ListAccountReadinessResponse Listing() {
     v1::ListAccountReadinessRequest request;
     *request.mutable_as_of() = graph::ToProto(now_);
-    return OrFail(store_->ListAccountReadiness(request), "listing");
+    return OrFail(store_->readiness().ListAccountReadiness(request), "listing");
   }
 
   // Rewrites the readiness entries of the closed store as readiness_v1 kept
@@ -104,20 +105,20 @@ TEST_F(StoreUpgradeTest, ReadinessEntriesOfTheTextFormAreUpgradedOnOpen) {
   OpenStore(kDefaultMapSize);
   EXPECT_TRUE(
       google::protobuf::util::MessageDifferencer::Equals(Listing(), before));
-  EXPECT_THAT(store_->CheckIndexes(), IsOk());
+  EXPECT_THAT(store_->admin().CheckIndexes(), IsOk());
   // The upgrade adds no event: no account's readiness changed.
   EXPECT_EQ(RawKeys(std::string(layout::kReadinessEvents)), events_before);
   // A write after the upgrade moves the entry as usual.
-  store_->DeleteAccount(AccountName("solo"), "", true).IgnoreError();
+  store_->accounts().DeleteAccount(AccountName("solo"), "", true).IgnoreError();
   EXPECT_EQ(Listing().accounts_size(), 2);
-  EXPECT_THAT(store_->CheckIndexes(), IsOk());
+  EXPECT_THAT(store_->admin().CheckIndexes(), IsOk());
 }
 
 TEST_F(StoreUpgradeTest, ACorruptTextEntryFailsTheOpenNamingTheAccount) {
   WriteLegacyEntries([](std::string text) { return text + "\njunk"; });
   graph::Store::Options options;
   options.path = dir_.path();
-  auto store = graph::Store::Open(std::move(options));
+  auto store = graph::UseCases::Open(std::move(options));
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(store.status().message()),

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -27,8 +27,8 @@
 #include "google/protobuf/util/time_util.h"
 #include "graph/rules/policy.h"
 #include "graph/rules/qualification.h"
-#include "graph/store/store.h"
 #include "graph/rules/workflow.h"
+#include "graph/usecases/use_cases.h"
 #include "gtest/gtest.h"
 #include "tests/graph/test_util.h"
 
@@ -84,7 +84,8 @@ class WorkflowStoreTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
-    auto published = store_->PublishPolicy(graph::DefaultPolicy(), "default");
+    auto published =
+        store_->policies().PublishPolicy(graph::DefaultPolicy(), "default");
     ASSERT_TRUE(published.ok()) << published.status();
     revision_ = published->revision();
   }
@@ -97,14 +98,15 @@ class WorkflowStoreTest : public StoreTest {
     v1::Account a = NewAccount(absl::StrCat("Lab ", id), std::move(country));
     a.set_facility_type(v1::FACILITY_TYPE_HOSPITAL_LAB);
     for (auto& [k, v] : labels) (*a.mutable_labels())[k] = v;
-    return OrFail(store_->CreateAccount(a, id), absl::StrCat("CreateAccount ", id));
+    return OrFail(store_->accounts().CreateAccount(a, id),
+                  absl::StrCat("CreateAccount ", id));
   }
 
   void AddSignal(absl::string_view id, v1::SignalType type,
                  v1::SignalTopic topic = v1::SIGNAL_TOPIC_GENERAL) {
     v1::RecordSignalsRequest batch;
     *batch.add_requests() = SignalRequest(id, type, now_, topic);
-    EXPECT_OK(store_->RecordSignals(batch));
+    EXPECT_OK(store_->signals().RecordSignals(batch));
   }
 
   // Fit, and a demo request now: SALES_DISCOVERY (rule fit-and-intent).
@@ -112,7 +114,7 @@ class WorkflowStoreTest : public StoreTest {
                                std::map<std::string, std::string> labels = {}) {
     AddLab(id, std::move(labels));
     AddSignal(id, v1::SIGNAL_TYPE_DEMO_REQUEST);
-    return OrFail(store_->GetAccount(AccountName(id)), "GetAccount");
+    return OrFail(store_->accounts().GetAccount(AccountName(id)), "GetAccount");
   }
 
   // Fit, and a demo request about validation with nobody from quality
@@ -121,7 +123,7 @@ class WorkflowStoreTest : public StoreTest {
                              std::map<std::string, std::string> labels = {}) {
     AddLab(id, std::move(labels));
     AddSignal(id, v1::SIGNAL_TYPE_DEMO_REQUEST, v1::SIGNAL_TOPIC_VALIDATION);
-    return OrFail(store_->GetAccount(AccountName(id)), "GetAccount");
+    return OrFail(store_->accounts().GetAccount(AccountName(id)), "GetAccount");
   }
 
   v1::Note AddNote(absl::string_view id, std::string learned,
@@ -130,7 +132,8 @@ class WorkflowStoreTest : public StoreTest {
     note.set_learned(std::move(learned));
     note.set_author("ana");
     *note.mutable_occur_time() = Ts(occur);
-    return OrFail(store_->CreateNote(AccountName(id), note, ""), "CreateNote");
+    return OrFail(store_->notes().CreateNote(AccountName(id), note, ""),
+                  "CreateNote");
   }
 
   absl::StatusOr<v1::TransitionStatusResponse> Transition(
@@ -142,7 +145,7 @@ class WorkflowStoreTest : public StoreTest {
     r.set_reason(std::move(reason));
     r.set_actor("ana");
     r.set_etag(std::move(etag));
-    return store_->TransitionStatus(r);
+    return store_->workflow().TransitionStatus(r);
   }
 
   v1::CreateHandoffRequest HandoffRequest(absl::string_view id) {
@@ -164,12 +167,12 @@ class WorkflowStoreTest : public StoreTest {
     r.set_rejection_reason(reason);
     r.set_comment(std::move(comment));
     r.set_actor("sam");
-    return store_->RecordHandoffFeedback(r);
+    return store_->workflow().RecordHandoffFeedback(r);
   }
 
   // The verdict on accounts/{id} now, computed directly.
   v1::Verdict VerdictOf(absl::string_view id) {
-    auto tree = store_->LoadAccountTree(AccountName(id));
+    auto tree = store_->store().LoadAccountTree(AccountName(id));
     EXPECT_TRUE(tree.ok()) << tree.status();
     if (!tree.ok()) return v1::Verdict();
     return graph::Qualify(*tree, graph::DefaultPolicy(), revision_, now_);
@@ -177,13 +180,13 @@ class WorkflowStoreTest : public StoreTest {
 
   // The whole history of accounts/{id}, newest first.
   std::vector<v1::StatusChange> History(absl::string_view id) {
-    auto page = store_->ListStatusChanges(AccountName(id), 1000, "");
+    auto page = store_->workflow().ListStatusChanges(AccountName(id), 1000, "");
     EXPECT_TRUE(page.ok()) << page.status();
     return page.ok() ? page->items : std::vector<v1::StatusChange>();
   }
 
   v1::LifecycleStatus StatusOfAccount(absl::string_view id) {
-    return OrFail(store_->GetAccount(AccountName(id)), "GetAccount")
+    return OrFail(store_->accounts().GetAccount(AccountName(id)), "GetAccount")
         .lifecycle_status();
   }
 
@@ -196,7 +199,7 @@ TEST_F(WorkflowStoreTest, TransitionNeedsReasonActorAndStatusNamingEachField) {
   AddLab("lab");
   v1::TransitionStatusRequest r;
   r.set_name(AccountName("lab"));
-  auto status = store_->TransitionStatus(r);
+  auto status = store_->workflow().TransitionStatus(r);
   EXPECT_THAT(status, HasViolationOn("reason"));
   EXPECT_THAT(status, HasViolationOn("actor"));
   EXPECT_THAT(status, HasViolationOn("status"));
@@ -204,7 +207,7 @@ TEST_F(WorkflowStoreTest, TransitionNeedsReasonActorAndStatusNamingEachField) {
   r.set_status(v1::LIFECYCLE_STATUS_RESEARCHING);
   r.set_reason("  \t ");
   r.set_actor(" ");
-  status = store_->TransitionStatus(r);
+  status = store_->workflow().TransitionStatus(r);
   EXPECT_THAT(status, HasViolationOn("reason"));
   EXPECT_THAT(status, HasViolationOn("actor"));
   EXPECT_THAT(ViolatedFields(status.status()), Not(::testing::Contains("status")));
@@ -212,10 +215,10 @@ TEST_F(WorkflowStoreTest, TransitionNeedsReasonActorAndStatusNamingEachField) {
   r.set_reason("ok");
   r.set_actor("ana");
   r.set_status(static_cast<v1::LifecycleStatus>(77));
-  EXPECT_THAT(store_->TransitionStatus(r), HasViolationOn("status"));
+  EXPECT_THAT(store_->workflow().TransitionStatus(r), HasViolationOn("status"));
   r.set_status(v1::LIFECYCLE_STATUS_RESEARCHING);
   r.set_name("lab");
-  EXPECT_THAT(store_->TransitionStatus(r), HasViolationOn("name"));
+  EXPECT_THAT(store_->workflow().TransitionStatus(r), HasViolationOn("name"));
 
   // Nothing was written by any of them.
   EXPECT_THAT(History("lab"), IsEmpty());
@@ -229,7 +232,7 @@ TEST_F(WorkflowStoreTest, TransitionOfAMissingAccountIsNotFound) {
 
 TEST_F(WorkflowStoreTest, TransitionWithAStaleEtagIsAbortedAndWritesNothing) {
   const v1::Account before = AddLab("lab");
-  ASSERT_OK(store_->UpdateAccount(
+  ASSERT_OK(store_->accounts().UpdateAccount(
       [] {
         v1::Account patch;
         patch.set_name(AccountName("lab"));
@@ -242,7 +245,8 @@ TEST_F(WorkflowStoreTest, TransitionWithAStaleEtagIsAbortedAndWritesNothing) {
               StatusIs(absl::StatusCode::kAborted));
   EXPECT_THAT(History("lab"), IsEmpty());
 
-  const v1::Account current = OrFail(store_->GetAccount(AccountName("lab")), "");
+  const v1::Account current =
+      OrFail(store_->accounts().GetAccount(AccountName("lab")), "");
   EXPECT_OK(Transition("lab", v1::LIFECYCLE_STATUS_RESEARCHING, "why",
                        current.etag()));
 }
@@ -298,8 +302,9 @@ TEST_F(WorkflowStoreTest, TransitionRecordsWhoWhyWhenAndTheVerdictOfTheMoment) {
             v1::LIFECYCLE_STATUS_QUALIFIED);
   EXPECT_NE(response.account().etag(), before.etag());
   EXPECT_EQ(TimeOf(response.account().update_time()), now_);
-  EXPECT_THAT(OrFail(store_->GetAccount(AccountName("lab")), "GetAccount"),
-              EqualsProto(response.account()));
+  EXPECT_THAT(
+      OrFail(store_->accounts().GetAccount(AccountName("lab")), "GetAccount"),
+      EqualsProto(response.account()));
   ASSERT_THAT(History("lab"), SizeIs(1));
   EXPECT_THAT(History("lab")[0], EqualsProto(c));
 }
@@ -316,16 +321,17 @@ TEST_F(WorkflowStoreTest, StatusChangesListNewestFirstInPages) {
     ASSERT_OK(Transition("lab", path[i], absl::StrCat("step ", i)));
     ASSERT_OK(Transition("other", path[i], absl::StrCat("other step ", i)));
   }
-  ASSERT_OK_AND_ASSIGN(graph::Page<v1::StatusChange> first,
-                       store_->ListStatusChanges(AccountName("lab"), 2, ""));
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::StatusChange> first,
+      store_->workflow().ListStatusChanges(AccountName("lab"), 2, ""));
   EXPECT_TRUE(first.more);
-  ASSERT_OK_AND_ASSIGN(
-      graph::Page<v1::StatusChange> second,
-      store_->ListStatusChanges(AccountName("lab"), 2, first.last_key));
+  ASSERT_OK_AND_ASSIGN(graph::Page<v1::StatusChange> second,
+                       store_->workflow().ListStatusChanges(AccountName("lab"),
+                                                            2, first.last_key));
   EXPECT_TRUE(second.more);
-  ASSERT_OK_AND_ASSIGN(
-      graph::Page<v1::StatusChange> third,
-      store_->ListStatusChanges(AccountName("lab"), 2, second.last_key));
+  ASSERT_OK_AND_ASSIGN(graph::Page<v1::StatusChange> third,
+                       store_->workflow().ListStatusChanges(
+                           AccountName("lab"), 2, second.last_key));
   EXPECT_FALSE(third.more);
   std::vector<std::string> reasons;
   for (const auto* page : {&first, &second, &third}) {
@@ -346,9 +352,10 @@ TEST_F(WorkflowStoreTest, StatusChangesListNewestFirstInPages) {
 }
 
 TEST_F(WorkflowStoreTest, StatusChangesOfAMissingAccountAreNotFound) {
-  EXPECT_THAT(store_->ListStatusChanges(AccountName("ghost"), 10, ""),
-              StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(store_->ListStatusChanges("ghost", 10, ""),
+  EXPECT_THAT(
+      store_->workflow().ListStatusChanges(AccountName("ghost"), 10, ""),
+      StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->workflow().ListStatusChanges("ghost", 10, ""),
               HasViolationOn("parent"));
 }
 
@@ -357,23 +364,23 @@ TEST_F(WorkflowStoreTest, StatusChangesOfAMissingAccountAreNotFound) {
 TEST_F(WorkflowStoreTest, HandoffOfAnAccountNotRoutedToSalesIsRefused) {
   AddLab("nurture");  // No evaluation signal: NURTURE.
   AddNote("nurture", "spoke to the lab", now_);
-  auto status = store_->CreateHandoff(HandoffRequest("nurture"));
+  auto status = store_->workflow().CreateHandoff(HandoffRequest("nurture"));
   EXPECT_THAT(status, HasPreconditionFailure("ROUTE_NOT_FOR_SALES"));
   EXPECT_THAT(status.status().message(), HasSubstr("ROUTE_NURTURE"));
   EXPECT_EQ(StatusOfAccount("nurture"), v1::LIFECYCLE_STATUS_NEW);
 
   AddLab("far", {}, "BR");  // Wrong geography: DISQUALIFY.
   AddSignal("far", v1::SIGNAL_TYPE_DEMO_REQUEST);
-  EXPECT_THAT(store_->CreateHandoff(HandoffRequest("far")),
+  EXPECT_THAT(store_->workflow().CreateHandoff(HandoffRequest("far")),
               HasPreconditionFailure("ROUTE_NOT_FOR_SALES"));
 }
 
 TEST_F(WorkflowStoreTest, IncompleteHandoffListsEachMissingItemAndWritesNothing) {
   AddSalesReadyLab("lab");
-  const int64_t events = store_->LastEventSequence();
+  const int64_t events = store_->readiness().LastEventSequence();
   v1::CreateHandoffRequest r = HandoffRequest("lab");
   r.clear_decision_owner_plan();
-  auto status = store_->CreateHandoff(r);
+  auto status = store_->workflow().CreateHandoff(r);
   ASSERT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
   const google::rpc::PreconditionFailure failure =
       PreconditionFailureOf(status.status());
@@ -389,26 +396,29 @@ TEST_F(WorkflowStoreTest, IncompleteHandoffListsEachMissingItemAndWritesNothing)
   // Nothing was written.
   EXPECT_EQ(StatusOfAccount("lab"), v1::LIFECYCLE_STATUS_NEW);
   EXPECT_THAT(History("lab"), IsEmpty());
-  ASSERT_OK_AND_ASSIGN(graph::Page<v1::Handoff> handoffs,
-                       store_->ListHandoffs(AccountName("lab"), 10, ""));
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::Handoff> handoffs,
+      store_->workflow().ListHandoffs(AccountName("lab"), 10, ""));
   EXPECT_THAT(handoffs.items, IsEmpty());
-  EXPECT_EQ(store_->LastEventSequence(), events);
+  EXPECT_EQ(store_->readiness().LastEventSequence(), events);
 }
 
 TEST_F(WorkflowStoreTest, HandoffRequestIsChecked) {
   AddSalesReadyLab("lab");
   v1::CreateHandoffRequest r = HandoffRequest("lab");
   r.set_force(true);
-  EXPECT_THAT(store_->CreateHandoff(r), HasViolationOn("force_reason"));
+  EXPECT_THAT(store_->workflow().CreateHandoff(r),
+              HasViolationOn("force_reason"));
   r.set_force_reason("   ");
-  EXPECT_THAT(store_->CreateHandoff(r), HasViolationOn("force_reason"));
+  EXPECT_THAT(store_->workflow().CreateHandoff(r),
+              HasViolationOn("force_reason"));
   r = HandoffRequest("lab");
   r.clear_actor();
-  EXPECT_THAT(store_->CreateHandoff(r), HasViolationOn("actor"));
+  EXPECT_THAT(store_->workflow().CreateHandoff(r), HasViolationOn("actor"));
   r = HandoffRequest("lab");
   r.set_parent("accounts/Bad Name");
-  EXPECT_THAT(store_->CreateHandoff(r), HasViolationOn("parent"));
-  EXPECT_THAT(store_->CreateHandoff(HandoffRequest("ghost")),
+  EXPECT_THAT(store_->workflow().CreateHandoff(r), HasViolationOn("parent"));
+  EXPECT_THAT(store_->workflow().CreateHandoff(HandoffRequest("ghost")),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(StatusOfAccount("lab"), v1::LIFECYCLE_STATUS_NEW);
 }
@@ -418,12 +428,13 @@ TEST_F(WorkflowStoreTest, ForcedHandoffPackagesEverythingAndRecordsWhatWasMissin
   now_ += absl::Hours(1);
   const v1::Verdict verdict = VerdictOf("lab");
   const v1::CommitteeMap map =
-      OrFail(store_->GetCommitteeMap(AccountName("lab")), "GetCommitteeMap");
+      OrFail(store_->accounts().GetCommitteeMap(AccountName("lab")),
+             "GetCommitteeMap");
   v1::CreateHandoffRequest r = HandoffRequest("lab");
   r.clear_decision_owner_plan();
   r.set_force(true);
   r.set_force_reason("the rep met them at a congress");
-  ASSERT_OK_AND_ASSIGN(v1::Handoff h, store_->CreateHandoff(r));
+  ASSERT_OK_AND_ASSIGN(v1::Handoff h, store_->workflow().CreateHandoff(r));
 
   EXPECT_THAT(h.name(), StartsWith("accounts/lab/handoffs/"));
   EXPECT_TRUE(h.forced());
@@ -460,7 +471,7 @@ TEST_F(WorkflowStoreTest, ForcedHandoffPackagesEverythingAndRecordsWhatWasMissin
   EXPECT_EQ(history[0].readiness(), verdict.readiness());
   EXPECT_THAT(history[0].reason(), HasSubstr(h.reason()));
 
-  EXPECT_THAT(OrFail(store_->GetHandoff(h.name()), "GetHandoff"),
+  EXPECT_THAT(OrFail(store_->workflow().GetHandoff(h.name()), "GetHandoff"),
               EqualsProto(h));
 }
 
@@ -475,11 +486,12 @@ TEST_F(WorkflowStoreTest, CompleteHandoffCarriesTheFiveMostRecentNotes) {
   }
   now_ += absl::Minutes(1);
   const v1::CommitteeMap map =
-      OrFail(store_->GetCommitteeMap(AccountName("lab")), "GetCommitteeMap");
+      OrFail(store_->accounts().GetCommitteeMap(AccountName("lab")),
+             "GetCommitteeMap");
   v1::CreateHandoffRequest r = HandoffRequest("lab");
   r.set_reason("validation questions open");
   r.set_next_step("technical session on validation");
-  ASSERT_OK_AND_ASSIGN(v1::Handoff h, store_->CreateHandoff(r));
+  ASSERT_OK_AND_ASSIGN(v1::Handoff h, store_->workflow().CreateHandoff(r));
   EXPECT_TRUE(h.complete());
   EXPECT_FALSE(h.forced());
   EXPECT_THAT(h.missing(), IsEmpty());
@@ -501,10 +513,11 @@ TEST_F(WorkflowStoreTest, CompleteHandoffCarriesTheFiveMostRecentNotes) {
   EXPECT_EQ(history[0].handoff(), h.name());
 
   // Handed off already: a second handoff is refused.
-  EXPECT_THAT(store_->CreateHandoff(r),
+  EXPECT_THAT(store_->workflow().CreateHandoff(r),
               HasPreconditionFailure("TRANSITION_NOT_ALLOWED"));
-  ASSERT_OK_AND_ASSIGN(graph::Page<v1::Handoff> listed,
-                       store_->ListHandoffs(AccountName("lab"), 10, ""));
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::Handoff> listed,
+      store_->workflow().ListHandoffs(AccountName("lab"), 10, ""));
   ASSERT_THAT(listed.items, SizeIs(1));
   EXPECT_THAT(listed.items[0], EqualsProto(h));
 }
@@ -515,11 +528,12 @@ TEST_F(WorkflowStoreTest, AConfirmedDecisionOwnerMakesAPlanUnnecessary) {
   auto* role = director.add_roles();
   role->set_role(v1::COMMITTEE_ROLE_LAB_DIRECTOR);
   role->set_source(v1::ROLE_SOURCE_CONFIRMED);
-  ASSERT_OK(store_->CreateStakeholder(AccountName("lab"), director, "dana"));
+  ASSERT_OK(store_->accounts().CreateStakeholder(AccountName("lab"), director,
+                                                 "dana"));
   AddNote("lab", "the director owns the evaluation", now_);
   v1::CreateHandoffRequest r = HandoffRequest("lab");
   r.clear_decision_owner_plan();
-  ASSERT_OK_AND_ASSIGN(v1::Handoff h, store_->CreateHandoff(r));
+  ASSERT_OK_AND_ASSIGN(v1::Handoff h, store_->workflow().CreateHandoff(r));
   EXPECT_TRUE(h.complete());
   EXPECT_EQ(h.verdict().committee().decision_owner(),
             StakeholderName("lab", "dana"));
@@ -529,7 +543,7 @@ TEST_F(WorkflowStoreTest, FeedbackRequestIsChecked) {
   AddSalesReadyLab("lab");
   AddNote("lab", "talked", now_);
   ASSERT_OK_AND_ASSIGN(v1::Handoff h,
-                       store_->CreateHandoff(HandoffRequest("lab")));
+                       store_->workflow().CreateHandoff(HandoffRequest("lab")));
   EXPECT_THAT(Feedback(h.name(), v1::HANDOFF_OUTCOME_UNSPECIFIED),
               HasViolationOn("outcome"));
   EXPECT_THAT(Feedback(h.name(), static_cast<v1::HandoffOutcome>(9)),
@@ -544,14 +558,16 @@ TEST_F(WorkflowStoreTest, FeedbackRequestIsChecked) {
   v1::RecordHandoffFeedbackRequest no_actor;
   no_actor.set_name(h.name());
   no_actor.set_outcome(v1::HANDOFF_OUTCOME_ACCEPTED);
-  EXPECT_THAT(store_->RecordHandoffFeedback(no_actor), HasViolationOn("actor"));
+  EXPECT_THAT(store_->workflow().RecordHandoffFeedback(no_actor),
+              HasViolationOn("actor"));
   EXPECT_THAT(Feedback("accounts/lab/notes/x", v1::HANDOFF_OUTCOME_ACCEPTED),
               HasViolationOn("name"));
   EXPECT_THAT(Feedback("accounts/lab/handoffs/h-nope",
                        v1::HANDOFF_OUTCOME_ACCEPTED),
               StatusIs(absl::StatusCode::kNotFound));
   // None of it was recorded.
-  EXPECT_FALSE(OrFail(store_->GetHandoff(h.name()), "").has_feedback());
+  EXPECT_FALSE(
+      OrFail(store_->workflow().GetHandoff(h.name()), "").has_feedback());
   EXPECT_EQ(StatusOfAccount("lab"), v1::LIFECYCLE_STATUS_HANDED_OFF);
 }
 
@@ -559,7 +575,7 @@ TEST_F(WorkflowStoreTest, AcceptedFeedbackKeepsTheAccountHandedOff) {
   AddSalesReadyLab("lab");
   AddNote("lab", "talked", now_);
   ASSERT_OK_AND_ASSIGN(v1::Handoff h,
-                       store_->CreateHandoff(HandoffRequest("lab")));
+                       store_->workflow().CreateHandoff(HandoffRequest("lab")));
   now_ += absl::Hours(3);
   ASSERT_OK_AND_ASSIGN(
       v1::Handoff after,
@@ -575,19 +591,21 @@ TEST_F(WorkflowStoreTest, AcceptedFeedbackKeepsTheAccountHandedOff) {
   EXPECT_EQ(after.feedback().moved_to(), v1::LIFECYCLE_STATUS_UNSPECIFIED);
   EXPECT_EQ(StatusOfAccount("lab"), v1::LIFECYCLE_STATUS_HANDED_OFF);
   EXPECT_THAT(History("lab"), SizeIs(1));
-  EXPECT_THAT(OrFail(store_->GetHandoff(h.name()), ""), EqualsProto(after));
+  EXPECT_THAT(OrFail(store_->workflow().GetHandoff(h.name()), ""),
+              EqualsProto(after));
 }
 
 TEST_F(WorkflowStoreTest, FeedbackIsRecordedOnlyOnce) {
   AddSalesReadyLab("lab");
   AddNote("lab", "talked", now_);
   ASSERT_OK_AND_ASSIGN(v1::Handoff h,
-                       store_->CreateHandoff(HandoffRequest("lab")));
+                       store_->workflow().CreateHandoff(HandoffRequest("lab")));
   ASSERT_OK(Feedback(h.name(), v1::HANDOFF_OUTCOME_ACCEPTED));
   EXPECT_THAT(Feedback(h.name(), v1::HANDOFF_OUTCOME_REJECTED,
                        v1::REJECTION_REASON_POOR_FIT, "changed our mind"),
               HasPreconditionFailure("FEEDBACK_RECORDED"));
-  const v1::Handoff stored = OrFail(store_->GetHandoff(h.name()), "");
+  const v1::Handoff stored =
+      OrFail(store_->workflow().GetHandoff(h.name()), "");
   EXPECT_EQ(stored.feedback().outcome(), v1::HANDOFF_OUTCOME_ACCEPTED);
   EXPECT_EQ(StatusOfAccount("lab"), v1::LIFECYCLE_STATUS_HANDED_OFF);
 }
@@ -605,7 +623,7 @@ TEST_P(RejectionMovesBackTest, RejectionMovesTheAccountBackWithAHistoryEntry) {
   AddSalesReadyLab("lab");
   AddNote("lab", "talked", now_);
   ASSERT_OK_AND_ASSIGN(v1::Handoff h,
-                       store_->CreateHandoff(HandoffRequest("lab")));
+                       store_->workflow().CreateHandoff(HandoffRequest("lab")));
   now_ += absl::Hours(2);
   const v1::Verdict verdict = VerdictOf("lab");
   ASSERT_OK_AND_ASSIGN(v1::Handoff after,
@@ -652,7 +670,7 @@ TEST_F(WorkflowStoreTest, ARejectionAfterTheAccountMovedOnLeavesItWhereItIs) {
   AddSalesReadyLab("lab");
   AddNote("lab", "talked", now_);
   ASSERT_OK_AND_ASSIGN(v1::Handoff h,
-                       store_->CreateHandoff(HandoffRequest("lab")));
+                       store_->workflow().CreateHandoff(HandoffRequest("lab")));
   now_ += absl::Hours(1);
   ASSERT_OK(Transition("lab", v1::LIFECYCLE_STATUS_QUALIFIED,
                        "taken back before sales answered"));
@@ -671,17 +689,18 @@ TEST_F(WorkflowStoreTest, ARejectedAccountCanBeHandedOffAgain) {
   AddSalesReadyLab("lab");
   AddNote("lab", "talked", now_);
   ASSERT_OK_AND_ASSIGN(v1::Handoff first,
-                       store_->CreateHandoff(HandoffRequest("lab")));
+                       store_->workflow().CreateHandoff(HandoffRequest("lab")));
   now_ += absl::Hours(1);
   ASSERT_OK(Feedback(first.name(), v1::HANDOFF_OUTCOME_REJECTED,
                      v1::REJECTION_REASON_TOO_EARLY, "next quarter"));
   now_ += absl::Hours(1);
   ASSERT_OK_AND_ASSIGN(v1::Handoff second,
-                       store_->CreateHandoff(HandoffRequest("lab")));
+                       store_->workflow().CreateHandoff(HandoffRequest("lab")));
   EXPECT_NE(second.name(), first.name());
   EXPECT_EQ(StatusOfAccount("lab"), v1::LIFECYCLE_STATUS_HANDED_OFF);
-  ASSERT_OK_AND_ASSIGN(graph::Page<v1::Handoff> listed,
-                       store_->ListHandoffs(AccountName("lab"), 10, ""));
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::Handoff> listed,
+      store_->workflow().ListHandoffs(AccountName("lab"), 10, ""));
   ASSERT_THAT(listed.items, SizeIs(2));
   EXPECT_EQ(listed.items[0].name(), second.name());  // Newest first.
   EXPECT_EQ(listed.items[1].name(), first.name());
@@ -724,8 +743,9 @@ TEST_F(WorkflowStoreTest, ProcessMetricsMatchHandComputedValues) {
   at(35);  AddSignal("g", v1::SIGNAL_TYPE_DEMO_REQUEST,
                      v1::SIGNAL_TOPIC_VALIDATION);
            AddNote("g", "validation worries", now_);
-  at(36);  ASSERT_OK_AND_ASSIGN(v1::Handoff hg,
-                                store_->CreateHandoff(HandoffRequest("g")));
+  at(36);
+  ASSERT_OK_AND_ASSIGN(v1::Handoff hg,
+                       store_->workflow().CreateHandoff(HandoffRequest("g")));
   at(40);  ASSERT_OK(Feedback(hg.name(), v1::HANDOFF_OUTCOME_REJECTED,
                               v1::REJECTION_REASON_POOR_FIT,
                               "lab closes next year"));
@@ -736,14 +756,16 @@ TEST_F(WorkflowStoreTest, ProcessMetricsMatchHandComputedValues) {
   at(72);  move("a", v1::LIFECYCLE_STATUS_QUALIFIED);
   at(82);  move("f", v1::LIFECYCLE_STATUS_DISQUALIFIED, "no budget at all");
   at(90);  AddNote("a", "pilot in spring", now_);
-  at(96);  ASSERT_OK_AND_ASSIGN(v1::Handoff ha,
-                                store_->CreateHandoff(HandoffRequest("a")));
+  at(96);
+  ASSERT_OK_AND_ASSIGN(v1::Handoff ha,
+                       store_->workflow().CreateHandoff(HandoffRequest("a")));
   at(100); v1::CreateHandoffRequest forced = HandoffRequest("b");
            forced.clear_decision_owner_plan();
            forced.set_force(true);
            forced.set_force_reason("rep insists");
-           ASSERT_OK_AND_ASSIGN(v1::Handoff hb, store_->CreateHandoff(forced));
-  at(120); ASSERT_OK(Feedback(ha.name(), v1::HANDOFF_OUTCOME_ACCEPTED));
+           ASSERT_OK_AND_ASSIGN(v1::Handoff hb,
+                                store_->workflow().CreateHandoff(forced));
+           at(120); ASSERT_OK(Feedback(ha.name(), v1::HANDOFF_OUTCOME_ACCEPTED));
   at(130); ASSERT_OK(Feedback(hb.name(), v1::HANDOFF_OUTCOME_REJECTED,
                               v1::REJECTION_REASON_TOO_EARLY,
                               "no project before next year"));
@@ -757,8 +779,9 @@ TEST_F(WorkflowStoreTest, ProcessMetricsMatchHandComputedValues) {
   ASSERT_TRUE(hg.complete());
   ASSERT_FALSE(hb.complete());
 
-  ASSERT_OK_AND_ASSIGN(v1::ProcessMetrics m,
-                       store_->GetProcessMetrics(t0, t0 + absl::Hours(200)));
+  ASSERT_OK_AND_ASSIGN(
+      v1::ProcessMetrics m,
+      store_->workflow().GetProcessMetrics(t0, t0 + absl::Hours(200)));
   EXPECT_EQ(TimeOf(m.start_time()), t0);
   EXPECT_EQ(TimeOf(m.end_time()), t0 + absl::Hours(200));
   EXPECT_EQ(DurationOf(m.review_sla()), absl::Hours(48));  // The policy's.
@@ -870,9 +893,9 @@ TEST_F(WorkflowStoreTest, ProcessMetricsMatchHandComputedValues) {
   }
 
   // A narrower window [100h, 130h): start inclusive, end exclusive.
-  ASSERT_OK_AND_ASSIGN(
-      v1::ProcessMetrics narrow,
-      store_->GetProcessMetrics(t0 + absl::Hours(100), t0 + absl::Hours(130)));
+  ASSERT_OK_AND_ASSIGN(v1::ProcessMetrics narrow,
+                       store_->workflow().GetProcessMetrics(
+                           t0 + absl::Hours(100), t0 + absl::Hours(130)));
   EXPECT_EQ(narrow.accounts_created(), 0);
   EXPECT_EQ(narrow.review_rate(), 0.0);
   EXPECT_EQ(narrow.handoffs(), 1);  // b at 100h.
@@ -887,20 +910,22 @@ TEST_F(WorkflowStoreTest, ProcessMetricsMatchHandComputedValues) {
 }
 
 TEST_F(WorkflowStoreTest, ProcessMetricsWindowMustBeNonEmpty) {
-  EXPECT_THAT(store_->GetProcessMetrics(now_, now_), HasViolationOn("end_time"));
-  EXPECT_THAT(store_->GetProcessMetrics(now_, now_ - absl::Seconds(1)),
+  EXPECT_THAT(store_->workflow().GetProcessMetrics(now_, now_),
               HasViolationOn("end_time"));
+  EXPECT_THAT(
+      store_->workflow().GetProcessMetrics(now_, now_ - absl::Seconds(1)),
+      HasViolationOn("end_time"));
 }
 
 // ============================================================ change feed
 
 TEST_F(WorkflowStoreTest, WritesThatChangeRouteOrReadinessAppendEvents) {
-  const int64_t start = store_->LastEventSequence();
+  const int64_t start = store_->readiness().LastEventSequence();
   EXPECT_EQ(start, 0);
   AddLab("lab");
   const v1::Verdict created = VerdictOf("lab");
   ASSERT_OK_AND_ASSIGN(std::vector<v1::ReadinessEvent> events,
-                       store_->ReadinessEvents(start, 100));
+                       store_->readiness().ReadinessEvents(start, 100));
   ASSERT_THAT(events, SizeIs(1));
   EXPECT_EQ(events[0].sequence(), start + 1);
   EXPECT_EQ(events[0].account(), AccountName("lab"));
@@ -918,7 +943,8 @@ TEST_F(WorkflowStoreTest, WritesThatChangeRouteOrReadinessAppendEvents) {
   AddSignal("lab", v1::SIGNAL_TYPE_DEMO_REQUEST);
   const v1::Verdict after_demo = VerdictOf("lab");
   ASSERT_EQ(after_demo.route(), v1::ROUTE_SALES_DISCOVERY);
-  ASSERT_OK_AND_ASSIGN(events, store_->ReadinessEvents(start + 1, 100));
+  ASSERT_OK_AND_ASSIGN(events,
+                       store_->readiness().ReadinessEvents(start + 1, 100));
   ASSERT_THAT(events, SizeIs(1));
   EXPECT_EQ(events[0].sequence(), start + 2);
   EXPECT_EQ(events[0].old_route(), v1::ROUTE_NURTURE);
@@ -926,12 +952,12 @@ TEST_F(WorkflowStoreTest, WritesThatChangeRouteOrReadinessAppendEvents) {
   EXPECT_EQ(events[0].old_readiness(), created.readiness());
   EXPECT_EQ(events[0].new_readiness(), after_demo.readiness());
   EXPECT_GT(after_demo.readiness(), created.readiness());
-  EXPECT_EQ(store_->LastEventSequence(), start + 2);
+  EXPECT_EQ(store_->readiness().LastEventSequence(), start + 2);
 
   // Writes that leave route and readiness alone append nothing.
   AddNote("lab", "spoke to the lab manager", now_);
   ASSERT_OK(Transition("lab", v1::LIFECYCLE_STATUS_QUALIFIED));
-  ASSERT_OK(store_->UpdateAccount(
+  ASSERT_OK(store_->accounts().UpdateAccount(
       [] {
         v1::Account patch;
         patch.set_name(AccountName("lab"));
@@ -939,8 +965,9 @@ TEST_F(WorkflowStoreTest, WritesThatChangeRouteOrReadinessAppendEvents) {
         return patch;
       }(),
       Mask({"owner"})));
-  EXPECT_EQ(store_->LastEventSequence(), start + 2);
-  ASSERT_OK_AND_ASSIGN(events, store_->ReadinessEvents(start + 2, 100));
+  EXPECT_EQ(store_->readiness().LastEventSequence(), start + 2);
+  ASSERT_OK_AND_ASSIGN(events,
+                       store_->readiness().ReadinessEvents(start + 2, 100));
   EXPECT_THAT(events, IsEmpty());
 }
 
@@ -949,14 +976,14 @@ TEST_F(WorkflowStoreTest, AChildsSignalChangesItsParentsReadinessToo) {
   v1::Account child = NewAccount("Child lab", "US");
   child.set_facility_type(v1::FACILITY_TYPE_HOSPITAL_LAB);
   child.set_parent(AccountName("system"));
-  ASSERT_OK(store_->CreateAccount(child, "child"));
-  const int64_t before = store_->LastEventSequence();
+  ASSERT_OK(store_->accounts().CreateAccount(child, "child"));
+  const int64_t before = store_->readiness().LastEventSequence();
   const v1::Verdict parent_before = VerdictOf("system");
   AddSignal("child", v1::SIGNAL_TYPE_DEMO_REQUEST);
   const v1::Verdict parent_after = VerdictOf("system");
   ASSERT_NE(parent_after.readiness(), parent_before.readiness());
   ASSERT_OK_AND_ASSIGN(std::vector<v1::ReadinessEvent> events,
-                       store_->ReadinessEvents(before, 100));
+                       store_->readiness().ReadinessEvents(before, 100));
   std::map<std::string, v1::ReadinessEvent> by_account;
   int64_t last = before;
   for (const auto& e : events) {
@@ -976,10 +1003,10 @@ TEST_F(WorkflowStoreTest, AChildsSignalChangesItsParentsReadinessToo) {
 
 TEST_F(WorkflowStoreTest, DeletingAnAccountAppendsAnEventWithoutANewRoute) {
   AddLab("lab");
-  const int64_t before = store_->LastEventSequence();
-  ASSERT_OK(store_->DeleteAccount(AccountName("lab"), "", false));
+  const int64_t before = store_->readiness().LastEventSequence();
+  ASSERT_OK(store_->accounts().DeleteAccount(AccountName("lab"), "", false));
   ASSERT_OK_AND_ASSIGN(std::vector<v1::ReadinessEvent> events,
-                       store_->ReadinessEvents(before, 100));
+                       store_->readiness().ReadinessEvents(before, 100));
   ASSERT_THAT(events, SizeIs(1));
   EXPECT_EQ(events[0].account(), AccountName("lab"));
   EXPECT_EQ(events[0].old_route(), v1::ROUTE_NURTURE);
@@ -989,13 +1016,13 @@ TEST_F(WorkflowStoreTest, DeletingAnAccountAppendsAnEventWithoutANewRoute) {
 TEST_F(WorkflowStoreTest, PublishingARevisionAppendsEventsForTheAccountsItChanges) {
   AddSalesReadyLab("sales");
   AddLab("nurture");
-  const int64_t before = store_->LastEventSequence();
+  const int64_t before = store_->readiness().LastEventSequence();
   v1::Policy strict = graph::DefaultPolicy();
   strict.mutable_intent()->set_high_intent_threshold(1000);
   ASSERT_OK_AND_ASSIGN(v1::PolicyRevision published,
-                       store_->PublishPolicy(strict, "strict"));
+                       store_->policies().PublishPolicy(strict, "strict"));
   ASSERT_OK_AND_ASSIGN(std::vector<v1::ReadinessEvent> events,
-                       store_->ReadinessEvents(before, 100));
+                       store_->readiness().ReadinessEvents(before, 100));
   std::map<std::string, v1::ReadinessEvent> by_account;
   for (const auto& e : events) {
     EXPECT_EQ(e.policy_revision(), published.revision());
@@ -1008,7 +1035,7 @@ TEST_F(WorkflowStoreTest, PublishingARevisionAppendsEventsForTheAccountsItChange
             v1::ROUTE_SALES_DISCOVERY);
   EXPECT_EQ(by_account[AccountName("sales")].new_route(), v1::ROUTE_NURTURE);
   for (const auto& [name, e] : by_account) {
-    auto tree = store_->LoadAccountTree(name);
+    auto tree = store_->store().LoadAccountTree(name);
     ASSERT_OK(tree);
     EXPECT_EQ(e.new_readiness(),
               graph::Qualify(*tree, strict, published.revision(), now_)
@@ -1018,55 +1045,56 @@ TEST_F(WorkflowStoreTest, PublishingARevisionAppendsEventsForTheAccountsItChange
 
 TEST_F(WorkflowStoreTest, ReadinessEventsPageBySequence) {
   for (int i = 0; i < 5; ++i) AddLab(absl::StrCat("lab", i));
-  ASSERT_EQ(store_->LastEventSequence(), 5);
+  ASSERT_EQ(store_->readiness().LastEventSequence(), 5);
   ASSERT_OK_AND_ASSIGN(std::vector<v1::ReadinessEvent> first,
-                       store_->ReadinessEvents(0, 2));
+                       store_->readiness().ReadinessEvents(0, 2));
   ASSERT_THAT(first, SizeIs(2));
   EXPECT_EQ(first[0].sequence(), 1);
   EXPECT_EQ(first[1].sequence(), 2);
   ASSERT_OK_AND_ASSIGN(std::vector<v1::ReadinessEvent> rest,
-                       store_->ReadinessEvents(2, 100));
+                       store_->readiness().ReadinessEvents(2, 100));
   ASSERT_THAT(rest, SizeIs(3));
   EXPECT_EQ(rest[0].sequence(), 3);
   EXPECT_EQ(rest[2].sequence(), 5);
   EXPECT_EQ(rest[2].account(), AccountName("lab4"));
   ASSERT_OK_AND_ASSIGN(std::vector<v1::ReadinessEvent> none,
-                       store_->ReadinessEvents(5, 100));
+                       store_->readiness().ReadinessEvents(5, 100));
   EXPECT_THAT(none, IsEmpty());
 }
 
 TEST_F(WorkflowStoreTest, WaitForEventsReturnsAtOnceWhenAnEventExists) {
   AddLab("lab");
   const absl::Time start = absl::Now();
-  EXPECT_TRUE(store_->WaitForEvents(0, absl::Seconds(30)));
+  EXPECT_TRUE(store_->readiness().WaitForEvents(0, absl::Seconds(30)));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
 TEST_F(WorkflowStoreTest, WaitForEventsTimesOutWhenNoneComes) {
   AddLab("lab");
-  const int64_t last = store_->LastEventSequence();
+  const int64_t last = store_->readiness().LastEventSequence();
   // A write without an event does not end the wait with true.
   AddNote("lab", "nothing new", now_);
   const absl::Time start = absl::Now();
-  EXPECT_FALSE(store_->WaitForEvents(last, absl::Milliseconds(200)));
+  EXPECT_FALSE(
+      store_->readiness().WaitForEvents(last, absl::Milliseconds(200)));
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(190));
 }
 
 TEST_F(WorkflowStoreTest, WaitForEventsWakesOnAWriteFromAnotherThread) {
   AddLab("lab");
-  const int64_t last = store_->LastEventSequence();
+  const int64_t last = store_->readiness().LastEventSequence();
   std::thread writer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     v1::RecordSignalsRequest batch;
     *batch.add_requests() =
         SignalRequest("lab", v1::SIGNAL_TYPE_DEMO_REQUEST, now_);
-    EXPECT_OK(store_->RecordSignals(batch));
+    EXPECT_OK(store_->signals().RecordSignals(batch));
   });
   const absl::Time start = absl::Now();
-  EXPECT_TRUE(store_->WaitForEvents(last, absl::Seconds(30)));
+  EXPECT_TRUE(store_->readiness().WaitForEvents(last, absl::Seconds(30)));
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
   writer.join();
-  EXPECT_GT(store_->LastEventSequence(), last);
+  EXPECT_GT(store_->readiness().LastEventSequence(), last);
 }
 
 // ============================================================= simulation
@@ -1080,10 +1108,11 @@ TEST_F(WorkflowStoreTest, SimulationReportsRouteChangesGroupedAndFeedbackOutcome
   AddLab("far", {}, "BR");               // DISQUALIFY.
   for (const char* id : {"s1", "s2", "t1"}) AddNote(id, "talked", now_);
   ASSERT_OK_AND_ASSIGN(v1::Handoff accepted,
-                       store_->CreateHandoff(HandoffRequest("s1")));
+                       store_->workflow().CreateHandoff(HandoffRequest("s1")));
   ASSERT_OK_AND_ASSIGN(v1::Handoff rejected,
-                       store_->CreateHandoff(HandoffRequest("t1")));
-  ASSERT_OK(store_->CreateHandoff(HandoffRequest("s2")));  // No feedback.
+                       store_->workflow().CreateHandoff(HandoffRequest("t1")));
+  ASSERT_OK(
+      store_->workflow().CreateHandoff(HandoffRequest("s2")));  // No feedback.
   now_ += absl::Hours(1);
   ASSERT_OK(Feedback(accepted.name(), v1::HANDOFF_OUTCOME_ACCEPTED));
   ASSERT_OK(Feedback(rejected.name(), v1::HANDOFF_OUTCOME_REJECTED,
@@ -1094,7 +1123,7 @@ TEST_F(WorkflowStoreTest, SimulationReportsRouteChangesGroupedAndFeedbackOutcome
   v1::Policy strict = graph::DefaultPolicy();
   strict.mutable_intent()->set_high_intent_threshold(1000);
   ASSERT_OK_AND_ASSIGN(v1::SimulatePolicyResponse r,
-                       store_->SimulatePolicy(strict, now_));
+                       store_->policies().SimulatePolicy(strict, now_));
   EXPECT_EQ(r.active_revision(), revision_);
   EXPECT_EQ(r.accounts(), 6);
   EXPECT_EQ(r.changed(), 4);
@@ -1129,21 +1158,23 @@ TEST_F(WorkflowStoreTest, SimulationReportsRouteChangesGroupedAndFeedbackOutcome
   EXPECT_EQ(r.rejected_avoided(), 1);
 
   // The active policy as the candidate changes nothing and keeps both.
-  ASSERT_OK_AND_ASSIGN(v1::SimulatePolicyResponse same,
-                       store_->SimulatePolicy(graph::DefaultPolicy(), now_));
+  ASSERT_OK_AND_ASSIGN(
+      v1::SimulatePolicyResponse same,
+      store_->policies().SimulatePolicy(graph::DefaultPolicy(), now_));
   EXPECT_EQ(same.changed(), 0);
   EXPECT_THAT(same.changes(), IsEmpty());
   EXPECT_EQ(same.accepted_kept(), 1);
   EXPECT_EQ(same.rejected_avoided(), 0);
 
   // Nothing was published.
-  EXPECT_EQ(OrFail(store_->GetPolicyRevision(0), "").revision(), revision_);
+  EXPECT_EQ(OrFail(store_->policies().GetPolicyRevision(0), "").revision(),
+            revision_);
 }
 
 TEST_F(WorkflowStoreTest, SimulationOfAnInvalidCandidateNamesTheField) {
   v1::Policy bad = graph::DefaultPolicy();
   bad.mutable_intent()->set_high_intent_threshold(-1);
-  EXPECT_THAT(store_->SimulatePolicy(bad, now_),
+  EXPECT_THAT(store_->policies().SimulatePolicy(bad, now_),
               HasViolationOn("policy.intent.high_intent_threshold"));
 }
 
@@ -1247,7 +1278,7 @@ class ReadinessListingTest : public ::testing::Test {
     options.path = dir_->path();
     options.initial_map_size = size_t{512} << 20;
     options.clock = [] { return clock_; };
-    auto opened = graph::Store::Open(std::move(options));
+    auto opened = graph::UseCases::Open(std::move(options));
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = opened->release();
 
@@ -1258,11 +1289,12 @@ class ReadinessListingTest : public ::testing::Test {
     variant.mutable_readiness_weights()->set_fit(50);
     variant.mutable_readiness_weights()->set_intent(25);
     variant.mutable_readiness_weights()->set_coverage(25);
-    auto r1 = store_->PublishPolicy(variant, "variant");
+    auto r1 = store_->policies().PublishPolicy(variant, "variant");
     ASSERT_TRUE(r1.ok()) << r1.status();
     other_ = *r1;
     other_.set_active(false);
-    auto r2 = store_->PublishPolicy(graph::DefaultPolicy(), "default");
+    auto r2 =
+        store_->policies().PublishPolicy(graph::DefaultPolicy(), "default");
     ASSERT_TRUE(r2.ok()) << r2.status();
     active_ = *r2;
 
@@ -1290,7 +1322,7 @@ class ReadinessListingTest : public ::testing::Test {
     int batches = 0;
     auto flush_import = [&]() {
       if (batch.empty()) return;
-      auto outcomes = store_->ImportBatch(batch);
+      auto outcomes = store_->intake().ImportBatch(batch);
       ASSERT_TRUE(outcomes.ok()) << outcomes.status();
       for (size_t k = 0; k < outcomes->size(); ++k) {
         ASSERT_TRUE((*outcomes)[k].ok())
@@ -1374,7 +1406,7 @@ class ReadinessListingTest : public ::testing::Test {
     std::vector<v1::CreateSignalRequest> signals;
     auto flush_signals = [&]() {
       if (signals.empty()) return;
-      auto outcomes = store_->RecordSignalStream(signals);
+      auto outcomes = store_->intake().RecordSignalStream(signals);
       ASSERT_TRUE(outcomes.ok()) << outcomes.status();
       for (size_t k = 0; k < outcomes->size(); ++k) {
         ASSERT_TRUE((*outcomes)[k].ok())
@@ -1419,7 +1451,7 @@ class ReadinessListingTest : public ::testing::Test {
         r.set_status(to);
         r.set_reason("generated");
         r.set_actor("generator");
-        auto done = store_->TransitionStatus(r);
+        auto done = store_->workflow().TransitionStatus(r);
         ASSERT_TRUE(done.ok()) << done.status();
       }
       clock_ += absl::Seconds(30);
@@ -1429,7 +1461,7 @@ class ReadinessListingTest : public ::testing::Test {
 
     // Every account's tree, read once: the input of the expected answers.
     for (const std::string& name : names_) {
-      auto tree = store_->LoadAccountTree(name);
+      auto tree = store_->store().LoadAccountTree(name);
       ASSERT_TRUE(tree.ok()) << tree.status();
       trees_.emplace(name, *std::move(tree));
     }
@@ -1479,7 +1511,7 @@ class ReadinessListingTest : public ::testing::Test {
                                         : active_.revision();
     do {
       request.set_page_token(token);
-      auto page = store_->ListAccountReadiness(request);
+      auto page = store_->readiness().ListAccountReadiness(request);
       EXPECT_TRUE(page.ok()) << page.status();
       if (!page.ok()) break;
       EXPECT_LE(page->accounts_size(), page_size);
@@ -1562,7 +1594,7 @@ class ReadinessListingTest : public ::testing::Test {
   }
 
   static inline TempDir* dir_ = nullptr;
-  static inline graph::Store* store_ = nullptr;
+  static inline graph::UseCases* store_ = nullptr;
   static inline absl::Time clock_ = absl::FromUnixSeconds(1700000000);
   static inline absl::Time first_write_, mid_write_, last_write_;
   static inline double build_seconds_ = 0;
@@ -1741,7 +1773,7 @@ TEST_F(ReadinessListingTest, AnExplicitOlderRevisionAgreesWithQualifyUnderIt) {
 
   r = At(as_of, 10);
   r.set_policy_revision(99);
-  EXPECT_THAT(store_->ListAccountReadiness(r),
+  EXPECT_THAT(store_->readiness().ListAccountReadiness(r),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
@@ -1750,17 +1782,18 @@ TEST_F(ReadinessListingTest, APageTokenOnlyServesTheFiltersItCameFrom) {
       At(last_write_ + absl::Hours(1), 37);
   sales.add_routes(v1::ROUTE_SALES_DISCOVERY);
   ASSERT_OK_AND_ASSIGN(v1::ListAccountReadinessResponse first,
-                       store_->ListAccountReadiness(sales));
+                       store_->readiness().ListAccountReadiness(sales));
   ASSERT_FALSE(first.next_page_token().empty());
 
   v1::ListAccountReadinessRequest german = sales;
   german.clear_routes();
   german.set_country_code("DE");
   german.set_page_token(first.next_page_token());
-  EXPECT_THAT(store_->ListAccountReadiness(german), HasViolationOn("page_token"));
+  EXPECT_THAT(store_->readiness().ListAccountReadiness(german),
+              HasViolationOn("page_token"));
   v1::ListAccountReadinessRequest garbage = sales;
   garbage.set_page_token("not-a-token");
-  EXPECT_THAT(store_->ListAccountReadiness(garbage),
+  EXPECT_THAT(store_->readiness().ListAccountReadiness(garbage),
               HasViolationOn("page_token"));
 
   // The same token twice gives the same page; it keeps its as_of even when
@@ -1768,10 +1801,10 @@ TEST_F(ReadinessListingTest, APageTokenOnlyServesTheFiltersItCameFrom) {
   v1::ListAccountReadinessRequest next = sales;
   next.set_page_token(first.next_page_token());
   ASSERT_OK_AND_ASSIGN(v1::ListAccountReadinessResponse second,
-                       store_->ListAccountReadiness(next));
+                       store_->readiness().ListAccountReadiness(next));
   *next.mutable_as_of() = Ts(last_write_ + absl::Hours(24 * 365));
   ASSERT_OK_AND_ASSIGN(v1::ListAccountReadinessResponse again,
-                       store_->ListAccountReadiness(next));
+                       store_->readiness().ListAccountReadiness(next));
   EXPECT_THAT(again, EqualsProto(second));
   EXPECT_EQ(TimeOf(again.as_of()), last_write_ + absl::Hours(1));
 }
@@ -1784,7 +1817,7 @@ TEST_F(ReadinessListingTest, RequestIsChecked) {
   r.set_country_code("Germany");
   r.add_routes(static_cast<v1::Route>(42));
   r.set_policy_revision(-2);
-  auto status = store_->ListAccountReadiness(r);
+  auto status = store_->readiness().ListAccountReadiness(r);
   for (const char* field : {"page_size", "min_readiness", "min_coverage",
                             "country_code", "routes[0]", "policy_revision"}) {
     EXPECT_THAT(status, HasViolationOn(field));
@@ -1794,10 +1827,10 @@ TEST_F(ReadinessListingTest, RequestIsChecked) {
 TEST_F(ReadinessListingTest, PageSizeDefaultsTo50AndIsCappedAt1000) {
   v1::ListAccountReadinessRequest r = At(last_write_ + absl::Hours(1), 0);
   ASSERT_OK_AND_ASSIGN(v1::ListAccountReadinessResponse page,
-                       store_->ListAccountReadiness(r));
+                       store_->readiness().ListAccountReadiness(r));
   EXPECT_EQ(page.accounts_size(), 50);
   r.set_page_size(5000);
-  ASSERT_OK_AND_ASSIGN(page, store_->ListAccountReadiness(r));
+  ASSERT_OK_AND_ASSIGN(page, store_->readiness().ListAccountReadiness(r));
   EXPECT_EQ(page.accounts_size(), 1000);
 }
 

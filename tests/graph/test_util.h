@@ -23,7 +23,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "graph/model/status.h"
 #include "graph/storage/lmdb_env.h"
-#include "graph/store/store.h"
+#include "graph/usecases/use_cases.h"
 #include "gtest/gtest.h"
 #include "quorum/v1/resources.pb.h"
 
@@ -225,7 +225,7 @@ class StoreTest : public ::testing::Test {
                               : dir_.path();
     options.initial_map_size = initial_map_size;
     options.clock = [this] { return now_; };
-    auto store = graph::Store::Open(std::move(options));
+    auto store = graph::UseCases::Open(std::move(options));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
@@ -268,14 +268,15 @@ class StoreTest : public ::testing::Test {
     v1::Account account = NewAccount(absl::StrCat("Account ", id));
     if (!parent_id.empty()) account.set_parent(AccountName(parent_id));
     for (std::string& d : domains) account.add_domains(std::move(d));
-    return OrFail(store_->CreateAccount(account, id),
+    return OrFail(store_->accounts().CreateAccount(account, id),
                   absl::StrCat("CreateAccount ", id));
   }
 
   v1::Site AddSite(absl::string_view account_id, absl::string_view id) {
-    return OrFail(store_->CreateSite(AccountName(account_id),
-                                     NewSite(absl::StrCat("Site ", id)), id),
-                  absl::StrCat("CreateSite ", id));
+    return OrFail(
+        store_->accounts().CreateSite(AccountName(account_id),
+                                      NewSite(absl::StrCat("Site ", id)), id),
+        absl::StrCat("CreateSite ", id));
   }
 
   v1::Stakeholder AddStakeholder(absl::string_view account_id,
@@ -284,8 +285,9 @@ class StoreTest : public ::testing::Test {
                                  std::string email = "") {
     v1::Stakeholder s = NewStakeholder(absl::StrCat("Person ", id), email);
     for (std::string& site : sites) s.add_sites(std::move(site));
-    return OrFail(store_->CreateStakeholder(AccountName(account_id), s, id),
-                  absl::StrCat("CreateStakeholder ", id));
+    return OrFail(
+        store_->accounts().CreateStakeholder(AccountName(account_id), s, id),
+        absl::StrCat("CreateStakeholder ", id));
   }
 
   // A relationship stored under the source's account.
@@ -296,7 +298,7 @@ class StoreTest : public ::testing::Test {
                           v1::RelationshipType type,
                           absl::string_view id = "") {
     return OrFail(
-        store_->CreateRelationship(
+        store_->accounts().CreateRelationship(
             AccountName(source_account),
             NewRelationship(StakeholderName(source_account, source_id),
                             StakeholderName(target_account, target_id), type),
@@ -309,7 +311,7 @@ class StoreTest : public ::testing::Test {
   // instead of LMDB in dir_.
   bool in_memory_ = false;
   absl::Time now_ = absl::FromUnixSeconds(1700000000);
-  std::unique_ptr<graph::Store> store_;
+  std::unique_ptr<graph::UseCases> store_;
 };
 
 }  // namespace quorum::testing

@@ -117,8 +117,8 @@ TEST(BackupData, ACopyTakenUnderWriteLoadHoldsEveryAcknowledgedWrite) {
   server.reset();
   auto restored = quorum::testing::StartServer(copy);
   ASSERT_NE(restored, nullptr);
-  EXPECT_TRUE(restored->store()->CheckIndexes().ok())
-      << restored->store()->CheckIndexes();
+  EXPECT_TRUE(restored->use_cases()->admin().CheckIndexes().ok())
+      << restored->use_cases()->admin().CheckIndexes();
   auto graph =
       v1::AccountGraphService::NewStub(quorum::testing::ChannelTo(*restored));
   auto notes = v1::NoteService::NewStub(quorum::testing::ChannelTo(*restored));
@@ -137,7 +137,7 @@ TEST(BackupData, ACopyTakenUnderWriteLoadHoldsEveryAcknowledgedWrite) {
   restored.reset();
   auto original = quorum::testing::StartServer(dir.path() + "/data");
   ASSERT_NE(original, nullptr);
-  EXPECT_TRUE(original->store()->CheckIndexes().ok());
+  EXPECT_TRUE(original->use_cases()->admin().CheckIndexes().ok());
 }
 
 TEST(BackupData, RefusesARelativeOrNonEmptyPathAndChangesNothing) {
@@ -169,14 +169,14 @@ TEST(CheckIndexes, FindsAnIndexEntryWithoutItsRecord) {
   quorum::testing::TempDir dir;
   graph::Store::Options options;
   options.path = dir.path();
-  auto store = graph::Store::Open(options);
+  auto store = graph::UseCases::Open(options);
   ASSERT_TRUE(store.ok());
   v1::Account account;
   account.set_display_name("Northfield Health System");
   account.set_country_code("US");
   account.add_domains("northfield.example.org");
-  ASSERT_TRUE((*store)->CreateAccount(account, "northfield").ok());
-  EXPECT_TRUE((*store)->CheckIndexes().ok());
+  ASSERT_TRUE((*store)->accounts().CreateAccount(account, "northfield").ok());
+  EXPECT_TRUE((*store)->admin().CheckIndexes().ok());
   store->reset();
   // Remove the record behind the store's back, leaving its indexes.
   {
@@ -191,9 +191,9 @@ TEST(CheckIndexes, FindsAnIndexEntryWithoutItsRecord) {
                     })
                     .ok());
   }
-  store = graph::Store::Open(options);
+  store = graph::UseCases::Open(options);
   ASSERT_TRUE(store.ok());
-  absl::Status checked = (*store)->CheckIndexes();
+  absl::Status checked = (*store)->admin().CheckIndexes();
   EXPECT_EQ(checked.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(checked.message().find("domains[northfield.example.org]"),
             std::string::npos)

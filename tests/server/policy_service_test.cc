@@ -593,7 +593,7 @@ TEST_F(PolicyFileTest, FileOnAnEmptyStoreIsRevisionOne) {
   auto server = PolicyServer::Start(data(), file);
   ASSERT_TRUE(server.ok()) << server.status();
   EXPECT_EQ((*server)->policy_revision(), 1);
-  auto active = (*server)->store()->GetPolicyRevision(0);
+  auto active = (*server)->use_cases()->policies().GetPolicyRevision(0);
   ASSERT_TRUE(active.ok()) << active.status();
   EXPECT_EQ(active->revision(), 1);
   EXPECT_TRUE(Same(active->policy(), PolicyWithThreshold(61)));
@@ -604,7 +604,7 @@ TEST_F(PolicyFileTest, JsonFileIsReadAsJson) {
   const std::string file = Write("policy.json", AsJson(PolicyWithThreshold(62)));
   auto server = PolicyServer::Start(data(), file);
   ASSERT_TRUE(server.ok()) << server.status();
-  auto active = (*server)->store()->GetPolicyRevision(0);
+  auto active = (*server)->use_cases()->policies().GetPolicyRevision(0);
   ASSERT_TRUE(active.ok()) << active.status();
   EXPECT_TRUE(Same(active->policy(), PolicyWithThreshold(62)));
 }
@@ -626,7 +626,7 @@ TEST_F(PolicyFileTest, SameFileAgainPublishesNothingAndAChangedFileDoes) {
     auto server = PolicyServer::Start(data(), file);
     ASSERT_TRUE(server.ok()) << server.status();
     EXPECT_EQ((*server)->policy_revision(), 2);
-    auto old = (*server)->store()->GetPolicyRevision(1);
+    auto old = (*server)->use_cases()->policies().GetPolicyRevision(1);
     ASSERT_TRUE(old.ok());
     EXPECT_FALSE(old->active());
     EXPECT_TRUE(Same(old->policy(), PolicyWithThreshold(61)));
@@ -693,7 +693,7 @@ TEST_F(PolicyFileTest, BrokenFileLeavesTheStoreAsItWas) {
   auto server = PolicyServer::Start(data());
   ASSERT_TRUE(server.ok()) << server.status();
   EXPECT_EQ((*server)->policy_revision(), 1);
-  auto list = (*server)->store()->ListPolicyRevisions(10, "");
+  auto list = (*server)->use_cases()->policies().ListPolicyRevisions(10, "");
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(list->items.size(), 1u);
 }

@@ -1,34 +1,55 @@
-// graph::Store: lead intake and record imports.
+// The intake use case: leads, record imports and bundles (IntakeService).
+#include "graph/usecases/intake.h"
+
 #include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
+#include <limits>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "graph/model/field_mask.h"
 #include "graph/model/hash.h"
 #include "graph/model/names.h"
 #include "graph/model/normalize.h"
-#include "graph/rules/qualification.h"
-#include "graph/store/store.h"
-#include "graph/store/store_internal.h"
-#include "graph/rules/titles.h"
+#include "graph/model/status.h"
 #include "graph/model/validation.h"
+#include "graph/rules/algorithms.h"
+#include "graph/rules/qualification.h"
+#include "graph/rules/titles.h"
+#include "graph/storage/lmdb_env.h"
+#include "graph/storage/memory_engine.h"
+#include "graph/store/records.h"
+#include "graph/usecases/accounts.h"
+#include "graph/usecases/signals.h"
 
 namespace quorum::graph {
 
-using namespace internal;  // NOLINT: this file implements the store.
+using namespace internal;  // NOLINT: the records of graph/store/records.h.
 using google::protobuf::util::TimeUtil;
+using quorum::v1::Account;
+using quorum::v1::Relationship;
+using quorum::v1::Site;
+using quorum::v1::Stakeholder;
 
 namespace {
 
@@ -42,7 +63,8 @@ std::string LeadId(absl::string_view request_id) {
 }
 
 void AddCheck(v1::SubmitLeadResponse* response, std::string check,
-              v1::CheckOutcome outcome, std::string field, std::string message) {
+              v1::CheckOutcome outcome, std::string field,
+              std::string message) {
   auto* c = response->add_checks();
   c->set_check(std::move(check));
   c->set_outcome(outcome);
@@ -65,12 +87,12 @@ std::string PhoneRegion(const std::string& e164) {
 
 // Everything about a lead decided before the transaction.
 struct Prepared {
-  v1::Lead lead;                  // Normalized.
+  v1::Lead lead;  // Normalized.
   bool usable_email = false;
-  std::string business_domain;    // E-mail domain unless free or disposable.
+  std::string business_domain;  // E-mail domain unless free or disposable.
   std::string website_domain;
-  std::string country;            // ISO alpha-2, or empty.
-  std::string phone_region;       // From the phone number, or empty.
+  std::string country;       // ISO alpha-2, or empty.
+  std::string phone_region;  // From the phone number, or empty.
   std::vector<v1::CommitteeRole> roles;
 };
 
@@ -78,8 +100,9 @@ absl::StatusOr<Prepared> Prepare(const v1::SubmitLeadRequest& request,
                                  v1::SubmitLeadResponse* response) {
   Violations violations;
   if (request.request_id().empty()) {
-    violations.Add("request_id", "is required: retries with the same ID "
-                                 "return the first answer");
+    violations.Add("request_id",
+                   "is required: retries with the same ID "
+                   "return the first answer");
   } else if (request.request_id().size() > kMaxRequestId) {
     violations.Add("request_id", "is longer than 128 characters");
   }
@@ -112,8 +135,9 @@ absl::StatusOr<Prepared> Prepare(const v1::SubmitLeadRequest& request,
     AddCheck(response, "email_syntax", v1::CHECK_OUTCOME_WARN, "lead.email",
              "no e-mail address");
   } else if (!IsEmail(lead.email())) {
-    AddCheck(response, "email_syntax", v1::CHECK_OUTCOME_FAIL, "lead.email",
-             absl::StrCat("\"", lead.email(), "\" is not a valid e-mail address"));
+    AddCheck(
+        response, "email_syntax", v1::CHECK_OUTCOME_FAIL, "lead.email",
+        absl::StrCat("\"", lead.email(), "\" is not a valid e-mail address"));
   } else {
     p.usable_email = true;
     AddCheck(response, "email_syntax", v1::CHECK_OUTCOME_PASS, "lead.email",
@@ -124,8 +148,9 @@ absl::StatusOr<Prepared> Prepare(const v1::SubmitLeadRequest& request,
                absl::StrCat(domain, " is a disposable e-mail domain"));
     } else if (IsFreeMailDomain(domain)) {
       AddCheck(response, "email_domain", v1::CHECK_OUTCOME_WARN, "lead.email",
-               absl::StrCat(domain, " is a free-mail domain: it never matches "
-                                    "an account"));
+               absl::StrCat(domain,
+                            " is a free-mail domain: it never matches "
+                            "an account"));
     } else {
       p.business_domain = domain;
       AddCheck(response, "email_domain", v1::CHECK_OUTCOME_PASS, "lead.email",
@@ -133,22 +158,24 @@ absl::StatusOr<Prepared> Prepare(const v1::SubmitLeadRequest& request,
     }
   }
   // Title and company.
-  AddCheck(response, "title_present",
-           lead.title().empty() ? v1::CHECK_OUTCOME_WARN : v1::CHECK_OUTCOME_PASS,
-           "lead.title",
-           lead.title().empty() ? "no job title: no committee role inferred"
-                                : absl::StrCat("title \"", lead.title(), "\""));
-  AddCheck(response, "company_present",
-           lead.company().empty() ? v1::CHECK_OUTCOME_WARN
-                                  : v1::CHECK_OUTCOME_PASS,
-           "lead.company",
-           lead.company().empty() ? "no company name"
-                                  : absl::StrCat("company \"", lead.company(), "\""));
+  AddCheck(
+      response, "title_present",
+      lead.title().empty() ? v1::CHECK_OUTCOME_WARN : v1::CHECK_OUTCOME_PASS,
+      "lead.title",
+      lead.title().empty() ? "no job title: no committee role inferred"
+                           : absl::StrCat("title \"", lead.title(), "\""));
+  AddCheck(
+      response, "company_present",
+      lead.company().empty() ? v1::CHECK_OUTCOME_WARN : v1::CHECK_OUTCOME_PASS,
+      "lead.company",
+      lead.company().empty()
+          ? "no company name"
+          : absl::StrCat("company \"", lead.company(), "\""));
   if (!p.usable_email && lead.company().empty()) {
-    violations.Add("lead.email",
-                   lead.email().empty() ? "is required when there is no company"
-                                        : "is not a usable e-mail address, and "
-                                          "there is no company");
+    violations.Add("lead.email", lead.email().empty()
+                                     ? "is required when there is no company"
+                                     : "is not a usable e-mail address, and "
+                                       "there is no company");
     violations.Add("lead.company",
                    "is required when there is no usable e-mail address");
   }
@@ -223,8 +250,8 @@ absl::StatusOr<Prepared> Prepare(const v1::SubmitLeadRequest& request,
 }
 
 std::string PersonName(const v1::Lead& lead) {
-  std::string name = NormalizeText(
-      absl::StrCat(lead.first_name(), " ", lead.last_name()));
+  std::string name =
+      NormalizeText(absl::StrCat(lead.first_name(), " ", lead.last_name()));
   if (!name.empty()) return name;
   return std::string(lead.email().substr(0, lead.email().find('@')));
 }
@@ -246,18 +273,18 @@ std::string PickCandidate(Txn& txn, const std::vector<std::string>& candidates,
 
 }  // namespace
 
-absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
+absl::StatusOr<v1::SubmitLeadResponse> Intake::SubmitLead(
     const v1::SubmitLeadRequest& request) {
   v1::SubmitLeadResponse checks_only;
   ASSIGN_OR_RETURN(Prepared p, Prepare(request, &checks_only));
-  const absl::Time now_time = clock_();
+  const absl::Time now_time = store_.Now();
   const auto now = ToProto(now_time);
   const std::string lead_id = LeadId(request.request_id());
   v1::SubmitLeadResponse response;
-  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<v1::SubmitLeadResponse> stored,
-                     Load<v1::SubmitLeadResponse>(txn, kIntake,
-                                                  request.request_id()));
+  RETURN_IF_ERROR(store_.Write([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        std::optional<v1::SubmitLeadResponse> stored,
+        Load<v1::SubmitLeadResponse>(txn, kIntake, request.request_id()));
     if (stored) {  // A retry: the first answer, and no writes.
       response = *std::move(stored);
       response.set_replayed(true);
@@ -274,12 +301,11 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
       ASSIGN_OR_RETURN(std::optional<std::string> owner,
                        txn.Get(kEmails, lead.email()));
       if (owner) {
-        ASSIGN_OR_RETURN(person,
-                         LoadExisting<v1::Stakeholder>(txn, kStakeholdersDb,
-                                                       *owner));
-        ASSIGN_OR_RETURN(account, LoadExisting<v1::Account>(
-                                      txn, kAccounts,
-                                      names::Account(AccountIdOf(*owner))));
+        ASSIGN_OR_RETURN(person, LoadExisting<v1::Stakeholder>(
+                                     txn, kStakeholdersDb, *owner));
+        ASSIGN_OR_RETURN(
+            account, LoadExisting<v1::Account>(
+                         txn, kAccounts, names::Account(AccountIdOf(*owner))));
         response.set_stakeholder_match(v1::MATCH_KIND_EMAIL);
         response.set_account_match(v1::MATCH_KIND_EMAIL);
         response.set_account_match_detail(
@@ -287,8 +313,8 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
       }
     }
     // 2. The account by e-mail domain, website domain, then company name.
-    auto by_domain = [&](const std::string& domain, v1::MatchKind kind)
-        -> absl::Status {
+    auto by_domain = [&](const std::string& domain,
+                         v1::MatchKind kind) -> absl::Status {
       if (account || domain.empty()) return absl::OkStatus();
       ASSIGN_OR_RETURN(std::optional<std::string> owner,
                        txn.Get(kDomains, domain));
@@ -307,7 +333,8 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
       const std::string prefix = CompanyNamePrefix(company_key);
       RETURN_IF_ERROR(txn.Scan(kCompanyNames, prefix, "",
                                [&](absl::string_view key, absl::string_view) {
-                                 candidates.emplace_back(key.substr(prefix.size()));
+                                 candidates.emplace_back(
+                                     key.substr(prefix.size()));
                                  return true;
                                }));
       if (!candidates.empty()) {
@@ -318,8 +345,7 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
         response.set_account_match_detail(absl::StrCat(
             "company name \"", company_key, "\"",
             candidates.size() > 1
-                ? absl::StrCat(" (", candidates.size(),
-                               " accounts share it: ",
+                ? absl::StrCat(" (", candidates.size(), " accounts share it: ",
                                absl::StrJoin(candidates, ", "), ")")
                 : ""));
       }
@@ -339,8 +365,8 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
       std::string country = p.country;
       if (country.empty()) country = p.phone_region;
       if (country.empty()) {
-        country = CountryOfDomain(p.business_domain).value_or(
-            CountryOfDomain(p.website_domain).value_or(""));
+        country = CountryOfDomain(p.business_domain)
+                      .value_or(CountryOfDomain(p.website_domain).value_or(""));
       }
       if (country.empty()) {
         return InvalidField(
@@ -352,9 +378,9 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
       created.set_facility_type(lead.facility_type());
       // Where the account came from, for qualified rates by source.
       if (lead.source() != v1::SOURCE_CHANNEL_UNSPECIFIED) {
-        (*created.mutable_labels())["lead_source"] = std::string(
-            absl::StripPrefix(v1::SourceChannel_Name(lead.source()),
-                              "SOURCE_CHANNEL_"));
+        (*created.mutable_labels())["lead_source"] =
+            std::string(absl::StripPrefix(v1::SourceChannel_Name(lead.source()),
+                                          "SOURCE_CHANNEL_"));
       }
       if (!lead.campaign().empty()) {
         (*created.mutable_labels())["lead_campaign"] = lead.campaign();
@@ -377,7 +403,8 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
       response.set_account_match(v1::MATCH_KIND_CREATED);
       response.set_account_match_detail(absl::StrCat(
           "no account has the e-mail domain, the website domain or the "
-          "company name; created ", account->name()));
+          "company name; created ",
+          account->name()));
     } else {
       v1::Account patch;
       patch.set_name(account->name());
@@ -390,9 +417,9 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
       std::vector<std::string> added;
       *patch.mutable_domains() = account->domains();
       for (const std::string& d : {p.business_domain, p.website_domain}) {
-        if (d.empty() || std::find(patch.domains().begin(),
-                                   patch.domains().end(), d) !=
-                             patch.domains().end()) {
+        if (d.empty() ||
+            std::find(patch.domains().begin(), patch.domains().end(), d) !=
+                patch.domains().end()) {
           continue;
         }
         ASSIGN_OR_RETURN(std::optional<std::string> owner,
@@ -406,7 +433,9 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
         ASSIGN_OR_RETURN(account, UpdateAccountIn(txn, patch, mask, now_time));
         response.set_account_match_detail(absl::StrCat(
             response.account_match_detail(), "; merged",
-            added.empty() ? "" : absl::StrCat(" domains ", absl::StrJoin(added, ", ")),
+            added.empty()
+                ? ""
+                : absl::StrCat(" domains ", absl::StrJoin(added, ", ")),
             mask.paths_size() > static_cast<int>(!added.empty())
                 ? " facility type"
                 : ""));
@@ -445,7 +474,8 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
       }
       if (new_role) mask.add_paths("roles");
       if (mask.paths_size() > 0) {
-        ASSIGN_OR_RETURN(person, UpdateStakeholderIn(txn, patch, mask, now_time));
+        ASSIGN_OR_RETURN(person,
+                         UpdateStakeholderIn(txn, patch, mask, now_time));
       }
     } else if (p.usable_email || !lead.first_name().empty() ||
                !lead.last_name().empty()) {
@@ -458,8 +488,8 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
       Violations violations;
       CheckStakeholder(&created, "lead", &violations);
       RETURN_IF_ERROR(violations.ToStatus());
-      ASSIGN_OR_RETURN(person, CreateStakeholderIn(txn, account->name(), created,
-                                                   "", now_time));
+      ASSIGN_OR_RETURN(person, CreateStakeholderIn(txn, account->name(),
+                                                   created, "", now_time));
       response.set_stakeholder_match(v1::MATCH_KIND_CREATED);
     } else {
       response.set_stakeholder_match(v1::MATCH_KIND_NONE);
@@ -500,7 +530,8 @@ absl::StatusOr<v1::SubmitLeadResponse> Store::SubmitLead(
     auto policy = ActivePolicy(txn);
     if (policy.ok()) {
       AccountTree tree;
-      RETURN_IF_ERROR(ReadAccountTree(txn, AccountIdOf(account->name()), &tree));
+      RETURN_IF_ERROR(
+          ReadAccountTree(txn, AccountIdOf(account->name()), &tree));
       v1::Verdict verdict =
           Qualify(tree, policy->policy(), policy->revision(), now_time);
       response.set_route(verdict.route());
@@ -534,10 +565,10 @@ bool SameRecord(T after, T before) {
 // unchanged record is reported with kUnchanged so that its savepoint undoes
 // the new etag.
 template <typename T>
-absl::StatusOr<Store::ImportOutcome> UpsertOutcome(const T& before,
-                                                   const T& after) {
+absl::StatusOr<Intake::ImportOutcome> UpsertOutcome(const T& before,
+                                                    const T& after) {
   if (SameRecord(after, before)) return absl::AbortedError(kUnchanged);
-  return Store::ImportOutcome::kUpdated;
+  return Intake::ImportOutcome::kUpdated;
 }
 
 // The name of an imported record ("" when it has none).
@@ -556,7 +587,7 @@ const std::string& RecordName(const v1::ImportRecordsRequest& record) {
 }
 
 // Upserts one imported record by its name.
-absl::StatusOr<Store::ImportOutcome> ImportOne(
+absl::StatusOr<Intake::ImportOutcome> ImportOne(
     Txn& txn, const v1::ImportRecordsRequest& record, absl::Time now) {
   google::protobuf::FieldMask all;
   all.add_paths("*");
@@ -573,22 +604,25 @@ absl::StatusOr<Store::ImportOutcome> ImportOne(
                        Load<v1::Account>(txn, kAccounts, account.name()));
       if (!current) {
         RETURN_IF_ERROR(CreateAccountIn(txn, account, *id, now).status());
-        return Store::ImportOutcome::kCreated;
+        return Intake::ImportOutcome::kCreated;
       }
-      ASSIGN_OR_RETURN(v1::Account after, UpdateAccountIn(txn, account, all, now));
+      ASSIGN_OR_RETURN(v1::Account after,
+                       UpdateAccountIn(txn, account, all, now));
       return UpsertOutcome(*current, after);
     }
     case v1::ImportRecordsRequest::kSite: {
       v1::Site site = record.site();
       site.clear_etag();
-      ASSIGN_OR_RETURN(names::ChildName name,
-                       names::ParseChild(site.name(), names::kSites, "site.name"));
+      ASSIGN_OR_RETURN(
+          names::ChildName name,
+          names::ParseChild(site.name(), names::kSites, "site.name"));
       ASSIGN_OR_RETURN(std::optional<v1::Site> current,
                        Load<v1::Site>(txn, kSitesDb, site.name()));
       if (!current) {
         RETURN_IF_ERROR(
-            CreateSiteIn(txn, name.account_name(), site, name.id, now).status());
-        return Store::ImportOutcome::kCreated;
+            CreateSiteIn(txn, name.account_name(), site, name.id, now)
+                .status());
+        return Intake::ImportOutcome::kCreated;
       }
       ASSIGN_OR_RETURN(v1::Site after, UpdateSiteIn(txn, site, all, now));
       return UpsertOutcome(*current, after);
@@ -602,13 +636,14 @@ absl::StatusOr<Store::ImportOutcome> ImportOne(
       violations.AddFrom(name.status());
       CheckStakeholder(&person, "stakeholder", &violations);
       RETURN_IF_ERROR(violations.ToStatus());
-      ASSIGN_OR_RETURN(std::optional<v1::Stakeholder> current,
-                       Load<v1::Stakeholder>(txn, kStakeholdersDb, person.name()));
+      ASSIGN_OR_RETURN(
+          std::optional<v1::Stakeholder> current,
+          Load<v1::Stakeholder>(txn, kStakeholdersDb, person.name()));
       if (!current) {
         RETURN_IF_ERROR(CreateStakeholderIn(txn, name->account_name(), person,
                                             name->id, now)
                             .status());
-        return Store::ImportOutcome::kCreated;
+        return Intake::ImportOutcome::kCreated;
       }
       ASSIGN_OR_RETURN(v1::Stakeholder after,
                        UpdateStakeholderIn(txn, person, all, now));
@@ -622,11 +657,11 @@ absl::StatusOr<Store::ImportOutcome> ImportOne(
 
 }  // namespace
 
-absl::StatusOr<std::vector<absl::StatusOr<Store::ImportOutcome>>>
-Store::ImportBatch(const std::vector<v1::ImportRecordsRequest>& records) {
-  const absl::Time now = clock_();
+absl::StatusOr<std::vector<absl::StatusOr<Intake::ImportOutcome>>>
+Intake::ImportBatch(const std::vector<v1::ImportRecordsRequest>& records) {
+  const absl::Time now = store_.Now();
   std::vector<absl::StatusOr<ImportOutcome>> outcomes;
-  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(store_.Write([&](Txn& txn) -> absl::Status {
     outcomes.clear();
     // One record, in a savepoint of its own inside `parent`.
     auto import_one = [&](Txn& parent, const v1::ImportRecordsRequest& record)
@@ -693,6 +728,117 @@ Store::ImportBatch(const std::vector<v1::ImportRecordsRequest>& records) {
         }
       }
       i = end;
+    }
+    return absl::OkStatus();
+  }));
+  return outcomes;
+}
+
+// ------------------------------------------------------------------ Bundles
+
+absl::StatusOr<int> Intake::LoadBundle(const v1::ResourceBundle& bundle) {
+  // Records are created as their own use cases create them.
+  Accounts accounts(store_);
+  Signals signals(store_);
+  int created = 0;
+  auto exists = [&](absl::string_view db,
+                    const std::string& name) -> absl::StatusOr<bool> {
+    bool found = false;
+    RETURN_IF_ERROR(store_.Read([&](Txn& txn) -> absl::Status {
+      ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(db, name));
+      found = v.has_value();
+      return absl::OkStatus();
+    }));
+    return found;
+  };
+  auto context = [](const absl::Status& s, absl::string_view what, int i) {
+    return Annotate(s, absl::StrCat("bundle ", what, "[", i, "]"));
+  };
+  for (int i = 0; i < bundle.accounts_size(); ++i) {
+    const Account& a = bundle.accounts(i);
+    ASSIGN_OR_RETURN(std::string id, names::ParseAccount(a.name(), "name"));
+    ASSIGN_OR_RETURN(bool found, exists(kAccounts, a.name()));
+    if (found) continue;
+    auto r = accounts.CreateAccount(a, id);
+    if (!r.ok()) return context(r.status(), "accounts", i);
+    ++created;
+  }
+  for (int i = 0; i < bundle.sites_size(); ++i) {
+    const Site& s = bundle.sites(i);
+    ASSIGN_OR_RETURN(names::ChildName n,
+                     names::ParseChild(s.name(), names::kSites, "name"));
+    ASSIGN_OR_RETURN(bool found, exists(kSitesDb, s.name()));
+    if (found) continue;
+    auto r = accounts.CreateSite(n.account_name(), s, n.id);
+    if (!r.ok()) return context(r.status(), "sites", i);
+    ++created;
+  }
+  for (int i = 0; i < bundle.stakeholders_size(); ++i) {
+    const Stakeholder& s = bundle.stakeholders(i);
+    ASSIGN_OR_RETURN(names::ChildName n,
+                     names::ParseChild(s.name(), names::kStakeholders, "name"));
+    ASSIGN_OR_RETURN(bool found, exists(kStakeholdersDb, s.name()));
+    if (found) continue;
+    auto r = accounts.CreateStakeholder(n.account_name(), s, n.id);
+    if (!r.ok()) return context(r.status(), "stakeholders", i);
+    ++created;
+  }
+  for (int i = 0; i < bundle.relationships_size(); ++i) {
+    const Relationship& rel = bundle.relationships(i);
+    ASSIGN_OR_RETURN(
+        names::ChildName n,
+        names::ParseChild(rel.name(), names::kRelationships, "name"));
+    ASSIGN_OR_RETURN(bool found, exists(kRelationshipsDb, rel.name()));
+    if (found) continue;
+    auto r = accounts.CreateRelationship(n.account_name(), rel, n.id);
+    if (!r.ok()) return context(r.status(), "relationships", i);
+    ++created;
+  }
+  if (bundle.signals_size() > 0) {
+    v1::RecordSignalsRequest batch;
+    for (int i = 0; i < bundle.signals_size(); ++i) {
+      const v1::Signal& sig = bundle.signals(i);
+      auto parsed = names::ParseChild(sig.name(), "signals",
+                                      absl::StrCat("signals[", i, "].name"));
+      if (!parsed.ok()) return Annotate(parsed.status(), "bundle");
+      auto* r = batch.add_requests();
+      r->set_parent(parsed->account_name());
+      r->set_signal_id(parsed->id);
+      *r->mutable_signal() = sig;
+    }
+    ASSIGN_OR_RETURN(std::vector<v1::RecordedSignal> recorded,
+                     signals.RecordSignals(batch));
+    for (const auto& r : recorded) created += r.duplicate() ? 0 : 1;
+  }
+  return created;
+}
+
+absl::StatusOr<std::vector<absl::Status>> Intake::RecordSignalStream(
+    const std::vector<v1::CreateSignalRequest>& requests) {
+  const auto now = ToProto(store_.Now());
+  std::vector<absl::Status> outcomes(requests.size());
+  std::vector<bool> valid(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    Violations violations;
+    CheckSignalRequest(requests[i], "signal_request", &violations);
+    outcomes[i] = violations.ToStatus();
+    valid[i] = outcomes[i].ok();
+  }
+  RETURN_IF_ERROR(store_.Write([&](Txn& txn) -> absl::Status {
+    for (size_t i = 0; i < requests.size(); ++i) {
+      if (!valid[i]) continue;
+      bool duplicate = false;
+      absl::Status status = txn.Savepoint([&](Txn& nested) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::RecordedSignal r,
+                         RecordSignalIn(nested, requests[i], "signal", now));
+        duplicate = r.duplicate();
+        return absl::OkStatus();
+      });
+      // A full map (grow it, run again) or disk error fails the whole batch.
+      if (FailsWholeWrite(status)) return status;
+      outcomes[i] = !status.ok() ? status
+                    : duplicate  ? absl::AlreadyExistsError("duplicate")
+                                 : absl::OkStatus();
     }
     return absl::OkStatus();
   }));

@@ -1,10 +1,16 @@
-// Helpers shared by the files that implement graph::Store (store.cc,
-// store_signals.cc, store_policy.cc). Not part of the public API.
-#ifndef QUORUM_GRAPH_STORE_INTERNAL_H_
-#define QUORUM_GRAPH_STORE_INTERNAL_H_
+// Repositories: the records of the account graph, their indexes and the
+// graph's constraints, as functions over one transaction (records.cc).
+// They check, read and write records and index entries, and know no
+// business rule: the use cases (graph/usecases/) call them inside the
+// transactions they run through graph::Store::Write.
+#ifndef QUORUM_GRAPH_STORE_RECORDS_H_
+#define QUORUM_GRAPH_STORE_RECORDS_H_
 
+#include <functional>
 #include <optional>
+#include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -18,6 +24,7 @@
 #include "graph/storage/layout.h"
 #include "graph/storage/table.h"
 #include "graph/store/store.h"
+#include "quorum/v1/policy.pb.h"
 
 namespace quorum::graph::internal {
 
@@ -26,6 +33,82 @@ using namespace ::quorum::graph::layout;  // NOLINT: the store's own layout.
 
 // The next value of the store-wide sequence (etags, generated IDs).
 absl::StatusOr<uint64_t> NextSequence(Txn& txn);
+
+// ---- Records of the account graph (accounts, sites, people, relationships)
+
+// The child account IDs of `id`.
+absl::StatusOr<std::vector<std::string>> ChildIds(Txn& txn,
+                                                  absl::string_view id);
+// A fresh etag from the store-wide sequence (AIP-154: opaque, changes on
+// every write of the resource).
+absl::StatusOr<std::string> NextEtag(Txn& txn);
+// ABORTED when `given` is set and is not `current` (AIP-154).
+absl::Status CheckEtag(absl::string_view name, absl::string_view given,
+                       absl::string_view current);
+// An ID that is free in `db`: `wanted` when given, else one derived from
+// `text`, with a numeric suffix when the derived one is taken.
+absl::StatusOr<std::string> ChooseId(
+    Txn& txn, absl::string_view db, absl::string_view wanted,
+    absl::string_view text, absl::string_view fallback,
+    const std::function<std::string(absl::string_view)>& name_of,
+    absl::string_view field);
+// The stakeholders and relationships stored under the accounts.
+absl::StatusOr<std::vector<v1::Stakeholder>> StakeholdersOf(
+    Txn& txn, const std::vector<std::string>& account_ids);
+absl::StatusOr<std::vector<v1::Relationship>> RelationshipsOf(
+    Txn& txn, const std::vector<std::string>& account_ids);
+// The names of the relationships that touch a stakeholder.
+absl::StatusOr<std::vector<std::string>> EdgesOf(Txn& txn,
+                                                 absl::string_view stakeholder);
+// Deletes a record with its index entries.
+absl::Status RemoveRelationship(Txn& txn, const v1::Relationship& r);
+absl::Status RemoveStakeholder(Txn& txn, const v1::Stakeholder& s);
+// Checks that the stakeholder's sites exist and belong to the tree of the
+// stakeholder's account.
+absl::Status CheckStakeholderSites(Txn& txn, const v1::Stakeholder& s,
+                                   const std::string& account_id,
+                                   absl::string_view prefix);
+// Checks that moving the subtree of `account_id` out of its current tree
+// keeps every relationship and every stakeholder's sites inside one tree.
+absl::Status CheckSubtreeCanMove(Txn& txn, const std::string& account_id,
+                                 const std::string& old_root);
+// Checks a new parent for `account_id` (empty: becomes a root).
+absl::Status CheckParent(Txn& txn, const std::string& account_id,
+                         const std::string& parent_name, bool existing);
+// Keep the domain, e-mail and company-name indexes in step with a record.
+absl::Status IndexDomains(Txn& txn, const v1::Account& account,
+                          const std::set<std::string>& previous);
+absl::Status IndexEmail(Txn& txn, const v1::Stakeholder& s,
+                        absl::string_view previous);
+absl::Status IndexCompanyName(Txn& txn, const v1::Account& account,
+                              const std::string& previous_display_name);
+// Deletes an account's records in a time-ordered database and, when `ids`
+// is set, their ID index entries (every such record has its name as
+// field 1).
+absl::Status DeleteTimeRecords(Txn& txn, absl::string_view db,
+                               absl::string_view ids,
+                               const std::string& account_id);
+// Sets a fresh etag and the create (when `created`) and update times.
+template <typename T>
+absl::Status Stamp(Txn& txn, T* resource, absl::Time now, bool created) {
+  ASSIGN_OR_RETURN(std::string etag, NextEtag(txn));
+  resource->set_etag(etag);
+  if (created) *resource->mutable_create_time() = ToProto(now);
+  if constexpr (!std::is_same_v<T, v1::Relationship>) {
+    *resource->mutable_update_time() = ToProto(now);
+  }
+  return absl::OkStatus();
+}
+
+// The most signals one RecordSignals batch holds.
+inline constexpr int kMaxBatch = 1000;
+
+// ---- Policies and the change feed
+
+// The newest policy revision, or nullopt when none was published.
+absl::StatusOr<std::optional<v1::PolicyRevision>> Latest(Txn& txn);
+// The sequence number of the last readiness event (0 when none).
+absl::StatusOr<int64_t> LastSequence(Txn& txn);
 
 // "accounts/a/sites/s" -> "a".
 std::string AccountIdOf(absl::string_view name);
@@ -167,4 +250,4 @@ absl::Status Store::WriteIdempotent(
 
 }  // namespace quorum::graph
 
-#endif  // QUORUM_GRAPH_STORE_INTERNAL_H_
+#endif  // QUORUM_GRAPH_STORE_RECORDS_H_

@@ -1,4 +1,6 @@
-// Online backup and the index consistency check.
+// The admin use case: backups and index checks (AdminService).
+#include "graph/usecases/admin.h"
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -8,14 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "graph/model/status.h"
-#include "graph/store/store.h"
-#include "graph/store/store_internal.h"
+#include "graph/store/records.h"
 
 namespace quorum::graph {
 
-using namespace internal;  // NOLINT: the database names of store_internal.h
+using namespace internal;  // NOLINT: the records of graph/store/records.h.
 
-absl::StatusOr<int64_t> Store::Backup(const std::string& dir) {
+absl::StatusOr<int64_t> Admin::Backup(const std::string& dir) {
   namespace fs = std::filesystem;
   if (dir.empty() || dir.front() != '/') {
     return absl::InvalidArgumentError(
@@ -35,7 +36,7 @@ absl::StatusOr<int64_t> Store::Backup(const std::string& dir) {
     return absl::FailedPreconditionError(
         absl::StrCat("path: cannot create ", dir, ": ", ec.message()));
   }
-  RETURN_IF_ERROR(engine_->CopyCompacted(dir));
+  RETURN_IF_ERROR(store_.engine().CopyCompacted(dir));
   auto size = fs::file_size(fs::path(dir) / "data.mdb", ec);
   if (ec) {
     return absl::InternalError(
@@ -44,7 +45,7 @@ absl::StatusOr<int64_t> Store::Backup(const std::string& dir) {
   return static_cast<int64_t>(size);
 }
 
-absl::Status Store::CheckIndexes() {
+absl::Status Admin::CheckIndexes() {
   std::vector<std::string> dangling;
   auto note = [&](absl::string_view db, absl::string_view key,
                   absl::string_view target) {
@@ -52,7 +53,7 @@ absl::Status Store::CheckIndexes() {
       dangling.push_back(absl::StrCat(db, "[", key, "] -> ", target));
     }
   };
-  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(store_.Read([&](Txn& txn) -> absl::Status {
     auto exists = [&](absl::string_view db,
                       absl::string_view key) -> absl::StatusOr<bool> {
       ASSIGN_OR_RETURN(auto value, txn.Get(db, key));

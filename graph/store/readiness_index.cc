@@ -1,0 +1,246 @@
+// The readiness index and change feed, kept in step with every write by
+// Store::Write (docs/workflow.md).
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <queue>
+#include <set>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/util/time_util.h"
+#include "graph/model/hash.h"
+#include "graph/model/names.h"
+#include "graph/model/page_size.h"
+#include "graph/model/page_token.h"
+#include "graph/model/time.h"
+#include "graph/model/tokens.pb.h"
+#include "graph/model/validation.h"
+#include "graph/rules/policy.h"
+#include "graph/rules/qualification.h"
+#include "graph/rules/workflow.h"
+#include "graph/storage/records.pb.h"
+#include "graph/store/records.h"
+#include "graph/store/store.h"
+
+namespace quorum::graph {
+
+using namespace internal;  // NOLINT: the records of graph/store/records.h.
+
+namespace {
+
+// ------------------------------------------------------- readiness index
+
+using storage::ReadinessEntry;
+
+absl::StatusOr<std::optional<ReadinessEntry>> LoadEntry(
+    Txn& txn, absl::string_view account) {
+  return Load<ReadinessEntry>(txn, kReadinessOf, account);
+}
+
+// An entry as readiness_v1 stored it: "{key}\n{valid from}\n{route}\n
+// {readiness}" (read only to upgrade it).
+std::optional<ReadinessEntry> DecodeLegacyEntry(absl::string_view value) {
+  std::vector<absl::string_view> parts = absl::StrSplit(value, '\n');
+  int64_t valid_from = 0;
+  int route = 0, readiness = 0;
+  if (parts.size() != 4 || !absl::SimpleAtoi(parts[1], &valid_from) ||
+      !absl::SimpleAtoi(parts[2], &route) ||
+      !absl::SimpleAtoi(parts[3], &readiness)) {
+    return std::nullopt;
+  }
+  ReadinessEntry e;
+  e.set_index_key(std::string(parts[0]));
+  e.set_valid_from_nanos(valid_from);
+  e.set_route(route);
+  e.set_readiness(readiness);
+  return e;
+}
+
+absl::Status RemoveEntry(Txn& txn, absl::string_view account,
+                         const ReadinessEntry& entry) {
+  RETURN_IF_ERROR(txn.Delete(kReadiness, entry.index_key()));
+  RETURN_IF_ERROR(txn.Delete(
+      kReadinessFrom, ReadinessFromKey(entry.valid_from_nanos(), account)));
+  return txn.Delete(kReadinessOf, account);
+}
+
+}  // namespace
+
+namespace internal {
+absl::StatusOr<int64_t> LastSequence(Txn& txn) {
+  int64_t last = 0;
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   txn.Get(kMeta, kEventSequenceKey));
+  if (value && !absl::SimpleAtoi(*value, &last)) {
+    return absl::DataLossError("corrupt event sequence");
+  }
+  return last;
+}
+
+}  // namespace internal
+
+namespace {
+
+absl::Status AppendEvent(Txn& txn, v1::ReadinessEvent event) {
+  ASSIGN_OR_RETURN(int64_t last, LastSequence(txn));
+  event.set_sequence(last + 1);
+  RETURN_IF_ERROR(txn.Put(kMeta, kEventSequenceKey, absl::StrCat(last + 1)));
+  return Save(txn, kReadinessEvents, EventKey(last + 1), event);
+}
+
+// The time from which a verdict computed now bounds the future: now, or
+// the latest signal if one is dated later.
+absl::Time ValidFrom(const SignalHistory& signals, absl::Time now) {
+  const auto newest = signals.newest_nanos();
+  return newest ? std::max(now, absl::FromUnixNanos(*newest)) : now;
+}
+
+// Recomputes one account's entry from its tree (null when the account is
+// gone) and appends an event when its route or readiness changed.
+absl::Status ReindexOne(Txn& txn, const std::string& account_id,
+                        const TreeSnapshot* tree,
+                        const v1::PolicyRevision& policy, absl::Time now) {
+  const std::string name = names::Account(account_id);
+  ASSIGN_OR_RETURN(std::optional<ReadinessEntry> old, LoadEntry(txn, name));
+  v1::ReadinessEvent event;
+  event.set_account(name);
+  *event.mutable_event_time() = ToProto(now);
+  event.set_policy_revision(policy.revision());
+  if (old) {
+    event.set_old_route(static_cast<v1::Route>(old->route()));
+    event.set_old_readiness(old->readiness());
+    RETURN_IF_ERROR(RemoveEntry(txn, name, *old));
+  }
+  if (tree == nullptr) {  // Deleted.
+    if (old) RETURN_IF_ERROR(AppendEvent(txn, event));
+    return absl::OkStatus();
+  }
+  const v1::Account& account = tree->map->account();
+  const absl::Time valid_from = ValidFrom(*tree->signals, now);
+  const v1::Verdict verdict =
+      QualifyRoute(*tree->map, *tree->signals, policy.policy(),
+                   policy.revision(), valid_from);
+  ReadinessEntry entry;
+  entry.set_index_key(ReadinessKey(verdict.readiness(), name));
+  entry.set_valid_from_nanos(absl::ToUnixNanos(valid_from));
+  entry.set_route(verdict.route());
+  entry.set_readiness(verdict.readiness());
+  RETURN_IF_ERROR(txn.Put(kReadiness, entry.index_key(), ""));
+  RETURN_IF_ERROR(txn.Put(
+      kReadinessFrom, ReadinessFromKey(entry.valid_from_nanos(), name), ""));
+  RETURN_IF_ERROR(Save(txn, kReadinessOf, name, entry));
+  if (old && old->route() == entry.route() &&
+      old->readiness() == entry.readiness()) {
+    return absl::OkStatus();
+  }
+  event.set_new_route(verdict.route());
+  event.set_new_readiness(verdict.readiness());
+  event.set_status(account.lifecycle_status());
+  event.set_country_code(account.country_code());
+  event.set_owner(account.owner());
+  event.set_stage(verdict.stage());
+  return AppendEvent(txn, event);
+}
+
+}  // namespace
+
+namespace internal {
+
+absl::Status UpgradeReadinessIndex(Txn& txn, absl::Time now) {
+  ASSIGN_OR_RETURN(std::optional<std::string> done,
+                   txn.Get(kMeta, kReadinessBuiltKey));
+  if (done) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<std::string> v1_built,
+                   txn.Get(kMeta, "readiness_v1"));
+  if (!v1_built) {
+    RETURN_IF_ERROR(ReindexAll(txn, now));
+  } else {
+    // The index of readiness_v1 holds; only its entries change form.
+    std::vector<std::pair<std::string, std::string>> legacy;
+    RETURN_IF_ERROR(txn.Scan(kReadinessOf, "", "",
+                             [&](absl::string_view k, absl::string_view v) {
+                               legacy.emplace_back(k, v);
+                               return true;
+                             }));
+    for (auto& [account, value] : legacy) {
+      std::optional<ReadinessEntry> entry = DecodeLegacyEntry(value);
+      if (!entry) {
+        return absl::DataLossError(absl::StrCat("corrupt readiness entry of ",
+                                                account, ": \"",
+                                                absl::CHexEscape(value), "\""));
+      }
+      RETURN_IF_ERROR(txn.Put(kReadiness, entry->index_key(), ""));
+      RETURN_IF_ERROR(Save(txn, kReadinessOf, account, *entry));
+    }
+    RETURN_IF_ERROR(txn.Delete(kMeta, "readiness_v1"));
+  }
+  return txn.Put(kMeta, kReadinessBuiltKey, "1");
+}
+
+absl::Status ReindexAll(Txn& txn, absl::Time now) {
+  auto policy = ActivePolicy(txn);
+  if (absl::IsNotFound(policy.status())) return absl::OkStatus();
+  RETURN_IF_ERROR(policy.status());
+  std::vector<std::string> ids;
+  RETURN_IF_ERROR(txn.Scan(kAccounts, "accounts/", "",
+                           [&](absl::string_view key, absl::string_view) {
+                             ids.push_back(AccountIdOf(key));
+                             return true;
+                           }));
+  const absl::Duration half_life = HalfLifeOf(policy->policy());
+  for (const std::string& id : ids) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const TreeSnapshot> tree,
+                     ReadSnapshot(txn, id, half_life));
+    RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), *policy, now));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace internal
+
+absl::Status Store::Reindex(Txn& txn) {
+  auto policy = ActivePolicyIn(txn);
+  if (absl::IsNotFound(policy.status())) return absl::OkStatus();
+  RETURN_IF_ERROR(policy.status());
+  const v1::PolicyRevision& active = **policy;
+  const absl::Duration half_life = HalfLifeOf(active.policy());
+  const absl::Time now = clock_();
+  // The touched accounts and their ancestors: a verdict covers a subtree.
+  // Each learns what changed below it: new signals only, or more.
+  std::map<std::string, TreeChanges> affected;
+  for (const auto& [id, changes] : changes_) {
+    ASSIGN_OR_RETURN(std::optional<std::string> exists,
+                     txn.Get(kAccounts, names::Account(id)));
+    std::vector<std::string> chain = {id};
+    if (exists) {
+      ASSIGN_OR_RETURN(chain, Ancestry(txn, id));
+    }
+    for (const std::string& a : chain) {
+      TreeChanges& into = affected[a];
+      into.structure |= changes.structure;
+      into.signals.insert(into.signals.end(), changes.signals.begin(),
+                          changes.signals.end());
+    }
+  }
+  for (auto& [id, changes] : affected) {
+    ASSIGN_OR_RETURN(std::optional<std::string> exists,
+                     txn.Get(kAccounts, names::Account(id)));
+    std::shared_ptr<const TreeSnapshot> tree;
+    if (exists) {
+      ASSIGN_OR_RETURN(tree, NextSnapshot(txn, id, changes, half_life));
+    }
+    RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), active, now));
+    pending_[id] = std::move(tree);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace quorum::graph
