@@ -8,6 +8,7 @@
 #include "clients/quorum/errors.h"
 #include "clients/quorum/output.h"
 #include "clients/quorum/render.h"
+#include "graph/model/page_size.h"
 #include "quorum/v1/intake_service.grpc.pb.h"
 #include "quorum/v1/note_service.grpc.pb.h"
 
@@ -364,7 +365,7 @@ void AddIntakeCommands(CLI::App& app, Action& action) {
       notes_cmd->add_subcommand("list", "An account's notes, newest first");
   list->add_option("account", note->account, "accounts/ID or ID")->required();
   list->add_option("--page-size", note->page_size, "How many")
-      ->check(CLI::Range(1, 1000))
+      ->check(CLI::Range(1, quorum::graph::kMaxPageSize))
       ->capture_default_str();
   list->callback([&action, note] {
     action = [note](Cli& cli) { return RunNoteList(cli, *note); };

@@ -7,6 +7,7 @@
 #include "clients/quorum/errors.h"
 #include "clients/quorum/output.h"
 #include "clients/quorum/render.h"
+#include "graph/model/page_size.h"
 #include "quorum/v1/policy_service.grpc.pb.h"
 
 namespace quorum::cli {
@@ -166,7 +167,7 @@ void AddPolicyCommands(CLI::App& app, Action& action) {
   auto* revisions =
       policy->add_subcommand("revisions", "List revisions, newest first");
   revisions->add_option("--page-size", o->page_size, "How many")
-      ->check(CLI::Range(1, 1000));
+      ->check(CLI::Range(1, quorum::graph::kMaxPageSize));
   revisions->callback([&action, o] {
     action = [o](Cli& cli) { return RunRevisions(cli, *o); };
   });

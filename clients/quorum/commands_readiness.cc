@@ -6,10 +6,12 @@
 #include <iostream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "clients/quorum/cli.h"
 #include "clients/quorum/errors.h"
 #include "clients/quorum/output.h"
 #include "clients/quorum/render.h"
+#include "graph/model/page_size.h"
 #include "quorum/v1/workflow_service.grpc.pb.h"
 
 namespace quorum::cli {
@@ -131,7 +133,8 @@ int RunReady(Cli& cli, const ReadyOptions& o) {
   ApplyFilters(o.filters, request);
   request.set_min_coverage(ParseCoverage(o.min_coverage));
   request.set_missing_requirement(o.missing);
-  request.set_page_size(o.all && o.page_size == 0 ? 1000 : o.page_size);
+  request.set_page_size(o.all && o.page_size == 0 ? quorum::graph::kMaxPageSize
+                                                  : o.page_size);
   request.set_page_token(o.page_token);
   request.set_policy_revision(o.policy_revision);
   cli.SetAsOf(request);
@@ -268,8 +271,10 @@ void AddReadinessCommands(CLI::App& app, Action& action) {
                 "Committee coverage at least this percentage (50 or 50%)");
   r->add_option("--missing", ready->missing,
                 "Only accounts where this requirement applies and is not met");
-  r->add_option("--page-size", ready->page_size, "Accounts per page (max 1000)")
-      ->check(CLI::Range(0, 1000));
+  r->add_option("--page-size", ready->page_size,
+                absl::StrCat("Accounts per page (max ",
+                             quorum::graph::kMaxPageSize, ")"))
+      ->check(CLI::Range(0, quorum::graph::kMaxPageSize));
   r->add_option("--page-token", ready->page_token, "Token of the next page");
   r->add_flag("--all", ready->all,
               "Every page, not only the first (one listing: the same as-of "

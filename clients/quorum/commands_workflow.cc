@@ -5,6 +5,7 @@
 #include "clients/quorum/errors.h"
 #include "clients/quorum/output.h"
 #include "clients/quorum/render.h"
+#include "graph/model/page_size.h"
 #include "quorum/v1/workflow_service.grpc.pb.h"
 
 namespace quorum::cli {
@@ -150,7 +151,7 @@ int RunHandoffFeedback(Cli& cli, const HandoffOptions& o) {
     // An account: its latest handoff, so that a person need not copy its ID.
     quorum::v1::ListHandoffsRequest list;
     list.set_parent(AccountName(o.target));
-    list.set_page_size(1000);
+    list.set_page_size(quorum::graph::kMaxPageSize);
     quorum::v1::ListHandoffsResponse handoffs;
     grpc::ClientContext context;
     cli.Prepare(context);
@@ -212,7 +213,7 @@ void AddWorkflowCommands(CLI::App& app, Action& action) {
       "history", "An account's status changes, newest first");
   history->add_option("account", s->account, "accounts/ID or ID")->required();
   history->add_option("--page-size", s->page_size, "How many")
-      ->check(CLI::Range(1, 1000));
+      ->check(CLI::Range(1, quorum::graph::kMaxPageSize));
   history->callback(
       [&action, s] { action = [s](Cli& cli) { return RunHistory(cli, *s); }; });
   status->callback([&action, s, history] {
