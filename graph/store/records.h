@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "graph/model/status.h"
 #include "graph/model/time.h"
@@ -25,6 +26,8 @@
 #include "graph/storage/table.h"
 #include "graph/store/store.h"
 #include "quorum/v1/policy.pb.h"
+#include "quorum/v1/resources.pb.h"
+#include "quorum/v1/signal_service.pb.h"
 
 namespace quorum::graph::internal {
 

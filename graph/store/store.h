@@ -32,21 +32,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "google/protobuf/field_mask.pb.h"
 #include "graph/rules/qualification.h"
 #include "graph/storage/fault_injecting_engine.h"
 #include "graph/storage/kv_engine.h"
 #include "graph/storage/table.h"
 #include "graph/store/tree_changes.h"
 #include "graph/store/tree_snapshot.h"
-#include "quorum/v1/account_graph_service.pb.h"
-#include "quorum/v1/intake_service.pb.h"
-#include "quorum/v1/note_service.pb.h"
 #include "quorum/v1/policy.pb.h"
-#include "quorum/v1/policy_service.pb.h"
 #include "quorum/v1/resources.pb.h"
-#include "quorum/v1/signal_service.pb.h"
-#include "quorum/v1/workflow_service.pb.h"
 
 namespace quorum::graph {
 
@@ -75,64 +68,6 @@ class Store {
   // `initial_map_size` and `fault_plan` are not used.
   static absl::StatusOr<std::unique_ptr<Store>> Open(
       std::unique_ptr<KvEngine> engine, Options options);
-
-  // Accounts. Create sets `lifecycle_status` to NEW.
-  // A non-empty `request_id` makes the create idempotent (AIP-155): see
-  // internal::WriteIdempotent; the same holds for the other creates.
-  absl::StatusOr<v1::Account> CreateAccount(v1::Account account,
-                                            absl::string_view account_id,
-                                            absl::string_view request_id = "");
-  absl::StatusOr<v1::Account> GetAccount(absl::string_view name);
-  // Accounts in name order after `start_after` (a name, or empty).
-  absl::StatusOr<Page<v1::Account>> ListAccounts(int limit,
-                                                 absl::string_view start_after);
-  absl::StatusOr<v1::Account> UpdateAccount(
-      v1::Account patch, const google::protobuf::FieldMask& mask);
-  // An account with sites, stakeholders, relationships, signals or child
-  // accounts is deleted only with `force`, and then all of them go too.
-  absl::Status DeleteAccount(absl::string_view name, absl::string_view etag,
-                             bool force);
-
-  // Sites.
-  absl::StatusOr<v1::Site> CreateSite(absl::string_view parent, v1::Site site,
-                                      absl::string_view site_id,
-                                      absl::string_view request_id = "");
-  absl::StatusOr<v1::Site> GetSite(absl::string_view name);
-  absl::StatusOr<Page<v1::Site>> ListSites(absl::string_view parent, int limit,
-                                           absl::string_view start_after);
-  absl::StatusOr<v1::Site> UpdateSite(v1::Site patch,
-                                      const google::protobuf::FieldMask& mask);
-  absl::Status DeleteSite(absl::string_view name, absl::string_view etag);
-
-  // Stakeholders. E-mails are unique across the graph.
-  absl::StatusOr<v1::Stakeholder> CreateStakeholder(
-      absl::string_view parent, v1::Stakeholder stakeholder,
-      absl::string_view stakeholder_id, absl::string_view request_id = "");
-  absl::StatusOr<v1::Stakeholder> GetStakeholder(absl::string_view name);
-  absl::StatusOr<Page<v1::Stakeholder>> ListStakeholders(
-      absl::string_view parent, int limit, absl::string_view start_after);
-  absl::StatusOr<v1::Stakeholder> UpdateStakeholder(
-      v1::Stakeholder patch, const google::protobuf::FieldMask& mask);
-  // Also deletes the relationships that touch the stakeholder.
-  absl::Status DeleteStakeholder(absl::string_view name, absl::string_view etag);
-  // The stakeholder with this e-mail (any case), NOT_FOUND when none.
-  absl::StatusOr<v1::Stakeholder> FindStakeholderByEmail(
-      absl::string_view email);
-  // The account owning this domain, NOT_FOUND when none.
-  absl::StatusOr<v1::Account> FindAccountByDomain(absl::string_view domain);
-
-  // Relationships. A relationship is stored under its source stakeholder's
-  // account, and both ends belong to one account tree.
-  absl::StatusOr<v1::Relationship> CreateRelationship(
-      absl::string_view parent, v1::Relationship relationship,
-      absl::string_view relationship_id, absl::string_view request_id = "");
-  absl::StatusOr<v1::Relationship> GetRelationship(absl::string_view name);
-  absl::StatusOr<Page<v1::Relationship>> ListRelationships(
-      absl::string_view parent, int limit, absl::string_view start_after);
-  absl::Status DeleteRelationship(absl::string_view name, absl::string_view etag);
-
-  // The account `name` and its whole subtree, read in one transaction.
-  absl::StatusOr<v1::CommitteeMap> GetCommitteeMap(absl::string_view name);
 
   // The account `name`, its subtree and the subtree's signals, read in one
   // transaction: the input of qualification.
@@ -169,6 +104,9 @@ class Store {
   const KvEngine& engine() const { return *engine_; }
   // The time now, by the clock the store was opened with.
   absl::Time Now() const { return clock_(); }
+  // Runs `fn` in one write transaction of the engine and, before it
+  // commits, brings the readiness index and change feed in step with the
+  // trees `fn` changed (Reindex); once committed, publishes their new
   // snapshots. Every write of the store goes through here.
   absl::Status Write(const std::function<absl::Status(Txn&)>& fn);
   // Write() of `fn` at most once per request ID (internal::RunIdempotent).
@@ -178,12 +116,16 @@ class Store {
                                absl::string_view fingerprint,
                                Response* response,
                                const std::function<absl::Status(Txn&)>& fn);
+  // The snapshot of `account_id`'s tree as `txn` sees it: the cached one
   // when `txn` cannot differ from it, else read through `txn`.
   absl::StatusOr<std::shared_ptr<const TreeSnapshot>> SnapshotIn(
       Txn& txn, const std::string& account_id);
+  // The snapshot of `account_id`'s tree as the write `txn` sees it: the
   // cached one while the write has changed no tree yet, else read.
   absl::StatusOr<std::shared_ptr<const TreeSnapshot>> TreeInWrite(
       Txn& txn, const std::string& account_id, absl::Duration half_life);
+  // The verdict on `account_id` now, under the active policy, as the write
+  // `txn` sees it (from the cached snapshot while the write has changed no
   // tree yet).
   absl::StatusOr<v1::Verdict> VerdictNow(Txn& txn,
                                          const std::string& account_id,
@@ -209,9 +151,6 @@ class Store {
         clock_(std::move(clock)),
         snapshots_(snapshot_cache_bytes) {}
 
-  // Runs `fn` in one write transaction of the engine and, before it
-  // commits, brings the readiness index and change feed in step with the
-  // trees `fn` changed (Reindex); once committed, publishes their new
   // What a write changed, from the first change of its current attempt.
   void BeginAttempt();
   // Keeps the readiness index and change feed in step with the trees the
@@ -224,10 +163,6 @@ class Store {
   absl::StatusOr<std::shared_ptr<const TreeSnapshot>> NextSnapshot(
       Txn& txn, const std::string& account_id, TreeChanges& changes,
       absl::Duration half_life);
-  // The snapshot of `account_id`'s tree as `txn` sees it: the cached one
-  // The snapshot of `account_id`'s tree as the write `txn` sees it: the
-  // The verdict on `account_id` now, under the active policy, as the write
-  // `txn` sees it (from the cached snapshot while the write has changed no
 
   std::unique_ptr<KvEngine> engine_;
   std::function<absl::Time()> clock_;
