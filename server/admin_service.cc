@@ -10,11 +10,6 @@ namespace quorum::server {
 grpc::Status AdminServiceImpl::BackupData(grpc::ServerContext*,
                                           const v1::BackupDataRequest* request,
                                           v1::BackupDataResponse* response) {
-  if (request->path().empty()) {
-    Violations violations;
-    violations.Add("path", "required: an absolute directory on the server");
-    return ToGrpcStatus(violations.ToStatus());
-  }
   absl::Time start = absl::Now();
   auto size = admin_->Backup(request->path());
   if (!size.ok()) return ToGrpcStatus(size.status());

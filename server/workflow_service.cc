@@ -108,13 +108,7 @@ grpc::Status WorkflowServiceImpl::RecordHandoffFeedback(
 grpc::Status WorkflowServiceImpl::GetProcessMetrics(
     grpc::ServerContext*, const v1::GetProcessMetricsRequest* request,
     v1::ProcessMetrics* response) {
-  Violations violations;
-  if (!request->has_start_time()) violations.Add("start_time", "is required");
-  if (!request->has_end_time()) violations.Add("end_time", "is required");
-  if (!violations.empty()) return ToGrpcStatus(violations.ToStatus());
-  return Reply(workflow_->GetProcessMetrics(ToTime(request->start_time()),
-                                            ToTime(request->end_time())),
-               response);
+  return Reply(workflow_->GetProcessMetrics(*request), response);
 }
 
 grpc::Status WorkflowServiceImpl::ListAccountReadiness(
@@ -297,9 +291,8 @@ size_t WorkflowServiceImpl::watchers() {
 grpc::ServerWriteReactor<v1::ReadinessEvent>*
 WorkflowServiceImpl::WatchReadiness(grpc::CallbackServerContext*,
                                     const v1::WatchReadinessRequest* request) {
-  if (request->after_sequence() < 0) {
-    return new RefusedWatch(
-        ToGrpcStatus(InvalidField("after_sequence", "must not be negative")));
+  if (absl::Status checked = readiness_->CheckWatch(*request); !checked.ok()) {
+    return new RefusedWatch(ToGrpcStatus(checked));
   }
   const int64_t after = request->after_sequence() > 0
                             ? request->after_sequence()

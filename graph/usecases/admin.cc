@@ -18,7 +18,11 @@ using namespace internal;  // NOLINT: the records of graph/store/records.h.
 
 absl::StatusOr<int64_t> Admin::Backup(const std::string& dir) {
   namespace fs = std::filesystem;
-  if (dir.empty() || dir.front() != '/') {
+  if (dir.empty()) {
+    return InvalidField("path",
+                        "required: an absolute directory on the server");
+  }
+  if (dir.front() != '/') {
     return absl::InvalidArgumentError(
         absl::StrCat("path: '", dir, "' must be an absolute directory path"));
   }

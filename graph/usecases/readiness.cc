@@ -394,6 +394,13 @@ absl::StatusOr<std::vector<v1::ReadinessEvent>> Readiness::ReadinessEvents(
   return events;
 }
 
+absl::Status Readiness::CheckWatch(const v1::WatchReadinessRequest& request) {
+  if (request.after_sequence() < 0) {
+    return InvalidField("after_sequence", "must not be negative");
+  }
+  return absl::OkStatus();
+}
+
 int64_t Readiness::LastEventSequence() {
   int64_t last = 0;
   store_

@@ -28,6 +28,8 @@ class Readiness {
   // grow with the number of accounts (see docs/workflow.md).
   absl::StatusOr<v1::ListAccountReadinessResponse> ListAccountReadiness(
       const v1::ListAccountReadinessRequest& request);
+  // Checks a request to watch the change feed (after_sequence >= 0).
+  absl::Status CheckWatch(const v1::WatchReadinessRequest& request);
   // Readiness change events after `after_sequence`, at most `limit`.
   absl::StatusOr<std::vector<v1::ReadinessEvent>> ReadinessEvents(
       int64_t after_sequence, int limit);

@@ -385,6 +385,16 @@ absl::StatusOr<v1::Handoff> Workflow::RecordHandoffFeedback(
 
 // ---------------------------------------------------------------- metrics
 
+absl::StatusOr<v1::ProcessMetrics> Workflow::GetProcessMetrics(
+    const v1::GetProcessMetricsRequest& request) {
+  Violations violations;
+  if (!request.has_start_time()) violations.Add("start_time", "is required");
+  if (!request.has_end_time()) violations.Add("end_time", "is required");
+  RETURN_IF_ERROR(violations.ToStatus());
+  return GetProcessMetrics(ToTime(request.start_time()),
+                           ToTime(request.end_time()));
+}
+
 absl::StatusOr<v1::ProcessMetrics> Workflow::GetProcessMetrics(absl::Time start,
                                                                absl::Time end) {
   if (end <= start) return InvalidField("end_time", "must be after start_time");

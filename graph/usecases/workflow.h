@@ -36,6 +36,10 @@ class Workflow {
                                                  absl::string_view start_after);
   absl::StatusOr<v1::Handoff> RecordHandoffFeedback(
       const v1::RecordHandoffFeedbackRequest& request);
+  // The metrics over the request's window; start_time and end_time are
+  // required.
+  absl::StatusOr<v1::ProcessMetrics> GetProcessMetrics(
+      const v1::GetProcessMetricsRequest& request);
   absl::StatusOr<v1::ProcessMetrics> GetProcessMetrics(absl::Time start,
                                                        absl::Time end);
 
