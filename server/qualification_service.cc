@@ -1,8 +1,8 @@
 #include "server/qualification_service.h"
 
 #include "google/protobuf/util/time_util.h"
-#include "graph/rules/qualification.h"
 #include "graph/model/status.h"
+#include "graph/rules/qualification.h"
 #include "server/grpc_status.h"
 
 namespace quorum::server {
@@ -35,20 +35,21 @@ grpc::Status QualificationServiceImpl::QualifyAccount(
     if (violations.empty()) return ToGrpcStatus(tree.status());
   }
   if (!violations.empty()) return ToGrpcStatus(violations.ToStatus());
-  // The active revision from memory; an older one from the store.
-  std::shared_ptr<const v1::PolicyRevision> revision;
+  // The active revision from memory, with the snapshot's plan for it (made
+  // once per snapshot and revision); an older one from the store.
   if (request->policy_revision() == 0) {
     auto active = store_->CurrentPolicy();
     if (!active.ok()) return ToGrpcStatus(active.status());
-    revision = *std::move(active);
-  } else {
-    auto stored = store_->GetPolicyRevision(request->policy_revision());
-    if (!stored.ok()) return ToGrpcStatus(stored.status());
-    revision = std::make_shared<const v1::PolicyRevision>(*std::move(stored));
+    const int64_t revision = (*active)->revision();
+    auto plan = (*tree)->Plan(*std::move(active));
+    *response = graph::Qualify(*plan, *(*tree)->signals, revision, as_of,
+                               request->view());
+    return grpc::Status::OK;
   }
-  *response = graph::Qualify(*(*tree)->map, *(*tree)->signals,
-                             revision->policy(), revision->revision(), as_of,
-                             request->view());
+  auto stored = store_->GetPolicyRevision(request->policy_revision());
+  if (!stored.ok()) return ToGrpcStatus(stored.status());
+  *response = graph::Qualify(*(*tree)->map, *(*tree)->signals, stored->policy(),
+                             stored->revision(), as_of, request->view());
   return grpc::Status::OK;
 }
 
