@@ -461,17 +461,19 @@ struct PastSignals {
 class WeightTable {
  public:
   explicit WeightTable(const Policy& policy) : policy_(&policy) {
+    if (policy.intent().weights_size() > INT16_MAX) return;  // Not tabled.
     table_.resize(static_cast<size_t>(kTypes) * kTopics);
     for (int type = 0; type < kTypes; ++type) {
       for (int topic = 0; topic < kTopics; ++topic) {
-        table_[type * kTopics + topic] =
+        table_[type * kTopics + topic] = static_cast<int16_t>(
             WeightIndex(policy, static_cast<v1::SignalType>(type),
-                        static_cast<v1::SignalTopic>(topic));
+                        static_cast<v1::SignalTopic>(topic)));
       }
     }
   }
   int Of(v1::SignalType type, v1::SignalTopic topic) const {
-    if (type >= 0 && type < kTypes && topic >= 0 && topic < kTopics) {
+    if (type >= 0 && type < kTypes && topic >= 0 && topic < kTopics &&
+        !table_.empty()) {
       return table_[type * kTopics + topic];
     }
     return WeightIndex(*policy_, type, topic);  // An unknown enum value.
@@ -481,7 +483,7 @@ class WeightTable {
   static constexpr int kTypes = v1::SignalType_ARRAYSIZE;
   static constexpr int kTopics = v1::SignalTopic_ARRAYSIZE;
   const Policy* policy_;
-  std::vector<int> table_;
+  std::vector<int16_t> table_;  // -1: none.
 };
 
 PastSignals Past(const SignalHistory& history, const Policy& policy,
@@ -699,8 +701,6 @@ struct PlannedPerson {
 struct PlannedRequirement {
   const CommitteeRequirement* req;
   int needed;  // Rank(min_engagement).
-  // "ROLE or ROLE at ENGAGEMENT or above".
-  std::string wanted;
   // The people (indices in name order) who hold one of its roles.
   std::vector<int> role_holders;
   // Who to ask when no holder can be introduced to: the non-blocking
@@ -756,16 +756,11 @@ CommitteePlan PlanCommittee(const v1::CommitteeMap& map, const Policy& policy) {
       }
     }
   }
+  plan.requirements.reserve(model.requirements_size());
   for (const CommitteeRequirement& req : model.requirements()) {
     PlannedRequirement& planned = plan.requirements.emplace_back();
     planned.req = &req;
     planned.needed = Rank(req.min_engagement());
-    planned.wanted = absl::StrCat(
-        RoleList(req.roles()), " at ",
-        EngagementName(planned.needed == 3   ? v1::ENGAGEMENT_CHAMPION
-                       : planned.needed == 2 ? v1::ENGAGEMENT_ENGAGED
-                                             : v1::ENGAGEMENT_IDENTIFIED),
-        " or above");
     for (int i = 0; i < static_cast<int>(plan.people.size()); ++i) {
       if (Holds(*plan.people[i].s, req.roles())) {
         planned.role_holders.push_back(i);
@@ -889,9 +884,15 @@ void AssessCommittee(const CommitteePlan& plan,
       ++met;
       continue;
     }
+    const std::string wanted = absl::StrCat(
+        RoleList(req.roles()), " at ",
+        EngagementName(planned.needed == 3   ? v1::ENGAGEMENT_CHAMPION
+                       : planned.needed == 2 ? v1::ENGAGEMENT_ENGAGED
+                                             : v1::ENGAGEMENT_IDENTIFIED),
+        " or above");
     if (status->nearly_met_by_size() > 0) {
       std::string missing =
-          absl::StrCat("needs ", planned.wanted, "; holds the role: ");
+          absl::StrCat("needs ", wanted, "; holds the role: ");
       bool first = true;
       for (int i : planned.role_holders) {
         if (Rank(people[i].effective) >= planned.needed) continue;
@@ -901,8 +902,7 @@ void AssessCommittee(const CommitteePlan& plan,
       }
       status->set_missing(std::move(missing));
     } else {
-      status->set_missing(
-          absl::StrCat("needs ", planned.wanted, "; nobody holds it"));
+      status->set_missing(absl::StrCat("needs ", wanted, "; nobody holds it"));
     }
     // Introduction: to a holder, else to someone likely to know one.
     const bool holds_role = !holders.empty();
@@ -1196,8 +1196,10 @@ size_t ApproximateBytes(const QualificationPlan& plan) {
     for (const CheckOutcome& c : checks) bytes += string_bytes(c.value);
     return bytes;
   };
-  size_t bytes = sizeof(plan) + (v1::SignalType_ARRAYSIZE *
-                                 v1::SignalTopic_ARRAYSIZE * sizeof(int));
+  // The plan, the holder of its map and policy and their control blocks.
+  size_t bytes =
+      sizeof(plan) + 128 +
+      (v1::SignalType_ARRAYSIZE * v1::SignalTopic_ARRAYSIZE * sizeof(int16_t));
   bytes += plan.fit.sites.capacity() * sizeof(SiteOutcome);
   for (const SiteOutcome& s : plan.fit.sites) bytes += check_bytes(s.checks);
   bytes += check_bytes(plan.fit.checks);
@@ -1209,7 +1211,6 @@ size_t ApproximateBytes(const QualificationPlan& plan) {
   bytes += c.requirements.capacity() * sizeof(PlannedRequirement);
   for (const PlannedRequirement& r : c.requirements) {
     bytes +=
-        string_bytes(r.wanted) +
         (r.role_holders.capacity() + r.hint_targets.capacity()) * sizeof(int);
   }
   bytes += c.edges.capacity() * sizeof(Edge);

@@ -22,10 +22,12 @@ size_t TreeSnapshot::ApproximateBytes() const {
   for (const std::string& id : subtree) {
     if (id.capacity() > 15) bytes += id.capacity() + 1;
   }
-  // The plan (made after the snapshot is cached) holds less than the map:
-  // per judged site and fit check a result and a value, per person and
-  // requirement a few indices; the map's own bytes bound it.
-  if (map) bytes += map->SpaceUsedLong();
+  // An allowance for the qualification plan, made after the snapshot is
+  // cached: per judged site and fit check a result and a value, per person
+  // and requirement a few indices, about 1 KiB whatever the tree (the
+  // default policy's checks and requirements); the map's own bytes bound
+  // the rest.
+  if (map) bytes += 1024 + map->SpaceUsedLong();
   return bytes;
 }
 
