@@ -7,9 +7,16 @@
 
 namespace quorum::server {
 
-grpc::Status QualificationServiceImpl::QualifyAccount(
-    grpc::ServerContext*, const v1::QualifyAccountRequest* request,
-    v1::Verdict* response) {
+grpc::ServerUnaryReactor* QualificationServiceImpl::QualifyAccount(
+    grpc::CallbackServerContext* context,
+    const v1::QualifyAccountRequest* request, v1::Verdict* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(Qualify(request, response));
+  return reactor;
+}
+
+grpc::Status QualificationServiceImpl::Qualify(
+    const v1::QualifyAccountRequest* request, v1::Verdict* response) {
   Violations violations;
   if (request->policy_revision() < 0) {
     violations.Add("policy_revision", "must not be negative");
