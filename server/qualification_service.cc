@@ -49,8 +49,8 @@ grpc::Status QualificationServiceImpl::Qualify(
     if (!active.ok()) return ToGrpcStatus(active.status());
     const int64_t revision = (*active)->revision();
     auto plan = (*tree)->Plan(*std::move(active));
-    *response = graph::Qualify(*plan, *(*tree)->signals, revision, as_of,
-                               request->view());
+    graph::Qualify(*plan, *(*tree)->signals, revision, as_of, request->view(),
+                   response);
     return grpc::Status::OK;
   }
   auto stored = store_->GetPolicyRevision(request->policy_revision());

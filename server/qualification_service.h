@@ -5,7 +5,9 @@
 #include <functional>
 
 #include "absl/time/time.h"
+#include "google/protobuf/arena.h"
 #include "graph/store/store.h"
+#include "grpcpp/support/message_allocator.h"
 #include "quorum/v1/qualification_service.grpc.pb.h"
 
 namespace quorum::server {
@@ -24,7 +26,9 @@ class QualificationServiceImpl final
   // `clock` gives `as_of` when a request leaves it unset.
   QualificationServiceImpl(graph::Store* store,
                            std::function<absl::Time()> clock)
-      : store_(store), clock_(std::move(clock)) {}
+      : store_(store), clock_(std::move(clock)) {
+    SetMessageAllocatorFor_QualifyAccount(&messages_);
+  }
 
   grpc::ServerUnaryReactor* QualifyAccount(
       grpc::CallbackServerContext* context,
@@ -33,6 +37,36 @@ class QualificationServiceImpl final
  private:
   grpc::Status Qualify(const v1::QualifyAccountRequest* request,
                        v1::Verdict* response);
+
+  // Each call's request and verdict on a protobuf arena of their own: the
+  // verdict's hundreds of strings and messages are carved from its blocks
+  // and freed with them when the call is done.
+  class ArenaMessages final
+      : public grpc::MessageAllocator<v1::QualifyAccountRequest, v1::Verdict> {
+   public:
+    grpc::MessageHolder<v1::QualifyAccountRequest, v1::Verdict>*
+    AllocateMessages() override {
+      return new Holder();
+    }
+
+   private:
+    class Holder final
+        : public grpc::MessageHolder<v1::QualifyAccountRequest, v1::Verdict> {
+     public:
+      Holder() {
+        set_request(
+            google::protobuf::Arena::CreateMessage<v1::QualifyAccountRequest>(
+                &arena_));
+        set_response(
+            google::protobuf::Arena::CreateMessage<v1::Verdict>(&arena_));
+      }
+      void Release() override { delete this; }
+
+     private:
+      google::protobuf::Arena arena_;
+    };
+  };
+  ArenaMessages messages_;
 
   graph::Store* store_;
   std::function<absl::Time()> clock_;

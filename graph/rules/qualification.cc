@@ -610,10 +610,10 @@ std::vector<Pick> Newest(const PastSignals& past, const Policy& policy,
 // so its decayed sum needs no walk through its signals. Lists every
 // contributing signal for the FULL view, else the strongest
 // `max_listed_signals`.
-v1::IntentAssessment AssessIntent(const PastSignals& past,
-                                  const Policy& policy, v1::VerdictView view,
-                                  int max_listed) {
-  v1::IntentAssessment intent;
+void AssessIntent(const PastSignals& past, const Policy& policy,
+                  v1::VerdictView view, int max_listed,
+                  v1::IntentAssessment* out) {
+  v1::IntentAssessment& intent = *out;
   const auto& model = policy.intent();
   const absl::Duration half_life = HalfLife(policy);
   std::map<int, double> per_weight;
@@ -660,8 +660,8 @@ v1::IntentAssessment AssessIntent(const PastSignals& past,
   intent.set_score(Round(score, 2));
   intent.set_threshold(model.high_intent_threshold());
   intent.set_evaluation_signal_in_window(evaluation);
-  intent.set_high(evaluation && intent.score() >= model.high_intent_threshold());
-  return intent;
+  intent.set_high(evaluation &&
+                  intent.score() >= model.high_intent_threshold());
 }
 
 // --------------------------------------------------------------- committee
@@ -1244,11 +1244,12 @@ void SetReadiness(const Policy& policy, Verdict* v) {
 
 // The verdict; without `explain`, only what decides the route and the
 // readiness (no listed signals, gaps, nurture track, reasons or questions).
-Verdict Decide(const QualificationPlan& plan, const SignalHistory& history,
-               int64_t revision, absl::Time as_of, v1::VerdictView view,
-               bool explain) {
+// Into `out`, which is empty (and may live on an arena).
+void Decide(const QualificationPlan& plan, const SignalHistory& history,
+            int64_t revision, absl::Time as_of, v1::VerdictView view,
+            bool explain, Verdict* out) {
   const Policy& policy = *plan.policy;
-  Verdict v;
+  Verdict& v = *out;
   v.set_account(plan.map->account().name());
   v.set_policy_revision(revision);
   *v.mutable_as_of() = ToProto(as_of);
@@ -1260,8 +1261,8 @@ Verdict Decide(const QualificationPlan& plan, const SignalHistory& history,
 
   const PastSignals signals = Past(history, policy, plan.weights, as_of);
   plan.fit.ToProto(v.mutable_fit());
-  *v.mutable_intent() = AssessIntent(signals, policy, view,
-                                     explain ? MaxListedSignals(policy) : 0);
+  AssessIntent(signals, policy, view, explain ? MaxListedSignals(policy) : 0,
+               v.mutable_intent());
   const std::vector<Person> people =
       People(plan.committee, signals, plan.weights, policy);
   const std::vector<int> connectors = Connectors(people);
@@ -1310,7 +1311,7 @@ Verdict Decide(const QualificationPlan& plan, const SignalHistory& history,
       v.set_decided_by("default");
     }
     SetReadiness(policy, &v);
-    return v;
+    return;
   }
 
   // Open gaps, each with a concrete suggestion.
@@ -1523,7 +1524,6 @@ Verdict Decide(const QualificationPlan& plan, const SignalHistory& history,
   }
 
   SetReadiness(policy, &v);
-  return v;
 }
 
 }  // namespace
@@ -1531,19 +1531,32 @@ Verdict Decide(const QualificationPlan& plan, const SignalHistory& history,
 Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& history,
                 const Policy& policy, int64_t revision, absl::Time as_of,
                 v1::VerdictView view) {
-  return Decide(QualificationPlan(map, policy), history, revision, as_of, view,
-                true);
+  Verdict v;
+  Decide(QualificationPlan(map, policy), history, revision, as_of, view, true,
+         &v);
+  return v;
 }
 
 Verdict Qualify(const QualificationPlan& plan, const SignalHistory& history,
                 int64_t revision, absl::Time as_of, v1::VerdictView view) {
-  return Decide(plan, history, revision, as_of, view, true);
+  Verdict v;
+  Decide(plan, history, revision, as_of, view, true, &v);
+  return v;
+}
+
+void Qualify(const QualificationPlan& plan, const SignalHistory& history,
+             int64_t revision, absl::Time as_of, v1::VerdictView view,
+             Verdict* out) {
+  out->Clear();
+  Decide(plan, history, revision, as_of, view, true, out);
 }
 
 Verdict QualifyRoute(const v1::CommitteeMap& map, const SignalHistory& history,
                      const Policy& policy, int64_t revision, absl::Time as_of) {
-  return Decide(QualificationPlan(map, policy), history, revision, as_of,
-                v1::VERDICT_VIEW_BASIC, false);
+  Verdict v;
+  Decide(QualificationPlan(map, policy), history, revision, as_of,
+         v1::VERDICT_VIEW_BASIC, false, &v);
+  return v;
 }
 
 Verdict Qualify(const AccountTree& tree, const Policy& policy,

@@ -66,6 +66,11 @@ size_t ApproximateBytes(const QualificationPlan& plan);
 v1::Verdict Qualify(const QualificationPlan& plan, const SignalHistory& signals,
                     int64_t revision, absl::Time as_of,
                     v1::VerdictView view = v1::VERDICT_VIEW_BASIC);
+// The same into `out` (cleared first), which may live on an arena: the
+// verdict is built there, not copied.
+void Qualify(const QualificationPlan& plan, const SignalHistory& signals,
+             int64_t revision, absl::Time as_of, v1::VerdictView view,
+             v1::Verdict* out);
 
 // The same from a tree whose signals are not indexed yet.
 v1::Verdict Qualify(const AccountTree& tree, const v1::Policy& policy,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/text_format.h"
 #include "graph/rules/policy.h"
 
@@ -765,6 +766,24 @@ TEST(PlanTest, OnePlanGivesEveryAsOfAndViewTheVerdictOfTheMap) {
             << "days " << days << " view " << view;
       }
     }
+  }
+}
+
+TEST(PlanTest, IntoAVerdictOnAnArenaItIsTheSameVerdict) {
+  const TreeBuilder b = RichTree();
+  const v1::Policy policy = MakePolicy();
+  const auto history = SignalHistory::Build(
+      b.tree().signals, absl::Seconds(policy.intent().half_life().seconds()));
+  const auto plan = PlanQualification(b.tree().map, policy);
+  google::protobuf::Arena arena;
+  auto* out = google::protobuf::Arena::CreateMessage<v1::Verdict>(&arena);
+  out->set_account("left over from before");
+  out->add_gaps()->set_id("stale");
+  for (auto view : {v1::VERDICT_VIEW_BASIC, v1::VERDICT_VIEW_FULL}) {
+    Qualify(*plan, *history, 2, kAsOf, view, out);
+    EXPECT_EQ(out->SerializeAsString(),
+              Qualify(b.tree().map, *history, policy, 2, kAsOf, view)
+                  .SerializeAsString());
   }
 }
 
