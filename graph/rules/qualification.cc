@@ -95,19 +95,14 @@ struct SiteView {
   const Account* account = nullptr;
 };
 
-struct Value {
-  std::string text;    // Empty when unknown.
-  std::string source;  // Where it came from.
-};
-
 // A list attribute: the site's when it has any, else the account's.
 template <typename GetList>
-std::pair<std::vector<std::string>, std::string> ListOf(const SiteView& v,
-                                                        GetList get) {
+std::pair<std::vector<std::string>, const std::string*> ListOf(
+    const SiteView& v, GetList get) {
   if (v.site != nullptr && !get(*v.site).empty()) {
-    return {{get(*v.site).begin(), get(*v.site).end()}, v.site->name()};
+    return {{get(*v.site).begin(), get(*v.site).end()}, &v.site->name()};
   }
-  return {{get(*v.account).begin(), get(*v.account).end()}, v.account->name()};
+  return {{get(*v.account).begin(), get(*v.account).end()}, &v.account->name()};
 }
 
 bool ContainsIgnoreCase(const std::vector<std::string>& have,
@@ -126,15 +121,35 @@ bool ContainsIgnoreCase(const std::vector<std::string>& have,
   return false;
 }
 
-CheckResult Judge(const FitCheck& check, const SiteView& v,
-                  const Policy& policy) {
-  CheckResult out;
-  out.set_check_id(check.id());
-  out.set_must_have(check.must_have());
-  auto set = [&](FitResult r, std::string value, std::string source) {
-    out.set_result(r);
-    out.set_value(std::move(value));
-    out.set_source(std::move(source));
+// A judged fit check, as a CheckResult says it; `source` points into the
+// committee map (null: none).
+struct CheckOutcome {
+  const FitCheck* check = nullptr;
+  FitResult result = v1::FIT_RESULT_UNSPECIFIED;
+  std::string value;
+  const std::string* source = nullptr;
+
+  const std::string& source_text() const {
+    static const std::string* const kNone = new std::string();
+    return source != nullptr ? *source : *kNone;
+  }
+  void ToProto(CheckResult* out) const {
+    out->set_check_id(check->id());
+    out->set_must_have(check->must_have());
+    out->set_result(result);
+    out->set_value(value);
+    out->set_source(source_text());
+  }
+};
+
+CheckOutcome Judge(const FitCheck& check, const SiteView& v,
+                   const Policy& policy) {
+  CheckOutcome out;
+  out.check = &check;
+  auto set = [&](FitResult r, std::string value, const std::string* source) {
+    out.result = r;
+    out.value = std::move(value);
+    out.source = source;
   };
   switch (check.check_case()) {
     case FitCheck::kGeography: {
@@ -146,10 +161,10 @@ CheckResult Judge(const FitCheck& check, const SiteView& v,
               : (v.site != nullptr && !v.site->subdivision_code().empty()
                      ? v.site->subdivision_code()
                      : v.account->subdivision_code());
-      const std::string source =
+      const std::string* source =
           own || (v.site != nullptr && !v.site->subdivision_code().empty())
-              ? v.site->name()
-              : v.account->name();
+              ? &v.site->name()
+              : &v.account->name();
       if (country.empty()) {
         set(v1::FIT_RESULT_UNKNOWN, "", source);
         break;
@@ -174,7 +189,7 @@ CheckResult Judge(const FitCheck& check, const SiteView& v,
                        v.site->facility_type() != v1::FACILITY_TYPE_UNSPECIFIED;
       const v1::FacilityType type =
           own ? v.site->facility_type() : v.account->facility_type();
-      const std::string source = own ? v.site->name() : v.account->name();
+      const std::string* source = own ? &v.site->name() : &v.account->name();
       if (type == v1::FACILITY_TYPE_UNSPECIFIED) {
         set(v1::FIT_RESULT_UNKNOWN, "", source);
         break;
@@ -189,7 +204,7 @@ CheckResult Judge(const FitCheck& check, const SiteView& v,
     case FitCheck::kTestingScope:
     case FitCheck::kAccreditation:
     case FitCheck::kCurrentSystems: {
-      std::pair<std::vector<std::string>, std::string> have;
+      std::pair<std::vector<std::string>, const std::string*> have;
       const google::protobuf::RepeatedPtrField<std::string>* wanted;
       bool substring = false;
       if (check.has_testing_scope()) {
@@ -223,7 +238,7 @@ CheckResult Judge(const FitCheck& check, const SiteView& v,
       const bool own = v.site != nullptr && v.site->has_annual_test_volume();
       if (!own && !v.account->has_annual_test_volume()) {
         set(v1::FIT_RESULT_UNKNOWN, "",
-            v.site != nullptr ? v.site->name() : v.account->name());
+            v.site != nullptr ? &v.site->name() : &v.account->name());
         break;
       }
       const int64_t volume = own ? v.site->annual_test_volume()
@@ -232,11 +247,11 @@ CheckResult Judge(const FitCheck& check, const SiteView& v,
       const bool pass = (!bounds.has_min() || volume >= bounds.min()) &&
                         (!bounds.has_max() || volume <= bounds.max());
       set(pass ? v1::FIT_RESULT_PASS : v1::FIT_RESULT_FAIL,
-          absl::StrCat(volume), own ? v.site->name() : v.account->name());
+          absl::StrCat(volume), own ? &v.site->name() : &v.account->name());
       break;
     }
     case FitCheck::CHECK_NOT_SET:
-      set(v1::FIT_RESULT_UNKNOWN, "", "");
+      set(v1::FIT_RESULT_UNKNOWN, "", nullptr);
       break;
   }
   return out;
@@ -294,29 +309,60 @@ std::vector<SiteView> JudgedSites(const v1::CommitteeMap& map) {
   return out;
 }
 
-v1::FitAssessment AssessFit(const v1::CommitteeMap& map, const Policy& policy) {
-  v1::FitAssessment fit;
+// The fit of a tree: it depends on the committee map and the policy only.
+struct SiteOutcome {
+  const std::string* name;  // Into the committee map.
+  std::vector<CheckOutcome> checks;
+  bool fits = false;
+};
+struct FitOutcome {
+  std::vector<SiteOutcome> sites;
+  FitResult result = v1::FIT_RESULT_UNSPECIFIED;
+  std::vector<std::string> facts_to_gather;
+  std::vector<CheckOutcome> checks;  // Account level, per policy check.
+
+  void ToProto(v1::FitAssessment* fit) const {
+    fit->mutable_sites()->Reserve(static_cast<int>(sites.size()));
+    for (const SiteOutcome& s : sites) {
+      v1::SiteFit* site = fit->add_sites();
+      site->set_site(*s.name);
+      site->mutable_checks()->Reserve(static_cast<int>(s.checks.size()));
+      for (const CheckOutcome& c : s.checks) c.ToProto(site->add_checks());
+      site->set_fits(s.fits);
+      if (s.fits) fit->add_fitting_sites(*s.name);
+    }
+    fit->set_result(result);
+    for (const std::string& f : facts_to_gather) fit->add_facts_to_gather(f);
+    fit->mutable_checks()->Reserve(static_cast<int>(checks.size()));
+    for (const CheckOutcome& c : checks) c.ToProto(fit->add_checks());
+  }
+};
+
+FitOutcome AssessFit(const v1::CommitteeMap& map, const Policy& policy) {
+  FitOutcome fit;
   bool any_unknown_only = false;
+  bool any_fits = false;
   std::vector<std::string> facts;
   for (const SiteView& view : JudgedSites(map)) {
-    v1::SiteFit* site = fit.add_sites();
-    site->set_site(view.name);
+    SiteOutcome& site = fit.sites.emplace_back();
+    site.name =
+        view.site != nullptr ? &view.site->name() : &view.account->name();
     bool failed = false, unknown = false;
     std::vector<std::string> site_facts;
     for (const FitCheck& check : policy.fit_checks()) {
-      CheckResult r = Judge(check, view, policy);
+      CheckOutcome r = Judge(check, view, policy);
       if (check.must_have()) {
-        failed |= r.result() == v1::FIT_RESULT_FAIL;
-        if (r.result() == v1::FIT_RESULT_UNKNOWN) {
+        failed |= r.result == v1::FIT_RESULT_FAIL;
+        if (r.result == v1::FIT_RESULT_UNKNOWN) {
           unknown = true;
           site_facts.push_back(
-              absl::StrCat(AttributeOf(check), " of ", r.source()));
+              absl::StrCat(AttributeOf(check), " of ", r.source_text()));
         }
       }
-      *site->add_checks() = std::move(r);
+      site.checks.push_back(std::move(r));
     }
-    site->set_fits(!failed && !unknown);
-    if (site->fits()) fit.add_fitting_sites(view.name);
+    site.fits = !failed && !unknown;
+    any_fits |= site.fits;
     if (!failed && unknown) {
       any_unknown_only = true;
       for (auto& f : site_facts) {
@@ -326,34 +372,33 @@ v1::FitAssessment AssessFit(const v1::CommitteeMap& map, const Policy& policy) {
       }
     }
   }
-  if (fit.fitting_sites_size() > 0) {
-    fit.set_result(v1::FIT_RESULT_PASS);
+  if (any_fits) {
+    fit.result = v1::FIT_RESULT_PASS;
   } else if (any_unknown_only) {
-    fit.set_result(v1::FIT_RESULT_UNKNOWN);
-    for (auto& f : facts) fit.add_facts_to_gather(std::move(f));
+    fit.result = v1::FIT_RESULT_UNKNOWN;
+    fit.facts_to_gather = std::move(facts);
   } else {
-    fit.set_result(v1::FIT_RESULT_FAIL);
+    fit.result = v1::FIT_RESULT_FAIL;
   }
   // Account level per check: PASS if a site passes, FAIL if all fail.
   for (int c = 0; c < policy.fit_checks_size(); ++c) {
-    const CheckResult* pass = nullptr;
-    const CheckResult* unknown = nullptr;
-    for (const auto& site : fit.sites()) {
-      const CheckResult& r = site.checks(c);
-      if (r.result() == v1::FIT_RESULT_PASS && pass == nullptr) pass = &r;
-      if (r.result() == v1::FIT_RESULT_UNKNOWN && unknown == nullptr) {
+    const CheckOutcome* pass = nullptr;
+    const CheckOutcome* unknown = nullptr;
+    for (const SiteOutcome& site : fit.sites) {
+      const CheckOutcome& r = site.checks[c];
+      if (r.result == v1::FIT_RESULT_PASS && pass == nullptr) pass = &r;
+      if (r.result == v1::FIT_RESULT_UNKNOWN && unknown == nullptr) {
         unknown = &r;
       }
     }
-    CheckResult summary = pass      ? *pass
-                          : unknown ? *unknown
-                          : fit.sites_size() > 0
-                              ? fit.sites(0).checks(c)
-                              : Judge(policy.fit_checks(c),
-                                      SiteView{map.account().name(), nullptr,
-                                               &map.account()},
-                                      policy);
-    *fit.add_checks() = std::move(summary);
+    fit.checks.push_back(
+        pass      ? *pass
+        : unknown ? *unknown
+        : !fit.sites.empty()
+            ? fit.sites[0].checks[c]
+            : Judge(policy.fit_checks(c),
+                    SiteView{map.account().name(), nullptr, &map.account()},
+                    policy));
   }
   return fit;
 }
@@ -407,18 +452,53 @@ struct PastSignals {
   const SignalHistory* history;
   absl::Time as_of;
   int64_t as_of_nanos;
+  double half_life_seconds;     // The policy's.
   std::vector<PastKind> kinds;  // Only kinds with a signal by as_of.
 };
 
+// The weight of each kind of signal under one policy (see WeightIndex),
+// looked up in a table over the known types and topics.
+class WeightTable {
+ public:
+  explicit WeightTable(const Policy& policy) : policy_(&policy) {
+    if (policy.intent().weights_size() > INT16_MAX) return;  // Not tabled.
+    table_.resize(static_cast<size_t>(kTypes) * kTopics);
+    for (int type = 0; type < kTypes; ++type) {
+      for (int topic = 0; topic < kTopics; ++topic) {
+        table_[type * kTopics + topic] = static_cast<int16_t>(
+            WeightIndex(policy, static_cast<v1::SignalType>(type),
+                        static_cast<v1::SignalTopic>(topic)));
+      }
+    }
+  }
+  int Of(v1::SignalType type, v1::SignalTopic topic) const {
+    if (type >= 0 && type < kTypes && topic >= 0 && topic < kTopics &&
+        !table_.empty()) {
+      return table_[type * kTopics + topic];
+    }
+    return WeightIndex(*policy_, type, topic);  // An unknown enum value.
+  }
+
+ private:
+  static constexpr int kTypes = v1::SignalType_ARRAYSIZE;
+  static constexpr int kTopics = v1::SignalTopic_ARRAYSIZE;
+  const Policy* policy_;
+  std::vector<int16_t> table_;  // -1: none.
+};
+
 PastSignals Past(const SignalHistory& history, const Policy& policy,
-                 absl::Time as_of) {
-  PastSignals past{&history, as_of, absl::ToUnixNanos(as_of), {}};
+                 const WeightTable& weights, absl::Time as_of) {
+  PastSignals past{&history,
+                   as_of,
+                   absl::ToUnixNanos(as_of),
+                   absl::ToDoubleSeconds(HalfLife(policy)),
+                   {}};
   past.kinds.reserve(history.kinds().size());
   for (const auto& kind : history.kinds()) {
     const size_t count = kind.series->CountUpTo(past.as_of_nanos);
     if (count == 0) continue;
     past.kinds.push_back(
-        PastKind{&kind, WeightIndex(policy, kind.type, kind.topic), count});
+        PastKind{&kind, weights.Of(kind.type, kind.topic), count});
   }
   return past;
 }
@@ -438,17 +518,17 @@ std::optional<std::pair<const PastKind*, const SignalEntry*>> NewestOf(
 
 // A contributing signal's decayed points, as computed for its listing.
 double Decayed(const PastKind& k, const SignalEntry& e, const Policy& policy,
-               absl::Time as_of) {
-  const double half_life_seconds = absl::ToDoubleSeconds(HalfLife(policy));
+               const PastSignals& past) {
   const double age =
-      absl::ToDoubleSeconds(as_of - absl::FromUnixNanos(e.nanos));
+      absl::ToDoubleSeconds(past.as_of - absl::FromUnixNanos(e.nanos));
   return policy.intent().weights(k.weight).points() *
-         std::exp2(-age / half_life_seconds);
+         std::exp2(-age / past.half_life_seconds);
 }
 
 void AddContribution(const PastKind& k, const SignalEntry& e,
-                     const Policy& policy, absl::Time as_of,
+                     const Policy& policy, const PastSignals& past,
                      v1::IntentAssessment* intent) {
+  const absl::Time as_of = past.as_of;
   const auto& model = policy.intent();
   const auto& weight = model.weights(k.weight);
   auto* c = intent->add_signals();
@@ -458,7 +538,7 @@ void AddContribution(const PastKind& k, const SignalEntry& e,
   *c->mutable_occur_time() = ToProto(absl::FromUnixNanos(e.nanos));
   c->set_stakeholder(e.stakeholder);
   c->set_points(weight.points());
-  c->set_decayed_points(Round(Decayed(k, e, policy, as_of), 2));
+  c->set_decayed_points(Round(Decayed(k, e, policy, past), 2));
   c->set_evaluation(weight.evaluation() &&
                     Within(e, as_of, model.evaluation_window_days()));
 }
@@ -479,7 +559,7 @@ std::vector<Pick> Merge(const PastSignals& past, const Policy& policy,
                         size_t limit, First first) {
   auto pick = [&](const PastKind& k, size_t index) {
     const SignalEntry& e = k.kind->series->At(index);
-    return Pick{&k, index, &e, Round(Decayed(k, e, policy, past.as_of), 2)};
+    return Pick{&k, index, &e, Round(Decayed(k, e, policy, past), 2)};
   };
   auto later = [&](const Pick& a, const Pick& b) { return first(b, a); };
   std::vector<Pick> heap;
@@ -530,10 +610,10 @@ std::vector<Pick> Newest(const PastSignals& past, const Policy& policy,
 // so its decayed sum needs no walk through its signals. Lists every
 // contributing signal for the FULL view, else the strongest
 // `max_listed_signals`.
-v1::IntentAssessment AssessIntent(const PastSignals& past,
-                                  const Policy& policy, v1::VerdictView view,
-                                  int max_listed) {
-  v1::IntentAssessment intent;
+void AssessIntent(const PastSignals& past, const Policy& policy,
+                  v1::VerdictView view, int max_listed,
+                  v1::IntentAssessment* out) {
+  v1::IntentAssessment& intent = *out;
   const auto& model = policy.intent();
   const absl::Duration half_life = HalfLife(policy);
   std::map<int, double> per_weight;
@@ -567,7 +647,7 @@ v1::IntentAssessment AssessIntent(const PastSignals& past,
     for (const Pick& p : static_cast<size_t>(considered) <= listed
                              ? Newest(past, policy, listed)
                              : Strongest(past, policy, listed)) {
-      AddContribution(*p.kind, *p.entry, policy, past.as_of, &intent);
+      AddContribution(*p.kind, *p.entry, policy, past, &intent);
     }
   }
   intent.set_signals_considered(considered);
@@ -580,58 +660,11 @@ v1::IntentAssessment AssessIntent(const PastSignals& past,
   intent.set_score(Round(score, 2));
   intent.set_threshold(model.high_intent_threshold());
   intent.set_evaluation_signal_in_window(evaluation);
-  intent.set_high(evaluation && intent.score() >= model.high_intent_threshold());
-  return intent;
+  intent.set_high(evaluation &&
+                  intent.score() >= model.high_intent_threshold());
 }
 
 // --------------------------------------------------------------- committee
-
-struct Person {
-  const Stakeholder* s;
-  v1::Engagement effective;
-  std::string raised_by;  // The evaluation signal that raised it, if any.
-};
-
-std::map<std::string, Person> People(const v1::CommitteeMap& map,
-                                     const PastSignals& past,
-                                     const Policy& policy) {
-  // Newest evaluation signal per stakeholder within the engagement window.
-  const int64_t as_of_nanos = past.as_of_nanos;
-  std::map<std::string, std::string> evaluating;
-  for (const Stakeholder& s : map.stakeholders()) {
-    const SignalHistory::PersonKinds* kinds =
-        past.history->OfStakeholder(s.name());
-    if (kinds == nullptr) continue;
-    const SignalEntry* best = nullptr;
-    for (const auto& k : *kinds) {
-      const int w = WeightIndex(policy, k.type, k.topic);
-      if (w < 0 || !policy.intent().weights(w).evaluation()) continue;
-      const size_t count = k.series->CountUpTo(as_of_nanos);
-      if (count == 0) continue;
-      const SignalEntry& e = k.series->At(count - 1);
-      if (best == nullptr || NewerFirst(e, *best)) best = &e;
-    }
-    if (best != nullptr &&
-        Within(*best, past.as_of, policy.committee().engagement_window_days())) {
-      evaluating.emplace(s.name(), best->name);
-    }
-  }
-  std::map<std::string, Person> people;
-  for (const Stakeholder& s : map.stakeholders()) {
-    v1::Engagement e = s.engagement() == v1::ENGAGEMENT_UNSPECIFIED
-                           ? v1::ENGAGEMENT_IDENTIFIED
-                           : s.engagement();
-    std::string raised_by;
-    auto signal = evaluating.find(s.name());
-    if (e != v1::ENGAGEMENT_BLOCKER && Rank(e) < Rank(v1::ENGAGEMENT_ENGAGED) &&
-        signal != evaluating.end()) {
-      e = v1::ENGAGEMENT_ENGAGED;
-      raised_by = signal->second;
-    }
-    people[s.name()] = Person{&s, e, raised_by};
-  }
-  return people;
-}
 
 bool Holds(const Stakeholder& s, const google::protobuf::RepeatedField<int>& roles) {
   for (const auto& r : s.roles()) {
@@ -655,46 +688,193 @@ std::string RoleList(const google::protobuf::RepeatedField<int>& roles) {
   return absl::StrJoin(names, " or ");
 }
 
-// Engaged or champion people, champions first, then by name.
-std::vector<std::string> Connectors(const std::map<std::string, Person>& people) {
-  std::vector<std::pair<int, std::string>> ranked;
-  for (const auto& [name, p] : people) {
-    if (Rank(p.effective) >= Rank(v1::ENGAGEMENT_ENGAGED)) {
-      ranked.push_back({-Rank(p.effective), name});
+// A stakeholder as the committee rules see them, whatever the time.
+struct PlannedPerson {
+  const Stakeholder* s;
+  v1::Engagement stored;  // IDENTIFIED when not set.
+  // The first decision-owner role (an index into the policy's
+  // decision_owner_roles) they hold confirmed; -1 when none.
+  int owner_order = -1;
+};
+
+// A committee requirement with what of it depends on the map alone.
+struct PlannedRequirement {
+  const CommitteeRequirement* req;
+  int needed;  // Rank(min_engagement).
+  // The people (indices in name order) who hold one of its roles.
+  std::vector<int> role_holders;
+  // Who to ask when no holder can be introduced to: the non-blocking
+  // holders of the role hints' ask roles, in the hints' order.
+  std::vector<int> hint_targets;
+};
+
+// The committee's structure: people by name (the order every list of
+// people in a verdict follows), requirements, relationship edges.
+struct CommitteePlan {
+  std::vector<PlannedPerson> people;
+  std::vector<PlannedRequirement> requirements;
+  std::vector<Edge> edges;
+  // For the decision-owner gap: "NAME (ROLE inferred from "TITLE")" for each
+  // person whose first inferred role is a decision role.
+  std::vector<std::string> inferred_owners;
+};
+
+CommitteePlan PlanCommittee(const v1::CommitteeMap& map, const Policy& policy) {
+  const auto& model = policy.committee();
+  CommitteePlan plan;
+  // By name; a repeated name keeps its last stakeholder.
+  std::map<std::string, const Stakeholder*> by_name;
+  for (const Stakeholder& s : map.stakeholders()) by_name[s.name()] = &s;
+  plan.people.reserve(by_name.size());
+  for (const auto& [name, s] : by_name) {
+    PlannedPerson p{s,
+                    s->engagement() == v1::ENGAGEMENT_UNSPECIFIED
+                        ? v1::ENGAGEMENT_IDENTIFIED
+                        : s->engagement(),
+                    -1};
+    for (int i = 0; i < model.decision_owner_roles_size(); ++i) {
+      bool confirmed = false;
+      for (const auto& r : s->roles()) {
+        confirmed |= r.role() == model.decision_owner_roles(i) &&
+                     r.source() == v1::ROLE_SOURCE_CONFIRMED;
+      }
+      if (confirmed) {
+        p.owner_order = i;
+        break;
+      }
+    }
+    plan.people.push_back(p);
+    for (const auto& r : s->roles()) {
+      if (r.source() == v1::ROLE_SOURCE_INFERRED &&
+          std::find(model.decision_owner_roles().begin(),
+                    model.decision_owner_roles().end(),
+                    r.role()) != model.decision_owner_roles().end()) {
+        plan.inferred_owners.push_back(
+            absl::StrCat(name, " (", RoleName(r.role()), " inferred from \"",
+                         s->title(), "\")"));
+        break;
+      }
     }
   }
-  std::sort(ranked.begin(), ranked.end());
-  std::vector<std::string> out;
-  for (auto& [rank, name] : ranked) out.push_back(name);
+  plan.requirements.reserve(model.requirements_size());
+  for (const CommitteeRequirement& req : model.requirements()) {
+    PlannedRequirement& planned = plan.requirements.emplace_back();
+    planned.req = &req;
+    planned.needed = Rank(req.min_engagement());
+    for (int i = 0; i < static_cast<int>(plan.people.size()); ++i) {
+      if (Holds(*plan.people[i].s, req.roles())) {
+        planned.role_holders.push_back(i);
+      }
+    }
+    // A blocker stays one whatever the signals (only IDENTIFIED people are
+    // raised), so who may be asked does not depend on the time.
+    for (const auto& hint : model.role_hints()) {
+      if (std::find(req.roles().begin(), req.roles().end(), hint.role()) ==
+          req.roles().end()) {
+        continue;
+      }
+      for (int ask : hint.ask_roles()) {
+        for (int i = 0; i < static_cast<int>(plan.people.size()); ++i) {
+          const PlannedPerson& p = plan.people[i];
+          if (HoldsRole(*p.s, ask) && p.stored != v1::ENGAGEMENT_BLOCKER &&
+              std::find(planned.hint_targets.begin(),
+                        planned.hint_targets.end(),
+                        i) == planned.hint_targets.end()) {
+            planned.hint_targets.push_back(i);
+          }
+        }
+      }
+    }
+  }
+  plan.edges.reserve(map.relationships_size());
+  for (const auto& r : map.relationships()) {
+    plan.edges.push_back(Edge{r.source(), r.target()});
+  }
+  return plan;
+}
+
+// A person's engagement at as_of, aligned with CommitteePlan::people.
+struct Person {
+  v1::Engagement effective;
+  const std::string* raised_by;  // The evaluation signal that raised it.
+};
+
+std::vector<Person> People(const CommitteePlan& plan, const PastSignals& past,
+                           const WeightTable& weights, const Policy& policy) {
+  const int64_t as_of_nanos = past.as_of_nanos;
+  std::vector<Person> people;
+  people.reserve(plan.people.size());
+  for (const PlannedPerson& p : plan.people) {
+    Person person{p.stored, nullptr};
+    // Only IDENTIFIED people are raised: by their newest evaluation signal
+    // within the engagement window.
+    if (p.stored != v1::ENGAGEMENT_BLOCKER &&
+        Rank(p.stored) < Rank(v1::ENGAGEMENT_ENGAGED)) {
+      const SignalHistory::PersonKinds* kinds =
+          past.history->OfStakeholder(p.s->name());
+      const SignalEntry* best = nullptr;
+      if (kinds != nullptr) {
+        for (const auto& k : *kinds) {
+          const int w = weights.Of(k.type, k.topic);
+          if (w < 0 || !policy.intent().weights(w).evaluation()) continue;
+          const size_t count = k.series->CountUpTo(as_of_nanos);
+          if (count == 0) continue;
+          const SignalEntry& e = k.series->At(count - 1);
+          if (best == nullptr || NewerFirst(e, *best)) best = &e;
+        }
+      }
+      if (best != nullptr &&
+          Within(*best, past.as_of,
+                 policy.committee().engagement_window_days())) {
+        person.effective = v1::ENGAGEMENT_ENGAGED;
+        person.raised_by = &best->name;
+      }
+    }
+    people.push_back(person);
+  }
+  return people;
+}
+
+// Engaged or champion people, champions first, then by name.
+std::vector<int> Connectors(const std::vector<Person>& people) {
+  std::vector<int> out;
+  for (int i = 0; i < static_cast<int>(people.size()); ++i) {
+    if (Rank(people[i].effective) >= Rank(v1::ENGAGEMENT_ENGAGED)) {
+      out.push_back(i);
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [&](int a, int b) {
+    return Rank(people[a].effective) > Rank(people[b].effective);
+  });
   return out;
 }
 
-v1::CommitteeAssessment AssessCommittee(
-    const v1::CommitteeMap& map, const std::map<std::string, Person>& people,
-    v1::EvaluationStage stage, const Policy& policy) {
-  v1::CommitteeAssessment committee;
-  const auto& model = policy.committee();
-  std::vector<Edge> edges;
-  for (const auto& r : map.relationships()) {
-    edges.push_back(Edge{r.source(), r.target()});
-  }
-  const std::vector<std::string> connectors = Connectors(people);
+void AssessCommittee(const CommitteePlan& plan,
+                     const std::vector<Person>& people,
+                     const std::vector<int>& connectors,
+                     v1::EvaluationStage stage, const Policy& policy,
+                     v1::CommitteeAssessment* committee) {
+  const auto& name = [&](int i) -> const std::string& {
+    return plan.people[i].s->name();
+  };
   int applicable = 0, met = 0;
-  for (const CommitteeRequirement& req : model.requirements()) {
-    auto* status = committee.add_requirements();
+  std::vector<int> holders;
+  committee->mutable_requirements()->Reserve(
+      static_cast<int>(plan.requirements.size()));
+  for (const PlannedRequirement& planned : plan.requirements) {
+    const CommitteeRequirement& req = *planned.req;
+    auto* status = committee->add_requirements();
     status->set_requirement_id(req.id());
     const bool applies = req.from_stage() == v1::EVALUATION_STAGE_UNSPECIFIED ||
                          stage >= req.from_stage();
     status->set_applicable(applies);
-    const int needed = Rank(req.min_engagement());
-    std::vector<std::string> holders;
-    for (const auto& [name, p] : people) {
-      if (!Holds(*p.s, req.roles())) continue;
-      if (Rank(p.effective) >= needed) {
-        status->add_met_by(name);
+    holders.clear();
+    for (int i : planned.role_holders) {
+      if (Rank(people[i].effective) >= planned.needed) {
+        status->add_met_by(name(i));
       } else {
-        status->add_nearly_met_by(name);
-        if (p.effective != v1::ENGAGEMENT_BLOCKER) holders.push_back(name);
+        status->add_nearly_met_by(name(i));
+        if (people[i].effective != v1::ENGAGEMENT_BLOCKER) holders.push_back(i);
       }
     }
     status->set_met(status->met_by_size() > 0);
@@ -704,45 +884,37 @@ v1::CommitteeAssessment AssessCommittee(
       ++met;
       continue;
     }
-    const std::string wanted =
-        absl::StrCat(RoleList(req.roles()), " at ",
-                     EngagementName(needed == 3   ? v1::ENGAGEMENT_CHAMPION
-                                    : needed == 2 ? v1::ENGAGEMENT_ENGAGED
-                                                  : v1::ENGAGEMENT_IDENTIFIED),
-                     " or above");
+    const std::string wanted = absl::StrCat(
+        RoleList(req.roles()), " at ",
+        EngagementName(planned.needed == 3   ? v1::ENGAGEMENT_CHAMPION
+                       : planned.needed == 2 ? v1::ENGAGEMENT_ENGAGED
+                                             : v1::ENGAGEMENT_IDENTIFIED),
+        " or above");
     if (status->nearly_met_by_size() > 0) {
-      std::vector<std::string> who;
-      for (const std::string& n : status->nearly_met_by()) {
-        who.push_back(absl::StrCat(n, " (", EngagementName(people.at(n).effective),
-                                   ")"));
+      std::string missing =
+          absl::StrCat("needs ", wanted, "; holds the role: ");
+      bool first = true;
+      for (int i : planned.role_holders) {
+        if (Rank(people[i].effective) >= planned.needed) continue;
+        absl::StrAppend(&missing, first ? "" : ", ", name(i), " (",
+                        EngagementName(people[i].effective), ")");
+        first = false;
       }
-      status->set_missing(absl::StrCat("needs ", wanted, "; holds the role: ",
-                                       absl::StrJoin(who, ", ")));
+      status->set_missing(std::move(missing));
     } else {
       status->set_missing(absl::StrCat("needs ", wanted, "; nobody holds it"));
     }
     // Introduction: to a holder, else to someone likely to know one.
-    std::vector<std::string> targets = holders;
-    bool holds_role = !targets.empty();
-    if (targets.empty()) {
-      for (const auto& hint : model.role_hints()) {
-        if (std::find(req.roles().begin(), req.roles().end(), hint.role()) ==
-            req.roles().end()) {
-          continue;
-        }
-        for (int ask : hint.ask_roles()) {
-          for (const auto& [name, p] : people) {
-            if (HoldsRole(*p.s, ask) && p.effective != v1::ENGAGEMENT_BLOCKER &&
-                std::find(targets.begin(), targets.end(), name) ==
-                    targets.end()) {
-              targets.push_back(name);
-            }
-          }
-        }
-      }
-    }
+    const bool holds_role = !holders.empty();
+    const std::vector<int>& targets =
+        holds_role ? holders : planned.hint_targets;
     if (!connectors.empty() && !targets.empty()) {
-      auto path = ShortestUndirectedPath(edges, connectors, targets);
+      std::vector<std::string> from, to;
+      from.reserve(connectors.size());
+      for (int i : connectors) from.push_back(name(i));
+      to.reserve(targets.size());
+      for (int i : targets) to.push_back(name(i));
+      auto path = ShortestUndirectedPath(plan.edges, from, to);
       if (path) {
         auto* intro = status->mutable_introduction();
         intro->set_role(static_cast<v1::CommitteeRole>(req.roles(0)));
@@ -751,44 +923,36 @@ v1::CommitteeAssessment AssessCommittee(
       }
     }
   }
-  committee.set_coverage(applicable == 0 ? 1.0
-                                         : Round(static_cast<double>(met) /
-                                                     applicable,
-                                                 4));
+  committee->set_coverage(
+      applicable == 0 ? 1.0 : Round(static_cast<double>(met) / applicable, 4));
   // Decision owner: a confirmed decision role, most engaged first.
-  const Person* owner = nullptr;
+  int owner = -1;
   int owner_order = 0;
-  for (const auto& [name, p] : people) {
+  for (int i = 0; i < static_cast<int>(people.size()); ++i) {
+    const Person& p = people[i];
     if (p.effective == v1::ENGAGEMENT_BLOCKER) {
-      committee.add_blockers(name);
+      committee->add_blockers(name(i));
       continue;
     }
-    for (int i = 0; i < model.decision_owner_roles_size(); ++i) {
-      bool confirmed = false;
-      for (const auto& r : p.s->roles()) {
-        confirmed |= r.role() == model.decision_owner_roles(i) &&
-                     r.source() == v1::ROLE_SOURCE_CONFIRMED;
-      }
-      if (!confirmed) continue;
-      if (owner == nullptr || Rank(p.effective) > Rank(owner->effective) ||
-          (Rank(p.effective) == Rank(owner->effective) && i < owner_order)) {
-        owner = &p;
-        owner_order = i;
-      }
-      break;
+    const int order = plan.people[i].owner_order;
+    if (order < 0) continue;
+    if (owner < 0 || Rank(p.effective) > Rank(people[owner].effective) ||
+        (Rank(p.effective) == Rank(people[owner].effective) &&
+         order < owner_order)) {
+      owner = i;
+      owner_order = order;
     }
   }
-  if (owner != nullptr) committee.set_decision_owner(owner->s->name());
-  for (const auto& [name, p] : people) {
-    auto* e = committee.add_engagements();
-    e->set_stakeholder(name);
-    e->set_stored(p.s->engagement() == v1::ENGAGEMENT_UNSPECIFIED
-                      ? v1::ENGAGEMENT_IDENTIFIED
-                      : p.s->engagement());
-    e->set_effective(p.effective);
-    e->set_raised_by(p.raised_by);
+  if (owner >= 0) committee->set_decision_owner(name(owner));
+  committee->mutable_engagements()->Reserve(static_cast<int>(people.size()));
+  for (int i = 0; i < static_cast<int>(people.size()); ++i) {
+    auto* e = committee->add_engagements();
+    e->set_stakeholder(name(i));
+    e->set_stored(plan.people[i].stored);
+    e->set_effective(people[i].effective);
+    if (people[i].raised_by != nullptr) e->set_raised_by(*people[i].raised_by);
   }
-  return committee;
+  (void)policy;
 }
 
 // -------------------------------------------------------------- conditions
@@ -814,15 +978,13 @@ Outcome Leaf(bool holds, std::string fact) { return {holds, {std::move(fact)}}; 
 Outcome Evaluate(const Condition& c, const Facts& f) {
   switch (c.kind_case()) {
     case Condition::kAllOf: {
-      for (const Condition& child : c.all_of().conditions()) {
-        Outcome o = Evaluate(child, f);
-        if (!o.holds) return o;
-      }
       Outcome all{true, {}};
       for (const Condition& child : c.all_of().conditions()) {
         Outcome o = Evaluate(child, f);
-        all.evidence.insert(all.evidence.end(), o.evidence.begin(),
-                            o.evidence.end());
+        if (!o.holds) return o;
+        all.evidence.insert(all.evidence.end(),
+                            std::make_move_iterator(o.evidence.begin()),
+                            std::make_move_iterator(o.evidence.end()));
       }
       return all;
     }
@@ -831,8 +993,9 @@ Outcome Evaluate(const Condition& c, const Facts& f) {
       for (const Condition& child : c.any_of().conditions()) {
         Outcome o = Evaluate(child, f);
         if (o.holds) return o;
-        none.evidence.insert(none.evidence.end(), o.evidence.begin(),
-                             o.evidence.end());
+        none.evidence.insert(none.evidence.end(),
+                             std::make_move_iterator(o.evidence.begin()),
+                             std::make_move_iterator(o.evidence.end()));
       }
       return none;
     }
@@ -985,6 +1148,81 @@ int MaxListedSignals(const Policy& policy) {
              : kDefaultMaxListedSignals;
 }
 
+namespace {}  // namespace
+
+// What a verdict on one tree under one policy needs that depends on neither
+// the signals nor as_of (see qualification.h).
+class QualificationPlan {
+ public:
+  QualificationPlan(const v1::CommitteeMap& map, const Policy& policy)
+      : map(&map),
+        policy(&policy),
+        weights(policy),
+        fit(AssessFit(map, policy)),
+        committee(PlanCommittee(map, policy)) {
+    // Stage and timeline roll up over the subtree.
+    stage = map.account().evaluation_stage();
+    auto roll_up = [&](const Account& a) {
+      stage = std::max(stage, a.evaluation_stage());
+      if (a.has_decision_time()) {
+        absl::Time t = ToTime(a.decision_time());
+        if (!decision || t < *decision) decision = t;
+      }
+    };
+    roll_up(map.account());
+    for (const Account& a : map.descendants()) roll_up(a);
+  }
+
+  const v1::CommitteeMap* map;
+  const Policy* policy;
+  WeightTable weights;
+  FitOutcome fit;
+  CommitteePlan committee;
+  v1::EvaluationStage stage;
+  std::optional<absl::Time> decision;
+};
+
+std::shared_ptr<const QualificationPlan> PlanQualification(
+    const v1::CommitteeMap& map, const Policy& policy) {
+  return std::make_shared<const QualificationPlan>(map, policy);
+}
+
+size_t ApproximateBytes(const QualificationPlan& plan) {
+  auto string_bytes = [](const std::string& s) {
+    return s.capacity() > 15 ? s.capacity() + 1 : 0;
+  };
+  auto check_bytes = [&](const std::vector<CheckOutcome>& checks) {
+    size_t bytes = checks.capacity() * sizeof(CheckOutcome);
+    for (const CheckOutcome& c : checks) bytes += string_bytes(c.value);
+    return bytes;
+  };
+  // The plan, the holder of its map and policy and their control blocks.
+  size_t bytes =
+      sizeof(plan) + 128 +
+      (v1::SignalType_ARRAYSIZE * v1::SignalTopic_ARRAYSIZE * sizeof(int16_t));
+  bytes += plan.fit.sites.capacity() * sizeof(SiteOutcome);
+  for (const SiteOutcome& s : plan.fit.sites) bytes += check_bytes(s.checks);
+  bytes += check_bytes(plan.fit.checks);
+  for (const std::string& f : plan.fit.facts_to_gather) {
+    bytes += sizeof(f) + string_bytes(f);
+  }
+  const CommitteePlan& c = plan.committee;
+  bytes += c.people.capacity() * sizeof(PlannedPerson);
+  bytes += c.requirements.capacity() * sizeof(PlannedRequirement);
+  for (const PlannedRequirement& r : c.requirements) {
+    bytes +=
+        (r.role_holders.capacity() + r.hint_targets.capacity()) * sizeof(int);
+  }
+  bytes += c.edges.capacity() * sizeof(Edge);
+  for (const Edge& e : c.edges) {
+    bytes += string_bytes(e.from) + string_bytes(e.to);
+  }
+  for (const std::string& s : c.inferred_owners) {
+    bytes += sizeof(s) + string_bytes(s);
+  }
+  return bytes;
+}
+
 namespace {
 
 // Readiness 0..100 from fit, intent and coverage.
@@ -1006,35 +1244,30 @@ void SetReadiness(const Policy& policy, Verdict* v) {
 
 // The verdict; without `explain`, only what decides the route and the
 // readiness (no listed signals, gaps, nurture track, reasons or questions).
-Verdict Decide(const v1::CommitteeMap& map, const SignalHistory& history,
-               const Policy& policy, int64_t revision, absl::Time as_of,
-               v1::VerdictView view, bool explain) {
-  Verdict v;
-  v.set_account(map.account().name());
+// Into `out`, which is empty (and may live on an arena).
+void Decide(const QualificationPlan& plan, const SignalHistory& history,
+            int64_t revision, absl::Time as_of, v1::VerdictView view,
+            bool explain, Verdict* out) {
+  const Policy& policy = *plan.policy;
+  Verdict& v = *out;
+  v.set_account(plan.map->account().name());
   v.set_policy_revision(revision);
   *v.mutable_as_of() = ToProto(as_of);
 
-  // Stage and timeline roll up over the subtree.
-  v1::EvaluationStage stage = map.account().evaluation_stage();
-  std::optional<absl::Time> decision;
-  auto roll_up = [&](const Account& a) {
-    stage = std::max(stage, a.evaluation_stage());
-    if (a.has_decision_time()) {
-      absl::Time t = ToTime(a.decision_time());
-      if (!decision || t < *decision) decision = t;
-    }
-  };
-  roll_up(map.account());
-  for (const Account& a : map.descendants()) roll_up(a);
+  const v1::EvaluationStage stage = plan.stage;
+  const std::optional<absl::Time>& decision = plan.decision;
   v.set_stage(stage);
   if (decision) *v.mutable_decision_time() = ToProto(*decision);
 
-  const PastSignals signals = Past(history, policy, as_of);
-  *v.mutable_fit() = AssessFit(map, policy);
-  *v.mutable_intent() = AssessIntent(signals, policy, view,
-                                     explain ? MaxListedSignals(policy) : 0);
-  const auto people = People(map, signals, policy);
-  *v.mutable_committee() = AssessCommittee(map, people, stage, policy);
+  const PastSignals signals = Past(history, policy, plan.weights, as_of);
+  plan.fit.ToProto(v.mutable_fit());
+  AssessIntent(signals, policy, view, explain ? MaxListedSignals(policy) : 0,
+               v.mutable_intent());
+  const std::vector<Person> people =
+      People(plan.committee, signals, plan.weights, policy);
+  const std::vector<int> connectors = Connectors(people);
+  AssessCommittee(plan.committee, people, connectors, stage, policy,
+                  v.mutable_committee());
 
   Facts facts{&v.fit(), &v.intent(), &v.committee(), &signals, &policy,
               stage,    decision.has_value(), as_of};
@@ -1078,7 +1311,7 @@ Verdict Decide(const v1::CommitteeMap& map, const SignalHistory& history,
       v.set_decided_by("default");
     }
     SetReadiness(policy, &v);
-    return v;
+    return;
   }
 
   // Open gaps, each with a concrete suggestion.
@@ -1155,11 +1388,12 @@ Verdict Decide(const v1::CommitteeMap& map, const SignalHistory& history,
                                Describe(intro), ")"));
       }
     } else {
-      const std::vector<std::string> contacts = Connectors(people);
-      const std::string ask = !v.committee().decision_owner().empty()
-                                  ? v.committee().decision_owner()
-                              : !contacts.empty() ? contacts.front()
-                                                  : "your first contact";
+      const std::string ask =
+          !v.committee().decision_owner().empty()
+              ? v.committee().decision_owner()
+          : !connectors.empty()
+              ? plan.committee.people[connectors.front()].s->name()
+              : "your first contact";
       gap->set_suggestion(absl::StrCat(
           "No relationship path leads there yet: ask ", ask,
           " who covers it, or research the organization chart"));
@@ -1170,21 +1404,7 @@ Verdict Decide(const v1::CommitteeMap& map, const SignalHistory& history,
     auto* gap = v.add_gaps();
     gap->set_id("decision-owner");
     gap->set_description("No decision owner: nobody holds a confirmed decision role");
-    std::vector<std::string> inferred;
-    for (const auto& [name, p] : people) {
-      for (const auto& r : p.s->roles()) {
-        if (r.source() == v1::ROLE_SOURCE_INFERRED &&
-            std::find(policy.committee().decision_owner_roles().begin(),
-                      policy.committee().decision_owner_roles().end(),
-                      r.role()) !=
-                policy.committee().decision_owner_roles().end()) {
-          inferred.push_back(absl::StrCat(name, " (", RoleName(r.role()),
-                                          " inferred from \"", p.s->title(),
-                                          "\")"));
-          break;
-        }
-      }
-    }
+    const std::vector<std::string>& inferred = plan.committee.inferred_owners;
     gap->set_suggestion(
         inferred.empty()
             ? "Ask your contacts who owns the evaluation and confirm that role"
@@ -1304,7 +1524,6 @@ Verdict Decide(const v1::CommitteeMap& map, const SignalHistory& history,
   }
 
   SetReadiness(policy, &v);
-  return v;
 }
 
 }  // namespace
@@ -1312,13 +1531,32 @@ Verdict Decide(const v1::CommitteeMap& map, const SignalHistory& history,
 Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& history,
                 const Policy& policy, int64_t revision, absl::Time as_of,
                 v1::VerdictView view) {
-  return Decide(map, history, policy, revision, as_of, view, true);
+  Verdict v;
+  Decide(QualificationPlan(map, policy), history, revision, as_of, view, true,
+         &v);
+  return v;
+}
+
+Verdict Qualify(const QualificationPlan& plan, const SignalHistory& history,
+                int64_t revision, absl::Time as_of, v1::VerdictView view) {
+  Verdict v;
+  Decide(plan, history, revision, as_of, view, true, &v);
+  return v;
+}
+
+void Qualify(const QualificationPlan& plan, const SignalHistory& history,
+             int64_t revision, absl::Time as_of, v1::VerdictView view,
+             Verdict* out) {
+  out->Clear();
+  Decide(plan, history, revision, as_of, view, true, out);
 }
 
 Verdict QualifyRoute(const v1::CommitteeMap& map, const SignalHistory& history,
                      const Policy& policy, int64_t revision, absl::Time as_of) {
-  return Decide(map, history, policy, revision, as_of, v1::VERDICT_VIEW_BASIC,
-                false);
+  Verdict v;
+  Decide(QualificationPlan(map, policy), history, revision, as_of,
+         v1::VERDICT_VIEW_BASIC, false, &v);
+  return v;
 }
 
 Verdict Qualify(const AccountTree& tree, const Policy& policy,

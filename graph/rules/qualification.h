@@ -6,7 +6,9 @@
 #ifndef QUORUM_GRAPH_QUALIFICATION_H_
 #define QUORUM_GRAPH_QUALIFICATION_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -43,9 +45,33 @@ v1::Verdict Qualify(const v1::CommitteeMap& map, const SignalHistory& signals,
 // deciding rule's reason is kept): what the readiness
 // index keeps, at a fraction of the cost.
 v1::Verdict QualifyRoute(const v1::CommitteeMap& map,
-                         const SignalHistory& signals,
-                         const v1::Policy& policy, int64_t revision,
-                         absl::Time as_of);
+                         const SignalHistory& signals, const v1::Policy& policy,
+                         int64_t revision, absl::Time as_of);
+
+// What a verdict on a tree under a policy needs that depends on neither the
+// signals nor `as_of`: the judged sites and their fit, the stakeholders in
+// name order with their roles and decision-owner standing, who holds each
+// committee requirement's roles, the relationship edges, the stage and
+// decision time rolled up over the subtree, the signal weights by kind.
+// Immutable; it points into `map` and `policy`, which must outlive it.
+// graph/store/tree_snapshot.h keeps one with each snapshot, so that a
+// verdict from the snapshot does only the time-dependent work.
+class QualificationPlan;
+std::shared_ptr<const QualificationPlan> PlanQualification(
+    const v1::CommitteeMap& map, const v1::Policy& policy);
+// Approximate heap bytes a plan holds (for the snapshot cache's budget).
+size_t ApproximateBytes(const QualificationPlan& plan);
+// Qualify(map, signals, policy, revision, as_of, view) for the map and
+// policy `plan` was made from: the same verdict.
+v1::Verdict Qualify(const QualificationPlan& plan, const SignalHistory& signals,
+                    int64_t revision, absl::Time as_of,
+                    v1::VerdictView view = v1::VERDICT_VIEW_BASIC);
+// The same into `out` (cleared first), which may live on an arena: the
+// verdict is built there, not copied.
+void Qualify(const QualificationPlan& plan, const SignalHistory& signals,
+             int64_t revision, absl::Time as_of, v1::VerdictView view,
+             v1::Verdict* out);
+
 // The same from a tree whose signals are not indexed yet.
 v1::Verdict Qualify(const AccountTree& tree, const v1::Policy& policy,
                     int64_t revision, absl::Time as_of,

@@ -15,13 +15,48 @@ constexpr size_t kMaxChangeMarks = 4096;
 size_t TreeSnapshot::ApproximateBytes() const {
   // The snapshot and its map as make_shared objects, the map's messages,
   // the signal index, the subtree's IDs.
-  size_t bytes = sizeof(*this) + 2 * 32 + (signals ? signals->ApproximateBytes() : 0);
+  size_t bytes =
+      sizeof(*this) + 2 * 32 + (signals ? signals->ApproximateBytes() : 0);
   if (map) bytes += map->SpaceUsedLong();
   bytes += subtree.capacity() * sizeof(std::string);
   for (const std::string& id : subtree) {
     if (id.capacity() > 15) bytes += id.capacity() + 1;
   }
+  // An allowance for the qualification plan, made after the snapshot is
+  // cached: per judged site and fit check a result and a value, per person
+  // and requirement a few indices, about 1 KiB whatever the tree (the
+  // default policy's checks and requirements); the map's own bytes bound
+  // the rest.
+  if (map) bytes += 1024 + map->SpaceUsedLong();
   return bytes;
+}
+
+std::shared_ptr<const QualificationPlan> TreeSnapshot::Plan(
+    std::shared_ptr<const v1::PolicyRevision> policy) const {
+  {
+    std::lock_guard lock(plan_.mu);
+    if (plan_.plan != nullptr && plan_.map == map.get() &&
+        plan_.policy == policy.get()) {
+      return plan_.plan;
+    }
+  }
+  // Made outside the lock: readers of another policy are not held up, and
+  // two readers racing make the same plan.
+  struct Held {
+    std::shared_ptr<const v1::CommitteeMap> map;
+    std::shared_ptr<const v1::PolicyRevision> policy;
+    std::shared_ptr<const QualificationPlan> plan;
+  };
+  auto held = std::make_shared<Held>();
+  held->map = map;
+  held->policy = std::move(policy);
+  held->plan = PlanQualification(*held->map, held->policy->policy());
+  std::shared_ptr<const QualificationPlan> plan(held, held->plan.get());
+  std::lock_guard lock(plan_.mu);
+  plan_.map = held->map.get();
+  plan_.policy = held->policy.get();
+  plan_.plan = plan;
+  return plan;
 }
 
 std::shared_ptr<const TreeSnapshot> SnapshotCache::Get(

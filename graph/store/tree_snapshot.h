@@ -24,8 +24,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "graph/rules/qualification.h"
 #include "graph/rules/signal_history.h"
 #include "quorum/v1/account_graph_service.pb.h"
+#include "quorum/v1/policy.pb.h"
 
 namespace quorum::graph {
 
@@ -35,8 +37,32 @@ struct TreeSnapshot {
   // The IDs of the accounts in the subtree, the account first.
   std::vector<std::string> subtree;
 
-  // Approximate bytes held, for the cache's budget.
+  // Approximate bytes held, for the cache's budget (with an allowance for
+  // the qualification plan it may come to hold).
   size_t ApproximateBytes() const;
+
+  // The qualification plan of `map` under `policy` (see
+  // graph/rules/qualification.h): made on first use and kept with the
+  // snapshot for the last policy revision asked for (by identity: the
+  // store's active revision stays the same object until a publish). The
+  // returned plan keeps the map and the policy it points into alive.
+  // Thread-safe; a copy of a snapshot starts without a plan.
+  std::shared_ptr<const QualificationPlan> Plan(
+      std::shared_ptr<const v1::PolicyRevision> policy) const;
+
+ private:
+  class PlanSlot {
+   public:
+    PlanSlot() = default;
+    PlanSlot(const PlanSlot&) {}
+    PlanSlot& operator=(const PlanSlot&) { return *this; }
+
+    std::mutex mu;
+    const v1::CommitteeMap* map = nullptr;       // What `plan` was made
+    const v1::PolicyRevision* policy = nullptr;  // from (kept alive by it).
+    std::shared_ptr<const QualificationPlan> plan;
+  };
+  mutable PlanSlot plan_;
 };
 
 class SnapshotCache {

@@ -9,8 +9,8 @@
 
 namespace quorum::graph {
 
-absl::StatusOr<v1::Verdict> Qualification::QualifyAccount(
-    const v1::QualifyAccountRequest& request) {
+absl::Status Qualification::QualifyAccount(
+    const v1::QualifyAccountRequest& request, v1::Verdict* verdict) {
   Violations violations;
   if (request.policy_revision() < 0) {
     violations.Add("policy_revision", "must not be negative");
@@ -32,17 +32,22 @@ absl::StatusOr<v1::Verdict> Qualification::QualifyAccount(
     if (violations.empty()) return tree.status();
   }
   RETURN_IF_ERROR(violations.ToStatus());
-  // The active revision from memory; an older one from the store.
-  std::shared_ptr<const v1::PolicyRevision> revision;
+  // The active revision from memory, with the snapshot's plan for it (made
+  // once per snapshot and revision); an older one from the store.
   if (request.policy_revision() == 0) {
-    ASSIGN_OR_RETURN(revision, store_.CurrentPolicy());
-  } else {
-    ASSIGN_OR_RETURN(v1::PolicyRevision stored,
-                     policies_.GetPolicyRevision(request.policy_revision()));
-    revision = std::make_shared<const v1::PolicyRevision>(std::move(stored));
+    ASSIGN_OR_RETURN(std::shared_ptr<const v1::PolicyRevision> active,
+                     store_.CurrentPolicy());
+    const int64_t revision = active->revision();
+    std::shared_ptr<const QualificationPlan> plan =
+        (*tree)->Plan(std::move(active));
+    Qualify(*plan, *(*tree)->signals, revision, as_of, request.view(), verdict);
+    return absl::OkStatus();
   }
-  return Qualify(*(*tree)->map, *(*tree)->signals, revision->policy(),
-                 revision->revision(), as_of, request.view());
+  ASSIGN_OR_RETURN(v1::PolicyRevision stored,
+                   policies_.GetPolicyRevision(request.policy_revision()));
+  *verdict = Qualify(*(*tree)->map, *(*tree)->signals, stored.policy(),
+                     stored.revision(), as_of, request.view());
+  return absl::OkStatus();
 }
 
 }  // namespace quorum::graph

@@ -19,11 +19,13 @@ class Qualification {
   Qualification(Store& store, Policies& policies)
       : store_(store), policies_(policies) {}
 
-  // The verdict the request asks for: `as_of` defaults to the store's
-  // clock, `policy_revision` 0 to the active one. Bad fields are
-  // INVALID_ARGUMENT naming each (policy_revision, as_of, view, name).
-  absl::StatusOr<v1::Verdict> QualifyAccount(
-      const v1::QualifyAccountRequest& request);
+  // The verdict the request asks for, written into `verdict` (which may
+  // live on an arena and hold an older verdict): `as_of` defaults to the
+  // store's clock, `policy_revision` 0 to the active one, whose plan the
+  // snapshot keeps (TreeSnapshot::Plan). Bad fields are INVALID_ARGUMENT
+  // naming each (policy_revision, as_of, view, name).
+  absl::Status QualifyAccount(const v1::QualifyAccountRequest& request,
+                              v1::Verdict* verdict);
 
  private:
   Store& store_;

@@ -60,6 +60,35 @@ void BM_QualifyCommitteeTree(benchmark::State& state) {
 }
 BENCHMARK(BM_QualifyCommitteeTree);
 
+// The same from the tree's qualification plan, as quorumd qualifies from a
+// snapshot (the plan is made once per snapshot and policy revision).
+void BM_QualifyCommitteeTreeFromPlan(benchmark::State& state) {
+  const auto tree = TreeOf(quorum::bench::CommitteeTree("bench-tree", 42));
+  const v1::Policy& policy = quorum::graph::DefaultPolicy();
+  const auto index = IndexOf(tree, policy);
+  const auto plan = quorum::graph::PlanQualification(tree.map, policy);
+  size_t bytes = 0;
+  for (auto _ : state) {
+    v1::Verdict v =
+        quorum::graph::Qualify(*plan, *index, 1, quorum::bench::AsOf());
+    bytes = v.ByteSizeLong();
+    benchmark::DoNotOptimize(v);
+  }
+  state.counters["verdict_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_QualifyCommitteeTreeFromPlan);
+
+// Making that plan (once per snapshot and policy revision).
+void BM_PlanCommitteeTree(benchmark::State& state) {
+  const auto tree = TreeOf(quorum::bench::CommitteeTree("bench-tree", 42));
+  const v1::Policy& policy = quorum::graph::DefaultPolicy();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        quorum::graph::PlanQualification(tree.map, policy));
+  }
+}
+BENCHMARK(BM_PlanCommitteeTree);
+
 void BM_QualifySmallAccount(benchmark::State& state) {
   const auto tree = TreeOf(quorum::bench::SmallAccount(1, 42));
   const v1::Policy& policy = quorum::graph::DefaultPolicy();

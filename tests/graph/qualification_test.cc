@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/text_format.h"
 #include "graph/rules/policy.h"
 
@@ -709,6 +710,107 @@ TEST(DeterminismTest, SameInputsGiveByteIdenticalVerdicts) {
   v1::Verdict v = Qualify(b.tree(), policy, 7, kAsOf);
   EXPECT_EQ(v.policy_revision(), 7);
   EXPECT_EQ(absl::FromUnixSeconds(v.as_of().seconds()), kAsOf);
+}
+
+// ------------------------------------------------------------------ plan
+
+// A tree where every part of the plan matters: two hospitals, sites with
+// and without facts, holders of every requirement at every engagement, a
+// blocker, inferred and confirmed decision roles, relationship paths, a
+// decision time, and signals (some by stakeholders) over a year.
+TreeBuilder RichTree() {
+  TreeBuilder b;
+  const std::string r = "accounts/root/stakeholders/";
+  b.Child("h1", "accounts/root")
+      ->set_evaluation_stage(v1::EVALUATION_STAGE_PROCUREMENT);
+  b.Child("h2", "accounts/root")->clear_country_code();
+  b.Site("accounts/h1", "main")->set_country_code("DE");
+  b.Site("accounts/h1", "lab")->set_subdivision_code("DE-BY");
+  b.Site("accounts/h2", "north");
+  b.root()->mutable_decision_time()->set_seconds(absl::ToUnixSeconds(kAsOf) +
+                                                 86400 * 90);
+  b.Person("accounts/root", "dir", v1::COMMITTEE_ROLE_LAB_DIRECTOR,
+           v1::ROLE_SOURCE_INFERRED)
+      ->set_title("Laboratory Director");
+  b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY);
+  b.Person("accounts/root", "qa2", v1::COMMITTEE_ROLE_QUALITY,
+           v1::ROLE_SOURCE_CONFIRMED, v1::ENGAGEMENT_BLOCKER);
+  b.Person("accounts/root", "buyer", v1::COMMITTEE_ROLE_PROCUREMENT,
+           v1::ROLE_SOURCE_INFERRED, v1::ENGAGEMENT_UNSPECIFIED);
+  b.Person("accounts/root", "champ", v1::COMMITTEE_ROLE_LAB_OPERATIONS,
+           v1::ROLE_SOURCE_CONFIRMED, v1::ENGAGEMENT_CHAMPION);
+  b.Person("accounts/root", "a", v1::COMMITTEE_ROLE_UNSPECIFIED);
+  b.Relate(r + "champ", r + "a");
+  b.Relate(r + "a", r + "qa");
+  b.Relate(r + "buyer", r + "a");
+  for (int i = 0; i < 60; ++i) {
+    b.Signal(static_cast<v1::SignalType>(1 + i % 13), i * 6.5,
+             static_cast<v1::SignalTopic>(1 + i % 6),
+             i % 3 == 0 ? r + "qa" : (i % 3 == 1 ? r + "buyer" : ""));
+  }
+  return b;
+}
+
+TEST(PlanTest, OnePlanGivesEveryAsOfAndViewTheVerdictOfTheMap) {
+  const TreeBuilder b = RichTree();
+  for (const v1::Policy& policy : {MakePolicy(), DefaultPolicy()}) {
+    const auto history = SignalHistory::Build(
+        b.tree().signals, absl::Seconds(policy.intent().half_life().seconds()));
+    const auto plan = PlanQualification(b.tree().map, policy);
+    for (int days : {-400, -90, -30, -1, 0, 1, 20, 45, 200, 400}) {
+      const absl::Time as_of = kAsOf + absl::Hours(24) * days;
+      for (auto view : {v1::VERDICT_VIEW_BASIC, v1::VERDICT_VIEW_FULL}) {
+        EXPECT_EQ(Qualify(*plan, *history, 3, as_of, view).SerializeAsString(),
+                  Qualify(b.tree().map, *history, policy, 3, as_of, view)
+                      .SerializeAsString())
+            << "days " << days << " view " << view;
+      }
+    }
+  }
+}
+
+TEST(PlanTest, IntoAVerdictOnAnArenaItIsTheSameVerdict) {
+  const TreeBuilder b = RichTree();
+  const v1::Policy policy = MakePolicy();
+  const auto history = SignalHistory::Build(
+      b.tree().signals, absl::Seconds(policy.intent().half_life().seconds()));
+  const auto plan = PlanQualification(b.tree().map, policy);
+  google::protobuf::Arena arena;
+  auto* out = google::protobuf::Arena::CreateMessage<v1::Verdict>(&arena);
+  out->set_account("left over from before");
+  out->add_gaps()->set_id("stale");
+  for (auto view : {v1::VERDICT_VIEW_BASIC, v1::VERDICT_VIEW_FULL}) {
+    Qualify(*plan, *history, 2, kAsOf, view, out);
+    EXPECT_EQ(out->SerializeAsString(),
+              Qualify(b.tree().map, *history, policy, 2, kAsOf, view)
+                  .SerializeAsString());
+  }
+}
+
+TEST(PlanTest, APlanDoesNotDependOnTheSignals) {
+  TreeBuilder b = RichTree();
+  const v1::Policy policy = MakePolicy();
+  const absl::Duration half_life =
+      absl::Seconds(policy.intent().half_life().seconds());
+  const auto plan = PlanQualification(b.tree().map, policy);
+  const auto before = SignalHistory::Build(b.tree().signals, half_life);
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 1, v1::SIGNAL_TOPIC_GENERAL,
+           "accounts/root/stakeholders/dir");
+  const auto after = SignalHistory::Build(b.tree().signals, half_life);
+  const v1::Verdict from_plan = Qualify(*plan, *after, 1, kAsOf);
+  EXPECT_EQ(
+      from_plan.SerializeAsString(),
+      Qualify(b.tree().map, *after, policy, 1, kAsOf).SerializeAsString());
+  EXPECT_NE(from_plan.SerializeAsString(),
+            Qualify(*plan, *before, 1, kAsOf).SerializeAsString())
+      << "the new evaluation signal counts";
+}
+
+TEST(PlanTest, ItsBytesAreBoundedByTheMapsOwn) {
+  const TreeBuilder b = RichTree();
+  const auto plan = PlanQualification(b.tree().map, DefaultPolicy());
+  EXPECT_GT(ApproximateBytes(*plan), 0u);
+  EXPECT_LE(ApproximateBytes(*plan), b.tree().map.SpaceUsedLong());
 }
 
 }  // namespace

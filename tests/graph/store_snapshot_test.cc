@@ -60,6 +60,13 @@ class StoreSnapshotTest : public StoreTest {
           EXPECT_TRUE(differ.Compare(fresh, cached))
               << id << " after " << step << " at offset " << offset << ": "
               << diff;
+          // What QualifyAccount serves: the snapshot's plan, kept with it
+          // across the calls of every step.
+          const v1::Verdict planned =
+              graph::Qualify(*(*snapshot)->Plan(*policy), *(*snapshot)->signals,
+                             (*policy)->revision(), as_of, view);
+          EXPECT_EQ(planned.SerializeAsString(), fresh.SerializeAsString())
+              << id << " after " << step << " at offset " << offset;
           // What the readiness index keeps is the full verdict's.
           const v1::Verdict route = graph::QualifyRoute(
               *(*snapshot)->map, *(*snapshot)->signals, (*policy)->policy(),
