@@ -106,6 +106,27 @@ absl::Status Stamp(Txn& txn, T* resource, absl::Time now, bool created) {
 // The most signals one RecordSignals batch holds.
 inline constexpr int kMaxBatch = 1000;
 
+// Deletes an account (its etag must match when given) and, with `force`,
+// its whole subtree with every record and index entry under it; without
+// `force`, FAILED_PRECONDITION HAS_CHILDREN when anything is under it.
+// Stakeholders elsewhere in the tree lose their references to the sites
+// that go.
+absl::Status DeleteAccountIn(Txn& txn, absl::string_view name,
+                             const std::string& id, absl::string_view etag,
+                             bool force, absl::Time now);
+// Deletes a site no stakeholder works at (else FAILED_PRECONDITION
+// SITE_IN_USE).
+absl::Status DeleteSiteIn(Txn& txn, absl::string_view name,
+                          const std::string& account_id,
+                          absl::string_view etag);
+// Creates a checked relationship under `account_id` (its source's
+// account): both ends exist and are in one account tree, it is no
+// duplicate, and a REPORTS_TO closes no cycle.
+absl::StatusOr<v1::Relationship> CreateRelationshipIn(
+    Txn& txn, absl::string_view parent, const std::string& account_id,
+    const v1::Relationship& relationship, absl::string_view relationship_id,
+    absl::Time now);
+
 // ---- Policies and the change feed
 
 // The newest policy revision, or nullopt when none was published.

@@ -102,111 +102,8 @@ absl::Status Accounts::DeleteAccount(absl::string_view name,
                                      absl::string_view etag, bool force) {
   ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
   const absl::Time now = store_.Now();
-  return store_.Write([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(Account account,
-                     LoadExisting<Account>(txn, kAccounts, name));
-    RETURN_IF_ERROR(CheckEtag(name, etag, account.etag()));
-    ASSIGN_OR_RETURN(std::vector<std::string> subtree, Subtree(txn, id));
-    if (!force) {
-      std::vector<std::string> held;
-      if (subtree.size() > 1) {
-        held.push_back(absl::StrCat(subtree.size() - 1, " child account(s)"));
-      }
-      for (auto [db, collection] :
-           {std::pair{kSitesDb, names::kSites},
-            std::pair{kStakeholdersDb, names::kStakeholders},
-            std::pair{kRelationshipsDb, names::kRelationships}}) {
-        int count = 0;
-        RETURN_IF_ERROR(txn.Scan(db, absl::StrCat(name, "/", collection, "/"),
-                                 "", [&](absl::string_view, absl::string_view) {
-                                   ++count;
-                                   return true;
-                                 }));
-        if (count > 0) held.push_back(absl::StrCat(count, " ", collection));
-      }
-      for (auto [db, what] :
-           {std::pair{kSignals, "signals"}, std::pair{kNotes, "notes"},
-            std::pair{kHandoffs, "handoffs"}}) {
-        int count = 0;
-        RETURN_IF_ERROR(txn.Scan(db, TimePrefix(id), "",
-                                 [&](absl::string_view, absl::string_view) {
-                                   ++count;
-                                   return true;
-                                 }));
-        if (count > 0) held.push_back(absl::StrCat(count, " ", what));
-      }
-      if (!held.empty()) {
-        return PreconditionFailed(
-            "HAS_CHILDREN", std::string(name),
-            absl::StrCat(name, " has ", absl::StrJoin(held, ", "),
-                         "; set force to delete it with everything under it"));
-      }
-    }
-    std::set<std::string> doomed(subtree.begin(), subtree.end());
-    // Stakeholders elsewhere in the tree lose their references to sites
-    // that go away.
-    ASSIGN_OR_RETURN(std::string root, RootOf(txn, id));
-    ASSIGN_OR_RETURN(std::vector<std::string> tree, Subtree(txn, root));
-    std::vector<std::string> others;
-    for (const std::string& t : tree) {
-      if (doomed.count(t) == 0) others.push_back(t);
-    }
-    ASSIGN_OR_RETURN(std::vector<Stakeholder> outside,
-                     StakeholdersOf(txn, others));
-    for (Stakeholder& s : outside) {
-      auto* sites = s.mutable_sites();
-      auto end = std::remove_if(sites->begin(), sites->end(),
-                                [&](const std::string& site) {
-                                  return doomed.count(AccountIdOf(site)) > 0;
-                                });
-      if (end == sites->end()) continue;
-      sites->erase(end, sites->end());
-      RETURN_IF_ERROR(Stamp(txn, &s, now, false));
-      RETURN_IF_ERROR(Save(txn, kStakeholdersDb, s.name(), s));
-    }
-    for (auto it = subtree.rbegin(); it != subtree.rend(); ++it) {
-      const std::string account_name = names::Account(*it);
-      ASSIGN_OR_RETURN(std::vector<Relationship> rels,
-                       RelationshipsOf(txn, {*it}));
-      for (const Relationship& r : rels) {
-        RETURN_IF_ERROR(RemoveRelationship(txn, r));
-      }
-      ASSIGN_OR_RETURN(std::vector<Stakeholder> people,
-                       StakeholdersOf(txn, {*it}));
-      for (const Stakeholder& s : people) {
-        RETURN_IF_ERROR(RemoveStakeholder(txn, s));
-      }
-      ASSIGN_OR_RETURN(
-          std::vector<Site> sites,
-          ScanAll<Site>(txn, kSitesDb,
-                        absl::StrCat(account_name, "/", names::kSites, "/")));
-      for (const Site& site : sites) {
-        RETURN_IF_ERROR(txn.Delete(kSitesDb, site.name()));
-      }
-      // Time-ordered records and their ID index entries: signals, notes,
-      // handoffs, and the status history (which has no ID index).
-      for (auto [db, ids] :
-           {std::pair{kSignals, kSignalIds}, std::pair{kNotes, kNoteIds},
-            std::pair{kHandoffs, kHandoffIds},
-            std::pair{kStatusChanges, absl::string_view()}}) {
-        RETURN_IF_ERROR(DeleteTimeRecords(txn, db, ids, *it));
-      }
-      ASSIGN_OR_RETURN(Account doomed_account,
-                       LoadExisting<Account>(txn, kAccounts, account_name));
-      for (const std::string& domain : doomed_account.domains()) {
-        RETURN_IF_ERROR(txn.Delete(kDomains, domain));
-      }
-      RETURN_IF_ERROR(
-          txn.Delete(kCompanyNames,
-                     CompanyNameKey(CompanyKey(doomed_account.display_name()),
-                                    account_name)));
-      if (!doomed_account.parent().empty()) {
-        RETURN_IF_ERROR(txn.Delete(
-            kChildren, ChildKey(AccountIdOf(doomed_account.parent()), *it)));
-      }
-      RETURN_IF_ERROR(txn.Delete(kAccounts, account_name));
-    }
-    return absl::OkStatus();
+  return store_.Write([&](Txn& txn) {
+    return DeleteAccountIn(txn, name, id, etag, force, now);
   });
 }
 
@@ -289,27 +186,8 @@ absl::Status Accounts::DeleteSite(absl::string_view name,
                                   absl::string_view etag) {
   ASSIGN_OR_RETURN(names::ChildName parsed,
                    names::ParseChild(name, names::kSites, "name"));
-  return store_.Write([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(Site site, LoadExisting<Site>(txn, kSitesDb, name));
-    RETURN_IF_ERROR(CheckEtag(name, etag, site.etag()));
-    ASSIGN_OR_RETURN(std::string root, RootOf(txn, parsed.account_id));
-    ASSIGN_OR_RETURN(std::vector<std::string> tree, Subtree(txn, root));
-    ASSIGN_OR_RETURN(std::vector<Stakeholder> people,
-                     StakeholdersOf(txn, tree));
-    std::vector<std::string> users;
-    for (const Stakeholder& s : people) {
-      if (std::find(s.sites().begin(), s.sites().end(), name) !=
-          s.sites().end()) {
-        users.push_back(s.name());
-      }
-    }
-    if (!users.empty()) {
-      return PreconditionFailed(
-          "SITE_IN_USE", std::string(name),
-          absl::StrCat(name, " is a work site of ", absl::StrJoin(users, ", "),
-                       "; remove it from their sites first"));
-    }
-    return txn.Delete(kSitesDb, name);
+  return store_.Write([&](Txn& txn) {
+    return DeleteSiteIn(txn, name, parsed.account_id, etag);
   });
 }
 
@@ -435,88 +313,10 @@ absl::StatusOr<Relationship> Accounts::CreateRelationship(
       RequestFingerprint(relationship,
                          absl::StrCat(parent, "\n", relationship_id)),
       &created, [&](Txn& txn) -> absl::Status {
-        RETURN_IF_ERROR(RequireAccount(txn, std::string(parent)));
-        for (auto [field, end] : {std::pair{"source", relationship.source()},
-                                  std::pair{"target", relationship.target()}}) {
-          ASSIGN_OR_RETURN(std::optional<std::string> found,
-                           txn.Get(kStakeholdersDb, end));
-          if (!found) {
-            return PreconditionFailed(
-                "STAKEHOLDER_NOT_FOUND", end,
-                absl::StrCat("relationship.", field, ": stakeholder ", end,
-                             " does not exist"));
-          }
-        }
-        ASSIGN_OR_RETURN(std::string root, RootOf(txn, *account_id));
-        ASSIGN_OR_RETURN(std::string target_root,
-                         RootOf(txn, AccountIdOf(relationship.target())));
-        if (root != target_root) {
-          return PreconditionFailed(
-              "CROSS_ACCOUNT_TREE", relationship.target(),
-              absl::StrCat("relationship.target: ", relationship.target(),
-                           " is in the account tree of ",
-                           names::Account(target_root), ", not of ",
-                           names::Account(root),
-                           "; relationships stay inside one account tree"));
-        }
-        ASSIGN_OR_RETURN(std::vector<std::string> tree, Subtree(txn, root));
-        ASSIGN_OR_RETURN(std::vector<Relationship> existing,
-                         RelationshipsOf(txn, tree));
-        std::vector<Edge> reports_to;
-        for (const Relationship& r : existing) {
-          if (r.source() == relationship.source() &&
-              r.target() == relationship.target() &&
-              r.type() == relationship.type()) {
-            return absl::AlreadyExistsError(absl::StrCat(
-                "relationship: ", r.name(), " already links ", r.source(),
-                " to ", r.target(), " with this type"));
-          }
-          if (r.type() == v1::RELATIONSHIP_TYPE_REPORTS_TO) {
-            reports_to.push_back(Edge{r.source(), r.target()});
-          }
-        }
-        if (relationship.type() == v1::RELATIONSHIP_TYPE_REPORTS_TO) {
-          // source -> target closes a cycle iff target already reaches source.
-          auto path = ShortestPath(reports_to, relationship.target(),
-                                   relationship.source());
-          if (path) {
-            std::vector<std::string> cycle = {relationship.source()};
-            cycle.insert(cycle.end(), path->begin(), path->end());
-            return PreconditionFailed(
-                "CYCLE", relationship.source(),
-                absl::StrCat(
-                    "relationship: REPORTS_TO ", relationship.source(), " -> ",
-                    relationship.target(),
-                    " would create a cycle: ", absl::StrJoin(cycle, " -> ")));
-          }
-        }
-        created = relationship;
         ASSIGN_OR_RETURN(
-            std::string id,
-            ChooseId(
-                txn, kRelationshipsDb, relationship_id,
-                absl::StrCat(
-                    names::ParseChild(relationship.source(),
-                                      names::kStakeholders, "")
-                        ->id,
-                    "-",
-                    v1::RelationshipType_Name(relationship.type()).substr(18),
-                    "-",
-                    names::ParseChild(relationship.target(),
-                                      names::kStakeholders, "")
-                        ->id),
-                "rel",
-                [&](absl::string_view id) {
-                  return names::Child(*account_id, names::kRelationships, id);
-                },
-                "relationship_id"));
-        created.set_name(names::Child(*account_id, names::kRelationships, id));
-        RETURN_IF_ERROR(Stamp(txn, &created, now, true));
-        RETURN_IF_ERROR(
-            txn.Put(kEdges, EdgeKey(created.source(), created.name()), ""));
-        RETURN_IF_ERROR(
-            txn.Put(kEdges, EdgeKey(created.target(), created.name()), ""));
-        return Save(txn, kRelationshipsDb, created.name(), created);
+            created, CreateRelationshipIn(txn, parent, *account_id,
+                                          relationship, relationship_id, now));
+        return absl::OkStatus();
       }));
   return created;
 }
