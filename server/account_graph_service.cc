@@ -126,6 +126,12 @@ grpc::Status AccountGraphServiceImpl::DeleteStakeholder(
       accounts_->DeleteStakeholder(request->name(), request->etag()));
 }
 
+grpc::Status AccountGraphServiceImpl::MoveStakeholder(
+    grpc::ServerContext*, const v1::MoveStakeholderRequest* request,
+    v1::MoveStakeholderResponse* response) {
+  return Reply(accounts_->MoveStakeholder(*request), response);
+}
+
 grpc::Status AccountGraphServiceImpl::CreateRelationship(
     grpc::ServerContext*, const v1::CreateRelationshipRequest* request,
     v1::Relationship* response) {

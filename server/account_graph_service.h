@@ -66,6 +66,9 @@ class AccountGraphServiceImpl final
   grpc::Status DeleteStakeholder(grpc::ServerContext*,
                                  const v1::DeleteStakeholderRequest* request,
                                  google::protobuf::Empty* response) override;
+  grpc::Status MoveStakeholder(grpc::ServerContext*,
+                               const v1::MoveStakeholderRequest* request,
+                               v1::MoveStakeholderResponse* response) override;
 
   grpc::Status CreateRelationship(grpc::ServerContext*,
                                   const v1::CreateRelationshipRequest* request,

@@ -113,6 +113,7 @@ void AddImportCommand(CLI::App& app, Action& action);   // import
 void AddPolicyCommands(CLI::App& app, Action& action);  // policy
 void AddWorkflowCommands(CLI::App& app, Action& action);  // status, handoff
 void AddGraphCommand(CLI::App& app, Action& action);      // graph
+void AddMoveCommand(CLI::App& app, Action& action);       // move
 void AddAdminCommands(CLI::App& app, Action& action);     // admin backup
 
 // "accounts/x" for "x"; a text with a slash ("accounts/x", or a malformed

@@ -9,7 +9,6 @@
 #include "clients/quorum/terminal.h"
 #include "quorum/v1/account_graph_service.grpc.pb.h"
 #include "quorum/v1/note_service.grpc.pb.h"
-#include "quorum/v1/policy_service.grpc.pb.h"
 #include "quorum/v1/qualification_service.grpc.pb.h"
 #include "quorum/v1/workflow_service.grpc.pb.h"
 
@@ -58,16 +57,6 @@ int RunReview(Cli& cli, const std::string& account) {
       input.committee_map = std::move(map);
     else
       failed = status;
-  }
-  {
-    grpc::ClientContext context;
-    cli.Prepare(context);
-    quorum::v1::GetPolicyRequest request;
-    request.set_revision(input.verdict.policy_revision());
-    quorum::v1::PolicyRevision revision;
-    auto status = quorum::v1::PolicyService::NewStub(channel)->GetPolicy(
-        &context, request, &revision);
-    if (status.ok()) input.policy = revision.policy();
   }
   {
     grpc::ClientContext context;

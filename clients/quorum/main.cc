@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
   AddPolicyCommands(app, action);
   AddWorkflowCommands(app, action);
   AddGraphCommand(app, action);
+  AddMoveCommand(app, action);
   AddAdminCommands(app, action);
   AddCompletionCommand(app, action);
   ShowGlobalFlagsInSubcommandHelp(app);

@@ -33,7 +33,6 @@ struct Part {
 struct ReviewInput {
   quorum::v1::Verdict verdict;
   std::optional<quorum::v1::CommitteeMap> committee_map;
-  std::optional<quorum::v1::Policy> policy;  // For the requirements' roles.
   Part<quorum::v1::Note> notes;
   Part<quorum::v1::StatusChange> history;
 };

@@ -269,22 +269,12 @@ std::string Intent(const ReviewInput& input, const Namer& namer,
   return out;
 }
 
-// The roles a requirement asks for, from the policy.
-const quorum::v1::CommitteeRequirement* FindRequirement(
-    const ReviewInput& input, const std::string& id) {
-  if (!input.policy) return nullptr;
-  for (const auto& r : input.policy->committee().requirements()) {
-    if (r.id() == id) return &r;
-  }
-  return nullptr;
-}
-
 // The role of `person` that counts for `req` (a confirmed one first), or
 // nullptr.
 const quorum::v1::RoleAssignment* MatchingRole(
     const quorum::v1::Stakeholder* person,
-    const quorum::v1::CommitteeRequirement* req) {
-  if (person == nullptr || req == nullptr) return nullptr;
+    const quorum::v1::RequirementStatus* req) {
+  if (person == nullptr) return nullptr;
   const quorum::v1::RoleAssignment* found = nullptr;
   for (const auto& a : person->roles()) {
     if (std::find(req->roles().begin(), req->roles().end(), a.role()) ==
@@ -320,11 +310,10 @@ std::string Committee(const ReviewInput& input, const Namer& namer,
                {"WHO", 30}});
   std::vector<std::string> later;  // Requirements that do not apply yet.
   for (const auto& r : committee.requirements()) {
-    const auto* req = FindRequirement(input, r.requirement_id());
+    const auto* req = &r;  // It carries its roles and stage.
     if (!r.applicable()) {
       std::string when =
-          req != nullptr &&
-                  req->from_stage() != quorum::v1::EVALUATION_STAGE_UNSPECIFIED
+          req->from_stage() != quorum::v1::EVALUATION_STAGE_UNSPECIFIED
               ? "from stage " + Short(req->from_stage())
               : "not at this stage";
       later.push_back(r.requirement_id() + " applies " + when);
@@ -365,10 +354,8 @@ std::string Committee(const ReviewInput& input, const Namer& namer,
     if (!people.empty()) continue;
     // Nobody holds it: the roles that would do, one per line.
     std::vector<std::string> roles;
-    if (req != nullptr) {
-      for (int role : req->roles()) {
-        roles.push_back(Short(static_cast<CommitteeRole>(role)));
-      }
+    for (int role : req->roles()) {
+      roles.push_back(Short(static_cast<CommitteeRole>(role)));
     }
     if (roles.empty()) roles.push_back("?");
     for (size_t i = 0; i < roles.size(); ++i) {

@@ -166,6 +166,9 @@ void AssessCommittee(const CommitteePlan& plan,
     const CommitteeRequirement& req = *planned.req;
     auto* status = committee->add_requirements();
     status->set_requirement_id(req.id());
+    *status->mutable_roles() = req.roles();
+    status->set_min_engagement(req.min_engagement());
+    status->set_from_stage(req.from_stage());
     const bool applies = req.from_stage() == v1::EVALUATION_STAGE_UNSPECIFIED ||
                          stage >= req.from_stage();
     status->set_applicable(applies);

@@ -12,12 +12,13 @@ namespace quorum::graph::layout {
 std::vector<std::string> AllDatabases() {
   std::vector<std::string> out;
   for (absl::string_view db :
-       {kAccounts,      kSitesDb,       kStakeholdersDb,  kRelationshipsDb,
-        kChildren,      kEmails,        kDomains,         kEdges,
-        kMeta,          kSignals,       kSignalIds,       kPolicies,
-        kCompanyNames,  kNotes,         kNoteIds,         kIntake,
-        kStatusChanges, kHandoffs,      kHandoffIds,      kReadiness,
-        kReadinessOf,   kReadinessFrom, kReadinessEvents, kRequestIds}) {
+       {kAccounts,       kSitesDb,       kStakeholdersDb,  kRelationshipsDb,
+        kChildren,       kEmails,        kDomains,         kEdges,
+        kMeta,           kSignals,       kSignalIds,       kPolicies,
+        kCompanyNames,   kNotes,         kNoteIds,         kIntake,
+        kStatusChanges,  kHandoffs,      kHandoffIds,      kReadiness,
+        kReadinessOf,    kReadinessFrom, kReadinessEvents, kRequestIds,
+        kStakeholderRefs}) {
     out.emplace_back(db);
   }
   return out;
@@ -53,6 +54,14 @@ std::string EdgeKey(absl::string_view stakeholder,
   return absl::StrCat(stakeholder, "|", relationship);
 }
 std::string EdgePrefix(absl::string_view stakeholder) {
+  return absl::StrCat(stakeholder, "|");
+}
+
+std::string StakeholderRefKey(absl::string_view stakeholder,
+                              absl::string_view db, absl::string_view key) {
+  return absl::StrCat(stakeholder, "|", db, "|", key);
+}
+std::string StakeholderRefPrefix(absl::string_view stakeholder) {
   return absl::StrCat(stakeholder, "|");
 }
 

@@ -28,6 +28,8 @@
 //   readiness_from {valid-from nanoseconds}|{account} -> ""
 //   readiness_events {sequence, 19 digits}           -> ReadinessEvent
 //   request_ids    {method}\n{request ID}            -> fingerprint\nresponse
+//   stakeholder_refs {stakeholder}|{db}|{record key} -> ""  (the signals and
+//                                                     notes naming a person)
 #ifndef QUORUM_GRAPH_STORAGE_LAYOUT_H_
 #define QUORUM_GRAPH_STORAGE_LAYOUT_H_
 
@@ -64,6 +66,7 @@ inline constexpr absl::string_view kReadinessOf = "readiness_of";
 inline constexpr absl::string_view kReadinessFrom = "readiness_from";
 inline constexpr absl::string_view kReadinessEvents = "readiness_events";
 inline constexpr absl::string_view kRequestIds = "request_ids";
+inline constexpr absl::string_view kStakeholderRefs = "stakeholder_refs";
 
 // Every database above, to open an engine with.
 std::vector<std::string> AllDatabases();
@@ -74,6 +77,8 @@ inline constexpr absl::string_view kEventSequenceKey = "event_seq";
 // Set once the index of that name was built over older data (on open).
 inline constexpr absl::string_view kCompanyNamesBuiltKey = "company_names_v1";
 inline constexpr absl::string_view kReadinessBuiltKey = "readiness_v2";
+inline constexpr absl::string_view kStakeholderRefsBuiltKey =
+    "stakeholder_refs_v1";
 
 // Time-ordered records of an account (signals, notes, status changes,
 // handoffs), newest first: "accounts/{a}|{INT64_MAX - ns, 19 digits}|{id}".
@@ -92,6 +97,11 @@ std::string ChildPrefix(absl::string_view parent_id);
 std::string EdgeKey(absl::string_view stakeholder,
                     absl::string_view relationship);
 std::string EdgePrefix(absl::string_view stakeholder);
+// `stakeholder_refs`: "{stakeholder name}|{db}|{key in db}", where db is
+// `signals` or `notes`; StakeholderRefPrefix(stakeholder) + db + "|" + key.
+std::string StakeholderRefKey(absl::string_view stakeholder,
+                              absl::string_view db, absl::string_view key);
+std::string StakeholderRefPrefix(absl::string_view stakeholder);
 // `company_names`: "{company key}|{account name}".
 std::string CompanyNameKey(absl::string_view company_key,
                            absl::string_view account_name);

@@ -226,6 +226,7 @@ absl::Status Store::Reindex(Txn& txn) {
     for (const std::string& a : chain) {
       TreeChanges& into = affected[a];
       into.structure |= changes.structure;
+      into.history |= changes.history;
       into.signals.insert(into.signals.end(), changes.signals.begin(),
                           changes.signals.end());
     }

@@ -38,7 +38,9 @@ namespace quorum::graph {
 using google::protobuf::FieldMask;
 using quorum::v1::Account;
 using quorum::v1::CommitteeMap;
+using quorum::v1::Note;
 using quorum::v1::Relationship;
+using quorum::v1::Signal;
 using quorum::v1::Site;
 using quorum::v1::Stakeholder;
 
@@ -225,8 +227,73 @@ absl::Status RemoveStakeholder(Txn& txn, const Stakeholder& s) {
                      Load<Relationship>(txn, kRelationshipsDb, rel_name));
     if (r) RETURN_IF_ERROR(RemoveRelationship(txn, *r));
   }
+  // Their signals and notes stay with the account, naming nobody: a later
+  // person under the same name inherits none of them.
+  ASSIGN_OR_RETURN(std::vector<StakeholderRef> refs,
+                   StakeholderRefsOf(txn, s.name()));
+  for (const StakeholderRef& ref : refs) {
+    RETURN_IF_ERROR(RenameInRecord(txn, ref, s.name(), ""));
+  }
   if (!s.email().empty()) RETURN_IF_ERROR(txn.Delete(kEmails, s.email()));
   return txn.Delete(kStakeholdersDb, s.name());
+}
+
+absl::Status IndexStakeholderRef(Txn& txn, absl::string_view db,
+                                 absl::string_view key,
+                                 absl::string_view stakeholder) {
+  if (stakeholder.empty()) return absl::OkStatus();
+  return txn.Put(kStakeholderRefs, StakeholderRefKey(stakeholder, db, key), "");
+}
+
+absl::StatusOr<std::vector<StakeholderRef>> StakeholderRefsOf(
+    Txn& txn, absl::string_view stakeholder) {
+  std::vector<StakeholderRef> out;
+  const std::string prefix = StakeholderRefPrefix(stakeholder);
+  RETURN_IF_ERROR(txn.Scan(kStakeholderRefs, prefix, "",
+                           [&](absl::string_view key, absl::string_view) {
+                             absl::string_view rest = key.substr(prefix.size());
+                             const size_t split = rest.find('|');
+                             if (split == absl::string_view::npos)
+                               return true;  // Not ours.
+                             out.push_back(
+                                 {std::string(rest.substr(0, split)),
+                                  std::string(rest.substr(split + 1))});
+                             return true;
+                           }));
+  return out;
+}
+
+namespace {
+
+// Sets a signal's or note's stakeholder from `from` to `to` (empty: nobody)
+// at the same key. A signal is deleted and written again: the delete tells
+// the tree's snapshot that its history changed (graph/store/tree_changes.h).
+template <typename Record>
+absl::Status Restakeholder(Txn& txn, absl::string_view db,
+                           absl::string_view key, absl::string_view from,
+                           absl::string_view to) {
+  ASSIGN_OR_RETURN(std::optional<Record> record, Load<Record>(txn, db, key));
+  RETURN_IF_ERROR(
+      txn.Delete(kStakeholderRefs, StakeholderRefKey(from, db, key)));
+  if (!record || record->stakeholder() != from) return absl::OkStatus();
+  record->set_stakeholder(std::string(to));
+  RETURN_IF_ERROR(txn.Delete(db, key));
+  RETURN_IF_ERROR(Save(txn, db, key, *record));
+  return IndexStakeholderRef(txn, db, key, to);
+}
+
+}  // namespace
+
+absl::Status RenameInRecord(Txn& txn, const StakeholderRef& ref,
+                            absl::string_view from, absl::string_view to) {
+  if (ref.db == kSignals) {
+    return Restakeholder<Signal>(txn, kSignals, ref.key, from, to);
+  }
+  if (ref.db == kNotes) {
+    return Restakeholder<Note>(txn, kNotes, ref.key, from, to);
+  }
+  return absl::DataLossError(absl::StrCat("stakeholder reference of ", from,
+                                          " into unknown database ", ref.db));
 }
 
 // Checks that the stakeholder's sites exist and belong to the tree of the
@@ -240,16 +307,18 @@ absl::Status CheckStakeholderSites(Txn& txn, const Stakeholder& s,
     ASSIGN_OR_RETURN(std::optional<Site> site,
                      Load<Site>(txn, kSitesDb, s.sites(i)));
     if (!site) {
-      return PreconditionFailed("SITE_NOT_FOUND", s.sites(i),
-                                absl::StrCat(prefix, ".sites[", i, "]: site ",
-                                             s.sites(i), " does not exist"));
+      return PreconditionFailed(
+          "SITE_NOT_FOUND", s.sites(i),
+          absl::StrCat(prefix, prefix.empty() ? "" : ".", "sites[", i,
+                       "]: site ", s.sites(i), " does not exist"));
     }
     ASSIGN_OR_RETURN(std::string site_root,
                      RootOf(txn, AccountIdOf(s.sites(i))));
     if (site_root != root) {
       return PreconditionFailed(
           "SITE_OUTSIDE_ACCOUNT_TREE", s.sites(i),
-          absl::StrCat(prefix, ".sites[", i, "]: site ", s.sites(i),
+          absl::StrCat(prefix, prefix.empty() ? "" : ".", "sites[", i,
+                       "]: site ", s.sites(i),
                        " is not in the account tree of ",
                        names::Account(account_id), " (root ",
                        names::Account(root), ")"));
@@ -388,18 +457,35 @@ absl::Status IndexCompanyName(Txn& txn, const Account& account,
 absl::Status DeleteTimeRecords(Txn& txn, absl::string_view db,
                                absl::string_view ids,
                                const std::string& account_id) {
-  std::vector<std::pair<std::string, std::string>> records;
+  struct Doomed {
+    std::string key, name, stakeholder;
+  };
+  std::vector<Doomed> records;
   RETURN_IF_ERROR(txn.Scan(
       db, TimePrefix(account_id), "",
       [&](absl::string_view key, absl::string_view value) {
-        v1::Note named;  // Only field 1 (name) is read.
-        named.ParseFromArray(value.data(), static_cast<int>(value.size()));
-        records.emplace_back(std::string(key), named.name());
+        Doomed d{std::string(key), "", ""};
+        if (db == kSignals) {
+          Signal signal;
+          signal.ParseFromArray(value.data(), static_cast<int>(value.size()));
+          d.name = signal.name();
+          d.stakeholder = signal.stakeholder();
+        } else {
+          Note named;  // Field 1 is the name of every such record.
+          named.ParseFromArray(value.data(), static_cast<int>(value.size()));
+          d.name = named.name();
+          if (db == kNotes) d.stakeholder = named.stakeholder();
+        }
+        records.push_back(std::move(d));
         return true;
       }));
-  for (const auto& [key, name] : records) {
-    RETURN_IF_ERROR(txn.Delete(db, key));
-    if (!ids.empty()) RETURN_IF_ERROR(txn.Delete(ids, name));
+  for (const Doomed& d : records) {
+    RETURN_IF_ERROR(txn.Delete(db, d.key));
+    if (!ids.empty()) RETURN_IF_ERROR(txn.Delete(ids, d.name));
+    if (!d.stakeholder.empty()) {
+      RETURN_IF_ERROR(txn.Delete(kStakeholderRefs,
+                                 StakeholderRefKey(d.stakeholder, db, d.key)));
+    }
   }
   return absl::OkStatus();
 }
@@ -661,9 +747,7 @@ absl::Status ReadCommitteeMap(Txn& txn, const std::string& account_id,
 }  // namespace internal
 
 using google::protobuf::util::TimeUtil;
-using v1::Note;
 using v1::PolicyRevision;
-using v1::Signal;
 
 namespace internal {
 
@@ -765,6 +849,8 @@ absl::StatusOr<v1::RecordedSignal> RecordSignalIn(
   const std::string key = TimeKey(account_id, signal.occur_time(), id);
   RETURN_IF_ERROR(Save(txn, kSignals, key, signal));
   RETURN_IF_ERROR(txn.Put(kSignalIds, signal.name(), key));
+  RETURN_IF_ERROR(
+      IndexStakeholderRef(txn, kSignals, key, signal.stakeholder()));
   *result.mutable_signal() = std::move(signal);
   return result;
 }
@@ -858,6 +944,7 @@ absl::StatusOr<Note> CreateNoteIn(Txn& txn, absl::string_view parent, Note note,
   const std::string key = TimeKey(account_id, note.occur_time(), id);
   RETURN_IF_ERROR(Save(txn, kNotes, key, note));
   RETURN_IF_ERROR(txn.Put(kNoteIds, note.name(), key));
+  RETURN_IF_ERROR(IndexStakeholderRef(txn, kNotes, key, note.stakeholder()));
   return note;
 }
 
@@ -1108,6 +1195,210 @@ absl::StatusOr<v1::Relationship> CreateRelationshipIn(
       txn.Put(kEdges, EdgeKey(created.target(), created.name()), ""));
   RETURN_IF_ERROR(Save(txn, kRelationshipsDb, created.name(), created));
   return created;
+}
+
+namespace {
+
+// An ID for a record of `collection` under `account_id` that is free in
+// `ids`: `id` when free, else "{prefix}{hex sequence}".
+absl::StatusOr<std::string> FreeRecordId(Txn& txn, absl::string_view ids,
+                                         const std::string& account_id,
+                                         absl::string_view collection,
+                                         std::string id,
+                                         absl::string_view prefix) {
+  for (;;) {
+    ASSIGN_OR_RETURN(std::optional<std::string> taken,
+                     txn.Get(ids, names::Child(account_id, collection, id)));
+    if (!taken) return id;
+    ASSIGN_OR_RETURN(uint64_t seq, NextSequence(txn));
+    id = absl::StrCat(prefix, absl::Hex(seq));
+  }
+}
+
+// Moves the signal or note at `key` of `db` (with its ID index `ids`) into
+// `account_id`, keeping its ID where free, naming `stakeholder`; returns
+// its new name.
+template <typename Record>
+absl::StatusOr<std::string> MoveRecordInto(
+    Txn& txn, absl::string_view db, absl::string_view ids,
+    absl::string_view collection, absl::string_view id_prefix,
+    const std::string& key, const std::string& account_id,
+    absl::string_view from, const std::string& stakeholder) {
+  ASSIGN_OR_RETURN(Record record, LoadExisting<Record>(txn, db, key));
+  RETURN_IF_ERROR(
+      txn.Delete(kStakeholderRefs, StakeholderRefKey(from, db, key)));
+  RETURN_IF_ERROR(txn.Delete(db, key));
+  RETURN_IF_ERROR(txn.Delete(ids, record.name()));
+  ASSIGN_OR_RETURN(names::ChildName old_name,
+                   names::ParseChild(record.name(), collection, "name"));
+  ASSIGN_OR_RETURN(
+      std::string id,
+      FreeRecordId(txn, ids, account_id, collection, old_name.id, id_prefix));
+  record.set_name(names::Child(account_id, collection, id));
+  record.set_stakeholder(stakeholder);
+  const std::string new_key = TimeKey(account_id, record.occur_time(), id);
+  RETURN_IF_ERROR(Save(txn, db, new_key, record));
+  RETURN_IF_ERROR(txn.Put(ids, record.name(), new_key));
+  RETURN_IF_ERROR(IndexStakeholderRef(txn, db, new_key, stakeholder));
+  return record.name();
+}
+
+absl::StatusOr<std::string> RecordName(Txn& txn, const StakeholderRef& ref) {
+  if (ref.db == kSignals) {
+    ASSIGN_OR_RETURN(Signal s, LoadExisting<Signal>(txn, kSignals, ref.key));
+    return s.name();
+  }
+  ASSIGN_OR_RETURN(Note n, LoadExisting<Note>(txn, kNotes, ref.key));
+  return n.name();
+}
+
+}  // namespace
+
+absl::StatusOr<StakeholderMove> MoveStakeholderIn(
+    Txn& txn, const Stakeholder& person, const std::string& destination_id,
+    const std::vector<std::string>& sites, absl::string_view wanted_id,
+    absl::Time now) {
+  RETURN_IF_ERROR(RequireAccount(txn, names::Account(destination_id)));
+  const std::string& old_name = person.name();
+  ASSIGN_OR_RETURN(names::ChildName current,
+                   names::ParseChild(old_name, names::kStakeholders, "name"));
+  ASSIGN_OR_RETURN(std::string old_root, RootOf(txn, current.account_id));
+  ASSIGN_OR_RETURN(std::string new_root, RootOf(txn, destination_id));
+  const auto name_of = [&](absl::string_view id) {
+    return names::Child(destination_id, names::kStakeholders, id);
+  };
+  std::string id;
+  if (name_of(wanted_id.empty() ? current.id : wanted_id) == old_name) {
+    id = current.id;
+  } else if (!wanted_id.empty()) {
+    ASSIGN_OR_RETURN(id, ChooseId(txn, kStakeholdersDb, wanted_id, "", "",
+                                  name_of, "stakeholder_id"));
+  } else {
+    // Their ID, else "{id}-2", "{id}-3"...
+    for (int n = 1; id.empty(); ++n) {
+      std::string candidate =
+          n == 1 ? current.id : absl::StrCat(current.id, "-", n);
+      ASSIGN_OR_RETURN(std::optional<std::string> taken,
+                       txn.Get(kStakeholdersDb, name_of(candidate)));
+      if (!taken) id = std::move(candidate);
+    }
+  }
+  StakeholderMove move;
+  move.stakeholder = person;
+  move.stakeholder.set_name(name_of(id));
+  move.stakeholder.clear_sites();
+  for (const std::string& site : sites) move.stakeholder.add_sites(site);
+  RETURN_IF_ERROR(
+      CheckStakeholderSites(txn, move.stakeholder, destination_id, ""));
+  const std::string& new_name = move.stakeholder.name();
+  const bool renamed = new_name != old_name;
+  if (renamed) {
+    RETURN_IF_ERROR(txn.Delete(kStakeholdersDb, old_name));
+    if (!person.email().empty()) {
+      RETURN_IF_ERROR(txn.Put(kEmails, person.email(), new_name));
+    }
+  }
+  RETURN_IF_ERROR(Stamp(txn, &move.stakeholder, now, false));
+  RETURN_IF_ERROR(Save(txn, kStakeholdersDb, new_name, move.stakeholder));
+  // Relationships: kept with the new name where the other person is in the
+  // destination's tree, else removed.
+  ASSIGN_OR_RETURN(std::vector<std::string> edges, EdgesOf(txn, old_name));
+  for (const std::string& rel_name : edges) {
+    ASSIGN_OR_RETURN(Relationship r, LoadExisting<Relationship>(
+                                         txn, kRelationshipsDb, rel_name));
+    const bool is_source = r.source() == old_name;
+    const std::string& other = is_source ? r.target() : r.source();
+    ASSIGN_OR_RETURN(std::string other_root, RootOf(txn, AccountIdOf(other)));
+    if (other_root != new_root) {
+      RETURN_IF_ERROR(RemoveRelationship(txn, r));
+      move.removed_relationships.push_back(std::move(r));
+      continue;
+    }
+    if (!renamed) {
+      move.relationships.push_back(std::move(r));
+      continue;
+    }
+    RETURN_IF_ERROR(RemoveRelationship(txn, r));
+    Relationship kept = r;
+    if (is_source) {
+      kept.set_source(new_name);
+      // Stored under its source's account.
+      ASSIGN_OR_RETURN(
+          names::ChildName rel,
+          names::ParseChild(r.name(), names::kRelationships, "name"));
+      ASSIGN_OR_RETURN(std::string rel_id,
+                       FreeRecordId(txn, kRelationshipsDb, destination_id,
+                                    names::kRelationships, rel.id, "rel-"));
+      kept.set_name(
+          names::Child(destination_id, names::kRelationships, rel_id));
+    } else {
+      kept.set_target(new_name);
+    }
+    RETURN_IF_ERROR(Stamp(txn, &kept, now, false));
+    RETURN_IF_ERROR(txn.Put(kEdges, EdgeKey(kept.source(), kept.name()), ""));
+    RETURN_IF_ERROR(txn.Put(kEdges, EdgeKey(kept.target(), kept.name()), ""));
+    RETURN_IF_ERROR(Save(txn, kRelationshipsDb, kept.name(), kept));
+    move.relationships.push_back(std::move(kept));
+  }
+  // Signals and notes: in the same tree they stay with the account they
+  // were recorded for, naming the new name; into another tree they move
+  // with the person to the destination account.
+  ASSIGN_OR_RETURN(std::vector<StakeholderRef> refs,
+                   StakeholderRefsOf(txn, old_name));
+  for (const StakeholderRef& ref : refs) {
+    std::vector<std::string>& out =
+        ref.db == kSignals ? move.signals : move.notes;
+    if (!renamed) {
+      ASSIGN_OR_RETURN(std::string name, RecordName(txn, ref));
+      out.push_back(std::move(name));
+    } else if (new_root == old_root) {
+      RETURN_IF_ERROR(RenameInRecord(txn, ref, old_name, new_name));
+      ASSIGN_OR_RETURN(std::string name, RecordName(txn, ref));
+      out.push_back(std::move(name));
+    } else if (ref.db == kSignals) {
+      ASSIGN_OR_RETURN(
+          std::string name,
+          MoveRecordInto<Signal>(txn, kSignals, kSignalIds, "signals", "s-",
+                                 ref.key, destination_id, old_name, new_name));
+      out.push_back(std::move(name));
+    } else {
+      ASSIGN_OR_RETURN(
+          std::string name,
+          MoveRecordInto<Note>(txn, kNotes, kNoteIds, "notes", "n-", ref.key,
+                               destination_id, old_name, new_name));
+      out.push_back(std::move(name));
+    }
+  }
+  return move;
+}
+
+absl::Status BuildStakeholderRefs(Txn& txn) {
+  ASSIGN_OR_RETURN(std::optional<std::string> done,
+                   txn.Get(kMeta, kStakeholderRefsBuiltKey));
+  if (done) return absl::OkStatus();
+  std::vector<std::pair<std::string, std::string>> refs;  // (key, person)
+  for (absl::string_view db : {kSignals, kNotes}) {
+    refs.clear();
+    RETURN_IF_ERROR(txn.Scan(
+        db, "", "", [&](absl::string_view key, absl::string_view value) {
+          std::string person;
+          if (db == kSignals) {
+            Signal signal;
+            signal.ParseFromArray(value.data(), static_cast<int>(value.size()));
+            person = signal.stakeholder();
+          } else {
+            Note note;
+            note.ParseFromArray(value.data(), static_cast<int>(value.size()));
+            person = note.stakeholder();
+          }
+          if (!person.empty()) refs.emplace_back(key, std::move(person));
+          return true;
+        }));
+    for (const auto& [key, person] : refs) {
+      RETURN_IF_ERROR(IndexStakeholderRef(txn, db, key, person));
+    }
+  }
+  return txn.Put(kMeta, kStakeholderRefsBuiltKey, "1");
 }
 
 }  // namespace internal

@@ -63,9 +63,28 @@ absl::StatusOr<std::vector<v1::Relationship>> RelationshipsOf(
 // The names of the relationships that touch a stakeholder.
 absl::StatusOr<std::vector<std::string>> EdgesOf(Txn& txn,
                                                  absl::string_view stakeholder);
-// Deletes a record with its index entries.
+// Deletes a record with its index entries. A removed stakeholder's signals
+// and notes stay, naming nobody.
 absl::Status RemoveRelationship(Txn& txn, const v1::Relationship& r);
 absl::Status RemoveStakeholder(Txn& txn, const v1::Stakeholder& s);
+
+// A signal or note that names a stakeholder: its database (`signals` or
+// `notes`) and key there, from the `stakeholder_refs` index.
+struct StakeholderRef {
+  std::string db;
+  std::string key;
+};
+// Records that the record at `key` of `db` names `stakeholder` (nothing when
+// it is empty).
+absl::Status IndexStakeholderRef(Txn& txn, absl::string_view db,
+                                 absl::string_view key,
+                                 absl::string_view stakeholder);
+absl::StatusOr<std::vector<StakeholderRef>> StakeholderRefsOf(
+    Txn& txn, absl::string_view stakeholder);
+// Makes the record of `ref` name `to` (empty: nobody) instead of `from`, in
+// place, with its index entry.
+absl::Status RenameInRecord(Txn& txn, const StakeholderRef& ref,
+                            absl::string_view from, absl::string_view to);
 // Checks that the stakeholder's sites exist and belong to the tree of the
 // stakeholder's account.
 absl::Status CheckStakeholderSites(Txn& txn, const v1::Stakeholder& s,
@@ -126,6 +145,27 @@ absl::StatusOr<v1::Relationship> CreateRelationshipIn(
     Txn& txn, absl::string_view parent, const std::string& account_id,
     const v1::Relationship& relationship, absl::string_view relationship_id,
     absl::Time now);
+
+// What MoveStakeholderIn did.
+struct StakeholderMove {
+  v1::Stakeholder stakeholder;                          // As moved.
+  std::vector<v1::Relationship> relationships;          // Kept, as now.
+  std::vector<v1::Relationship> removed_relationships;  // Crossed trees.
+  std::vector<std::string> signals;  // Names, after the move.
+  std::vector<std::string> notes;
+};
+// Moves `person` to the account `destination_id` with `sites`, as
+// `wanted_id` (empty: their ID, or the first free one derived from it):
+// relationships whose other end is in the destination's tree are kept
+// (re-keyed under the new account when the person is their source), the
+// others removed; signals and notes naming the person name the new name,
+// and move into the destination account when it is in another tree.
+absl::StatusOr<StakeholderMove> MoveStakeholderIn(
+    Txn& txn, const v1::Stakeholder& person, const std::string& destination_id,
+    const std::vector<std::string>& sites, absl::string_view wanted_id,
+    absl::Time now);
+// Builds the `stakeholder_refs` index once over a store written before it.
+absl::Status BuildStakeholderRefs(Txn& txn);
 
 // ---- Policies and the change feed
 

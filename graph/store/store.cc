@@ -71,6 +71,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     }
     return txn.Put(kMeta, kCompanyNamesBuiltKey, "1");
   }));
+  // And the index of who the signals and notes name.
+  RETURN_IF_ERROR(store->Write(BuildStakeholderRefs));
   RETURN_IF_ERROR(store->Write([&](Txn& txn) -> absl::Status {
     return UpgradeReadinessIndex(txn, store->clock_());
   }));
@@ -222,7 +224,9 @@ absl::StatusOr<std::shared_ptr<const TreeSnapshot>> Store::NextSnapshot(
   // The cached snapshot shows the last commit (see
   // graph/store/tree_snapshot.h).
   std::shared_ptr<const TreeSnapshot> base = snapshots_.Get(account_id);
-  if (base == nullptr || base->signals->half_life() != half_life) {
+  if (base == nullptr || base->signals->half_life() != half_life ||
+      changes.history) {
+    // No snapshot to build on, or signals left it (a move, a detach).
     return ReadSnapshot(txn, account_id, half_life);
   }
   auto next = std::make_shared<TreeSnapshot>(*base);

@@ -22,11 +22,13 @@ std::optional<TouchedTree> TreeTouchedBy(absl::string_view db,
   return std::nullopt;
 }
 
-void ChangeRecordingTxn::Record(absl::string_view db, absl::string_view key) {
+void ChangeRecordingTxn::Record(absl::string_view db, absl::string_view key,
+                                bool deleted) {
   std::optional<TouchedTree> touched = TreeTouchedBy(db, key);
   if (!touched) return;
   TreeChanges& changes = changes_[touched->account_id];
   if (touched->signal) {
+    changes.history |= deleted;
     changes.signals.emplace_back(key);
   } else {
     changes.structure = true;
@@ -37,14 +39,14 @@ absl::Status ChangeRecordingTxn::Put(absl::string_view db,
                                      absl::string_view key,
                                      absl::string_view value) {
   absl::Status status = inner_.Put(db, key, value);
-  if (status.ok()) Record(db, key);
+  if (status.ok()) Record(db, key, false);
   return status;
 }
 
 absl::Status ChangeRecordingTxn::Delete(absl::string_view db,
                                         absl::string_view key) {
   absl::Status status = inner_.Delete(db, key);
-  if (status.ok()) Record(db, key);
+  if (status.ok()) Record(db, key, true);
   return status;
 }
 

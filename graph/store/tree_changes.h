@@ -18,6 +18,7 @@ namespace quorum::graph {
 // The changes of one write to the records of one account.
 struct TreeChanges {
   bool structure = false;            // Any record but a new signal.
+  bool history = false;              // A signal deleted (or rewritten).
   std::vector<std::string> signals;  // Keys of signals written.
 };
 // By account ID (the account whose record changed; its ancestors'
@@ -58,7 +59,7 @@ class ChangeRecordingTxn : public Txn {
   uint64_t version() const override { return inner_.version(); }
 
  private:
-  void Record(absl::string_view db, absl::string_view key);
+  void Record(absl::string_view db, absl::string_view key, bool deleted);
 
   Txn& inner_;
   ChangesByTree& changes_;

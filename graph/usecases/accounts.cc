@@ -268,6 +268,93 @@ absl::Status Accounts::DeleteStakeholder(absl::string_view name,
   });
 }
 
+absl::StatusOr<v1::MoveStakeholderResponse> Accounts::MoveStakeholder(
+    const v1::MoveStakeholderRequest& request) {
+  Violations violations;
+  CheckRequestId(request.request_id(), &violations);
+  violations.AddFrom(
+      names::ParseChild(request.name(), names::kStakeholders, "name").status());
+  auto destination = names::ParseAccount(request.destination(), "destination");
+  violations.AddFrom(destination.status());
+  for (int i = 0; i < request.sites_size(); ++i) {
+    violations.AddFrom(names::ParseChild(request.sites(i), names::kSites,
+                                         absl::StrCat("sites[", i, "]"))
+                           .status());
+  }
+  if (!request.stakeholder_id().empty() &&
+      !names::IsValidId(request.stakeholder_id())) {
+    violations.Add(
+        "stakeholder_id",
+        absl::StrCat("\"", request.stakeholder_id(), "\" is not a valid ID"));
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  const absl::Time now = store_.Now();
+  v1::MoveStakeholderResponse out;
+  RETURN_IF_ERROR(store_.WriteIdempotent(
+      "MoveStakeholder", request.request_id(), RequestFingerprint(request),
+      &out, [&](Txn& txn) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            Stakeholder person,
+            LoadExisting<Stakeholder>(txn, kStakeholdersDb, request.name()));
+        RETURN_IF_ERROR(
+            CheckEtag(request.name(), request.etag(), person.etag()));
+        ASSIGN_OR_RETURN(
+            StakeholderMove move,
+            MoveStakeholderIn(txn, person, *destination,
+                              {request.sites().begin(), request.sites().end()},
+                              request.stakeholder_id(), now));
+        *out.mutable_stakeholder() = move.stakeholder;
+        for (Relationship& r : move.relationships) {
+          *out.add_relationships() = std::move(r);
+        }
+        for (Relationship& r : move.removed_relationships) {
+          *out.add_removed_relationships() = std::move(r);
+        }
+        for (std::string& n : move.signals) out.add_signals(std::move(n));
+        for (std::string& n : move.notes) out.add_notes(std::move(n));
+        // The move in the history of the account left and the one joined.
+        const std::string from = names::Account(AccountIdOf(person.name()));
+        const std::string to = names::Account(*destination);
+        std::string text = absl::StrCat(
+            person.display_name().empty() ? person.name()
+                                          : person.display_name(),
+            " moved from ", person.name(), " to ", move.stakeholder.name());
+        if (!std::equal(person.sites().begin(), person.sites().end(),
+                        move.stakeholder.sites().begin(),
+                        move.stakeholder.sites().end())) {
+          absl::StrAppend(&text, "; sites now: ",
+                          move.stakeholder.sites().empty()
+                              ? "none"
+                              : absl::StrJoin(move.stakeholder.sites(), ", "));
+        }
+        absl::StrAppend(&text, "; ", move.signals.size(), " signal(s) and ",
+                        move.notes.size(), " note(s) follow");
+        for (const Relationship& r : out.removed_relationships()) {
+          absl::StrAppend(&text, "; relationship ", r.name(),
+                          " removed (it would cross account trees)");
+        }
+        std::vector<std::string> accounts = {from};
+        if (to != from) accounts.push_back(to);
+        ASSIGN_OR_RETURN(std::string from_root, RootOf(txn, AccountIdOf(from)));
+        ASSIGN_OR_RETURN(std::string to_root, RootOf(txn, *destination));
+        for (const std::string& account : accounts) {
+          v1::Note note;
+          note.set_kind(v1::NOTE_KIND_STAKEHOLDER_MOVE);
+          note.set_author("quorum");
+          note.set_learned(text);
+          // A note names only a stakeholder of its own tree.
+          if (account == to || from_root == to_root) {
+            note.set_stakeholder(move.stakeholder.name());
+          }
+          ASSIGN_OR_RETURN(
+              *out.add_history_notes(),
+              CreateNoteIn(txn, account, std::move(note), "", ToProto(now)));
+        }
+        return absl::OkStatus();
+      }));
+  return out;
+}
+
 absl::StatusOr<Stakeholder> Accounts::FindStakeholderByEmail(
     absl::string_view email) {
   std::string key = absl::AsciiStrToLower(absl::StripAsciiWhitespace(email));

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "graph/store/store.h"
+#include "quorum/v1/account_graph_service.pb.h"
 #include "quorum/v1/resources.pb.h"
 
 namespace quorum::graph {
@@ -67,6 +68,10 @@ class Accounts {
   absl::Status DeleteStakeholder(absl::string_view name,
                                  absl::string_view etag);
   // The stakeholder with this e-mail (any case), NOT_FOUND when none.
+  // Moves a stakeholder to another account or other sites in one
+  // transaction (see MoveStakeholderRequest and docs/storage.md).
+  absl::StatusOr<v1::MoveStakeholderResponse> MoveStakeholder(
+      const v1::MoveStakeholderRequest& request);
   absl::StatusOr<v1::Stakeholder> FindStakeholderByEmail(
       absl::string_view email);
   // The account owning this domain, NOT_FOUND when none.

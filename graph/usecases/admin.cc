@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "graph/model/status.h"
 #include "graph/store/records.h"
 
@@ -120,6 +121,30 @@ absl::Status Admin::CheckIndexes() {
     RETURN_IF_ERROR(by_key(kChildren, '/', kAccounts, kAccounts));
     RETURN_IF_ERROR(by_key(kReadiness, '|', kAccounts, ""));
     RETURN_IF_ERROR(by_key(kReadinessFrom, '|', kAccounts, ""));
+    // "{stakeholder}|{db}|{key}": the person and the record exist.
+    std::vector<std::string> refs;
+    RETURN_IF_ERROR(txn.Scan(kStakeholderRefs, "", "",
+                             [&](absl::string_view k, absl::string_view) {
+                               refs.emplace_back(k);
+                               return true;
+                             }));
+    for (const std::string& k : refs) {
+      std::vector<std::string> parts =
+          absl::StrSplit(k, absl::MaxSplits('|', 2));
+      if (parts.size() != 3 || (parts[1] != kSignals && parts[1] != kNotes)) {
+        note(kStakeholderRefs, k, "(malformed key)");
+        continue;
+      }
+      ASSIGN_OR_RETURN(bool person, exists(kStakeholdersDb, parts[0]));
+      if (!person) {
+        note(kStakeholderRefs, k,
+             absl::StrCat(kStakeholdersDb, "[", parts[0], "]"));
+      }
+      ASSIGN_OR_RETURN(bool record, exists(parts[1], parts[2]));
+      if (!record) {
+        note(kStakeholderRefs, k, absl::StrCat(parts[1], "[", parts[2], "]"));
+      }
+    }
     std::vector<std::string> accounts;
     RETURN_IF_ERROR(txn.Scan(kReadinessOf, "", "",
                              [&](absl::string_view k, absl::string_view) {

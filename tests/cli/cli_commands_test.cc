@@ -607,6 +607,47 @@ TEST_F(CliCommandsTest, WatchPrintsALinePerChangeUntilItsDeadline) {
 
 // ------------------------------------------------------------------ colour
 
+TEST_F(CliCommandsTest, MoveTakesAPersonWithTheirSignalsToAnotherAccount) {
+  auto lead = [&](const std::string& id, const std::string& email,
+                  const std::string& company) {
+    CliResult r =
+        Quorum({"--json", "lead", "submit", "--request-id", id, "--email",
+                email, "--first-name", "Ana", "--last-name", "Lindqvist",
+                "--title", "Quality Manager", "--company", company, "--country",
+                "SE", "--signal", "demo_request"});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    return FromJson<v1::SubmitLeadResponse>(r.out);
+  };
+  v1::SubmitLeadResponse from =
+      lead("move-1", "ana@movefrom-lab.example", "Movefrom Lab");
+  v1::SubmitLeadResponse to =
+      lead("move-2", "sven@moveto-lab.example", "Moveto Lab");
+  ASSERT_FALSE(from.stakeholder().empty());
+
+  CliResult missing = Quorum({"move", from.stakeholder(), "--to", "nowhere"});
+  EXPECT_EQ(missing.exit_code, 1) << missing;
+  EXPECT_EQ(missing.err.rfind("NOT_FOUND: ", 0), 0u) << missing.err;
+  EXPECT_EQ(Quorum({"move", from.stakeholder()}).exit_code, 2);
+
+  CliResult moved = Quorum({"move", from.stakeholder(), "--to", to.account()});
+  ASSERT_EQ(moved.exit_code, 0) << moved;
+  const std::string id =
+      from.stakeholder().substr(from.stakeholder().rfind('/') + 1);
+  const std::string now_at = to.account() + "/stakeholders/" + id;
+  EXPECT_TRUE(
+      Contains(moved.out, "Moved " + from.stakeholder() + " to " + now_at))
+      << moved.out;
+  EXPECT_TRUE(Contains(moved.out, "signals that followed: 1")) << moved.out;
+
+  // And back, as JSON.
+  CliResult back = Quorum({"--json", "move", now_at, "--to", from.account()});
+  ASSERT_EQ(back.exit_code, 0) << back;
+  auto response = FromJson<v1::MoveStakeholderResponse>(back.out);
+  EXPECT_EQ(response.stakeholder().name(), from.stakeholder());
+  ASSERT_EQ(response.signals_size(), 1);
+  EXPECT_EQ(response.signals(0).rfind(from.account() + "/signals/", 0), 0u);
+}
+
 TEST_F(CliCommandsTest, ColourOnlyOnATerminalWithoutNoColor) {
   std::vector<std::string> args = {"--server", server_->address(),
                                    "--as-of",  kAsOf,

@@ -125,5 +125,52 @@ TEST_F(StoreUpgradeTest, ACorruptTextEntryFailsTheOpenNamingTheAccount) {
               HasSubstr("corrupt readiness entry of accounts/"));
 }
 
+TEST_F(StoreUpgradeTest, WhoSignalsNameIsIndexedOnceOverAnOlderStore) {
+  const std::string director = StakeholderName("h1", "director");
+  v1::RecordSignalsRequest signal;
+  auto* r = signal.add_requests();
+  r->set_parent(AccountName("sys"));
+  r->set_signal_id("theirs");
+  r->mutable_signal()->set_type(v1::SIGNAL_TYPE_DEMO_REQUEST);
+  r->mutable_signal()->set_stakeholder(director);
+  *r->mutable_signal()->mutable_occur_time() = graph::ToProto(now_);
+  ASSERT_THAT(store_->signals().RecordSignals(signal).status(), IsOk());
+  // As a store written before the index existed: no entries, no marker.
+  store_.reset();
+  {
+    graph::LmdbEnv::Options options;
+    options.path = dir_.path();
+    options.databases = layout::AllDatabases();
+    auto env = graph::LmdbEnv::Open(options);
+    ASSERT_TRUE(env.ok()) << env.status();
+    ASSERT_THAT((*env)->Write([&](graph::Txn& txn) -> absl::Status {
+      std::vector<std::string> keys;
+      absl::Status status =
+          txn.Scan(layout::kStakeholderRefs, "", "",
+                   [&](absl::string_view k, absl::string_view) {
+                     keys.emplace_back(k);
+                     return true;
+                   });
+      if (!status.ok()) return status;
+      if (keys.size() != 1) return absl::InternalError("expected one entry");
+      for (const std::string& k : keys) {
+        status = txn.Delete(layout::kStakeholderRefs, k);
+        if (!status.ok()) return status;
+      }
+      return txn.Delete(layout::kMeta, layout::kStakeholderRefsBuiltKey);
+    }),
+                IsOk());
+  }
+  OpenStore(kDefaultMapSize);
+  EXPECT_THAT(RawKeys(std::string(layout::kStakeholderRefs)),
+              ::testing::SizeIs(1));
+  ASSERT_THAT(store_->accounts().DeleteStakeholder(director, ""), IsOk());
+  auto page = OrFail(store_->signals().ListSignals(AccountName("sys"), 10, ""),
+                     "ListSignals");
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].stakeholder(), "");
+  EXPECT_THAT(store_->admin().CheckIndexes(), IsOk());
+}
+
 }  // namespace
 }  // namespace quorum::testing

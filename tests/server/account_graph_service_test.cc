@@ -735,6 +735,42 @@ TEST_F(AccountGraphServiceTest, StakeholderSiteMustBeInItsAccountTree) {
             std::set<std::string>{"SITE_OUTSIDE_ACCOUNT_TREE"});
 }
 
+TEST_F(AccountGraphServiceTest, MoveStakeholderOverTheWire) {
+  ASSERT_TRUE(CreateAccount("a", MakeAccount("A")).ok());
+  ASSERT_TRUE(CreateAccount("b", MakeAccount("B")).ok());
+  ASSERT_TRUE(CreateStakeholder("accounts/a", "ann", "ann@a.example").ok());
+  ASSERT_TRUE(CreateStakeholder("accounts/a", "bo", "bo@a.example").ok());
+  ASSERT_TRUE(Relate("accounts/a", "accounts/a/stakeholders/ann",
+                     "accounts/a/stakeholders/bo",
+                     v1::RELATIONSHIP_TYPE_WORKS_WITH)
+                  .ok());
+
+  v1::MoveStakeholderRequest bad;
+  bad.set_name("accounts/a/people/ann");
+  bad.set_destination("b");
+  v1::MoveStakeholderResponse out;
+  grpc::Status status = stub_->MoveStakeholder(Context().get(), bad, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status),
+            (std::set<std::string>{"name", "destination"}));
+
+  v1::MoveStakeholderRequest move;
+  move.set_name("accounts/a/stakeholders/ann");
+  move.set_destination("accounts/b");
+  status = stub_->MoveStakeholder(Context().get(), move, &out);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(out.stakeholder().name(), "accounts/b/stakeholders/ann");
+  ASSERT_EQ(out.removed_relationships_size(), 1);
+  EXPECT_EQ(out.removed_relationships(0).target(),
+            "accounts/a/stakeholders/bo");
+  EXPECT_EQ(out.history_notes_size(), 2);
+  v1::GetStakeholderRequest get;
+  get.set_name("accounts/a/stakeholders/ann");
+  v1::Stakeholder gone;
+  EXPECT_EQ(stub_->GetStakeholder(Context().get(), get, &gone).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(AccountGraphServiceTest, RelationshipCrudCycleAndTreeChecks) {
   ASSERT_TRUE(CreateAccount("sys", MakeAccount("System")).ok());
   v1::Account hospital = MakeAccount("Hospital");
