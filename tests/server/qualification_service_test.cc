@@ -178,6 +178,25 @@ class QualificationTest : public ::testing::Test {
   std::unique_ptr<v1::PolicyService::Stub> policy_;
 };
 
+TEST_F(QualificationTest, EachRequirementCarriesItsRolesEngagementAndStage) {
+  WorkedExample();
+  v1::Verdict v = Qualify("riverside");
+  const v1::RequirementStatus& quality = Requirement(v, "quality");
+  EXPECT_EQ(std::vector<int>(quality.roles().begin(), quality.roles().end()),
+            std::vector<int>{v1::COMMITTEE_ROLE_QUALITY});
+  EXPECT_EQ(quality.min_engagement(), v1::ENGAGEMENT_ENGAGED);
+  const v1::RequirementStatus& leadership = Requirement(v, "lab-leadership");
+  EXPECT_EQ(std::vector<int>(leadership.roles().begin(),
+                             leadership.roles().end()),
+            (std::vector<int>{v1::COMMITTEE_ROLE_LAB_DIRECTOR,
+                              v1::COMMITTEE_ROLE_MEDICAL_DIRECTOR}));
+  for (const auto& r : v.committee().requirements()) {
+    EXPECT_GT(r.roles_size(), 0) << r.requirement_id();
+    EXPECT_NE(r.min_engagement(), v1::ENGAGEMENT_UNSPECIFIED)
+        << r.requirement_id();
+  }
+}
+
 TEST_F(QualificationTest,
        WorkedExampleRoutesToSalesDiscoveryWithPilotValidationIntegrationQuestions) {
   std::string ops = WorkedExample();
