@@ -20,6 +20,7 @@ std::vector<std::string> AllDatabases() {
         kReadinessOf,   kReadinessFrom, kReadinessEvents, kRequestIds}) {
     out.emplace_back(db);
   }
+  out.emplace_back(kArchivedAccounts);
   return out;
 }
 

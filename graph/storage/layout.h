@@ -28,6 +28,8 @@
 //   readiness_from {valid-from nanoseconds}|{account} -> ""
 //   readiness_events {sequence, 19 digits}           -> ReadinessEvent
 //   request_ids    {method}\n{request ID}            -> fingerprint\nresponse
+//   archived_accounts accounts/{a}|{inverted delete time}|{archive id}
+//                                                    -> ArchivedAccount
 #ifndef QUORUM_GRAPH_STORAGE_LAYOUT_H_
 #define QUORUM_GRAPH_STORAGE_LAYOUT_H_
 
@@ -64,6 +66,9 @@ inline constexpr absl::string_view kReadinessOf = "readiness_of";
 inline constexpr absl::string_view kReadinessFrom = "readiness_from";
 inline constexpr absl::string_view kReadinessEvents = "readiness_events";
 inline constexpr absl::string_view kRequestIds = "request_ids";
+// What deleted accounts leave for metrics and simulation, keyed like the
+// time-ordered records (TimeKey of the delete time and the archive's ID).
+inline constexpr absl::string_view kArchivedAccounts = "archived_accounts";
 
 // Every database above, to open an engine with.
 std::vector<std::string> AllDatabases();
