@@ -21,6 +21,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "google/protobuf/util/time_util.h"
 #include "graph/model/field_mask.h"
 #include "graph/model/hash.h"
@@ -393,9 +394,21 @@ absl::Status DeleteTimeRecords(Txn& txn, absl::string_view db,
   RETURN_IF_ERROR(txn.Scan(
       db, TimePrefix(account_id), "",
       [&](absl::string_view key, absl::string_view value) {
-        v1::Note named;  // Only field 1 (name) is read.
-        named.ParseFromArray(value.data(), static_cast<int>(value.size()));
-        records.emplace_back(std::string(key), named.name());
+        // Only field 1, the name, is read, and from the wire alone: these
+        // records are of several types (signals, notes, handoffs, status
+        // changes), and reading one as another logs invalid UTF-8.
+        google::protobuf::UnknownFieldSet fields;
+        fields.ParseFromArray(value.data(), static_cast<int>(value.size()));
+        std::string name;
+        for (int i = 0; i < fields.field_count(); ++i) {
+          const google::protobuf::UnknownField& f = fields.field(i);
+          if (f.number() == 1 &&
+              f.type() ==
+                  google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) {
+            name = f.length_delimited();
+          }
+        }
+        records.emplace_back(std::string(key), std::move(name));
         return true;
       }));
   for (const auto& [key, name] : records) {
