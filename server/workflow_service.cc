@@ -86,10 +86,14 @@ grpc::Status WorkflowServiceImpl::GetHandoff(
 grpc::Status WorkflowServiceImpl::ListHandoffs(
     grpc::ServerContext*, const v1::ListHandoffsRequest* request,
     v1::ListHandoffsResponse* response) {
+  // A token of a listing with deleted handoffs is not one without them.
   return ListPage<v1::Handoff>(
-      request->page_size(), request->page_token(), request->parent(),
+      request->page_size(), request->page_token(),
+      request->show_deleted() ? request->parent() + "?show_deleted"
+                              : request->parent(),
       [&](int n, const std::string& after) {
-        return workflow_->ListHandoffs(request->parent(), n, after);
+        return workflow_->ListHandoffs(request->parent(), n, after,
+                                       request->show_deleted());
       },
       response->mutable_handoffs(), response->mutable_next_page_token());
 }

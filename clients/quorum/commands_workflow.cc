@@ -68,6 +68,7 @@ struct HandoffOptions {
   std::string target;  // Account, or handoff name.
   std::string reason, next_step, owner_plan, force_reason, actor;
   bool force = false;
+  bool show_deleted = false;
   bool accept = false;
   std::string reject;
   std::string comment;
@@ -122,6 +123,7 @@ int RunHandoffShow(Cli& cli, const HandoffOptions& o) {
   }
   quorum::v1::ListHandoffsRequest request;
   request.set_parent(AccountName(o.target));
+  request.set_show_deleted(o.show_deleted);
   quorum::v1::ListHandoffsResponse response;
   auto status = stub->ListHandoffs(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
@@ -243,6 +245,8 @@ void AddWorkflowCommands(CLI::App& app, Action& action) {
   auto* show = handoff->add_subcommand(
       "show", "A handoff (accounts/ID/handoffs/ID), or an account's handoffs");
   show->add_option("name", h->target, "Handoff or account")->required();
+  show->add_flag("--show-deleted", h->show_deleted,
+                 "Also the handoffs of deleted accounts of this name");
   show->callback([&action, h] {
     action = [h](Cli& cli) { return RunHandoffShow(cli, *h); };
   });

@@ -153,6 +153,10 @@ std::string RenderHandoff(const quorum::v1::Handoff& h, const Style& style) {
          ", policy revision " + std::to_string(h.policy_revision()) + ")\n";
   out +=
       "  Created    " + FormatTime(h.create_time()) + " by " + h.actor() + "\n";
+  if (h.has_delete_time()) {
+    out += "  Deleted    " + style.Yellow(FormatTime(h.delete_time())) +
+           "  (the account; kept for metrics and simulation)\n";
+  }
   out += "  Complete   " +
          std::string(h.complete() ? style.Green("yes")
                                   : style.Yellow("no") +
@@ -364,8 +368,9 @@ std::string RenderSimulation(const quorum::v1::SimulatePolicyResponse& r,
         {{"HANDOFF", 34}, {"FEEDBACK", 20}, {"WAS", 18}, {"CANDIDATE", 18}});
     for (const auto& h : r.handoffs()) {
       std::string feedback =
-          h.accepted() ? "accepted" : "rejected " + h.rejection_reason();
-      t.AddRow({LastSegment(h.account()) + "/" + LastSegment(h.handoff()),
+          h.accepted() ? "accepted" : "rejected " + Short(h.rejection_reason());
+      t.AddRow({LastSegment(h.account()) + "/" + LastSegment(h.handoff()) +
+                    (h.has_account_delete_time() ? " (deleted)" : ""),
                 feedback,
                 Short(h.handed_off_route()),
                 {Short(h.candidate_route()),

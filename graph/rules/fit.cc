@@ -1,5 +1,7 @@
 // Fit: the account and each site against the policy's fit checks, with
-// site attributes inherited from the account (docs/qualification.md).
+// site attributes inherited from the account (docs/qualification.md). An
+// UNKNOWN check names as its source the account the value was expected on
+// last: a site without a value of its own inherits its account's.
 #include "graph/rules/qualification_steps.h"
 
 namespace quorum::graph::steps {
@@ -44,7 +46,9 @@ CheckOutcome Judge(const FitCheck& check, const SiteView& v,
               ? &v.site->name()
               : &v.account->name();
       if (country.empty()) {
-        set(v1::FIT_RESULT_UNKNOWN, "", source);
+        // Neither the site nor its account has one: the account is where
+        // the site would have inherited it from.
+        set(v1::FIT_RESULT_UNKNOWN, "", &v.account->name());
         break;
       }
       std::set<std::string> codes(check.geography().codes().begin(),
@@ -69,7 +73,7 @@ CheckOutcome Judge(const FitCheck& check, const SiteView& v,
           own ? v.site->facility_type() : v.account->facility_type();
       const std::string* source = own ? &v.site->name() : &v.account->name();
       if (type == v1::FACILITY_TYPE_UNSPECIFIED) {
-        set(v1::FIT_RESULT_UNKNOWN, "", source);
+        set(v1::FIT_RESULT_UNKNOWN, "", &v.account->name());
         break;
       }
       const auto& allowed = check.facility_type().allowed();
@@ -101,7 +105,7 @@ CheckOutcome Judge(const FitCheck& check, const SiteView& v,
         substring = true;
       }
       if (have.first.empty()) {
-        set(v1::FIT_RESULT_UNKNOWN, "", have.second);
+        set(v1::FIT_RESULT_UNKNOWN, "", &v.account->name());
         break;
       }
       set(ContainsIgnoreCase(have.first, *wanted, substring)
@@ -113,8 +117,7 @@ CheckOutcome Judge(const FitCheck& check, const SiteView& v,
     case FitCheck::kAnnualVolume: {
       const bool own = v.site != nullptr && v.site->has_annual_test_volume();
       if (!own && !v.account->has_annual_test_volume()) {
-        set(v1::FIT_RESULT_UNKNOWN, "",
-            v.site != nullptr ? &v.site->name() : &v.account->name());
+        set(v1::FIT_RESULT_UNKNOWN, "", &v.account->name());
         break;
       }
       const int64_t volume =

@@ -512,14 +512,6 @@ absl::StatusOr<v1::Policy> ParseSource(const v1::PolicySource& source,
   return InvalidField(at, "needs a policy, text or json");
 }
 
-// Problems of a message are named under `at`.policy; those of text or JSON
-// by their path in the policy.
-std::string ValidationPrefix(const v1::PolicySource& source,
-                             const std::string& at) {
-  return source.source_case() == v1::PolicySource::kPolicy ? at + ".policy"
-                                                           : "";
-}
-
 }  // namespace
 
 absl::StatusOr<v1::Policy> PolicyFromSource(const v1::PolicySource& source,
@@ -528,7 +520,10 @@ absl::StatusOr<v1::Policy> PolicyFromSource(const v1::PolicySource& source,
   absl::StatusOr<v1::Policy> policy = ParseSource(source, at);
   if (!policy.ok()) return policy.status();
   Violations violations;
-  ValidatePolicy(*policy, ValidationPrefix(source, at), &violations);
+  // A problem is named by its path in the policy, however the policy was
+  // sent (message, text or JSON), so one policy has the same problems in
+  // every form; only parse errors name the source field ("source.text").
+  ValidatePolicy(*policy, "", &violations);
   absl::Status problems = violations.ToStatus();
   if (!problems.ok()) return problems;
   return policy;
@@ -549,7 +544,7 @@ absl::StatusOr<v1::ValidatePolicyResponse> CheckPolicySource(
       problems.Add(at, std::string(policy.status().message()));
     }
   } else {
-    ValidatePolicy(*policy, ValidationPrefix(source, at), &problems);
+    ValidatePolicy(*policy, "", &problems);  // As in PolicyFromSource.
     *response.mutable_policy() = *std::move(policy);
   }
   response.set_valid(problems.empty());

@@ -33,9 +33,11 @@ void ValidatePolicy(const v1::Policy& policy, absl::string_view prefix,
                     Violations* violations);
 
 // A request's PolicySource (a message, text or JSON), parsed and validated;
-// INVALID_ARGUMENT with field violations under `field` ("source.text",
-// "source.policy.routing_rules[0].id"...) otherwise, and "needs a policy,
-// text or json" on `field` when the source is empty.
+// INVALID_ARGUMENT otherwise: a parse error on `field`.text or `field`.json
+// ("source.text", with line and column), "needs a policy, text or json" on
+// `field` when the source is empty, and each problem of a policy that parsed
+// by its path in the policy ("routing_rules[0].id"), the same for all three
+// forms.
 absl::StatusOr<v1::Policy> PolicyFromSource(const v1::PolicySource& source,
                                             absl::string_view field);
 

@@ -21,6 +21,7 @@ std::vector<std::string> AllDatabases() {
         kStakeholderRefs}) {
     out.emplace_back(db);
   }
+  out.emplace_back(kArchivedAccounts);
   return out;
 }
 

@@ -30,6 +30,8 @@
 //   request_ids    {method}\n{request ID}            -> fingerprint\nresponse
 //   stakeholder_refs {stakeholder}|{db}|{record key} -> ""  (the signals and
 //                                                     notes naming a person)
+//   archived_accounts accounts/{a}|{inverted delete time}|{archive id}
+//                                                    -> ArchivedAccount
 #ifndef QUORUM_GRAPH_STORAGE_LAYOUT_H_
 #define QUORUM_GRAPH_STORAGE_LAYOUT_H_
 
@@ -67,6 +69,9 @@ inline constexpr absl::string_view kReadinessFrom = "readiness_from";
 inline constexpr absl::string_view kReadinessEvents = "readiness_events";
 inline constexpr absl::string_view kRequestIds = "request_ids";
 inline constexpr absl::string_view kStakeholderRefs = "stakeholder_refs";
+// What deleted accounts leave for metrics and simulation, keyed like the
+// time-ordered records (TimeKey of the delete time and the archive's ID).
+inline constexpr absl::string_view kArchivedAccounts = "archived_accounts";
 
 // Every database above, to open an engine with.
 std::vector<std::string> AllDatabases();

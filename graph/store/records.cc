@@ -21,6 +21,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "google/protobuf/util/time_util.h"
 #include "graph/model/field_mask.h"
 #include "graph/model/hash.h"
@@ -32,6 +33,7 @@
 #include "graph/rules/policy.h"
 #include "graph/storage/lmdb_env.h"
 #include "graph/storage/memory_engine.h"
+#include "graph/storage/records.pb.h"
 
 namespace quorum::graph {
 
@@ -470,11 +472,24 @@ absl::Status DeleteTimeRecords(Txn& txn, absl::string_view db,
           signal.ParseFromArray(value.data(), static_cast<int>(value.size()));
           d.name = signal.name();
           d.stakeholder = signal.stakeholder();
+        } else if (db == kNotes) {
+          Note note;
+          note.ParseFromArray(value.data(), static_cast<int>(value.size()));
+          d.name = note.name();
+          d.stakeholder = note.stakeholder();
         } else {
-          Note named;  // Field 1 is the name of every such record.
-          named.ParseFromArray(value.data(), static_cast<int>(value.size()));
-          d.name = named.name();
-          if (db == kNotes) d.stakeholder = named.stakeholder();
+          // Only field 1, the name, from the wire alone: handoffs and status
+          // changes read as another type would log invalid UTF-8.
+          google::protobuf::UnknownFieldSet fields;
+          fields.ParseFromArray(value.data(), static_cast<int>(value.size()));
+          for (int i = 0; i < fields.field_count(); ++i) {
+            const google::protobuf::UnknownField& f = fields.field(i);
+            if (f.number() == 1 &&
+                f.type() ==
+                    google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) {
+              d.name = f.length_delimited();
+            }
+          }
         }
         records.push_back(std::move(d));
         return true;
@@ -1023,6 +1038,11 @@ absl::Status DeleteAccountIn(Txn& txn, absl::string_view name,
                        "; set force to delete it with everything under it"));
     }
   }
+  // What metrics and simulation learn from stays, as it is before anything
+  // of the subtree goes.
+  for (const std::string& doomed_id : subtree) {
+    RETURN_IF_ERROR(ArchiveAccountIn(txn, doomed_id, now));
+  }
   std::set<std::string> doomed(subtree.begin(), subtree.end());
   // Stakeholders elsewhere in the tree lose their references to sites
   // that go away.
@@ -1087,6 +1107,50 @@ absl::Status DeleteAccountIn(Txn& txn, absl::string_view name,
     RETURN_IF_ERROR(txn.Delete(kAccounts, account_name));
   }
   return absl::OkStatus();
+}
+
+absl::Status ArchiveAccountIn(Txn& txn, const std::string& account_id,
+                              absl::Time now) {
+  const std::string name = names::Account(account_id);
+  graph::storage::ArchivedAccount archived;
+  ASSIGN_OR_RETURN(
+      std::vector<v1::StatusChange> changes,
+      ScanAll<v1::StatusChange>(txn, kStatusChanges, TimePrefix(account_id)));
+  ASSIGN_OR_RETURN(
+      std::vector<v1::Handoff> handoffs,
+      ScanAll<v1::Handoff>(txn, kHandoffs, TimePrefix(account_id)));
+  if (changes.empty() && handoffs.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(*archived.mutable_account(),
+                   LoadExisting<Account>(txn, kAccounts, name));
+  *archived.mutable_delete_time() = ToProto(now);
+  for (v1::StatusChange& c : changes) {
+    *archived.add_status_changes() = std::move(c);
+  }
+  for (v1::Handoff& h : handoffs) {
+    *h.mutable_delete_time() = archived.delete_time();
+    *archived.add_handoffs() = std::move(h);
+  }
+  if (archived.handoffs_size() > 0) {
+    AccountTree tree;
+    RETURN_IF_ERROR(ReadAccountTree(txn, account_id, &tree));
+    *archived.mutable_committee_map() = std::move(tree.map);
+    for (v1::Signal& signal : tree.signals) {
+      *archived.add_signals() = std::move(signal);
+    }
+  }
+  ASSIGN_OR_RETURN(uint64_t seq, NextSequence(txn));
+  archived.set_archive_id(absl::StrCat("d-", absl::Hex(seq)));
+  return Save(
+      txn, kArchivedAccounts,
+      TimeKey(account_id, archived.delete_time(), archived.archive_id()),
+      archived);
+}
+
+absl::StatusOr<std::vector<graph::storage::ArchivedAccount>> ArchivedAccountsOf(
+    Txn& txn, absl::string_view account_id) {
+  return ScanAll<graph::storage::ArchivedAccount>(
+      txn, kArchivedAccounts,
+      account_id.empty() ? std::string() : TimePrefix(account_id));
 }
 
 absl::Status DeleteSiteIn(Txn& txn, absl::string_view name,

@@ -23,6 +23,7 @@
 #include "graph/model/time.h"
 #include "graph/storage/kv_engine.h"
 #include "graph/storage/layout.h"
+#include "graph/storage/records.pb.h"
 #include "graph/storage/table.h"
 #include "graph/store/store.h"
 #include "quorum/v1/policy.pb.h"
@@ -130,9 +131,22 @@ inline constexpr int kMaxBatch = 1000;
 // `force`, FAILED_PRECONDITION HAS_CHILDREN when anything is under it.
 // Stakeholders elsewhere in the tree lose their references to the sites
 // that go.
+// Before anything goes, each account of the subtree that has status
+// changes or handoffs is archived (ArchiveAccountIn).
 absl::Status DeleteAccountIn(Txn& txn, absl::string_view name,
                              const std::string& id, absl::string_view etag,
                              bool force, absl::Time now);
+// Keeps what a deletion at `now` would lose of what metrics and simulation
+// learn from: when the account has status changes or handoffs, an
+// ArchivedAccount in `archived_accounts` with the account, its history, its
+// handoffs (their `delete_time` set) and, when it has handoffs, its tree as
+// a verdict reads it. Nothing when it has neither.
+absl::Status ArchiveAccountIn(Txn& txn, const std::string& account_id,
+                              absl::Time now);
+// The archives of the deleted accounts of ID `account_id` (every archive
+// when empty), in key order: by account, the latest deletion first.
+absl::StatusOr<std::vector<graph::storage::ArchivedAccount>> ArchivedAccountsOf(
+    Txn& txn, absl::string_view account_id);
 // Deletes a site no stakeholder works at (else FAILED_PRECONDITION
 // SITE_IN_USE).
 absl::Status DeleteSiteIn(Txn& txn, absl::string_view name,

@@ -162,23 +162,44 @@ absl::StatusOr<v1::SimulatePolicyResponse> Policies::SimulatePolicy(
     }
     ASSIGN_OR_RETURN(std::vector<v1::Handoff> handoffs,
                      ScanAll<v1::Handoff>(txn, kHandoffs, ""));
-    for (const v1::Handoff& h : handoffs) {
+    // The handoffs of deleted accounts, each judged on its account's tree as
+    // the archive kept it at deletion (its graph is no longer the store's).
+    ASSIGN_OR_RETURN(std::vector<graph::storage::ArchivedAccount> archives,
+                     ArchivedAccountsOf(txn, ""));
+    std::vector<
+        std::pair<const v1::Handoff*, const graph::storage::ArchivedAccount*>>
+        judged;
+    for (const v1::Handoff& h : handoffs) judged.emplace_back(&h, nullptr);
+    for (const auto& archived : archives) {
+      for (const v1::Handoff& h : archived.handoffs()) {
+        judged.emplace_back(&h, &archived);
+      }
+    }
+    for (const auto& [handoff, archived] : judged) {
+      const v1::Handoff& h = *handoff;
       if (!h.has_feedback()) continue;
       const std::string account_id = AccountIdOf(h.name());
       AccountTree tree;
-      absl::Status read = ReadAccountTree(txn, account_id, &tree);
-      if (absl::IsNotFound(read)) continue;  // The account is gone.
-      RETURN_IF_ERROR(read);
+      if (archived != nullptr) {
+        tree.map = archived->committee_map();
+        tree.signals.assign(archived->signals().begin(),
+                            archived->signals().end());
+      } else {
+        absl::Status read = ReadAccountTree(txn, account_id, &tree);
+        if (absl::IsNotFound(read)) continue;  // Not expected: deleting
+        RETURN_IF_ERROR(read);                 // archives the handoffs.
+      }
       const v1::Route route =
           Qualify(tree, candidate, 0, ToTime(h.create_time())).route();
       auto* s = response.add_handoffs();
+      if (archived != nullptr) {
+        *s->mutable_account_delete_time() = archived->delete_time();
+      }
       s->set_handoff(h.name());
       s->set_account(names::Account(account_id));
       s->set_accepted(h.feedback().outcome() == v1::HANDOFF_OUTCOME_ACCEPTED);
       if (!s->accepted()) {
-        s->set_rejection_reason(std::string(absl::StripPrefix(
-            v1::RejectionReason_Name(h.feedback().rejection_reason()),
-            "REJECTION_REASON_")));
+        s->set_rejection_reason(h.feedback().rejection_reason());
       }
       s->set_handed_off_route(h.route());
       s->set_candidate_route(route);

@@ -294,21 +294,85 @@ absl::StatusOr<v1::Handoff> Workflow::GetHandoff(absl::string_view name) {
   RETURN_IF_ERROR(store_.Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<std::string> key,
                      txn.Get(kHandoffIds, name));
-    if (!key) return absl::NotFoundError(absl::StrCat(name, " not found"));
-    ASSIGN_OR_RETURN(out, LoadExisting<v1::Handoff>(txn, kHandoffs, *key));
-    return absl::OkStatus();
+    if (key) {
+      ASSIGN_OR_RETURN(out, LoadExisting<v1::Handoff>(txn, kHandoffs, *key));
+      return absl::OkStatus();
+    }
+    // Handoff IDs are never reused, so a name is in one place at most.
+    ASSIGN_OR_RETURN(std::vector<graph::storage::ArchivedAccount> archives,
+                     ArchivedAccountsOf(txn, AccountIdOf(name)));
+    for (auto& archived : archives) {
+      for (auto& h : *archived.mutable_handoffs()) {
+        if (h.name() != name) continue;
+        out = std::move(h);
+        return absl::OkStatus();
+      }
+    }
+    return absl::NotFoundError(absl::StrCat(name, " not found"));
   }));
   return out;
 }
 
 absl::StatusOr<Page<v1::Handoff>> Workflow::ListHandoffs(
-    absl::string_view parent, int limit, absl::string_view start_after) {
+    absl::string_view parent, int limit, absl::string_view start_after,
+    bool show_deleted) {
   ASSIGN_OR_RETURN(std::string id, names::ParseAccount(parent, "parent"));
   RETURN_IF_ERROR(CheckLimit(limit));
-  RETURN_IF_ERROR(store_.Read(
-      [&](Txn& txn) { return RequireAccount(txn, std::string(parent)); }));
-  return ScanPage<v1::Handoff>(store_.engine(), kHandoffs, TimePrefix(id),
-                               limit, start_after);
+  if (!show_deleted) {
+    RETURN_IF_ERROR(store_.Read(
+        [&](Txn& txn) { return RequireAccount(txn, std::string(parent)); }));
+    return ScanPage<v1::Handoff>(store_.engine(), kHandoffs, TimePrefix(id),
+                                 limit, start_after);
+  }
+  // The live handoffs and the archived ones share one key order (TimeKey of
+  // the creation time and the handoff's ID, unique), so one token pages
+  // through both.
+  Page<v1::Handoff> page;
+  RETURN_IF_ERROR(store_.Read([&](Txn& txn) -> absl::Status {
+    page = Page<v1::Handoff>();
+    std::map<std::string, v1::Handoff> by_key;
+    absl::Status parse_error;
+    RETURN_IF_ERROR(txn.Scan(
+        kHandoffs, TimePrefix(id), start_after,
+        [&](absl::string_view key, absl::string_view value) {
+          absl::StatusOr<v1::Handoff> h = ParseRecord<v1::Handoff>(key, value);
+          if (!h.ok()) {
+            parse_error = h.status();
+            return false;
+          }
+          by_key[std::string(key)] = *std::move(h);
+          return static_cast<int>(by_key.size()) <= limit;
+        }));
+    RETURN_IF_ERROR(parse_error);
+    ASSIGN_OR_RETURN(std::vector<graph::storage::ArchivedAccount> archives,
+                     ArchivedAccountsOf(txn, id));
+    ASSIGN_OR_RETURN(std::optional<std::string> live,
+                     txn.Get(kAccounts, names::Account(id)));
+    if (!live && archives.empty()) {
+      return absl::NotFoundError(absl::StrCat(parent, " not found"));
+    }
+    for (auto& archived : archives) {
+      for (auto& h : *archived.mutable_handoffs()) {
+        std::string key = TimeKey(id, h.create_time(),
+                                  h.name().substr(h.name().rfind('/') + 1));
+        if (key > start_after) by_key[key] = std::move(h);
+      }
+    }
+    size_t bytes = 0;  // As ScanPage: a page holds at most kMaxPageBytes.
+    for (auto& [key, handoff] : by_key) {
+      const size_t size = handoff.ByteSizeLong();
+      if (static_cast<int>(page.items.size()) == limit ||
+          (!page.items.empty() && bytes + size > kMaxPageBytes)) {
+        page.more = true;
+        break;
+      }
+      bytes += size;
+      page.last_key = key;
+      page.items.push_back(std::move(handoff));
+    }
+    return absl::OkStatus();
+  }));
+  return page;
 }
 
 absl::StatusOr<v1::Handoff> Workflow::RecordHandoffFeedback(
@@ -407,6 +471,25 @@ absl::StatusOr<v1::ProcessMetrics> Workflow::GetProcessMetrics(absl::Time start,
                      ScanAll<v1::StatusChange>(txn, kStatusChanges, ""));
     ASSIGN_OR_RETURN(history.handoffs,
                      ScanAll<v1::Handoff>(txn, kHandoffs, ""));
+    // Deleted accounts count with what they left: each deletion's history
+    // under a name of its own ("accounts/a~d-1f", which no account can
+    // have), so that a new account of the same name starts its own.
+    ASSIGN_OR_RETURN(std::vector<graph::storage::ArchivedAccount> archives,
+                     ArchivedAccountsOf(txn, ""));
+    for (auto& archived : archives) {
+      const std::string original = archived.account().name();
+      const std::string apart =
+          absl::StrCat(original, "~", archived.archive_id());
+      v1::Account& account = history.accounts.emplace_back(archived.account());
+      account.set_name(apart);
+      for (auto& c : *archived.mutable_status_changes()) {
+        c.set_name(absl::StrCat(apart, c.name().substr(original.size())));
+        history.changes.push_back(std::move(c));
+      }
+      for (auto& h : *archived.mutable_handoffs()) {
+        history.handoffs.push_back(std::move(h));
+      }
+    }
     auto policy = ActivePolicy(txn);
     if (policy.ok()) {
       sla = absl::Seconds(policy->policy().review_sla().seconds()) +

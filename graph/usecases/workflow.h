@@ -30,14 +30,20 @@ class Workflow {
       absl::string_view parent, int limit, absl::string_view start_after);
   absl::StatusOr<v1::Handoff> CreateHandoff(
       const v1::CreateHandoffRequest& request);
+  // A handoff; one of a deleted account from the archive, with its
+  // `delete_time`.
   absl::StatusOr<v1::Handoff> GetHandoff(absl::string_view name);
+  // An account's handoffs, newest first, after storage key `start_after`;
+  // with `show_deleted` also those archived when accounts of this name were
+  // deleted (then the account need not exist).
   absl::StatusOr<Page<v1::Handoff>> ListHandoffs(absl::string_view parent,
                                                  int limit,
-                                                 absl::string_view start_after);
+                                                 absl::string_view start_after,
+                                                 bool show_deleted = false);
   absl::StatusOr<v1::Handoff> RecordHandoffFeedback(
       const v1::RecordHandoffFeedbackRequest& request);
   // The metrics over the request's window; start_time and end_time are
-  // required.
+  // required. Deleted accounts count with their archived history.
   absl::StatusOr<v1::ProcessMetrics> GetProcessMetrics(
       const v1::GetProcessMetricsRequest& request);
   absl::StatusOr<v1::ProcessMetrics> GetProcessMetrics(absl::Time start,

@@ -961,13 +961,27 @@ TEST(PolicyFromSourceTest, AnEmptySourceNamesTheField) {
   EXPECT_THAT(ViolatedFields(policy.status()), ElementsAre("source"));
 }
 
-TEST(PolicyFromSourceTest, TextProblemsAreNamedByTheirPathInThePolicy) {
+TEST(PolicyFromSourceTest, ProblemsAreNamedByTheirPathInThePolicyInEveryForm) {
   v1::Policy bad = DefaultPolicy();
   bad.mutable_routing_rules(0)->set_id("");
   v1::PolicySource message;
   *message.mutable_policy() = bad;
-  EXPECT_THAT(ViolatedFields(PolicyFromSource(message, "source").status()),
-              Contains("source.policy.routing_rules[0].id"));
+  v1::PolicySource as_text;
+  ASSERT_TRUE(
+      google::protobuf::TextFormat::PrintToString(bad, as_text.mutable_text()));
+  v1::PolicySource as_json;
+  ASSERT_TRUE(
+      google::protobuf::util::MessageToJsonString(bad, as_json.mutable_json())
+          .ok());
+  for (const v1::PolicySource& source : {message, as_text, as_json}) {
+    SCOPED_TRACE(source.source_case());
+    EXPECT_THAT(ViolatedFields(PolicyFromSource(source, "source").status()),
+                ElementsAre("routing_rules[0].id"));
+    auto checked = CheckPolicySource(source, "source");
+    ASSERT_TRUE(checked.ok()) << checked.status();
+    ASSERT_EQ(checked->problems_size(), 1);
+    EXPECT_EQ(checked->problems(0).field(), "routing_rules[0].id");
+  }
   v1::PolicySource text;
   text.set_text("not a policy {");
   EXPECT_THAT(ViolatedFields(PolicyFromSource(text, "source").status()),
@@ -990,7 +1004,7 @@ TEST(CheckPolicySourceTest,
   EXPECT_FALSE(checked->valid());
   EXPECT_THAT(checked->policy(), EqualsProto(bad));
   ASSERT_GT(checked->problems_size(), 0);
-  EXPECT_EQ(checked->problems(0).field(), "source.policy.routing_rules[0].id");
+  EXPECT_EQ(checked->problems(0).field(), "routing_rules[0].id");
   *source.mutable_policy() = DefaultPolicy();
   checked = CheckPolicySource(source, "source");
   ASSERT_TRUE(checked.ok()) << checked.status();

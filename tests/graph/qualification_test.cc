@@ -281,6 +281,43 @@ TEST(FitTest, UnknownWhenNoSiteFailsButOneLacksAFactAndNamesIt) {
   EXPECT_EQ(v.fit().facts_to_gather(0), "facility_type of accounts/root");
 }
 
+// An UNKNOWN check says which record the missing value was expected on:
+// the account a site inherits it from, the same for every attribute (the
+// annual volume once named the site, the others the account).
+TEST(FitTest, AnUnknownCheckNamesTheAccountTheSiteWouldInheritFrom) {
+  TreeBuilder b;
+  b.root()->clear_country_code();
+  b.root()->clear_subdivision_code();
+  b.root()->clear_facility_type();
+  b.root()->clear_annual_test_volume();
+  b.root()->clear_testing_scopes();
+  b.root()->clear_accreditations();
+  b.root()->clear_current_systems();
+  // The site gives a subdivision but no country: the country is missing.
+  b.Site("accounts/root", "lab")->set_subdivision_code("DE-BY");
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  ASSERT_EQ(v.fit().sites_size(), 1);
+  for (const std::string id :
+       {"geo", "type", "scope", "volume", "accreditation", "systems"}) {
+    SCOPED_TRACE(id);
+    EXPECT_EQ(Check(v, id).result(), v1::FIT_RESULT_UNKNOWN);
+    EXPECT_EQ(Check(v, id).source(), "accounts/root");
+    bool found = false;
+    for (const auto& c : v.fit().sites(0).checks()) {
+      if (c.check_id() != id) continue;
+      found = true;
+      EXPECT_EQ(c.result(), v1::FIT_RESULT_UNKNOWN);
+      EXPECT_EQ(c.source(), "accounts/root");
+    }
+    EXPECT_TRUE(found);
+  }
+  EXPECT_EQ(v.fit().result(), v1::FIT_RESULT_UNKNOWN);
+  EXPECT_EQ(std::vector<std::string>(v.fit().facts_to_gather().begin(),
+                                     v.fit().facts_to_gather().end()),
+            (std::vector<std::string>{"country_code of accounts/root",
+                                      "facility_type of accounts/root"}));
+}
+
 TEST(FitTest, AccountsWithoutSitesAreJudgedAsOneSiteButParentsAreNot) {
   TreeBuilder b;
   b.root()->set_facility_type(v1::FACILITY_TYPE_HEALTH_SYSTEM);  // Not allowed.

@@ -1150,7 +1150,8 @@ TEST_F(WorkflowStoreTest, SimulationReportsRouteChangesGroupedAndFeedbackOutcome
   EXPECT_FALSE(kept.candidate_hands_off());
   const v1::SimulatedHandoff& avoided = by_name[rejected.name()];
   EXPECT_FALSE(avoided.accepted());
-  EXPECT_EQ(avoided.rejection_reason(), "TOO_EARLY");
+  EXPECT_EQ(avoided.rejection_reason(), v1::REJECTION_REASON_TOO_EARLY);
+  EXPECT_EQ(kept.rejection_reason(), v1::REJECTION_REASON_UNSPECIFIED);
   EXPECT_EQ(avoided.handed_off_route(), v1::ROUTE_TECHNICAL_PRESALES);
   EXPECT_EQ(avoided.candidate_route(), v1::ROUTE_NURTURE);
   EXPECT_FALSE(avoided.candidate_hands_off());
@@ -1178,6 +1179,223 @@ TEST_F(WorkflowStoreTest, SimulationOfAnInvalidCandidateNamesTheField) {
               HasViolationOn("policy.intent.high_intent_threshold"));
 }
 
+// ================================================ deleted accounts' archive
+
+// The sequence of issue 14, part 3: a handoff with sales feedback, a forced
+// delete of its account, then metrics, simulation and the handoff listing.
+// Before the archive, the delete took the handoff and the status history
+// with it: the metrics lost the rejection, the simulation the handoff, and
+// ListHandoffs answered NOT_FOUND.
+TEST_F(WorkflowStoreTest,
+       ForceDeletingAnAccountKeepsWhatMetricsAndSimulationLearnFrom) {
+  const absl::Time start = now_ - absl::Hours(1);
+  AddPresalesLab("t1", {{"lead_source", "WEBINAR"}});
+  AddNote("t1", "talked to the lab manager", now_);
+  ASSERT_OK_AND_ASSIGN(v1::Handoff handoff,
+                       store_->workflow().CreateHandoff(HandoffRequest("t1")));
+  now_ += absl::Hours(1);
+  ASSERT_OK(Feedback(handoff.name(), v1::HANDOFF_OUTCOME_REJECTED,
+                     v1::REJECTION_REASON_TOO_EARLY, "no budget this year"));
+  now_ += absl::Hours(1);
+  const absl::Time end = now_ + absl::Hours(10);
+  v1::Policy strict = graph::DefaultPolicy();
+  strict.mutable_intent()->set_high_intent_threshold(1000);
+  ASSERT_OK_AND_ASSIGN(v1::ProcessMetrics metrics_before,
+                       store_->workflow().GetProcessMetrics(start, end));
+  ASSERT_OK_AND_ASSIGN(v1::SimulatePolicyResponse strict_before,
+                       store_->policies().SimulatePolicy(strict, now_));
+  ASSERT_THAT(strict_before.handoffs(), SizeIs(1));
+  ASSERT_EQ(metrics_before.handoffs(), 1);
+
+  ASSERT_OK(store_->accounts().DeleteAccount(AccountName("t1"), "", true));
+  const absl::Time deleted = now_;
+  now_ += absl::Hours(1);
+
+  // Metrics: the same as before the delete.
+  ASSERT_OK_AND_ASSIGN(v1::ProcessMetrics metrics_after,
+                       store_->workflow().GetProcessMetrics(start, end));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      metrics_after, metrics_before))
+      << metrics_after.DebugString() << "\nbefore:\n"
+      << metrics_before.DebugString();
+  ASSERT_THAT(metrics_after.rejection_reasons(), SizeIs(1));
+  EXPECT_EQ(metrics_after.rejection_reasons(0).reason(), "TOO_EARLY");
+
+  // Simulation: the handoff is judged on the account as it was at deletion
+  // (the active policy still hands it off, the strict one avoids it), and
+  // is marked as of a deleted account.
+  ASSERT_OK_AND_ASSIGN(v1::SimulatePolicyResponse strict_after,
+                       store_->policies().SimulatePolicy(strict, now_));
+  EXPECT_EQ(strict_after.accounts(), 0);
+  ASSERT_THAT(strict_after.handoffs(), SizeIs(1));
+  const v1::SimulatedHandoff& simulated = strict_after.handoffs(0);
+  EXPECT_EQ(simulated.handoff(), handoff.name());
+  EXPECT_EQ(simulated.account(), AccountName("t1"));
+  EXPECT_FALSE(simulated.accepted());
+  EXPECT_EQ(simulated.rejection_reason(), v1::REJECTION_REASON_TOO_EARLY);
+  EXPECT_EQ(simulated.handed_off_route(), v1::ROUTE_TECHNICAL_PRESALES);
+  EXPECT_EQ(simulated.candidate_route(), v1::ROUTE_NURTURE);
+  EXPECT_EQ(TimeOf(simulated.account_delete_time()), deleted);
+  EXPECT_EQ(strict_after.rejected_avoided(), 1);
+  EXPECT_FALSE(strict_before.handoffs(0).has_account_delete_time());
+  ASSERT_OK_AND_ASSIGN(
+      v1::SimulatePolicyResponse same,
+      store_->policies().SimulatePolicy(graph::DefaultPolicy(), now_));
+  ASSERT_THAT(same.handoffs(), SizeIs(1));
+  EXPECT_EQ(same.handoffs(0).candidate_route(), v1::ROUTE_TECHNICAL_PRESALES);
+  EXPECT_TRUE(same.handoffs(0).candidate_hands_off());
+
+  // Listing: only with show_deleted, marked with the delete time, with the
+  // feedback; Get finds it too; feedback cannot be recorded on it.
+  EXPECT_THAT(store_->workflow().ListHandoffs(AccountName("t1"), 50, ""),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::Handoff> listed,
+      store_->workflow().ListHandoffs(AccountName("t1"), 50, "", true));
+  ASSERT_THAT(listed.items, SizeIs(1));
+  EXPECT_FALSE(listed.more);
+  EXPECT_EQ(listed.items[0].name(), handoff.name());
+  EXPECT_EQ(TimeOf(listed.items[0].delete_time()), deleted);
+  EXPECT_EQ(listed.items[0].feedback().rejection_reason(),
+            v1::REJECTION_REASON_TOO_EARLY);
+  EXPECT_EQ(listed.items[0].feedback().comment(), "no budget this year");
+  ASSERT_OK_AND_ASSIGN(v1::Handoff got,
+                       store_->workflow().GetHandoff(handoff.name()));
+  EXPECT_EQ(TimeOf(got.delete_time()), deleted);
+  EXPECT_THAT(Feedback(handoff.name(), v1::HANDOFF_OUTCOME_ACCEPTED),
+              StatusIs(absl::StatusCode::kNotFound));
+  // The account itself and its status history are gone as before.
+  EXPECT_THAT(store_->accounts().GetAccount(AccountName("t1")),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->workflow().ListStatusChanges(AccountName("t1"), 50, ""),
+              StatusIs(absl::StatusCode::kNotFound));
+  // A name that never had an account is still NOT_FOUND.
+  EXPECT_THAT(
+      store_->workflow().ListHandoffs(AccountName("never"), 50, "", true),
+      StatusIs(absl::StatusCode::kNotFound));
+}
+
+// A new account under a deleted one's ID starts afresh: its listing without
+// show_deleted has only its own handoffs, with show_deleted both, newest
+// first, in pages; the metrics count both accounts and keep their
+// histories apart.
+TEST_F(WorkflowStoreTest,
+       ANewAccountUnderADeletedOnesIdDoesNotInheritItsHandoffs) {
+  const absl::Time start = now_ - absl::Hours(1);
+  AddSalesReadyLab("s1");
+  AddNote("s1", "talked", now_);
+  ASSERT_OK_AND_ASSIGN(v1::Handoff old_handoff,
+                       store_->workflow().CreateHandoff(HandoffRequest("s1")));
+  now_ += absl::Hours(1);
+  ASSERT_OK(Feedback(old_handoff.name(), v1::HANDOFF_OUTCOME_ACCEPTED));
+  now_ += absl::Hours(1);
+  ASSERT_OK(store_->accounts().DeleteAccount(AccountName("s1"), "", true));
+  now_ += absl::Hours(1);
+
+  AddSalesReadyLab("s1");
+  AddNote("s1", "talked again", now_);
+  ASSERT_OK_AND_ASSIGN(v1::Handoff new_handoff,
+                       store_->workflow().CreateHandoff(HandoffRequest("s1")));
+  EXPECT_NE(new_handoff.name(), old_handoff.name());
+  now_ += absl::Hours(1);
+
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::Handoff> live,
+      store_->workflow().ListHandoffs(AccountName("s1"), 50, ""));
+  ASSERT_THAT(live.items, SizeIs(1));
+  EXPECT_EQ(live.items[0].name(), new_handoff.name());
+  EXPECT_FALSE(live.items[0].has_delete_time());
+
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::Handoff> first,
+      store_->workflow().ListHandoffs(AccountName("s1"), 1, "", true));
+  ASSERT_THAT(first.items, SizeIs(1));
+  EXPECT_TRUE(first.more);
+  EXPECT_EQ(first.items[0].name(), new_handoff.name());
+  ASSERT_OK_AND_ASSIGN(graph::Page<v1::Handoff> second,
+                       store_->workflow().ListHandoffs(AccountName("s1"), 1,
+                                                       first.last_key, true));
+  ASSERT_THAT(second.items, SizeIs(1));
+  EXPECT_FALSE(second.more);
+  EXPECT_EQ(second.items[0].name(), old_handoff.name());
+  EXPECT_TRUE(second.items[0].has_delete_time());
+
+  // The new account's history is its own: one change, to HANDED_OFF.
+  EXPECT_THAT(History("s1"), SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(v1::ProcessMetrics m,
+                       store_->workflow().GetProcessMetrics(start, now_));
+  EXPECT_EQ(m.accounts_created(), 2);
+  EXPECT_EQ(m.reviewed_within_sla(), 2);
+  EXPECT_EQ(m.handoffs(), 2);
+  ASSERT_THAT(m.routing_accuracy(), SizeIs(1));
+  EXPECT_EQ(m.routing_accuracy(0).accepted(), 1);
+  // Stays that ended: NEW twice (one per account), HANDED_OFF none (the
+  // deleted account was still handed off when it went).
+  std::map<v1::LifecycleStatus, int64_t> stays;
+  for (const auto& d : m.time_in_status()) stays[d.status()] = d.stays();
+  EXPECT_EQ(stays[v1::LIFECYCLE_STATUS_NEW], 2);
+  EXPECT_EQ(stays.count(v1::LIFECYCLE_STATUS_HANDED_OFF), 0u);
+}
+
+// Deleting a parent with force archives each account of the subtree that
+// has a history, each with its own tree as it was.
+TEST_F(WorkflowStoreTest,
+       ForceDeletingAParentArchivesTheHandoffsOfItsChildren) {
+  AddLab("system");
+  v1::Account child = NewAccount("Lab child", "US");
+  child.set_facility_type(v1::FACILITY_TYPE_HOSPITAL_LAB);
+  child.set_parent(AccountName("system"));
+  ASSERT_OK(store_->accounts().CreateAccount(child, "child"));
+  AddSignal("child", v1::SIGNAL_TYPE_DEMO_REQUEST);
+  AddNote("child", "talked", now_);
+  ASSERT_OK_AND_ASSIGN(v1::Handoff handoff, store_->workflow().CreateHandoff(
+                                                HandoffRequest("child")));
+  ASSERT_OK(Feedback(handoff.name(), v1::HANDOFF_OUTCOME_REJECTED,
+                     v1::REJECTION_REASON_POOR_FIT, "not a lab we serve"));
+  ASSERT_OK(store_->accounts().DeleteAccount(AccountName("system"), "", true));
+
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::Handoff> listed,
+      store_->workflow().ListHandoffs(AccountName("child"), 50, "", true));
+  ASSERT_THAT(listed.items, SizeIs(1));
+  EXPECT_EQ(listed.items[0].name(), handoff.name());
+  ASSERT_OK_AND_ASSIGN(
+      v1::SimulatePolicyResponse same,
+      store_->policies().SimulatePolicy(graph::DefaultPolicy(), now_));
+  ASSERT_THAT(same.handoffs(), SizeIs(1));
+  EXPECT_EQ(same.handoffs(0).candidate_route(), v1::ROUTE_SALES_DISCOVERY);
+}
+
+// Without force, an account with handoffs is refused as before, and an
+// account whose only records are its status history goes as before (its
+// history archived for the metrics).
+TEST_F(WorkflowStoreTest,
+       DeletingWithoutForceStillRefusesAnAccountWithHandoffs) {
+  const absl::Time start = now_ - absl::Hours(1);
+  AddSalesReadyLab("s1");
+  AddNote("s1", "talked", now_);
+  ASSERT_OK(store_->workflow().CreateHandoff(HandoffRequest("s1")));
+  absl::Status refused =
+      store_->accounts().DeleteAccount(AccountName("s1"), "", false);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("handoffs")));
+  ASSERT_OK_AND_ASSIGN(
+      graph::Page<v1::Handoff> listed,
+      store_->workflow().ListHandoffs(AccountName("s1"), 50, "", true));
+  ASSERT_THAT(listed.items, SizeIs(1));
+  EXPECT_FALSE(listed.items[0].has_delete_time());
+
+  AddLab("n1");
+  ASSERT_OK(Transition("n1", v1::LIFECYCLE_STATUS_DISQUALIFIED, "a duplicate"));
+  ASSERT_OK(store_->accounts().DeleteAccount(AccountName("n1"), "", false));
+  EXPECT_THAT(store_->accounts().GetAccount(AccountName("n1")),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(
+      v1::ProcessMetrics m,
+      store_->workflow().GetProcessMetrics(start, now_ + absl::Hours(1)));
+  ASSERT_THAT(m.disqualification_reasons(), SizeIs(1));
+  EXPECT_EQ(m.disqualification_reasons(0).reason(), "a duplicate");
+}
 
 // ====================================================== readiness listing
 

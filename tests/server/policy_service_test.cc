@@ -296,26 +296,21 @@ TEST_F(PolicyServiceTest, ValidateAcceptsTheDefaultPolicyAsMessageTextOrJson) {
   }
 }
 
-TEST_F(PolicyServiceTest, ValidateReportsEveryProblemOfAMessage) {
-  v1::ValidatePolicyResponse response = Validate(MessageSource(BrokenPolicy()));
-  EXPECT_FALSE(response.valid());
-  EXPECT_EQ(ProblemFields(response),
-            (std::set<std::string>{"source.policy.nurture_tracks",
-                                   "source.policy.routing_rules[0].route"}));
-  for (const auto& problem : response.problems()) {
-    EXPECT_FALSE(problem.description().empty()) << problem.field();
-  }
-}
-
-// Problems in a text or JSON policy are named by their path in the policy.
-TEST_F(PolicyServiceTest, ValidateReportsProblemsOfTextAndJsonByPolicyPath) {
+// A problem is named by its path in the policy whichever form the policy
+// was sent in: a message once had its problems prefixed "source.policy.",
+// text and JSON not.
+TEST_F(PolicyServiceTest, ValidateNamesProblemsByPolicyPathInEveryForm) {
   for (const v1::PolicySource& source :
-       {TextSource(AsText(BrokenPolicy())), JsonSource(AsJson(BrokenPolicy()))}) {
+       {MessageSource(BrokenPolicy()), TextSource(AsText(BrokenPolicy())),
+        JsonSource(AsJson(BrokenPolicy()))}) {
     SCOPED_TRACE(source.source_case());
     v1::ValidatePolicyResponse response = Validate(source);
     EXPECT_FALSE(response.valid());
     EXPECT_EQ(ProblemFields(response),
               (std::set<std::string>{"nurture_tracks", "routing_rules[0].route"}));
+    for (const auto& problem : response.problems()) {
+      EXPECT_FALSE(problem.description().empty()) << problem.field();
+    }
   }
 }
 
@@ -340,7 +335,7 @@ TEST_F(PolicyServiceTest, ValidateNamesTheCheckIdOfADanglingReference) {
   EXPECT_FALSE(response.valid());
   ASSERT_EQ(response.problems_size(), 1);
   EXPECT_EQ(response.problems(0).field(),
-            "source.policy.disqualify_rules[0].when.fit_check.check_id");
+            "disqualify_rules[0].when.fit_check.check_id");
   EXPECT_THAT(response.problems(0).description(), HasSubstr("climate"));
 }
 
@@ -413,30 +408,26 @@ TEST_F(PolicyServiceTest, PublishAcceptsTextAndJsonSources) {
 }
 
 TEST_F(PolicyServiceTest, PublishingABrokenPolicyIsInvalidArgumentAndChangesNothing) {
-  v1::PolicyRevision out;
-  grpc::Status status = Publish(MessageSource(BrokenPolicy()), "broken", &out);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(ViolatedFields(status),
-            (std::set<std::string>{"source.policy.nurture_tracks",
-                                   "source.policy.routing_rules[0].route"}));
-  for (const auto& [field, description] : FieldViolations(status)) {
-    EXPECT_FALSE(description.empty()) << field;
+  for (const v1::PolicySource& source :
+       {MessageSource(BrokenPolicy()), TextSource(AsText(BrokenPolicy())),
+        JsonSource(AsJson(BrokenPolicy()))}) {
+    SCOPED_TRACE(source.source_case());
+    v1::PolicyRevision out;
+    grpc::Status status = Publish(source, "broken", &out);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(
+        ViolatedFields(status),
+        (std::set<std::string>{"nurture_tracks", "routing_rules[0].route"}));
+    for (const auto& [field, description] : FieldViolations(status)) {
+      EXPECT_FALSE(description.empty()) << field;
+    }
+    EXPECT_THAT(status.error_message(), HasSubstr("routing_rules[0].route"));
   }
-  EXPECT_THAT(status.error_message(), HasSubstr("routing_rules[0].route"));
 
   v1::PolicyRevision active = Active();
   EXPECT_EQ(active.revision(), 1);
   EXPECT_TRUE(Same(active.policy(), graph::DefaultPolicy()));
   EXPECT_THAT(AllRevisionNumbers(), ElementsAre(1));
-}
-
-TEST_F(PolicyServiceTest, PublishingBrokenTextNamesThePolicyPaths) {
-  v1::PolicyRevision out;
-  grpc::Status status = Publish(TextSource(AsText(BrokenPolicy())), "", &out);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(ViolatedFields(status),
-            (std::set<std::string>{"nurture_tracks", "routing_rules[0].route"}));
-  EXPECT_EQ(Active().revision(), 1);
 }
 
 TEST_F(PolicyServiceTest, PublishingUnparsableTextOrJsonNamesTheSourceField) {
@@ -449,6 +440,24 @@ TEST_F(PolicyServiceTest, PublishingUnparsableTextOrJsonNamesTheSourceField) {
   EXPECT_EQ(json.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ViolatedFields(json), (std::set<std::string>{"source.json"}));
   EXPECT_THAT(AllRevisionNumbers(), ElementsAre(1));
+}
+
+TEST_F(PolicyServiceTest,
+       SimulatingABrokenPolicyNamesProblemsByPolicyPathInEveryForm) {
+  for (const v1::PolicySource& source :
+       {MessageSource(BrokenPolicy()), TextSource(AsText(BrokenPolicy())),
+        JsonSource(AsJson(BrokenPolicy()))}) {
+    SCOPED_TRACE(source.source_case());
+    v1::SimulatePolicyRequest request;
+    *request.mutable_source() = source;
+    v1::SimulatePolicyResponse response;
+    grpc::Status status =
+        stub_->SimulatePolicy(Context().get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(
+        ViolatedFields(status),
+        (std::set<std::string>{"nurture_tracks", "routing_rules[0].route"}));
+  }
 }
 
 TEST_F(PolicyServiceTest, PublishingWithoutASourceIsInvalidArgumentNamingSource) {

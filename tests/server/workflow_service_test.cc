@@ -322,6 +322,91 @@ TEST_F(WorkflowTest, OnlySalesRoutesAreHandedOffAndForcingNeedsAReason) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// Over gRPC: a handoff with feedback, a forced delete of its account, then
+// ListHandoffs (with and without show_deleted, its tokens bound to the
+// choice), metrics and simulation still see the handoff.
+TEST_F(WorkflowTest, ForceDeletedAccountsHandoffsAreListedWithShowDeleted) {
+  const std::string account = Lead("d1", "c@lab-four.org", "Lab Four");
+  v1::CreateHandoffRequest create;
+  create.set_parent(account);
+  create.set_actor("ops");
+  create.set_force(true);
+  create.set_force_reason("The lab director asked for a call");
+  v1::Handoff first, second;
+  ASSERT_TRUE(workflow_->CreateHandoff(Context().get(), create, &first).ok());
+  v1::RecordHandoffFeedbackRequest feedback;
+  feedback.set_name(first.name());
+  feedback.set_outcome(v1::HANDOFF_OUTCOME_REJECTED);
+  feedback.set_rejection_reason(v1::REJECTION_REASON_WRONG_CONTACT);
+  feedback.set_comment("not the buyer");
+  feedback.set_actor("ae");
+  v1::Handoff got;
+  ASSERT_TRUE(
+      workflow_->RecordHandoffFeedback(Context().get(), feedback, &got).ok());
+  ASSERT_TRUE(workflow_->CreateHandoff(Context().get(), create, &second).ok());
+
+  v1::DeleteAccountRequest remove;
+  remove.set_name(account);
+  remove.set_force(true);
+  google::protobuf::Empty empty;
+  ASSERT_TRUE(graph_->DeleteAccount(Context().get(), remove, &empty).ok());
+
+  v1::ListHandoffsRequest list;
+  list.set_parent(account);
+  v1::ListHandoffsResponse listed;
+  EXPECT_EQ(
+      workflow_->ListHandoffs(Context().get(), list, &listed).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  list.set_show_deleted(true);
+  list.set_page_size(1);
+  ASSERT_TRUE(workflow_->ListHandoffs(Context().get(), list, &listed).ok());
+  ASSERT_EQ(listed.handoffs_size(), 1);
+  EXPECT_EQ(listed.handoffs(0).name(), second.name());
+  EXPECT_TRUE(listed.handoffs(0).has_delete_time());
+  ASSERT_FALSE(listed.next_page_token().empty());
+  // The token serves only a listing with show_deleted.
+  v1::ListHandoffsRequest without = list;
+  without.set_show_deleted(false);
+  without.set_page_token(listed.next_page_token());
+  v1::ListHandoffsResponse refused;
+  EXPECT_EQ(
+      workflow_->ListHandoffs(Context().get(), without, &refused).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  list.set_page_token(listed.next_page_token());
+  v1::ListHandoffsResponse rest;
+  ASSERT_TRUE(workflow_->ListHandoffs(Context().get(), list, &rest).ok());
+  ASSERT_EQ(rest.handoffs_size(), 1);
+  EXPECT_EQ(rest.handoffs(0).name(), first.name());
+  EXPECT_EQ(rest.handoffs(0).feedback().rejection_reason(),
+            v1::REJECTION_REASON_WRONG_CONTACT);
+  EXPECT_TRUE(rest.next_page_token().empty());
+
+  v1::GetProcessMetricsRequest metrics;
+  *metrics.mutable_start_time() = first.create_time();
+  metrics.mutable_end_time()->set_seconds(first.create_time().seconds() + 3600);
+  v1::ProcessMetrics m;
+  ASSERT_TRUE(workflow_->GetProcessMetrics(Context().get(), metrics, &m).ok());
+  EXPECT_EQ(m.handoffs(), 2);
+  ASSERT_EQ(m.rejection_reasons_size(), 1);
+  EXPECT_EQ(m.rejection_reasons(0).reason(), "WRONG_CONTACT");
+
+  v1::GetPolicyRequest get_policy;
+  v1::PolicyRevision active;
+  ASSERT_TRUE(policy_->GetPolicy(Context().get(), get_policy, &active).ok());
+  v1::SimulatePolicyRequest simulate;
+  *simulate.mutable_source()->mutable_policy() = active.policy();
+  v1::SimulatePolicyResponse simulated;
+  ASSERT_TRUE(
+      policy_->SimulatePolicy(Context().get(), simulate, &simulated).ok());
+  ASSERT_EQ(simulated.handoffs_size(), 1);
+  EXPECT_EQ(simulated.handoffs(0).handoff(), first.name());
+  EXPECT_EQ(simulated.handoffs(0).rejection_reason(),
+            v1::REJECTION_REASON_WRONG_CONTACT);
+  EXPECT_TRUE(simulated.handoffs(0).has_account_delete_time());
+  EXPECT_EQ(simulated.handoffs(0).candidate_route(),
+            simulated.handoffs(0).handed_off_route());
+}
+
 TEST_F(WorkflowTest, WatcherSeesExactlyTheChangesASeriesOfWritesCauses) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
