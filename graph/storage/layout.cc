@@ -17,7 +17,8 @@ std::vector<std::string> AllDatabases() {
         kMeta,          kSignals,       kSignalIds,       kPolicies,
         kCompanyNames,  kNotes,         kNoteIds,         kIntake,
         kStatusChanges, kHandoffs,      kHandoffIds,      kReadiness,
-        kReadinessOf,   kReadinessFrom, kReadinessEvents, kRequestIds}) {
+        kReadinessOf,   kReadinessFrom, kReadinessEvents, kRequestIds,
+        kReadinessDue}) {
     out.emplace_back(db);
   }
   return out;
