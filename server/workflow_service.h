@@ -71,12 +71,6 @@ class WorkflowServiceImpl final
 
  private:
   friend class ReadinessWatcher;
-
-  // Response headers of WatchReadiness: the last event's sequence number at
-  // stream start (0: none yet) and the first retained one's (the head plus
-  // one when none is retained), as decimal text.
-  inline constexpr char kHeadSequenceHeader[] = "quorum-head-sequence";
-  inline constexpr char kFirstSequenceHeader[] = "quorum-first-sequence";
   void Feed();
   void Unregister(ReadinessWatcher* watcher);
 

@@ -207,8 +207,9 @@ int RunWatch(Cli& cli, const WatchOptions& o) {
                     ->WatchReadiness(context.get(), request);
   // Where the feed stands (response headers), on stderr: stdout keeps one
   // event per line.
-  if (reader->WaitForInitialMetadata()) {
-    const auto& headers = context->GetServerInitialMetadata();
+  reader->WaitForInitialMetadata();
+  if (const auto& headers = context->GetServerInitialMetadata();
+      headers.count("quorum-head-sequence") > 0) {
     auto header = [&](const char* key) {
       auto it = headers.find(key);
       return it == headers.end()
