@@ -319,6 +319,22 @@ absl::StatusOr<Store::DueStep> Store::EmitDueEvents(size_t limit) {
   DueStep step;
   const absl::Time now = clock_();
   const int64_t now_nanos = absl::ToUnixNanos(now);
+  // The earliest due time, read first: no write while nothing is due.
+  std::optional<int64_t> earliest;
+  RETURN_IF_ERROR(Read([&](Txn& txn) {
+    return txn.Scan(
+        kReadinessDue, "", "", [&](absl::string_view key, absl::string_view) {
+          int64_t nanos = 0;
+          if (absl::SimpleAtoi(key.substr(0, key.find('|')), &nanos)) {
+            earliest = nanos;
+          }
+          return false;
+        });
+  }));
+  if (!earliest || *earliest > now_nanos) {
+    if (earliest) step.next_due = absl::FromUnixNanos(*earliest);
+    return step;
+  }
   RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     step = DueStep();
     auto policy = ActivePolicyIn(txn);
@@ -382,6 +398,22 @@ absl::StatusOr<int> Store::CompactEvents(int64_t max_events,
                                          absl::Duration max_age, size_t limit) {
   if (max_events <= 0 && max_age <= absl::ZeroDuration()) return 0;
   const absl::Time oldest_kept = clock_() - max_age;
+  // Read first: no write while nothing is to go.
+  bool over = false;
+  RETURN_IF_ERROR(Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(const int64_t head, LastSequence(txn));
+    ASSIGN_OR_RETURN(const int64_t first, FirstRetainedSequence(txn));
+    if (first > head) return absl::OkStatus();
+    over = max_events > 0 && head - first + 1 > max_events;
+    if (!over && max_age > absl::ZeroDuration()) {
+      ASSIGN_OR_RETURN(
+          std::optional<v1::ReadinessEvent> event,
+          Load<v1::ReadinessEvent>(txn, kReadinessEvents, EventKey(first)));
+      over = event && ToTime(event->event_time()) < oldest_kept;
+    }
+    return absl::OkStatus();
+  }));
+  if (!over) return 0;
   int removed = 0;
   RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     removed = 0;

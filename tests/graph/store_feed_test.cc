@@ -222,6 +222,20 @@ TEST_F(FeedTest, TheSchedulerThreadEmitsByItselfAndStopsCleanly) {
   store_->readiness().StopScheduler();  // Idempotent.
 }
 
+TEST_F(FeedTest, ASchedulerStepWithNothingDueWritesNothing) {
+  AddSalesReadyLab("lab");
+  const int64_t commits = store_->store().commits();
+  graph::Readiness::FeedOptions retention;
+  retention.retention_events = 1000;
+  retention.retention_age = absl::Hours(24);
+  RunDue(retention);
+  ASSERT_OK_AND_ASSIGN(std::optional<absl::Time> next,
+                       store_->readiness().RunDue(retention));
+  EXPECT_EQ(store_->store().commits(), commits);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_GT(*next, now_);
+}
+
 TEST_F(FeedTest, NextTimeChangeNeverPassesOverAChange) {
   // A lab with a stakeholder raised by an evaluation signal, a pricing
   // inquiry and a demo request on different days: windows and decay
