@@ -2,6 +2,7 @@
 //
 //   quorumd [--listen 127.0.0.1:50051] [--data-dir ./quorum-data]
 //           [--max-message-bytes 4194304] [--demo-data FILE] [--port-file FILE]
+//           [--event-retention-count 1000000] [--event-retention-days 0]
 //           [limits: see server/limits.h and docs/security.md]
 //           [--token-file FILE] [--tls-cert PEM --tls-key PEM]
 //           [--tls-client-ca PEM [--mtls-scopes read,write]]
@@ -129,6 +130,16 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_option("--port-file", port_file,
                  "Write the bound port to this file once serving");
+  app.add_option("--event-retention-count", options.event_retention_count,
+                 "The change feed keeps at most this many readiness events; "
+                 "older ones are compacted away (0: no count limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--event-retention-days", options.event_retention_days,
+                 "The change feed keeps no readiness event older than this "
+                 "many days (0: no age limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--shutdown-grace-seconds", grace_seconds,
                  "How long calls in flight may take to finish at shutdown")
       ->check(CLI::NonNegativeNumber)

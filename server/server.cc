@@ -235,6 +235,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   store_options.path = options.data_dir;
   store_options.initial_map_size = options.initial_map_size;
   store_options.snapshot_cache_bytes = options.snapshot_cache_mib << 20;
+  if (options.clock) store_options.clock = options.clock;
   ASSIGN_OR_RETURN(s->use_cases_, graph::UseCases::Open(store_options));
   graph::UseCases& uc = *s->use_cases_;
   s->account_graph_ = std::make_unique<AccountGraphServiceImpl>(&uc.accounts());
@@ -305,6 +306,12 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   if (s->listener_ != nullptr) {
     s->listener_->Start(s->server_.get(), ConnectionCap(options.limits));
   }
+  // Time-driven readiness events (at once for what fell due while quorumd
+  // was down) and the feed's retention.
+  graph::Readiness::FeedOptions feed;
+  feed.retention_events = options.event_retention_count;
+  feed.retention_age = absl::Hours(24) * options.event_retention_days;
+  uc.readiness().StartScheduler(feed);
   return s;
 }
 
@@ -336,6 +343,7 @@ void QuorumServer::Shutdown(absl::Duration grace) {
   }
   if (listener_ != nullptr) listener_->Stop();  // No new connections.
   server_->GetHealthCheckService()->SetServingStatus(false);
+  use_cases_->readiness().StopScheduler();
   workflow_->Stop();  // Watch streams end instead of holding shutdown.
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();

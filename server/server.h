@@ -64,6 +64,13 @@ struct ServerOptions {
   std::function<void(const std::string&)> log;
   // Transport limits, thread quota and connection cap (server/limits.h).
   LimitOptions limits;
+  // The change feed keeps at most this many events (0: no count limit)
+  // and none older than this many days (0: no age limit); older ones are
+  // compacted away in the background (docs/workflow.md).
+  int64_t event_retention_count = 1000000;
+  int event_retention_days = 0;
+  // Source of the time (tests); the system clock when unset.
+  std::function<absl::Time()> clock;
 };
 
 // A running quorum server. Thread-safe.

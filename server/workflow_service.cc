@@ -4,6 +4,7 @@
 #include <deque>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "graph/model/status.h"
 #include "server/access.h"
@@ -293,15 +294,16 @@ size_t WorkflowServiceImpl::watchers() {
 }
 
 grpc::ServerWriteReactor<v1::ReadinessEvent>*
-WorkflowServiceImpl::WatchReadiness(grpc::CallbackServerContext*,
+WorkflowServiceImpl::WatchReadiness(grpc::CallbackServerContext* context,
                                     const v1::WatchReadinessRequest* request) {
-  if (absl::Status checked = readiness_->CheckWatch(*request); !checked.ok()) {
-    return new RefusedWatch(ToGrpcStatus(checked));
-  }
-  const int64_t after = request->after_sequence() > 0
-                            ? request->after_sequence()
-                            : readiness_->LastEventSequence();
-  auto* watcher = new ReadinessWatcher(this, *request, after);
+  auto start = readiness_->StartWatch(*request);
+  if (!start.ok()) return new RefusedWatch(ToGrpcStatus(start.status()));
+  // The feed's range at stream start, in the response headers (sent at
+  // once by the watcher): a client knows where the feed stands before any
+  // event arrives.
+  context->AddInitialMetadata(kHeadSequenceHeader, absl::StrCat(start->head));
+  context->AddInitialMetadata(kFirstSequenceHeader, absl::StrCat(start->first));
+  auto* watcher = new ReadinessWatcher(this, *request, start->after);
   {
     std::lock_guard lock(mu_);
     if (stopped_) {

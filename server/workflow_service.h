@@ -16,6 +16,12 @@ namespace quorum::server {
 
 class ReadinessWatcher;
 
+// Response headers of WatchReadiness: the last event's sequence number at
+// stream start (0: none yet) and the first retained one's (the head plus
+// one when none is retained), as decimal text.
+inline constexpr char kHeadSequenceHeader[] = "quorum-head-sequence";
+inline constexpr char kFirstSequenceHeader[] = "quorum-first-sequence";
+
 // Thread-safe; does not own the use cases. WatchReadiness is a callback-API
 // write reactor: watchers hold no thread while they wait. One feed thread
 // waits for new change-feed events and wakes the watchers, which read the

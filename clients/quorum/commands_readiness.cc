@@ -172,12 +172,15 @@ int RunReady(Cli& cli, const ReadyOptions& o) {
 struct WatchOptions {
   Filters filters;
   int64_t after_sequence = 0;
+  int64_t start_sequence = 0;
+  bool from_start = false;
 };
 
 int RunWatch(Cli& cli, const WatchOptions& o) {
   quorum::v1::WatchReadinessRequest request;
   ApplyFilters(o.filters, request);
   request.set_after_sequence(o.after_sequence);
+  request.set_start_sequence(o.from_start ? 1 : o.start_sequence);
 
   // Ctrl-C (or SIGTERM) cancels the stream: block both signals before gRPC
   // starts its threads, and wait for them on a thread of our own.
@@ -202,6 +205,21 @@ int RunWatch(Cli& cli, const WatchOptions& o) {
 
   auto reader = WorkflowService::NewStub(cli.Channel())
                     ->WatchReadiness(context.get(), request);
+  // Where the feed stands (response headers), on stderr: stdout keeps one
+  // event per line.
+  reader->WaitForInitialMetadata();
+  if (const auto& headers = context->GetServerInitialMetadata();
+      headers.count("quorum-head-sequence") > 0) {
+    auto header = [&](const char* key) {
+      auto it = headers.find(key);
+      return it == headers.end()
+                 ? std::string("?")
+                 : std::string(it->second.data(), it->second.size());
+    };
+    std::cerr << "watching: head sequence " << header("quorum-head-sequence")
+              << ", first retained " << header("quorum-first-sequence")
+              << std::endl;
+  }
   quorum::v1::ReadinessEvent event;
   while (reader->Read(&event)) {
     // One JSON object per line, or one YAML document per event.
@@ -293,6 +311,13 @@ void AddReadinessCommands(CLI::App& app, Action& action) {
   AddFilterOptions(w, watch->filters);
   w->add_option("--after-sequence", watch->after_sequence,
                 "Resume after this event sequence number");
+  w->add_option("--start-sequence", watch->start_sequence,
+                "Start at this event sequence number (inclusive)")
+      ->excludes("--after-sequence");
+  w->add_flag("--from-start", watch->from_start,
+              "Replay every retained event first (--start-sequence 1)")
+      ->excludes("--after-sequence")
+      ->excludes("--start-sequence");
   w->callback([&action, watch] {
     action = [watch](Cli& cli) { return RunWatch(cli, *watch); };
   });

@@ -108,7 +108,13 @@ std::string RenderReadinessEvent(const quorum::v1::ReadinessEvent& e) {
       std::to_string(e.new_readiness()) + " (" + Short(e.status());
   if (!e.country_code().empty()) out += ", " + e.country_code();
   if (!e.owner().empty()) out += ", owner " + e.owner();
-  return out + ")\n";
+  out += ")";
+  if (e.cause() == quorum::v1::ReadinessEvent::CAUSE_TIME) {
+    out += " [time, due " + FormatTime(e.due_time()) + "]";
+  } else if (e.cause() == quorum::v1::ReadinessEvent::CAUSE_POLICY) {
+    out += " [policy revision " + std::to_string(e.policy_revision()) + "]";
+  }
+  return out + "\n";
 }
 
 std::string RenderStatusChanges(

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -76,6 +77,20 @@ void Qualify(const QualificationPlan& plan, const SignalHistory& signals,
 v1::Verdict Qualify(const AccountTree& tree, const v1::Policy& policy,
                     int64_t revision, absl::Time as_of,
                     v1::VerdictView view = v1::VERDICT_VIEW_BASIC);
+
+// The first time after `from` at which the route or readiness of `at`, the
+// verdict (QualifyRoute's or Qualify's) on `map` and `signals` under
+// `policy` as of `from`, may change with time alone: a signal leaving (or,
+// dated later, joining) a window, or the decaying intent score crossing a
+// value the route or readiness turns on. Never before such a change; a
+// crossing of the score is found to within a few milliseconds after it
+// (see time_changes.cc). The moment may turn out to change nothing (then
+// ask again from it). nullopt when nothing changes with time any more.
+std::optional<absl::Time> NextTimeChange(const v1::CommitteeMap& map,
+                                         const SignalHistory& signals,
+                                         const v1::Policy& policy,
+                                         const v1::Verdict& at,
+                                         absl::Time from);
 
 // The listing bound of the BASIC view under `policy`.
 int MaxListedSignals(const v1::Policy& policy);

@@ -18,10 +18,9 @@ std::vector<std::string> AllDatabases() {
         kCompanyNames,   kNotes,         kNoteIds,         kIntake,
         kStatusChanges,  kHandoffs,      kHandoffIds,      kReadiness,
         kReadinessOf,    kReadinessFrom, kReadinessEvents, kRequestIds,
-        kStakeholderRefs}) {
+        kStakeholderRefs, kReadinessDue, kArchivedAccounts}) {
     out.emplace_back(db);
   }
-  out.emplace_back(kArchivedAccounts);
   return out;
 }
 

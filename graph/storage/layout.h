@@ -27,6 +27,7 @@
 //   readiness_of   account name                      -> ReadinessEntry
 //   readiness_from {valid-from nanoseconds}|{account} -> ""
 //   readiness_events {sequence, 19 digits}           -> ReadinessEvent
+//   readiness_due  {due nanoseconds}|{account}       -> ""  (time events)
 //   request_ids    {method}\n{request ID}            -> fingerprint\nresponse
 //   stakeholder_refs {stakeholder}|{db}|{record key} -> ""  (the signals and
 //                                                     notes naming a person)
@@ -67,6 +68,7 @@ inline constexpr absl::string_view kReadiness = "readiness";
 inline constexpr absl::string_view kReadinessOf = "readiness_of";
 inline constexpr absl::string_view kReadinessFrom = "readiness_from";
 inline constexpr absl::string_view kReadinessEvents = "readiness_events";
+inline constexpr absl::string_view kReadinessDue = "readiness_due";
 inline constexpr absl::string_view kRequestIds = "request_ids";
 inline constexpr absl::string_view kStakeholderRefs = "stakeholder_refs";
 // What deleted accounts leave for metrics and simulation, keyed like the
@@ -84,6 +86,9 @@ inline constexpr absl::string_view kCompanyNamesBuiltKey = "company_names_v1";
 inline constexpr absl::string_view kReadinessBuiltKey = "readiness_v2";
 inline constexpr absl::string_view kStakeholderRefsBuiltKey =
     "stakeholder_refs_v1";
+inline constexpr absl::string_view kReadinessDueBuiltKey = "readiness_due_v1";
+// The last sequence number compacted away from readiness_events (0: none).
+inline constexpr absl::string_view kEventsCompactedKey = "events_compacted";
 
 // Time-ordered records of an account (signals, notes, status changes,
 // handoffs), newest first: "accounts/{a}|{INT64_MAX - ns, 19 digits}|{id}".
@@ -118,6 +123,11 @@ std::string ReadinessKey(int readiness, absl::string_view account_name);
 // `readiness_from`: "{valid-from nanoseconds, 19 digits}|{account}".
 std::string ReadinessFromKey(int64_t valid_from_nanos,
                              absl::string_view account_name);
+// `readiness_due`: "{due nanoseconds, 19 digits}|{account}".
+inline std::string ReadinessDueKey(int64_t due_nanos,
+                                   absl::string_view account_name) {
+  return ReadinessFromKey(due_nanos, account_name);
+}
 // `readiness_events`: the sequence number, 19 digits.
 std::string EventKey(int64_t sequence);
 // `request_ids`: "{method}\n{request ID}".

@@ -67,6 +67,10 @@ std::optional<ReadinessEntry> DecodeLegacyEntry(absl::string_view value) {
 absl::Status RemoveEntry(Txn& txn, absl::string_view account,
                          const ReadinessEntry& entry) {
   RETURN_IF_ERROR(txn.Delete(kReadiness, entry.index_key()));
+  if (entry.due_nanos() != 0) {
+    RETURN_IF_ERROR(
+        txn.Delete(kReadinessDue, ReadinessDueKey(entry.due_nanos(), account)));
+  }
   RETURN_IF_ERROR(txn.Delete(
       kReadinessFrom, ReadinessFromKey(entry.valid_from_nanos(), account)));
   return txn.Delete(kReadinessOf, account);
@@ -83,6 +87,16 @@ absl::StatusOr<int64_t> LastSequence(Txn& txn) {
     return absl::DataLossError("corrupt event sequence");
   }
   return last;
+}
+
+absl::StatusOr<int64_t> FirstRetainedSequence(Txn& txn) {
+  int64_t compacted = 0;
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   txn.Get(kMeta, kEventsCompactedKey));
+  if (value && !absl::SimpleAtoi(*value, &compacted)) {
+    return absl::DataLossError("corrupt compacted event sequence");
+  }
+  return compacted + 1;
 }
 
 }  // namespace internal
@@ -103,17 +117,44 @@ absl::Time ValidFrom(const SignalHistory& signals, absl::Time now) {
   return newest ? std::max(now, absl::FromUnixNanos(*newest)) : now;
 }
 
+// Why an account is re-indexed: what its event, if any, says.
+struct Cause {
+  v1::ReadinessEvent::Cause cause = v1::ReadinessEvent::CAUSE_WRITE;
+  std::set<std::string> written_accounts;  // Names (CAUSE_WRITE).
+  std::set<std::string> signals;           // Names (CAUSE_WRITE).
+  int64_t due_nanos = 0;                   // CAUSE_TIME.
+};
+
+// The name of the signal stored under `key` in `signals`
+// ("accounts/{a}|{inverted time}|{id}").
+std::string SignalNameOfKey(absl::string_view key) {
+  std::vector<absl::string_view> parts = absl::StrSplit(key, '|');
+  if (parts.size() != 3) return std::string(key);
+  return absl::StrCat(parts[0], "/signals/", parts[2]);
+}
+
 // Recomputes one account's entry from its tree (null when the account is
-// gone) and appends an event when its route or readiness changed.
+// gone) and appends an event when its route or readiness changed; the
+// entry keeps when route or readiness may next change with time alone, in
+// `readiness_due`.
 absl::Status ReindexOne(Txn& txn, const std::string& account_id,
                         const TreeSnapshot* tree,
-                        const v1::PolicyRevision& policy, absl::Time now) {
+                        const v1::PolicyRevision& policy, absl::Time now,
+                        const Cause& cause) {
   const std::string name = names::Account(account_id);
   ASSIGN_OR_RETURN(std::optional<ReadinessEntry> old, LoadEntry(txn, name));
   v1::ReadinessEvent event;
   event.set_account(name);
   *event.mutable_event_time() = ToProto(now);
   event.set_policy_revision(policy.revision());
+  event.set_cause(cause.cause);
+  for (const std::string& a : cause.written_accounts) {
+    event.add_written_accounts(a);
+  }
+  for (const std::string& s : cause.signals) event.add_signals(s);
+  if (cause.due_nanos != 0) {
+    *event.mutable_due_time() = ToProto(absl::FromUnixNanos(cause.due_nanos));
+  }
   if (old) {
     event.set_old_route(static_cast<v1::Route>(old->route()));
     event.set_old_readiness(old->readiness());
@@ -133,6 +174,13 @@ absl::Status ReindexOne(Txn& txn, const std::string& account_id,
   entry.set_valid_from_nanos(absl::ToUnixNanos(valid_from));
   entry.set_route(verdict.route());
   entry.set_readiness(verdict.readiness());
+  const std::optional<absl::Time> due = NextTimeChange(
+      *tree->map, *tree->signals, policy.policy(), verdict, valid_from);
+  if (due) {
+    entry.set_due_nanos(absl::ToUnixNanos(*due));
+    RETURN_IF_ERROR(
+        txn.Put(kReadinessDue, ReadinessDueKey(entry.due_nanos(), name), ""));
+  }
   RETURN_IF_ERROR(txn.Put(kReadiness, entry.index_key(), ""));
   RETURN_IF_ERROR(txn.Put(
       kReadinessFrom, ReadinessFromKey(entry.valid_from_nanos(), name), ""));
@@ -157,7 +205,15 @@ namespace internal {
 absl::Status UpgradeReadinessIndex(Txn& txn, absl::Time now) {
   ASSIGN_OR_RETURN(std::optional<std::string> done,
                    txn.Get(kMeta, kReadinessBuiltKey));
-  if (done) return absl::OkStatus();
+  if (done) {
+    // Entries of a server without time events get their due times once
+    // (and the events of what decayed since their last write).
+    ASSIGN_OR_RETURN(std::optional<std::string> due_built,
+                     txn.Get(kMeta, kReadinessDueBuiltKey));
+    if (due_built) return absl::OkStatus();
+    RETURN_IF_ERROR(ReindexAll(txn, now, v1::ReadinessEvent::CAUSE_TIME));
+    return txn.Put(kMeta, kReadinessDueBuiltKey, "1");
+  }
   ASSIGN_OR_RETURN(std::optional<std::string> v1_built,
                    txn.Get(kMeta, "readiness_v1"));
   if (!v1_built) {
@@ -181,11 +237,15 @@ absl::Status UpgradeReadinessIndex(Txn& txn, absl::Time now) {
       RETURN_IF_ERROR(Save(txn, kReadinessOf, account, *entry));
     }
     RETURN_IF_ERROR(txn.Delete(kMeta, "readiness_v1"));
+    // Their due times come with a full re-index.
+    RETURN_IF_ERROR(ReindexAll(txn, now, v1::ReadinessEvent::CAUSE_TIME));
   }
+  RETURN_IF_ERROR(txn.Put(kMeta, kReadinessDueBuiltKey, "1"));
   return txn.Put(kMeta, kReadinessBuiltKey, "1");
 }
 
-absl::Status ReindexAll(Txn& txn, absl::Time now) {
+absl::Status ReindexAll(Txn& txn, absl::Time now,
+                        v1::ReadinessEvent::Cause cause) {
   auto policy = ActivePolicy(txn);
   if (absl::IsNotFound(policy.status())) return absl::OkStatus();
   RETURN_IF_ERROR(policy.status());
@@ -199,7 +259,9 @@ absl::Status ReindexAll(Txn& txn, absl::Time now) {
   for (const std::string& id : ids) {
     ASSIGN_OR_RETURN(std::shared_ptr<const TreeSnapshot> tree,
                      ReadSnapshot(txn, id, half_life));
-    RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), *policy, now));
+    Cause why;
+    why.cause = cause;
+    RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), *policy, now, why));
   }
   return absl::OkStatus();
 }
@@ -216,6 +278,7 @@ absl::Status Store::Reindex(Txn& txn) {
   // The touched accounts and their ancestors: a verdict covers a subtree.
   // Each learns what changed below it: new signals only, or more.
   std::map<std::string, TreeChanges> affected;
+  std::map<std::string, Cause> causes;
   for (const auto& [id, changes] : changes_) {
     ASSIGN_OR_RETURN(std::optional<std::string> exists,
                      txn.Get(kAccounts, names::Account(id)));
@@ -229,6 +292,11 @@ absl::Status Store::Reindex(Txn& txn) {
       into.history |= changes.history;
       into.signals.insert(into.signals.end(), changes.signals.begin(),
                           changes.signals.end());
+      Cause& why = causes[a];
+      why.written_accounts.insert(names::Account(id));
+      for (const std::string& key : changes.signals) {
+        why.signals.insert(SignalNameOfKey(key));
+      }
     }
   }
   for (auto& [id, changes] : affected) {
@@ -238,10 +306,137 @@ absl::Status Store::Reindex(Txn& txn) {
     if (exists) {
       ASSIGN_OR_RETURN(tree, NextSnapshot(txn, id, changes, half_life));
     }
-    RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), active, now));
+    RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), active, now, causes[id]));
     pending_[id] = std::move(tree);
   }
   return absl::OkStatus();
+}
+
+}  // namespace quorum::graph
+
+namespace quorum::graph {
+
+absl::StatusOr<Store::DueStep> Store::EmitDueEvents(size_t limit) {
+  DueStep step;
+  const absl::Time now = clock_();
+  const int64_t now_nanos = absl::ToUnixNanos(now);
+  // The earliest due time, read first: no write while nothing is due.
+  std::optional<int64_t> earliest;
+  RETURN_IF_ERROR(Read([&](Txn& txn) {
+    return txn.Scan(
+        kReadinessDue, "", "", [&](absl::string_view key, absl::string_view) {
+          int64_t nanos = 0;
+          if (absl::SimpleAtoi(key.substr(0, key.find('|')), &nanos)) {
+            earliest = nanos;
+          }
+          return false;
+        });
+  }));
+  if (!earliest || *earliest > now_nanos) {
+    if (earliest) step.next_due = absl::FromUnixNanos(*earliest);
+    return step;
+  }
+  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
+    step = DueStep();
+    auto policy = ActivePolicyIn(txn);
+    if (absl::IsNotFound(policy.status())) return absl::OkStatus();
+    RETURN_IF_ERROR(policy.status());
+    const v1::PolicyRevision& active = **policy;
+    const absl::Duration half_life = HalfLifeOf(active.policy());
+    // What fell due by now, earliest first, at most `limit`.
+    std::vector<std::pair<int64_t, std::string>> due;
+    absl::Status parse = absl::OkStatus();
+    bool more = false;
+    RETURN_IF_ERROR(txn.Scan(
+        kReadinessDue, "", "", [&](absl::string_view key, absl::string_view) {
+          int64_t nanos = 0;
+          const size_t bar = key.find('|');
+          if (bar == absl::string_view::npos ||
+              !absl::SimpleAtoi(key.substr(0, bar), &nanos)) {
+            parse = absl::DataLossError(absl::StrCat(
+                "corrupt readiness_due key \"", absl::CHexEscape(key), "\""));
+            return false;
+          }
+          if (nanos > now_nanos) return false;
+          if (due.size() == limit) {
+            more = true;
+            return false;
+          }
+          due.emplace_back(nanos, std::string(key.substr(bar + 1)));
+          return true;
+        }));
+    RETURN_IF_ERROR(parse);
+    for (const auto& [nanos, name] : due) {
+      ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "account"));
+      ASSIGN_OR_RETURN(std::shared_ptr<const TreeSnapshot> tree,
+                       TreeInWrite(txn, id, half_life));
+      Cause why;
+      why.cause = v1::ReadinessEvent::CAUSE_TIME;
+      why.due_nanos = nanos;
+      ASSIGN_OR_RETURN(const int64_t before, LastSequence(txn));
+      RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), active, now, why));
+      ASSIGN_OR_RETURN(const int64_t after, LastSequence(txn));
+      step.evaluated++;
+      step.emitted += static_cast<int>(after - before);
+    }
+    if (more) {
+      step.next_due = now;
+      return absl::OkStatus();
+    }
+    return txn.Scan(
+        kReadinessDue, "", "", [&](absl::string_view key, absl::string_view) {
+          int64_t nanos = 0;
+          if (absl::SimpleAtoi(key.substr(0, key.find('|')), &nanos)) {
+            step.next_due = absl::FromUnixNanos(nanos);
+          }
+          return false;
+        });
+  }));
+  return step;
+}
+
+absl::StatusOr<int> Store::CompactEvents(int64_t max_events,
+                                         absl::Duration max_age, size_t limit) {
+  if (max_events <= 0 && max_age <= absl::ZeroDuration()) return 0;
+  const absl::Time oldest_kept = clock_() - max_age;
+  // Read first: no write while nothing is to go.
+  bool over = false;
+  RETURN_IF_ERROR(Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(const int64_t head, LastSequence(txn));
+    ASSIGN_OR_RETURN(const int64_t first, FirstRetainedSequence(txn));
+    if (first > head) return absl::OkStatus();
+    over = max_events > 0 && head - first + 1 > max_events;
+    if (!over && max_age > absl::ZeroDuration()) {
+      ASSIGN_OR_RETURN(
+          std::optional<v1::ReadinessEvent> event,
+          Load<v1::ReadinessEvent>(txn, kReadinessEvents, EventKey(first)));
+      over = event && ToTime(event->event_time()) < oldest_kept;
+    }
+    return absl::OkStatus();
+  }));
+  if (!over) return 0;
+  int removed = 0;
+  RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
+    removed = 0;
+    ASSIGN_OR_RETURN(const int64_t head, LastSequence(txn));
+    ASSIGN_OR_RETURN(const int64_t first, FirstRetainedSequence(txn));
+    int64_t seq = first;
+    for (; seq <= head && static_cast<size_t>(removed) < limit; ++seq) {
+      bool drop = max_events > 0 && head - seq + 1 > max_events;
+      if (!drop && max_age > absl::ZeroDuration()) {
+        ASSIGN_OR_RETURN(
+            std::optional<v1::ReadinessEvent> event,
+            Load<v1::ReadinessEvent>(txn, kReadinessEvents, EventKey(seq)));
+        drop = event && ToTime(event->event_time()) < oldest_kept;
+      }
+      if (!drop) break;
+      RETURN_IF_ERROR(txn.Delete(kReadinessEvents, EventKey(seq)));
+      ++removed;
+    }
+    if (removed == 0) return absl::OkStatus();
+    return txn.Put(kMeta, kEventsCompactedKey, absl::StrCat(seq - 1));
+  }));
+  return removed;
 }
 
 }  // namespace quorum::graph

@@ -29,6 +29,7 @@
 #include "quorum/v1/policy.pb.h"
 #include "quorum/v1/resources.pb.h"
 #include "quorum/v1/signal_service.pb.h"
+#include "quorum/v1/workflow_service.pb.h"
 
 namespace quorum::graph::internal {
 
@@ -187,6 +188,9 @@ absl::Status BuildStakeholderRefs(Txn& txn);
 absl::StatusOr<std::optional<v1::PolicyRevision>> Latest(Txn& txn);
 // The sequence number of the last readiness event (0 when none).
 absl::StatusOr<int64_t> LastSequence(Txn& txn);
+// The sequence number of the first event the change feed retains: the one
+// after the last compacted away (the head plus one when none is retained).
+absl::StatusOr<int64_t> FirstRetainedSequence(Txn& txn);
 
 // "accounts/a/sites/s" -> "a".
 std::string AccountIdOf(absl::string_view name);
@@ -254,8 +258,11 @@ absl::StatusOr<std::shared_ptr<const TreeSnapshot>> ReadSnapshot(
 // A policy's intent half-life.
 absl::Duration HalfLifeOf(const v1::Policy& policy);
 
-// Rebuilds the readiness entry of every account (after a policy publish).
-absl::Status ReindexAll(Txn& txn, absl::Time now);
+// Rebuilds the readiness entry of every account (after a policy publish);
+// the events it appends say `cause`.
+absl::Status ReindexAll(
+    Txn& txn, absl::Time now,
+    v1::ReadinessEvent::Cause cause = v1::ReadinessEvent::CAUSE_POLICY);
 // Builds the readiness index once over a store written before it existed,
 // or brings one of an older form (readiness_v1) to the current one.
 absl::Status UpgradeReadinessIndex(Txn& txn, absl::Time now);

@@ -139,6 +139,24 @@ class Store {
   void PublishPolicyOnCommit(std::shared_ptr<const v1::PolicyRevision> policy) {
     pending_policy_ = std::move(policy);
   }
+  // Time-driven readiness events (docs/workflow.md): re-indexes, in one
+  // write, at most `limit` accounts whose route or readiness fell due to
+  // change with time alone by the clock's now (readiness_due), appending
+  // a CAUSE_TIME event for each that did change, in sequence with the
+  // write events.
+  struct DueStep {
+    int evaluated = 0;  // Accounts re-indexed.
+    int emitted = 0;    // Events appended.
+    // When the next account falls due (now: more are due already).
+    std::optional<absl::Time> next_due;
+  };
+  absl::StatusOr<DueStep> EmitDueEvents(size_t limit);
+  // Compacts the change feed in one write: removes at most `limit` of the
+  // oldest events beyond the newest `max_events` (0: no count limit) or
+  // older than `max_age` (0: no age limit). Returns how many it removed.
+  absl::StatusOr<int> CompactEvents(int64_t max_events, absl::Duration max_age,
+                                    size_t limit);
+
   // How many writes have committed, and a wait (at most `timeout`) until
   // more than `seen` have.
   int64_t commits();

@@ -373,10 +373,42 @@ Readiness::ListAccountReadiness(
 
 // ------------------------------------------------------------ change feed
 
+namespace {
+
+inline constexpr char kErrorInfoUrl[] =
+    "type.googleapis.com/google.rpc.ErrorInfo";
+
+// OUT_OF_RANGE for a position outside the retained range [first, head].
+absl::Status OutOfRange(absl::string_view field, int64_t value, int64_t first,
+                        int64_t head, absl::string_view why) {
+  absl::Status status = absl::OutOfRangeError(absl::StrCat(
+      field, " ", value, " ", why, "; the feed retains ",
+      first <= head ? absl::StrCat("events ", first, " to ", head)
+                    : absl::StrCat("no events (the next is ", first, ")"),
+      ": resume with start_sequence ", first, " (or 1, every retained event)"));
+  google::rpc::ErrorInfo info;
+  info.set_reason("SEQUENCE_OUT_OF_RANGE");
+  info.set_domain("quorum.v1");
+  (*info.mutable_metadata())["field"] = std::string(field);
+  (*info.mutable_metadata())["first_sequence"] = absl::StrCat(first);
+  (*info.mutable_metadata())["head_sequence"] = absl::StrCat(head);
+  status.SetPayload(kErrorInfoUrl, absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<v1::ReadinessEvent>> Readiness::ReadinessEvents(
     int64_t after_sequence, int limit) {
   std::vector<v1::ReadinessEvent> events;
   RETURN_IF_ERROR(store_.Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(const int64_t first, FirstRetainedSequence(txn));
+    if (after_sequence + 1 < first) {
+      ASSIGN_OR_RETURN(const int64_t head, LastSequence(txn));
+      return OutOfRange("after_sequence", after_sequence, first, head,
+                        "is before the first retained event less one "
+                        "(compacted)");
+    }
     absl::Status parse = absl::OkStatus();
     RETURN_IF_ERROR(txn.Scan(
         kReadinessEvents, "", EventKey(after_sequence),
@@ -395,10 +427,58 @@ absl::StatusOr<std::vector<v1::ReadinessEvent>> Readiness::ReadinessEvents(
 }
 
 absl::Status Readiness::CheckWatch(const v1::WatchReadinessRequest& request) {
+  Violations violations;
   if (request.after_sequence() < 0) {
-    return InvalidField("after_sequence", "must not be negative");
+    violations.Add("after_sequence", "must not be negative");
   }
-  return absl::OkStatus();
+  if (request.start_sequence() < 0) {
+    violations.Add("start_sequence", "must not be negative");
+  } else if (request.start_sequence() > 0 && request.after_sequence() > 0) {
+    violations.Add("start_sequence",
+                   "cannot be set with after_sequence: start_sequence N is "
+                   "after_sequence N - 1");
+  }
+  return violations.ToStatus();
+}
+
+absl::StatusOr<Readiness::WatchStart> Readiness::StartWatch(
+    const v1::WatchReadinessRequest& request) {
+  RETURN_IF_ERROR(CheckWatch(request));
+  WatchStart start;
+  RETURN_IF_ERROR(store_.Read([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(start.head, LastSequence(txn));
+    ASSIGN_OR_RETURN(start.first, FirstRetainedSequence(txn));
+    return absl::OkStatus();
+  }));
+  const int64_t s = request.start_sequence();
+  const int64_t a = request.after_sequence();
+  if (s == 1) {
+    start.after = start.first - 1;
+  } else if (s > 1) {
+    if (s > start.head + 1) {
+      return OutOfRange("start_sequence", s, start.first, start.head,
+                        "is beyond the head plus one");
+    }
+    if (s < start.first) {
+      return OutOfRange("start_sequence", s, start.first, start.head,
+                        "is before the first retained event (compacted)");
+    }
+    start.after = s - 1;
+  } else if (a > 0) {
+    if (a > start.head) {
+      return OutOfRange("after_sequence", a, start.first, start.head,
+                        "is beyond the head");
+    }
+    if (a + 1 < start.first) {
+      return OutOfRange("after_sequence", a, start.first, start.head,
+                        "is before the first retained event less one "
+                        "(compacted)");
+    }
+    start.after = a;
+  } else {
+    start.after = start.head;
+  }
+  return start;
 }
 
 int64_t Readiness::LastEventSequence() {
@@ -418,5 +498,66 @@ bool Readiness::WaitForEvents(int64_t after_sequence, absl::Duration timeout) {
   store_.WaitForCommitAfter(seen, timeout);
   return LastEventSequence() > after_sequence;
 }
+
+// ------------------------------------------- time-driven events, retention
+
+namespace {
+// Accounts re-indexed, and events compacted, per write.
+constexpr size_t kDueBatch = 256;
+constexpr size_t kCompactBatch = 1000;
+}  // namespace
+
+absl::StatusOr<std::optional<absl::Time>> Readiness::RunDue(
+    const FeedOptions& options) {
+  std::optional<absl::Time> next;
+  while (true) {
+    ASSIGN_OR_RETURN(Store::DueStep step, store_.EmitDueEvents(kDueBatch));
+    next = step.next_due;
+    if (step.evaluated < static_cast<int>(kDueBatch)) break;
+  }
+  while (true) {
+    ASSIGN_OR_RETURN(int removed, store_.CompactEvents(options.retention_events,
+                                                       options.retention_age,
+                                                       kCompactBatch));
+    if (removed < static_cast<int>(kCompactBatch)) break;
+  }
+  return next;
+}
+
+void Readiness::StartScheduler(FeedOptions options) {
+  std::lock_guard lock(scheduler_mu_);
+  if (scheduler_.joinable() || scheduler_stop_) return;
+  scheduler_ = std::thread([this, options] { Schedule(options); });
+}
+
+void Readiness::Schedule(FeedOptions options) {
+  while (true) {
+    absl::Duration wait = options.poll;
+    // A failed step (a full disk, say) is tried again at the next poll.
+    auto next = RunDue(options);
+    if (next.ok() && next->has_value()) {
+      wait =
+          std::min(wait, std::max(absl::ZeroDuration(), **next - store_.Now()));
+    }
+    std::unique_lock lock(scheduler_mu_);
+    if (scheduler_cv_.wait_for(
+            lock,
+            absl::ToChronoMilliseconds(wait) + std::chrono::milliseconds(1),
+            [this] { return scheduler_stop_; })) {
+      return;
+    }
+  }
+}
+
+void Readiness::StopScheduler() {
+  {
+    std::lock_guard lock(scheduler_mu_);
+    scheduler_stop_ = true;
+  }
+  scheduler_cv_.notify_all();
+  if (scheduler_.joinable()) scheduler_.join();
+}
+
+Readiness::~Readiness() { StopScheduler(); }
 
 }  // namespace quorum::graph

@@ -4,10 +4,13 @@
 #ifndef QUORUM_GRAPH_USECASES_READINESS_H_
 #define QUORUM_GRAPH_USECASES_READINESS_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -23,14 +26,30 @@ class Readiness {
  public:
   // Runs on `store`, which must outlive it. Thread-safe.
   explicit Readiness(Store& store) : store_(store) {}
+  // Stops the scheduler (StopScheduler).
+  ~Readiness();
 
   // The readiness listing; `as_of` defaults to the clock. Page cost does not
   // grow with the number of accounts (see docs/workflow.md).
   absl::StatusOr<v1::ListAccountReadinessResponse> ListAccountReadiness(
       const v1::ListAccountReadinessRequest& request);
-  // Checks a request to watch the change feed (after_sequence >= 0).
+  // Checks a request to watch the change feed: after_sequence and
+  // start_sequence not negative, not both set.
   absl::Status CheckWatch(const v1::WatchReadinessRequest& request);
-  // Readiness change events after `after_sequence`, at most `limit`.
+  // Where a watch starts, read in one transaction with the feed's range.
+  struct WatchStart {
+    int64_t after = 0;  // The watch streams the events after this one.
+    int64_t head = 0;   // The last event's sequence (0: none yet).
+    int64_t first = 1;  // The first retained event's (head + 1: none).
+  };
+  // CheckWatch, then the start of the watch `request` asks for:
+  // OUT_OF_RANGE (with the retained range in the message and an ErrorInfo
+  // SEQUENCE_OUT_OF_RANGE) for a position beyond the head or before the
+  // first retained event (docs/workflow.md, "Change feed").
+  absl::StatusOr<WatchStart> StartWatch(
+      const v1::WatchReadinessRequest& request);
+  // Readiness change events after `after_sequence`, at most `limit`;
+  // OUT_OF_RANGE when events after it were compacted away.
   absl::StatusOr<std::vector<v1::ReadinessEvent>> ReadinessEvents(
       int64_t after_sequence, int limit);
   // The sequence number of the last event (0 when none).
@@ -39,8 +58,36 @@ class Readiness {
   // true when one exists.
   bool WaitForEvents(int64_t after_sequence, absl::Duration timeout);
 
+  // ---- Time-driven events and retention (docs/workflow.md).
+
+  struct FeedOptions {
+    // Keep at most this many events (0: no count limit)...
+    int64_t retention_events = 0;
+    // ...and none older than this (0: no age limit).
+    absl::Duration retention_age = absl::ZeroDuration();
+    // The longest the scheduler sleeps between looks at the clock (the
+    // store's clock may be a test's, which moves by itself).
+    absl::Duration poll = absl::Seconds(1);
+  };
+  // Emits every time-driven event due by the store's clock (in batches of
+  // one write each) and compacts the feed by `options`. Returns when the
+  // next event falls due (nullopt: none is known).
+  absl::StatusOr<std::optional<absl::Time>> RunDue(const FeedOptions& options);
+  // Runs RunDue on a thread of its own: at once (what fell due while the
+  // server was down), then whenever the next event falls due, at least
+  // every `options.poll`. Once only.
+  void StartScheduler(FeedOptions options);
+  // Stops and joins the scheduler thread (idempotent; none started: no-op).
+  void StopScheduler();
+
  private:
+  void Schedule(FeedOptions options);
+
   Store& store_;
+  std::mutex scheduler_mu_;
+  std::condition_variable scheduler_cv_;
+  bool scheduler_stop_ = false;  // Guarded by scheduler_mu_.
+  std::thread scheduler_;
 };
 
 }  // namespace quorum::graph

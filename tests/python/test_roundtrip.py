@@ -442,6 +442,44 @@ class ReadmeSnippetTest(unittest.TestCase):
             self.assertIn("lead.email", result.stdout)
 
 
+class WatchFeedTest(unittest.TestCase):
+    """WatchReadiness from Python: the feed's range in the response headers
+    (quorum_client.feed_range), a replay from start_sequence 1, and a
+    position beyond the head answered OUT_OF_RANGE with an ErrorInfo
+    (quorum_client.error_info)."""
+
+    def setUp(self):
+        self.server = Quorumd(ARGS.quorumd, [f"--demo-data={ARGS.demo_data}"])
+        self.addCleanup(self.server.cleanup)
+        self.server.start()
+
+    def test_headers_replay_and_out_of_range(self):
+        import quorum_client
+        q = quorum_client.load()
+        channel = quorum_client.channel(self.server.address())
+        self.addCleanup(channel.close)
+        workflow = q.workflow_grpc.WorkflowServiceStub(channel)
+        call = workflow.WatchReadiness(
+            q.workflow.WatchReadinessRequest(start_sequence=1),
+            timeout=RPC_TIMEOUT_SECONDS)
+        head, first = quorum_client.feed_range(call)
+        self.assertGreater(head, 0)  # The demo data's events.
+        self.assertEqual(first, 1)
+        replayed = [next(call).sequence for _ in range(head)]
+        self.assertEqual(replayed, list(range(1, head + 1)))
+        call.cancel()
+
+        beyond = workflow.WatchReadiness(
+            q.workflow.WatchReadinessRequest(after_sequence=head + 10),
+            timeout=RPC_TIMEOUT_SECONDS)
+        with self.assertRaises(grpc.RpcError) as raised:
+            next(beyond)
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.OUT_OF_RANGE)
+        reason, metadata = quorum_client.error_info(raised.exception)
+        self.assertEqual(reason, "SEQUENCE_OUT_OF_RANGE")
+        self.assertEqual(int(metadata["head_sequence"]), head)
+
+
 class StreamSignalsExampleTest(unittest.TestCase):
     """clients/python/examples/stream_signals.py: a stream of signals from
     the Python client lands once, and a retry counts each signal once."""

@@ -178,6 +178,33 @@ def error_details(rpc_error):
     return None
 
 
+def feed_range(call):
+    """(head, first) of a WatchReadiness call: the last event's sequence
+    number when the stream started (0: none yet) and the first retained
+    one's, from its response headers (quorum-head-sequence,
+    quorum-first-sequence). Waits for the headers; None when the call
+    carries none (it failed before they were sent)."""
+    headers = dict(call.initial_metadata() or ())
+    if "quorum-head-sequence" not in headers:
+        return None
+    return (int(headers["quorum-head-sequence"]),
+            int(headers.get("quorum-first-sequence", "1")))
+
+
+def error_info(rpc_error):
+    """The google.rpc.ErrorInfo details of a grpc.RpcError as (reason,
+    {metadata}), e.g. ("SEQUENCE_OUT_OF_RANGE", {"first_sequence": "1",
+    "head_sequence": "42", ...}) for a watch position outside the feed;
+    None when there is none."""
+    q = load()
+    status = error_details(rpc_error)
+    for detail in status.details if status is not None else ():
+        info = q.error_details.ErrorInfo()
+        if detail.Unpack(info):
+            return info.reason, dict(info.metadata)
+    return None
+
+
 def field_violations(rpc_error):
     """[(field, description)] of the google.rpc.BadRequest details of a
     grpc.RpcError (INVALID_ARGUMENT), in order; [] when there are none."""
