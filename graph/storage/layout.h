@@ -28,6 +28,8 @@
 //   readiness_from {valid-from nanoseconds}|{account} -> ""
 //   readiness_events {sequence, 19 digits}           -> ReadinessEvent
 //   request_ids    {method}\n{request ID}            -> fingerprint\nresponse
+//   unplaced_leads {queue time ns}|{id}              -> UnplacedLead
+//   unplaced_lead_ids unplacedLeads/{id}             -> key in unplaced_leads
 #ifndef QUORUM_GRAPH_STORAGE_LAYOUT_H_
 #define QUORUM_GRAPH_STORAGE_LAYOUT_H_
 
@@ -64,6 +66,8 @@ inline constexpr absl::string_view kReadinessOf = "readiness_of";
 inline constexpr absl::string_view kReadinessFrom = "readiness_from";
 inline constexpr absl::string_view kReadinessEvents = "readiness_events";
 inline constexpr absl::string_view kRequestIds = "request_ids";
+inline constexpr absl::string_view kUnplacedLeads = "unplaced_leads";
+inline constexpr absl::string_view kUnplacedLeadIds = "unplaced_lead_ids";
 
 // Every database above, to open an engine with.
 std::vector<std::string> AllDatabases();
@@ -108,6 +112,9 @@ std::string EventKey(int64_t sequence);
 // `request_ids`: "{method}\n{request ID}".
 std::string RequestIdKey(absl::string_view method,
                          absl::string_view request_id);
+// `unplaced_leads`: "{queue time nanoseconds, 19 digits}|{id}", oldest first.
+std::string UnplacedLeadKey(const google::protobuf::Timestamp& time,
+                            absl::string_view id);
 
 }  // namespace quorum::graph::layout
 
