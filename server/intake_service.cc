@@ -10,6 +10,7 @@
 #include "server/access.h"
 #include "server/client_stream.h"
 #include "server/grpc_status.h"
+#include "server/pagination.h"
 
 namespace quorum::server {
 namespace {
@@ -50,6 +51,32 @@ grpc::Status IntakeServiceImpl::SubmitLead(grpc::ServerContext* context,
     return Reply(intake_->SubmitLead(named), response);
   }
   return Reply(intake_->SubmitLead(*request), response);
+}
+
+grpc::Status IntakeServiceImpl::ListUnplacedLeads(
+    grpc::ServerContext*, const v1::ListUnplacedLeadsRequest* request,
+    v1::ListUnplacedLeadsResponse* response) {
+  // A token is bound to the reason it was listed with.
+  const std::string scope =
+      absl::StrCat("unplacedLeads?reason=", request->reason());
+  return ListPage<v1::UnplacedLead>(
+      request->page_size(), request->page_token(), scope,
+      [&](int n, const std::string& after) {
+        return intake_->ListUnplacedLeads(request->reason(), n, after);
+      },
+      response->mutable_unplaced_leads(), response->mutable_next_page_token());
+}
+
+grpc::Status IntakeServiceImpl::PlaceLead(grpc::ServerContext*,
+                                          const v1::PlaceLeadRequest* request,
+                                          v1::PlaceLeadResponse* response) {
+  return Reply(intake_->PlaceLead(*request), response);
+}
+
+grpc::Status IntakeServiceImpl::DeleteUnplacedLead(
+    grpc::ServerContext*, const v1::DeleteUnplacedLeadRequest* request,
+    google::protobuf::Empty*) {
+  return ToGrpcStatus(intake_->DeleteUnplacedLead(request->name()));
 }
 
 namespace {

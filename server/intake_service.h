@@ -28,6 +28,15 @@ class IntakeServiceImpl final
   grpc::Status SubmitLead(grpc::ServerContext*,
                           const v1::SubmitLeadRequest* request,
                           v1::SubmitLeadResponse* response) override;
+  grpc::Status ListUnplacedLeads(
+      grpc::ServerContext*, const v1::ListUnplacedLeadsRequest* request,
+      v1::ListUnplacedLeadsResponse* response) override;
+  grpc::Status PlaceLead(grpc::ServerContext*,
+                         const v1::PlaceLeadRequest* request,
+                         v1::PlaceLeadResponse* response) override;
+  grpc::Status DeleteUnplacedLead(grpc::ServerContext*,
+                                  const v1::DeleteUnplacedLeadRequest* request,
+                                  google::protobuf::Empty* response) override;
   // Stream of v1::StreamSignalsRequest, answers v1::StreamSignalsResponse.
   grpc::ServerReadReactor<grpc::ByteBuffer>* StreamSignals(
       grpc::CallbackServerContext* context,

@@ -1,4 +1,4 @@
-// quorum lead submit | signals send | notes add|list.
+// quorum lead submit|unplaced|place|delete | signals send | notes add|list.
 #include <google/protobuf/util/json_util.h>
 
 #include <iostream>
@@ -8,6 +8,7 @@
 #include "clients/quorum/errors.h"
 #include "clients/quorum/output.h"
 #include "clients/quorum/render.h"
+#include "clients/quorum/text.h"
 #include "graph/model/page_size.h"
 #include "quorum/v1/intake_service.grpc.pb.h"
 #include "quorum/v1/note_service.grpc.pb.h"
@@ -106,6 +107,146 @@ int RunLeadSubmit(Cli& cli, const LeadOptions& o) {
                     ->SubmitLead(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status);
   return PrintResponse(cli.format(), response, RenderLeadResponse);
+}
+
+// ------------------------------------------ lead unplaced | place | delete
+
+// "unplacedLeads/x" for "x"; a text with a slash unchanged, for the server
+// to judge.
+std::string UnplacedLeadName(const std::string& lead) {
+  return lead.find('/') == std::string::npos ? "unplacedLeads/" + lead : lead;
+}
+
+struct TriageOptions {
+  std::string lead;  // unplacedLeads/ID or ID.
+  std::string account, stakeholder, request_id;
+  std::string reason;
+  int page_size = 0;
+  std::string page_token;
+  bool all = false;
+};
+
+std::string PersonOf(const quorum::v1::Lead& lead) {
+  std::string name = lead.first_name();
+  if (!lead.last_name().empty()) {
+    name += (name.empty() ? "" : " ") + lead.last_name();
+  }
+  return name.empty() ? "-" : name;
+}
+
+std::string RenderUnplaced(const quorum::v1::ListUnplacedLeadsResponse& r,
+                           const Style& style) {
+  if (r.unplaced_leads_size() == 0) return "No unplaced leads.\n";
+  Table t({{"QUEUED", 10},
+           {"REASON", 10},
+           {"LEAD", 21},
+           {"E-MAIL", 30},
+           {"PERSON", 24},
+           {"COMPANY", 40}});
+  for (const auto& u : r.unplaced_leads()) {
+    const quorum::v1::Lead& lead = u.normalized();
+    t.AddRow({FormatDate(u.create_time()),
+              {Short(u.reason()), "yellow"},
+              LastSegment(u.name()),
+              lead.email().empty() ? "-" : lead.email(),
+              PersonOf(lead),
+              lead.company().empty() ? "-" : lead.company()},
+             u.reason_detail());
+  }
+  std::string out = t.Render(style);
+  out += "\n" + std::to_string(r.unplaced_leads_size()) + " unplaced lead" +
+         (r.unplaced_leads_size() == 1 ? "" : "s") + ", oldest first\n";
+  if (!r.next_page_token().empty()) {
+    out += "More: --page-token " + r.next_page_token() + " (or --all)\n";
+  }
+  return out;
+}
+
+std::string UnplacedCsv(const quorum::v1::ListUnplacedLeadsResponse& r) {
+  std::vector<std::vector<std::string>> rows = {
+      {"name", "create_time", "reason", "reason_detail", "email", "first_name",
+       "last_name", "title", "company", "country", "request_id"}};
+  for (const auto& u : r.unplaced_leads()) {
+    const quorum::v1::Lead& lead = u.normalized();
+    rows.push_back({u.name(), FormatTime(u.create_time()), Short(u.reason()),
+                    u.reason_detail(), lead.email(), lead.first_name(),
+                    lead.last_name(), lead.title(), lead.company(),
+                    lead.country(), u.request_id()});
+  }
+  return ToCsv(rows);
+}
+
+int RunLeadUnplaced(Cli& cli, const TriageOptions& o) {
+  quorum::v1::ListUnplacedLeadsRequest request;
+  if (!o.reason.empty()) {
+    request.set_reason(static_cast<quorum::v1::UnplacedReason>(ParseEnum(
+        "--reason", o.reason, quorum::v1::UnplacedReason_descriptor())));
+  }
+  request.set_page_size(o.all && o.page_size == 0 ? quorum::graph::kMaxPageSize
+                                                  : o.page_size);
+  request.set_page_token(o.page_token);
+  auto stub = quorum::v1::IntakeService::NewStub(cli.Channel());
+  quorum::v1::ListUnplacedLeadsResponse all;
+  while (true) {
+    grpc::ClientContext context;
+    cli.Prepare(context);
+    quorum::v1::ListUnplacedLeadsResponse page;
+    auto status = stub->ListUnplacedLeads(&context, request, &page);
+    if (!status.ok()) return ReportRpcError(status);
+    for (auto& u : *page.mutable_unplaced_leads()) {
+      *all.add_unplaced_leads() = std::move(u);
+    }
+    all.set_next_page_token(page.next_page_token());
+    if (!o.all || page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  if (cli.format() == OutputFormat::kCsv) {
+    std::cout << UnplacedCsv(all) << std::flush;
+    return kExitOk;
+  }
+  return PrintResponse(cli.format(), all, RenderUnplaced);
+}
+
+int RunLeadPlace(Cli& cli, const TriageOptions& o) {
+  quorum::v1::PlaceLeadRequest request;
+  request.set_name(UnplacedLeadName(o.lead));
+  request.set_account(AccountName(o.account));
+  if (!o.stakeholder.empty()) {
+    request.set_stakeholder(o.stakeholder.find('/') == std::string::npos
+                                ? request.account() + "/stakeholders/" +
+                                      o.stakeholder
+                                : o.stakeholder);
+  }
+  request.set_request_id(o.request_id);
+  grpc::ClientContext context;
+  cli.Prepare(context);
+  quorum::v1::PlaceLeadResponse response;
+  auto status = quorum::v1::IntakeService::NewStub(cli.Channel())
+                    ->PlaceLead(&context, request, &response);
+  if (!status.ok()) return ReportRpcError(status);
+  return PrintResponse(
+      cli.format(), response,
+      [](const quorum::v1::PlaceLeadResponse& r, const Style& style) {
+        return "Placed       " + r.unplaced_lead() + " (out of the queue)\n" +
+               RenderLeadResponse(r.intake(), style);
+      });
+}
+
+int RunLeadDelete(Cli& cli, const TriageOptions& o) {
+  quorum::v1::DeleteUnplacedLeadRequest request;
+  request.set_name(UnplacedLeadName(o.lead));
+  grpc::ClientContext context;
+  cli.Prepare(context);
+  google::protobuf::Empty response;
+  auto status = quorum::v1::IntakeService::NewStub(cli.Channel())
+                    ->DeleteUnplacedLead(&context, request, &response);
+  if (!status.ok()) return ReportRpcError(status);
+  if (cli.json()) {
+    cli.PrintStructured(response);
+  } else {
+    std::cout << "deleted " << request.name() << "\n";
+  }
+  return kExitOk;
 }
 
 // ------------------------------------------------------------ signals send
@@ -319,6 +460,48 @@ void AddIntakeCommands(CLI::App& app, Action& action) {
   submit->add_option("--note-author", lead->note_author, "Author of the note");
   submit->callback([&action, lead] {
     action = [lead](Cli& cli) { return RunLeadSubmit(cli, *lead); };
+  });
+
+  // lead unplaced | place | delete: the triage queue
+  auto triage = std::make_shared<TriageOptions>();
+  auto* unplaced = lead_cmd->add_subcommand(
+      "unplaced",
+      "The triage queue: leads that could not be placed on an account, "
+      "oldest first");
+  unplaced->add_option("--reason", triage->reason,
+                       "Only this reason: no_company, no_country");
+  unplaced
+      ->add_option("--page-size", triage->page_size,
+                   "Leads per page (the server's default when 0)")
+      ->check(CLI::Range(0, quorum::graph::kMaxPageSize));
+  unplaced->add_option("--page-token", triage->page_token,
+                       "Token of the next page");
+  unplaced->add_flag("--all", triage->all, "Every page");
+  unplaced->callback([&action, triage] {
+    action = [triage](Cli& cli) { return RunLeadUnplaced(cli, *triage); };
+  });
+  auto* place = lead_cmd->add_subcommand(
+      "place",
+      "Place a queued lead on an account: its stakeholder, signal and note "
+      "follow");
+  place->add_option("lead", triage->lead, "unplacedLeads/ID or ID")->required();
+  place->add_option("--account", triage->account, "accounts/ID or ID")
+      ->required();
+  place->add_option("--stakeholder", triage->stakeholder,
+                    "An existing stakeholder of the account who is the "
+                    "lead's person (ID or name)");
+  place->add_option("--request-id", triage->request_id,
+                    "Client request ID; a retry with the same ID writes "
+                    "nothing and returns the first answer");
+  place->callback([&action, triage] {
+    action = [triage](Cli& cli) { return RunLeadPlace(cli, *triage); };
+  });
+  auto* discard = lead_cmd->add_subcommand(
+      "delete", "Delete a queued lead without placing it (spam, tests)");
+  discard->add_option("lead", triage->lead, "unplacedLeads/ID or ID")
+      ->required();
+  discard->callback([&action, triage] {
+    action = [triage](Cli& cli) { return RunLeadDelete(cli, *triage); };
   });
 
   // signals send

@@ -270,8 +270,18 @@ std::string RenderLeadResponse(const quorum::v1::SubmitLeadResponse& r,
   std::string out;
   if (r.replayed())
     out += style.Yellow("replayed") + " (same request ID: nothing written)\n";
-  out += "Account      " + r.account() + "  " + Short(r.account_match()) + "\n";
-  if (!r.account_match_detail().empty()) {
+  if (!r.unplaced_lead().empty()) {  // Kept in the triage queue.
+    out += "Queued       " + style.Yellow(r.unplaced_lead()) +
+           "  (not placed on an account)\n";
+    out +=
+        Paragraph(r.account_match_detail(), "             ", "             ");
+    out += "             place it with: quorum lead place " +
+           LastSegment(r.unplaced_lead()) + " --account ACCOUNT\n";
+  } else {
+    out +=
+        "Account      " + r.account() + "  " + Short(r.account_match()) + "\n";
+  }
+  if (r.unplaced_lead().empty() && !r.account_match_detail().empty()) {
     out +=
         Paragraph(r.account_match_detail(), "             ", "             ");
   }
@@ -292,11 +302,14 @@ std::string RenderLeadResponse(const quorum::v1::SubmitLeadResponse& r,
            Short(r.signal().type()) + "\n";
   }
   if (r.has_note()) out += "Note         " + r.note().name() + "\n";
-  out += "Route        " +
-         style.Apply(RouteColor(r.route()), Short(r.route())) + "  readiness " +
-         std::to_string(r.readiness()) + "  (rule " + r.decided_by() +
-         ", policy revision " + std::to_string(r.policy_revision()) + ")\n";
-  out += Paragraph(r.next_step(), "Next step    ", "             ");
+  if (r.unplaced_lead().empty()) {
+    out += "Route        " +
+           style.Apply(RouteColor(r.route()), Short(r.route())) +
+           "  readiness " + std::to_string(r.readiness()) + "  (rule " +
+           r.decided_by() + ", policy revision " +
+           std::to_string(r.policy_revision()) + ")\n";
+    out += Paragraph(r.next_step(), "Next step    ", "             ");
+  }
   if (r.checks_size() > 0) {
     Table t({{"CHECK", 15}, {"OUTCOME", 7}, {"FIELD", 14}, {"MESSAGE", 40}});
     for (const auto& c : r.checks()) {

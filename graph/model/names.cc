@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "graph/model/normalize.h"
 #include "graph/model/status.h"
 
 namespace quorum::names {
@@ -62,7 +63,7 @@ absl::StatusOr<ChildName> ParseChild(absl::string_view name,
 std::string SlugId(absl::string_view text, absl::string_view fallback) {
   std::string out;
   bool dash = false;
-  for (unsigned char c : text) {
+  for (unsigned char c : graph::AsciiFold(text)) {
     if (std::isalnum(c) && c < 0x80) {
       if (dash && !out.empty()) out.push_back('-');
       dash = false;

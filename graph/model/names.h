@@ -45,7 +45,9 @@ absl::StatusOr<ChildName> ParseChild(absl::string_view name,
                                      absl::string_view field);
 
 // A valid ID derived from free text ("St. Mary's Lab" -> "st-mary-s-lab"),
-// or `fallback` when the text has no usable characters.
+// or `fallback` when the text has no usable characters. Letters outside
+// ASCII are transliterated as in company keys (graph::AsciiFold:
+// "Zürich Labor" -> "zurich-labor").
 std::string SlugId(absl::string_view text, absl::string_view fallback);
 
 }  // namespace quorum::names

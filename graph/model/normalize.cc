@@ -27,12 +27,33 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/types/span.h"
 #include "graph/model/validation.h"
 
 namespace quorum::graph {
 namespace {
 
 // ------------------------------------------------------------------ Tables
+
+// Honorifics PersonNameForId drops from the start of a person's name, as
+// ASCII words (split on everything that is not a letter or digit: "Dr.
+// med." is "dr med", "Dr.-Ing." is "dr ing"). Several may stack ("Prof.
+// Dr.", "Herr Dr."). Longest first when matching.
+constexpr std::string_view kHonorifics[] = {
+    "dr",      "dr med", "dr med dent", "dr med vet", "dr rer nat",
+    "dr phil", "dr ing", "dr h c",      "prof",       "mr",
+    "mrs",     "ms",     "mx",          "miss",       "herr",
+    "frau",    "mme",    "mlle",        "sir",        "dame",
+};
+
+// Post-nominals PersonNameForId drops from the end of a person's name, in
+// the same form ("Ph.D." is "ph d", "MT(ASCP)" is "mt ascp"). Several may
+// stack ("MD, PhD").
+constexpr std::string_view kPostNominals[] = {
+    "phd",     "ph d",    "md",       "m d",   "dphil", "mba",
+    "msc",     "m sc",    "bsc",      "mph",   "rn",    "facp",
+    "frcpath", "mt ascp", "mls ascp", "dabcc", "faacc", "dipl ing",
+};
 
 // Legal-form suffixes CompanyKey drops from the end of a name, as folded
 // words (FoldWords: "L.L.C." is "llc", "& Co." is "and co", "A/S" is "a s").
@@ -553,6 +574,62 @@ std::vector<std::string> FoldWords(absl::string_view text,
   }
   flush();
   return words;
+}
+
+std::string AsciiFold(absl::string_view text) {
+  return ToAsciiLower(NormalizeText(text));
+}
+
+std::string PersonNameForId(absl::string_view name) {
+  using Words = std::vector<std::string>;
+  auto split = [](absl::string_view text) {
+    Words words;
+    std::string word;
+    for (char c : text) {
+      if (absl::ascii_isalnum(c)) {
+        word += c;
+      } else if (!word.empty()) {
+        words.push_back(std::move(word));
+        word.clear();
+      }
+    }
+    if (!word.empty()) words.push_back(std::move(word));
+    return words;
+  };
+  // Each table as word sequences, longest first.
+  auto table = [&split](absl::Span<const std::string_view> entries) {
+    auto* list = new std::vector<Words>;
+    for (std::string_view entry : entries) list->push_back(split(Sv(entry)));
+    std::stable_sort(
+        list->begin(), list->end(),
+        [](const Words& a, const Words& b) { return a.size() > b.size(); });
+    return list;
+  };
+  static const std::vector<Words>* const honorifics = table(kHonorifics);
+  static const std::vector<Words>* const post_nominals = table(kPostNominals);
+  const Words words = split(AsciiFold(name));
+  size_t begin = 0;
+  size_t end = words.size();
+  // Drops one entry of `list` at the start (or the end) when a word of the
+  // name would still remain.
+  auto drop = [&](const std::vector<Words>& list, bool at_start) {
+    for (const Words& entry : list) {
+      if (entry.size() >= end - begin) continue;
+      const size_t from = at_start ? begin : end - entry.size();
+      if (std::equal(entry.begin(), entry.end(),
+                     words.begin() + static_cast<std::ptrdiff_t>(from))) {
+        (at_start ? begin : end) = at_start ? begin + entry.size() : from;
+        return true;
+      }
+    }
+    return false;
+  };
+  while (drop(*honorifics, true)) {
+  }
+  while (drop(*post_nominals, false)) {
+  }
+  return absl::StrJoin(words.begin() + static_cast<std::ptrdiff_t>(begin),
+                       words.begin() + static_cast<std::ptrdiff_t>(end), " ");
 }
 
 std::string CompanyKey(absl::string_view name) {

@@ -48,6 +48,23 @@ enum class Apostrophes {
 std::vector<std::string> FoldWords(absl::string_view text,
                                    Apostrophes apostrophes);
 
+// `text` in lower-case ASCII: NormalizeText, then ICU's "Any-Latin;
+// Latin-ASCII; Lower" — the one transliteration behind company keys
+// (FoldWords, CompanyKey) and generated IDs (names::SlugId). "Müller" ->
+// "muller", "Øresund" -> "oresund", "Łódź" -> "lodz", "Ελένη" -> "elene".
+// Characters with no ASCII form stay as they are.
+std::string AsciiFold(absl::string_view text);
+
+// The part of a person's name a generated stakeholder ID is made of: the
+// AsciiFold words (split on everything that is not a letter or digit,
+// joined with single spaces) without the honorifics at the start and the
+// post-nominals at the end (tables kHonorifics and kPostNominals in
+// normalize.cc: Dr, Dr. med., Prof, Mr, Mrs, Ms, Mx, Miss, Herr, Frau, Mme,
+// Sir, Dame...; PhD, MD, MBA, MSc, MPH, RN, MT(ASCP)...). One word always
+// stays. "Dr. Anna Müller" -> "anna muller"; "Prof. Dr. med. Jürgen Weiß,
+// PhD" -> "jurgen weiss"; "Dr." -> "dr".
+std::string PersonNameForId(absl::string_view name);
+
 // The key two company names must share to be the same company: the words of
 // FoldWords (apostrophes joined) with
 //   - "saint" -> "st" and "sainte" -> "ste" (St. Mary's == Saint Mary's),

@@ -21,6 +21,9 @@ std::vector<std::string> AllDatabases() {
         kStakeholderRefs, kReadinessDue, kArchivedAccounts}) {
     out.emplace_back(db);
   }
+  for (absl::string_view db : {kUnplacedLeads, kUnplacedLeadIds}) {
+    out.emplace_back(db);
+  }
   return out;
 }
 
@@ -94,6 +97,13 @@ std::string EventKey(int64_t sequence) {
 std::string RequestIdKey(absl::string_view method,
                          absl::string_view request_id) {
   return absl::StrCat(method, "\n", request_id);
+}
+
+std::string UnplacedLeadKey(const google::protobuf::Timestamp& time,
+                            absl::string_view id) {
+  return absl::StrFormat(
+      "%019d|%s",
+      google::protobuf::util::TimeUtil::TimestampToNanoseconds(time), id);
 }
 
 }  // namespace quorum::graph::layout

@@ -33,6 +33,8 @@
 //                                                     notes naming a person)
 //   archived_accounts accounts/{a}|{inverted delete time}|{archive id}
 //                                                    -> ArchivedAccount
+//   unplaced_leads {queue time ns}|{id}              -> UnplacedLead
+//   unplaced_lead_ids unplacedLeads/{id}             -> key in unplaced_leads
 #ifndef QUORUM_GRAPH_STORAGE_LAYOUT_H_
 #define QUORUM_GRAPH_STORAGE_LAYOUT_H_
 
@@ -74,6 +76,8 @@ inline constexpr absl::string_view kStakeholderRefs = "stakeholder_refs";
 // What deleted accounts leave for metrics and simulation, keyed like the
 // time-ordered records (TimeKey of the delete time and the archive's ID).
 inline constexpr absl::string_view kArchivedAccounts = "archived_accounts";
+inline constexpr absl::string_view kUnplacedLeads = "unplaced_leads";
+inline constexpr absl::string_view kUnplacedLeadIds = "unplaced_lead_ids";
 
 // Every database above, to open an engine with.
 std::vector<std::string> AllDatabases();
@@ -133,6 +137,9 @@ std::string EventKey(int64_t sequence);
 // `request_ids`: "{method}\n{request ID}".
 std::string RequestIdKey(absl::string_view method,
                          absl::string_view request_id);
+// `unplaced_leads`: "{queue time nanoseconds, 19 digits}|{id}", oldest first.
+std::string UnplacedLeadKey(const google::protobuf::Timestamp& time,
+                            absl::string_view id);
 
 }  // namespace quorum::graph::layout
 

@@ -666,15 +666,15 @@ absl::StatusOr<Stakeholder> CreateStakeholderIn(
     absl::string_view stakeholder_id, absl::Time now) {
   const std::string account_id = AccountIdOf(parent);
   RETURN_IF_ERROR(RequireAccount(txn, std::string(parent)));
-  ASSIGN_OR_RETURN(std::string id, ChooseId(
-                                       txn, kStakeholdersDb, stakeholder_id,
-                                       stakeholder.display_name(), "person",
-                                       [&](absl::string_view id) {
-                                         return names::Child(
-                                             account_id, names::kStakeholders,
+  ASSIGN_OR_RETURN(std::string id,
+                   ChooseId(
+                       txn, kStakeholdersDb, stakeholder_id,
+                       PersonNameForId(stakeholder.display_name()), "person",
+                       [&](absl::string_view id) {
+                         return names::Child(account_id, names::kStakeholders,
                                              id);
-                                       },
-                                       "stakeholder_id"));
+                       },
+                       "stakeholder_id"));
   stakeholder.set_name(names::Child(account_id, names::kStakeholders, id));
   stakeholder.clear_create_time();
   RETURN_IF_ERROR(

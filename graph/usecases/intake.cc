@@ -62,6 +62,13 @@ std::string LeadId(absl::string_view request_id) {
                       absl::Hex(StableHash64(request_id), absl::kZeroPad16));
 }
 
+constexpr absl::string_view kUnplacedLeadsCollection = "unplacedLeads";
+
+// The triage queue entry of a lead: unplacedLeads/{lead ID}.
+std::string UnplacedLeadName(absl::string_view lead_id) {
+  return absl::StrCat(kUnplacedLeadsCollection, "/", lead_id);
+}
+
 void AddCheck(v1::SubmitLeadResponse* response, std::string check,
               v1::CheckOutcome outcome, std::string field,
               std::string message) {
@@ -271,6 +278,354 @@ std::string PickCandidate(Txn& txn, const std::vector<std::string>& candidates,
   return candidates.front();
 }
 
+// Why a lead could not be placed (UNSPECIFIED: it was).
+struct Unplaced {
+  v1::UnplacedReason reason = v1::UNPLACED_REASON_UNSPECIFIED;
+  std::string detail;
+};
+
+// Where a person placed a queued lead (PlaceLead).
+struct Placement {
+  std::string account;      // accounts/{account}, checked to exist.
+  std::string stakeholder;  // Optional, checked to be under `account`.
+  std::string from;         // unplacedLeads/{id}.
+};
+
+// Lands a prepared lead in `txn`: finds or creates its account (the
+// placement's when given) and stakeholder, records its signal and note
+// (IDs from `lead_id`) and fills `response` with what happened and the
+// route after intake. When the lead cannot be placed, writes nothing and
+// returns why.
+absl::StatusOr<Unplaced> LandLead(Txn& txn, const Prepared& p,
+                                  const std::string& lead_id,
+                                  const Placement* placement,
+                                  absl::Time now_time,
+                                  v1::SubmitLeadResponse& response) {
+  const auto now = ToProto(now_time);
+  const v1::Lead& lead = p.lead;
+
+  // 1. The stakeholder by e-mail, and so the account.
+  std::optional<v1::Stakeholder> person;
+  std::optional<v1::Account> account;
+  if (placement) {  // Chosen by a person: no matching.
+    ASSIGN_OR_RETURN(
+        account, LoadExisting<v1::Account>(txn, kAccounts, placement->account));
+    response.set_account_match(v1::MATCH_KIND_PLACED);
+    response.set_account_match_detail(
+        absl::StrCat("placed from ", placement->from));
+    if (!placement->stakeholder.empty()) {
+      ASSIGN_OR_RETURN(person,
+                       LoadExisting<v1::Stakeholder>(txn, kStakeholdersDb,
+                                                     placement->stakeholder));
+      response.set_stakeholder_match(v1::MATCH_KIND_PLACED);
+    } else if (p.usable_email) {
+      ASSIGN_OR_RETURN(std::optional<std::string> owner,
+                       txn.Get(kEmails, lead.email()));
+      if (owner && AccountIdOf(*owner) == AccountIdOf(placement->account)) {
+        ASSIGN_OR_RETURN(person, LoadExisting<v1::Stakeholder>(
+                                     txn, kStakeholdersDb, *owner));
+        response.set_stakeholder_match(v1::MATCH_KIND_EMAIL);
+      }
+    }
+  } else if (p.usable_email) {
+    ASSIGN_OR_RETURN(std::optional<std::string> owner,
+                     txn.Get(kEmails, lead.email()));
+    if (owner) {
+      ASSIGN_OR_RETURN(
+          person, LoadExisting<v1::Stakeholder>(txn, kStakeholdersDb, *owner));
+      ASSIGN_OR_RETURN(
+          account, LoadExisting<v1::Account>(
+                       txn, kAccounts, names::Account(AccountIdOf(*owner))));
+      response.set_stakeholder_match(v1::MATCH_KIND_EMAIL);
+      response.set_account_match(v1::MATCH_KIND_EMAIL);
+      response.set_account_match_detail(
+          absl::StrCat("stakeholder ", *owner, " has e-mail ", lead.email()));
+    }
+  }
+  // 2. The account by e-mail domain, website domain, then company name.
+  auto by_domain = [&](const std::string& domain,
+                       v1::MatchKind kind) -> absl::Status {
+    if (account || domain.empty()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(std::optional<std::string> owner,
+                     txn.Get(kDomains, domain));
+    if (!owner) return absl::OkStatus();
+    ASSIGN_OR_RETURN(account,
+                     LoadExisting<v1::Account>(txn, kAccounts, *owner));
+    response.set_account_match(kind);
+    response.set_account_match_detail(absl::StrCat("domain ", domain));
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(by_domain(p.business_domain, v1::MATCH_KIND_EMAIL_DOMAIN));
+  RETURN_IF_ERROR(by_domain(p.website_domain, v1::MATCH_KIND_WEBSITE_DOMAIN));
+  const std::string company_key = CompanyKey(lead.company());
+  if (!account && !company_key.empty()) {
+    std::vector<std::string> candidates;
+    const std::string prefix = CompanyNamePrefix(company_key);
+    RETURN_IF_ERROR(txn.Scan(kCompanyNames, prefix, "",
+                             [&](absl::string_view key, absl::string_view) {
+                               candidates.emplace_back(
+                                   key.substr(prefix.size()));
+                               return true;
+                             }));
+    if (!candidates.empty()) {
+      const std::string chosen = PickCandidate(txn, candidates, p.country);
+      ASSIGN_OR_RETURN(account,
+                       LoadExisting<v1::Account>(txn, kAccounts, chosen));
+      response.set_account_match(v1::MATCH_KIND_COMPANY_NAME);
+      response.set_account_match_detail(absl::StrCat(
+          "company name \"", company_key, "\"",
+          candidates.size() > 1
+              ? absl::StrCat(" (", candidates.size(), " accounts share it: ",
+                             absl::StrJoin(candidates, ", "), ")")
+              : ""));
+    }
+  }
+  // 3. Create the account, or merge what the lead adds to it.
+  if (!account) {
+    v1::Account created;
+    const std::string display =
+        !lead.company().empty() ? lead.company() : p.business_domain;
+    if (display.empty()) {
+      return Unplaced{
+          v1::UNPLACED_REASON_NO_COMPANY,
+          absl::StrCat("no company, and ", EmailDomain(lead.email()),
+                       " is a free-mail or disposable domain: nothing to "
+                       "match an account by or to create one from")};
+    }
+    created.set_display_name(display);
+    std::string country = p.country;
+    if (country.empty()) country = p.phone_region;
+    if (country.empty()) {
+      country = CountryOfDomain(p.business_domain)
+                    .value_or(CountryOfDomain(p.website_domain).value_or(""));
+    }
+    if (country.empty()) {
+      return Unplaced{
+          v1::UNPLACED_REASON_NO_COUNTRY,
+          absl::StrCat(
+              "no account matched, and the new account \"", display,
+              "\" needs a country: ",
+              lead.country().empty()
+                  ? "none was given"
+                  : absl::StrCat("\"", lead.country(), "\" is unknown"),
+              ", and none follows from the phone number or the domain")};
+    }
+    created.set_country_code(country);
+    created.set_facility_type(lead.facility_type());
+    // Where the account came from, for qualified rates by source.
+    if (lead.source() != v1::SOURCE_CHANNEL_UNSPECIFIED) {
+      (*created.mutable_labels())["lead_source"] =
+          std::string(absl::StripPrefix(v1::SourceChannel_Name(lead.source()),
+                                        "SOURCE_CHANNEL_"));
+    }
+    if (!lead.campaign().empty()) {
+      (*created.mutable_labels())["lead_campaign"] = lead.campaign();
+    }
+    for (const std::string& d : {p.business_domain, p.website_domain}) {
+      if (!d.empty() &&
+          std::find(created.domains().begin(), created.domains().end(), d) ==
+              created.domains().end()) {
+        created.add_domains(d);
+      }
+    }
+    Violations violations;
+    CheckAccount(&created, "lead", &violations);
+    RETURN_IF_ERROR(violations.ToStatus());
+    // The ID leaves out legal forms: "Acme Labs, Inc." -> acme-labs.
+    const std::string key = CompanyKey(display);
+    ASSIGN_OR_RETURN(std::string id,
+                     FreeAccountId(txn, key.empty() ? display : key));
+    ASSIGN_OR_RETURN(account, CreateAccountIn(txn, created, id, now_time));
+    response.set_account_match(v1::MATCH_KIND_CREATED);
+    response.set_account_match_detail(absl::StrCat(
+        "no account has the e-mail domain, the website domain or the "
+        "company name; created ",
+        account->name()));
+  } else {
+    v1::Account patch;
+    patch.set_name(account->name());
+    google::protobuf::FieldMask mask;
+    if (account->facility_type() == v1::FACILITY_TYPE_UNSPECIFIED &&
+        lead.facility_type() != v1::FACILITY_TYPE_UNSPECIFIED) {
+      patch.set_facility_type(lead.facility_type());
+      mask.add_paths("facility_type");
+    }
+    std::vector<std::string> added;
+    *patch.mutable_domains() = account->domains();
+    for (const std::string& d : {p.business_domain, p.website_domain}) {
+      if (d.empty() || std::find(patch.domains().begin(), patch.domains().end(),
+                                 d) != patch.domains().end()) {
+        continue;
+      }
+      ASSIGN_OR_RETURN(std::optional<std::string> owner, txn.Get(kDomains, d));
+      if (owner) continue;  // Another account's: not ours to take.
+      patch.add_domains(d);
+      added.push_back(d);
+    }
+    if (!added.empty()) mask.add_paths("domains");
+    if (mask.paths_size() > 0) {
+      ASSIGN_OR_RETURN(account, UpdateAccountIn(txn, patch, mask, now_time));
+      response.set_account_match_detail(absl::StrCat(
+          response.account_match_detail(), "; merged",
+          added.empty() ? ""
+                        : absl::StrCat(" domains ", absl::StrJoin(added, ", ")),
+          mask.paths_size() > static_cast<int>(!added.empty())
+              ? " facility type"
+              : ""));
+    }
+  }
+  response.set_account(account->name());
+
+  // 4. The stakeholder: merge into the e-mail match, or create.
+  for (v1::CommitteeRole role : p.roles) {
+    auto* r = response.add_inferred_roles();
+    r->set_role(role);
+    r->set_source(v1::ROLE_SOURCE_INFERRED);
+  }
+  if (person) {
+    v1::Stakeholder patch;
+    patch.set_name(person->name());
+    google::protobuf::FieldMask mask;
+    if (person->title().empty() && !lead.title().empty()) {
+      patch.set_title(lead.title());
+      mask.add_paths("title");
+    }
+    if (person->phone().empty() && !lead.phone().empty()) {
+      patch.set_phone(lead.phone());
+      mask.add_paths("phone");
+    }
+    if (person->email().empty() && p.usable_email) {  // Placed onto them.
+      ASSIGN_OR_RETURN(std::optional<std::string> owner,
+                       txn.Get(kEmails, lead.email()));
+      if (!owner) {
+        patch.set_email(lead.email());
+        mask.add_paths("email");
+      }
+    }
+    *patch.mutable_roles() = person->roles();
+    bool new_role = false;
+    for (v1::CommitteeRole role : p.roles) {
+      bool held = false;
+      for (const auto& r : person->roles()) held |= r.role() == role;
+      if (held) continue;
+      auto* r = patch.add_roles();
+      r->set_role(role);
+      r->set_source(v1::ROLE_SOURCE_INFERRED);
+      new_role = true;
+    }
+    if (new_role) mask.add_paths("roles");
+    if (mask.paths_size() > 0) {
+      ASSIGN_OR_RETURN(person, UpdateStakeholderIn(txn, patch, mask, now_time));
+    }
+  } else if (p.usable_email || !lead.first_name().empty() ||
+             !lead.last_name().empty()) {
+    v1::Stakeholder created;
+    created.set_display_name(PersonName(lead));
+    if (p.usable_email) created.set_email(lead.email());
+    created.set_title(lead.title());
+    created.set_phone(lead.phone());
+    *created.mutable_roles() = response.inferred_roles();
+    Violations violations;
+    CheckStakeholder(&created, "lead", &violations);
+    RETURN_IF_ERROR(violations.ToStatus());
+    ASSIGN_OR_RETURN(person, CreateStakeholderIn(txn, account->name(), created,
+                                                 "", now_time));
+    response.set_stakeholder_match(v1::MATCH_KIND_CREATED);
+  } else {
+    response.set_stakeholder_match(v1::MATCH_KIND_NONE);
+  }
+  if (person) response.set_stakeholder(person->name());
+
+  // 5. The signal and the note, with IDs derived from the request ID.
+  if (lead.has_signal()) {
+    v1::CreateSignalRequest signal;
+    signal.set_parent(account->name());
+    signal.set_signal_id(lead_id);
+    *signal.mutable_signal() = lead.signal();
+    signal.mutable_signal()->set_stakeholder(person ? person->name() : "");
+    if (!signal.signal().has_occur_time()) {
+      *signal.mutable_signal()->mutable_occur_time() = now;
+    }
+    if (signal.signal().source() == v1::SOURCE_CHANNEL_UNSPECIFIED) {
+      signal.mutable_signal()->set_source(lead.source());
+    }
+    if (signal.signal().campaign().empty()) {
+      signal.mutable_signal()->set_campaign(lead.campaign());
+    }
+    ASSIGN_OR_RETURN(v1::RecordedSignal recorded,
+                     RecordSignalIn(txn, signal, "lead", now));
+    *response.mutable_signal() = recorded.signal();
+  }
+  if (lead.has_note()) {
+    v1::Note note = lead.note();
+    if (note.kind() == v1::NOTE_KIND_UNSPECIFIED) {
+      note.set_kind(v1::NOTE_KIND_INTAKE);
+    }
+    if (person) note.set_stakeholder(person->name());
+    ASSIGN_OR_RETURN(*response.mutable_note(),
+                     CreateNoteIn(txn, account->name(), note, lead_id, now));
+  }
+
+  // 6. The route after intake, from what this transaction sees.
+  auto policy = ActivePolicy(txn);
+  if (policy.ok()) {
+    AccountTree tree;
+    RETURN_IF_ERROR(ReadAccountTree(txn, AccountIdOf(account->name()), &tree));
+    v1::Verdict verdict =
+        Qualify(tree, policy->policy(), policy->revision(), now_time);
+    response.set_route(verdict.route());
+    response.set_readiness(verdict.readiness());
+    response.set_decided_by(verdict.decided_by());
+    response.set_next_step(verdict.next_step());
+    response.set_policy_revision(verdict.policy_revision());
+  } else if (!absl::IsNotFound(policy.status())) {
+    return policy.status();
+  }
+  return Unplaced{};
+}
+
+// Keeps a lead that could not be placed in the triage queue and says so in
+// `response`.
+absl::Status QueueLead(Txn& txn, const v1::SubmitLeadRequest& request,
+                       const Prepared& p, const std::string& lead_id,
+                       const Unplaced& unplaced,
+                       const google::protobuf::Timestamp& now,
+                       v1::SubmitLeadResponse& response) {
+  v1::UnplacedLead entry;
+  entry.set_name(UnplacedLeadName(lead_id));
+  *entry.mutable_lead() = request.lead();
+  *entry.mutable_normalized() = p.lead;
+  entry.set_reason(unplaced.reason);
+  entry.set_reason_detail(unplaced.detail);
+  *entry.mutable_checks() = response.checks();
+  entry.set_request_id(request.request_id());
+  *entry.mutable_create_time() = now;
+  const std::string key = UnplacedLeadKey(now, lead_id);
+  RETURN_IF_ERROR(Save(txn, kUnplacedLeads, key, entry));
+  RETURN_IF_ERROR(txn.Put(kUnplacedLeadIds, entry.name(), key));
+  response.set_account_match(v1::MATCH_KIND_NONE);
+  response.set_stakeholder_match(v1::MATCH_KIND_NONE);
+  response.set_account_match_detail(absl::StrCat(
+      "not placed (", unplaced.detail, "); queued as ", entry.name()));
+  response.set_unplaced_lead(entry.name());
+  return absl::OkStatus();
+}
+
+// The ID of `unplacedLeads/{id}`, checked; violations name `field`.
+std::string ParseUnplacedLead(absl::string_view name, absl::string_view field,
+                              Violations* violations) {
+  absl::string_view id = name;
+  if (!absl::ConsumePrefix(&id, kUnplacedLeadsCollection) ||
+      !absl::ConsumePrefix(&id, "/") || !names::IsValidId(id)) {
+    violations->Add(std::string(field),
+                    absl::StrCat("\"", name,
+                                 "\" is not a name of the form "
+                                 "unplacedLeads/{unplaced_lead}"));
+    return "";
+  }
+  return std::string(id);
+}
+
 }  // namespace
 
 absl::StatusOr<v1::SubmitLeadResponse> Intake::SubmitLead(
@@ -292,255 +647,11 @@ absl::StatusOr<v1::SubmitLeadResponse> Intake::SubmitLead(
     }
     response = checks_only;
     *response.mutable_normalized() = p.lead;
-    const v1::Lead& lead = p.lead;
-
-    // 1. The stakeholder by e-mail, and so the account.
-    std::optional<v1::Stakeholder> person;
-    std::optional<v1::Account> account;
-    if (p.usable_email) {
-      ASSIGN_OR_RETURN(std::optional<std::string> owner,
-                       txn.Get(kEmails, lead.email()));
-      if (owner) {
-        ASSIGN_OR_RETURN(person, LoadExisting<v1::Stakeholder>(
-                                     txn, kStakeholdersDb, *owner));
-        ASSIGN_OR_RETURN(
-            account, LoadExisting<v1::Account>(
-                         txn, kAccounts, names::Account(AccountIdOf(*owner))));
-        response.set_stakeholder_match(v1::MATCH_KIND_EMAIL);
-        response.set_account_match(v1::MATCH_KIND_EMAIL);
-        response.set_account_match_detail(
-            absl::StrCat("stakeholder ", *owner, " has e-mail ", lead.email()));
-      }
-    }
-    // 2. The account by e-mail domain, website domain, then company name.
-    auto by_domain = [&](const std::string& domain,
-                         v1::MatchKind kind) -> absl::Status {
-      if (account || domain.empty()) return absl::OkStatus();
-      ASSIGN_OR_RETURN(std::optional<std::string> owner,
-                       txn.Get(kDomains, domain));
-      if (!owner) return absl::OkStatus();
-      ASSIGN_OR_RETURN(account,
-                       LoadExisting<v1::Account>(txn, kAccounts, *owner));
-      response.set_account_match(kind);
-      response.set_account_match_detail(absl::StrCat("domain ", domain));
-      return absl::OkStatus();
-    };
-    RETURN_IF_ERROR(by_domain(p.business_domain, v1::MATCH_KIND_EMAIL_DOMAIN));
-    RETURN_IF_ERROR(by_domain(p.website_domain, v1::MATCH_KIND_WEBSITE_DOMAIN));
-    const std::string company_key = CompanyKey(lead.company());
-    if (!account && !company_key.empty()) {
-      std::vector<std::string> candidates;
-      const std::string prefix = CompanyNamePrefix(company_key);
-      RETURN_IF_ERROR(txn.Scan(kCompanyNames, prefix, "",
-                               [&](absl::string_view key, absl::string_view) {
-                                 candidates.emplace_back(
-                                     key.substr(prefix.size()));
-                                 return true;
-                               }));
-      if (!candidates.empty()) {
-        const std::string chosen = PickCandidate(txn, candidates, p.country);
-        ASSIGN_OR_RETURN(account,
-                         LoadExisting<v1::Account>(txn, kAccounts, chosen));
-        response.set_account_match(v1::MATCH_KIND_COMPANY_NAME);
-        response.set_account_match_detail(absl::StrCat(
-            "company name \"", company_key, "\"",
-            candidates.size() > 1
-                ? absl::StrCat(" (", candidates.size(), " accounts share it: ",
-                               absl::StrJoin(candidates, ", "), ")")
-                : ""));
-      }
-    }
-    // 3. Create the account, or merge what the lead adds to it.
-    if (!account) {
-      v1::Account created;
-      const std::string display =
-          !lead.company().empty() ? lead.company() : p.business_domain;
-      if (display.empty()) {
-        return InvalidField(
-            "lead.company",
-            "is required: a free-mail or disposable address cannot be "
-            "matched to an account or create one");
-      }
-      created.set_display_name(display);
-      std::string country = p.country;
-      if (country.empty()) country = p.phone_region;
-      if (country.empty()) {
-        country = CountryOfDomain(p.business_domain)
-                      .value_or(CountryOfDomain(p.website_domain).value_or(""));
-      }
-      if (country.empty()) {
-        return InvalidField(
-            "lead.country",
-            "is needed to create the account: none was given, and none "
-            "follows from the phone number or the domain");
-      }
-      created.set_country_code(country);
-      created.set_facility_type(lead.facility_type());
-      // Where the account came from, for qualified rates by source.
-      if (lead.source() != v1::SOURCE_CHANNEL_UNSPECIFIED) {
-        (*created.mutable_labels())["lead_source"] =
-            std::string(absl::StripPrefix(v1::SourceChannel_Name(lead.source()),
-                                          "SOURCE_CHANNEL_"));
-      }
-      if (!lead.campaign().empty()) {
-        (*created.mutable_labels())["lead_campaign"] = lead.campaign();
-      }
-      for (const std::string& d : {p.business_domain, p.website_domain}) {
-        if (!d.empty() &&
-            std::find(created.domains().begin(), created.domains().end(), d) ==
-                created.domains().end()) {
-          created.add_domains(d);
-        }
-      }
-      Violations violations;
-      CheckAccount(&created, "lead", &violations);
-      RETURN_IF_ERROR(violations.ToStatus());
-      // The ID leaves out legal forms: "Acme Labs, Inc." -> acme-labs.
-      const std::string key = CompanyKey(display);
-      ASSIGN_OR_RETURN(std::string id,
-                       FreeAccountId(txn, key.empty() ? display : key));
-      ASSIGN_OR_RETURN(account, CreateAccountIn(txn, created, id, now_time));
-      response.set_account_match(v1::MATCH_KIND_CREATED);
-      response.set_account_match_detail(absl::StrCat(
-          "no account has the e-mail domain, the website domain or the "
-          "company name; created ",
-          account->name()));
-    } else {
-      v1::Account patch;
-      patch.set_name(account->name());
-      google::protobuf::FieldMask mask;
-      if (account->facility_type() == v1::FACILITY_TYPE_UNSPECIFIED &&
-          lead.facility_type() != v1::FACILITY_TYPE_UNSPECIFIED) {
-        patch.set_facility_type(lead.facility_type());
-        mask.add_paths("facility_type");
-      }
-      std::vector<std::string> added;
-      *patch.mutable_domains() = account->domains();
-      for (const std::string& d : {p.business_domain, p.website_domain}) {
-        if (d.empty() ||
-            std::find(patch.domains().begin(), patch.domains().end(), d) !=
-                patch.domains().end()) {
-          continue;
-        }
-        ASSIGN_OR_RETURN(std::optional<std::string> owner,
-                         txn.Get(kDomains, d));
-        if (owner) continue;  // Another account's: not ours to take.
-        patch.add_domains(d);
-        added.push_back(d);
-      }
-      if (!added.empty()) mask.add_paths("domains");
-      if (mask.paths_size() > 0) {
-        ASSIGN_OR_RETURN(account, UpdateAccountIn(txn, patch, mask, now_time));
-        response.set_account_match_detail(absl::StrCat(
-            response.account_match_detail(), "; merged",
-            added.empty()
-                ? ""
-                : absl::StrCat(" domains ", absl::StrJoin(added, ", ")),
-            mask.paths_size() > static_cast<int>(!added.empty())
-                ? " facility type"
-                : ""));
-      }
-    }
-    response.set_account(account->name());
-
-    // 4. The stakeholder: merge into the e-mail match, or create.
-    for (v1::CommitteeRole role : p.roles) {
-      auto* r = response.add_inferred_roles();
-      r->set_role(role);
-      r->set_source(v1::ROLE_SOURCE_INFERRED);
-    }
-    if (person) {
-      v1::Stakeholder patch;
-      patch.set_name(person->name());
-      google::protobuf::FieldMask mask;
-      if (person->title().empty() && !lead.title().empty()) {
-        patch.set_title(lead.title());
-        mask.add_paths("title");
-      }
-      if (person->phone().empty() && !lead.phone().empty()) {
-        patch.set_phone(lead.phone());
-        mask.add_paths("phone");
-      }
-      *patch.mutable_roles() = person->roles();
-      bool new_role = false;
-      for (v1::CommitteeRole role : p.roles) {
-        bool held = false;
-        for (const auto& r : person->roles()) held |= r.role() == role;
-        if (held) continue;
-        auto* r = patch.add_roles();
-        r->set_role(role);
-        r->set_source(v1::ROLE_SOURCE_INFERRED);
-        new_role = true;
-      }
-      if (new_role) mask.add_paths("roles");
-      if (mask.paths_size() > 0) {
-        ASSIGN_OR_RETURN(person,
-                         UpdateStakeholderIn(txn, patch, mask, now_time));
-      }
-    } else if (p.usable_email || !lead.first_name().empty() ||
-               !lead.last_name().empty()) {
-      v1::Stakeholder created;
-      created.set_display_name(PersonName(lead));
-      if (p.usable_email) created.set_email(lead.email());
-      created.set_title(lead.title());
-      created.set_phone(lead.phone());
-      *created.mutable_roles() = response.inferred_roles();
-      Violations violations;
-      CheckStakeholder(&created, "lead", &violations);
-      RETURN_IF_ERROR(violations.ToStatus());
-      ASSIGN_OR_RETURN(person, CreateStakeholderIn(txn, account->name(),
-                                                   created, "", now_time));
-      response.set_stakeholder_match(v1::MATCH_KIND_CREATED);
-    } else {
-      response.set_stakeholder_match(v1::MATCH_KIND_NONE);
-    }
-    if (person) response.set_stakeholder(person->name());
-
-    // 5. The signal and the note, with IDs derived from the request ID.
-    if (lead.has_signal()) {
-      v1::CreateSignalRequest signal;
-      signal.set_parent(account->name());
-      signal.set_signal_id(lead_id);
-      *signal.mutable_signal() = lead.signal();
-      signal.mutable_signal()->set_stakeholder(person ? person->name() : "");
-      if (!signal.signal().has_occur_time()) {
-        *signal.mutable_signal()->mutable_occur_time() = now;
-      }
-      if (signal.signal().source() == v1::SOURCE_CHANNEL_UNSPECIFIED) {
-        signal.mutable_signal()->set_source(lead.source());
-      }
-      if (signal.signal().campaign().empty()) {
-        signal.mutable_signal()->set_campaign(lead.campaign());
-      }
-      ASSIGN_OR_RETURN(v1::RecordedSignal recorded,
-                       RecordSignalIn(txn, signal, "lead", now));
-      *response.mutable_signal() = recorded.signal();
-    }
-    if (lead.has_note()) {
-      v1::Note note = lead.note();
-      if (note.kind() == v1::NOTE_KIND_UNSPECIFIED) {
-        note.set_kind(v1::NOTE_KIND_INTAKE);
-      }
-      if (person) note.set_stakeholder(person->name());
-      ASSIGN_OR_RETURN(*response.mutable_note(),
-                       CreateNoteIn(txn, account->name(), note, lead_id, now));
-    }
-
-    // 6. The route after intake, from what this transaction sees.
-    auto policy = ActivePolicy(txn);
-    if (policy.ok()) {
-      AccountTree tree;
+    ASSIGN_OR_RETURN(Unplaced unplaced,
+                     LandLead(txn, p, lead_id, nullptr, now_time, response));
+    if (unplaced.reason != v1::UNPLACED_REASON_UNSPECIFIED) {
       RETURN_IF_ERROR(
-          ReadAccountTree(txn, AccountIdOf(account->name()), &tree));
-      v1::Verdict verdict =
-          Qualify(tree, policy->policy(), policy->revision(), now_time);
-      response.set_route(verdict.route());
-      response.set_readiness(verdict.readiness());
-      response.set_decided_by(verdict.decided_by());
-      response.set_next_step(verdict.next_step());
-      response.set_policy_revision(verdict.policy_revision());
-    } else if (!absl::IsNotFound(policy.status())) {
-      return policy.status();
+          QueueLead(txn, request, p, lead_id, unplaced, now, response));
     }
     return Save(txn, kIntake, request.request_id(), response);
   }));
@@ -843,6 +954,122 @@ absl::StatusOr<std::vector<absl::Status>> Intake::RecordSignalStream(
     return absl::OkStatus();
   }));
   return outcomes;
+}
+
+// ------------------------------------------------------------ Triage queue
+
+absl::StatusOr<v1::PlaceLeadResponse> Intake::PlaceLead(
+    const v1::PlaceLeadRequest& request) {
+  Violations violations;
+  ParseUnplacedLead(request.name(), "name", &violations);
+  auto account_id = names::ParseAccount(request.account(), "account");
+  violations.AddFrom(account_id.status());
+  if (!request.stakeholder().empty()) {
+    auto person = names::ParseChild(request.stakeholder(), names::kStakeholders,
+                                    "stakeholder");
+    violations.AddFrom(person.status());
+    if (person.ok() && account_id.ok() &&
+        person->account_name() != request.account()) {
+      violations.Add("stakeholder", absl::StrCat("is not a stakeholder of ",
+                                                 request.account()));
+    }
+  }
+  CheckRequestId(request.request_id(), &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  const absl::Time now = store_.Now();
+  v1::PlaceLeadResponse response;
+  bool ran = false;
+  RETURN_IF_ERROR(store_.WriteIdempotent(
+      "PlaceLead", request.request_id(), RequestFingerprint(request), &response,
+      [&](Txn& txn) -> absl::Status {
+        ran = true;
+        ASSIGN_OR_RETURN(std::optional<std::string> key,
+                         txn.Get(kUnplacedLeadIds, request.name()));
+        if (!key) {
+          return absl::NotFoundError(
+              absl::StrCat(request.name(), " not found"));
+        }
+        ASSIGN_OR_RETURN(
+            v1::UnplacedLead entry,
+            LoadExisting<v1::UnplacedLead>(txn, kUnplacedLeads, *key));
+        // The lead goes through the intake again, as first submitted.
+        v1::SubmitLeadRequest original;
+        *original.mutable_lead() = entry.lead();
+        original.set_request_id(entry.request_id());
+        v1::SubmitLeadResponse intake;
+        ASSIGN_OR_RETURN(Prepared p, Prepare(original, &intake));
+        *intake.mutable_normalized() = p.lead;
+        const Placement placement{request.account(), request.stakeholder(),
+                                  request.name()};
+        ASSIGN_OR_RETURN(Unplaced unplaced,
+                         LandLead(txn, p, LeadId(entry.request_id()),
+                                  &placement, now, intake));
+        if (unplaced.reason != v1::UNPLACED_REASON_UNSPECIFIED) {
+          return absl::InternalError(absl::StrCat(
+              request.name(), " could not be placed: ", unplaced.detail));
+        }
+        RETURN_IF_ERROR(txn.Delete(kUnplacedLeads, *key));
+        RETURN_IF_ERROR(txn.Delete(kUnplacedLeadIds, request.name()));
+        // A retry of the SubmitLead call that queued it answers with this.
+        RETURN_IF_ERROR(Save(txn, kIntake, entry.request_id(), intake));
+        *response.mutable_intake() = std::move(intake);
+        response.set_unplaced_lead(request.name());
+        return absl::OkStatus();
+      }));
+  if (!ran) response.mutable_intake()->set_replayed(true);
+  return response;
+}
+
+absl::StatusOr<Page<v1::UnplacedLead>> Intake::ListUnplacedLeads(
+    v1::UnplacedReason reason, int limit, absl::string_view start_after) {
+  RETURN_IF_ERROR(CheckLimit(limit));
+  if (!v1::UnplacedReason_IsValid(reason)) {
+    return InvalidField("reason", absl::StrCat("unknown enum value ", reason));
+  }
+  Page<v1::UnplacedLead> page;
+  RETURN_IF_ERROR(store_.Read([&](Txn& txn) -> absl::Status {
+    page = Page<v1::UnplacedLead>();
+    absl::Status parse_error;
+    size_t bytes = 0;
+    RETURN_IF_ERROR(txn.Scan(
+        kUnplacedLeads, "", start_after,
+        [&](absl::string_view key, absl::string_view value) {
+          absl::StatusOr<v1::UnplacedLead> entry =
+              ParseRecord<v1::UnplacedLead>(key, value);
+          if (!entry.ok()) {
+            parse_error = entry.status();
+            return false;
+          }
+          if (reason != v1::UNPLACED_REASON_UNSPECIFIED &&
+              entry->reason() != reason) {
+            return true;
+          }
+          if (static_cast<int>(page.items.size()) == limit ||
+              (!page.items.empty() && bytes + value.size() > kMaxPageBytes)) {
+            page.more = true;
+            return false;
+          }
+          bytes += value.size();
+          page.last_key = std::string(key);
+          page.items.push_back(*std::move(entry));
+          return true;
+        }));
+    return parse_error;
+  }));
+  return page;
+}
+
+absl::Status Intake::DeleteUnplacedLead(absl::string_view name) {
+  Violations violations;
+  ParseUnplacedLead(name, "name", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  return store_.Write([&](Txn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string> key,
+                     txn.Get(kUnplacedLeadIds, name));
+    if (!key) return absl::NotFoundError(absl::StrCat(name, " not found"));
+    RETURN_IF_ERROR(txn.Delete(kUnplacedLeads, *key));
+    return txn.Delete(kUnplacedLeadIds, name);
+  });
 }
 
 }  // namespace quorum::graph

@@ -49,6 +49,21 @@ class Intake {
   absl::StatusOr<std::vector<absl::StatusOr<ImportOutcome>>> ImportBatch(
       const std::vector<v1::ImportRecordsRequest>& records);
 
+  // The triage queue (docs/intake.md): a lead SubmitLead cannot place on
+  // an account is kept as `unplacedLeads/{id}` instead of being refused.
+  // PlaceLead puts one on the account a person chose (optionally onto one
+  // of its stakeholders), running the intake as if it had matched that
+  // account, and removes it from the queue, in one transaction; a request
+  // ID makes a retry return the first answer.
+  absl::StatusOr<v1::PlaceLeadResponse> PlaceLead(
+      const v1::PlaceLeadRequest& request);
+  // One page of the queue, oldest first, of one reason (UNSPECIFIED: all),
+  // after storage key `start_after`.
+  absl::StatusOr<Page<v1::UnplacedLead>> ListUnplacedLeads(
+      v1::UnplacedReason reason, int limit, absl::string_view start_after);
+  // Removes a queued lead without placing it.
+  absl::Status DeleteUnplacedLead(absl::string_view name);
+
   // Creates every record of `bundle` whose name does not exist yet, in
   // order; returns how many were created. Safe to run again.
   absl::StatusOr<int> LoadBundle(const v1::ResourceBundle& bundle);

@@ -98,13 +98,20 @@ TEST(ParseChildTest, RejectsMalformedNames) {
 TEST(SlugIdTest, DerivesAValidIdFromFreeText) {
   EXPECT_EQ(SlugId("St. Mary's Lab", "site"), "st-mary-s-lab");
   EXPECT_EQ(SlugId("  Northfield   Health  ", "account"), "northfield-health");
-  EXPECT_EQ(SlugId("Zürich Labor", "account"), "z-rich-labor");
+}
+
+TEST(SlugIdTest, TransliteratesLettersAsCompanyKeysDo) {
+  // The one transliteration of graph::AsciiFold: no letter is dropped.
+  EXPECT_EQ(SlugId("Zürich Labor", "account"), "zurich-labor");
+  EXPECT_EQ(SlugId("ÄÖÜ", "site"), "aou");
+  EXPECT_EQ(SlugId("Łódź Laboratorium", "account"), "lodz-laboratorium");
+  EXPECT_EQ(SlugId("Hôpital Saint-Éloi", "account"), "hopital-saint-eloi");
 }
 
 TEST(SlugIdTest, UsesTheFallbackWhenTextHasNoUsableCharacters) {
   EXPECT_EQ(SlugId("", "person"), "person");
   EXPECT_EQ(SlugId("!!! ???", "person"), "person");
-  EXPECT_EQ(SlugId("ÄÖÜ", "site"), "site");
+  EXPECT_EQ(SlugId("☃ ☃", "site"), "site");
 }
 
 TEST(SlugIdTest, PrefixesTheFallbackWhenTextStartsWithADigit) {

@@ -123,6 +123,32 @@ TEST(FoldWordsTest, InvalidUtf8IsAWordBreak) {
 
 // ------------------------------------------------------------ CompanyKey
 
+TEST(AsciiFoldTest, IsTheTransliterationOfCompanyKeys) {
+  EXPECT_EQ(AsciiFold("Müller"), "muller");
+  EXPECT_EQ(AsciiFold("  Øresund   Łódź "), "oresund lodz");
+  EXPECT_EQ(AsciiFold("Weiß"), "weiss");
+  EXPECT_EQ(CompanyKey("Müller"), AsciiFold("Müller"));
+}
+
+TEST(PersonNameForIdTest, DropsHonorificsAndPostNominals) {
+  EXPECT_EQ(PersonNameForId("Dr. Anna Müller"), "anna muller");
+  EXPECT_EQ(PersonNameForId("Prof. Dr. med. Jürgen Weiß, PhD"), "jurgen weiss");
+  EXPECT_EQ(PersonNameForId("Herr Dr.-Ing. Karl Berg"), "karl berg");
+  EXPECT_EQ(PersonNameForId("Mrs Jane Doe, M.D., Ph.D."), "jane doe");
+  EXPECT_EQ(PersonNameForId("Mx. Sam Lee MT(ASCP)"), "sam lee");
+  EXPECT_EQ(PersonNameForId("Megan Ortiz"), "megan ortiz");
+}
+
+TEST(PersonNameForIdTest, DropsThemOnlyAtTheEdgesAndKeepsOneWord) {
+  // Inside the name they are part of it.
+  EXPECT_EQ(PersonNameForId("Anna Dr Müller"), "anna dr muller");
+  EXPECT_EQ(PersonNameForId("Md Rahman"), "md rahman");
+  // Never everything.
+  EXPECT_EQ(PersonNameForId("Dr."), "dr");
+  EXPECT_EQ(PersonNameForId("Dr. PhD"), "phd");
+  EXPECT_EQ(PersonNameForId(""), "");
+}
+
 TEST(CompanyKeyTest, VariantsOfOneCompanyShareTheKey) {
   struct Case {
     std::string want;

@@ -113,6 +113,8 @@ const google::protobuf::Message* TypeOf(absl::string_view db,
           {"TransitionStatus",
            &v1::TransitionStatusResponse::default_instance()},
           {"CreateHandoff", &v1::Handoff::default_instance()},
+          {"unplaced_leads", &v1::UnplacedLead::default_instance()},
+          {"PlaceLead", &v1::PlaceLeadResponse::default_instance()},
       };
   if (db == "request_ids") db = key.substr(0, key.find('\n'));
   auto it = kTypes->find(db);
@@ -634,6 +636,40 @@ std::vector<UseCase> UseCases() {
         return AnswerOf(
             s.intake().SubmitLead(NewLead("megan@cascade-valley.org", "l-1")));
       });
+  // ---- the triage queue
+  add("SubmitLeadQueuedForTriage", Seed, [](Store& s) {
+    v1::SubmitLeadRequest r = NewLead("megan@gmail.com", "l-3");
+    r.mutable_lead()->set_company("");
+    r.mutable_lead()->set_website("");
+    return AnswerOf(s.intake().SubmitLead(r));
+  });
+  auto seed_queued = [](Store& s) {
+    Seed(s);
+    v1::SubmitLeadRequest r = NewLead("megan@gmail.com", "l-3");
+    r.mutable_lead()->set_company("");
+    r.mutable_lead()->set_website("");
+    Must(s.intake().SubmitLead(r), "queued lead");
+  };
+  add("PlaceLead", seed_queued, [](Store& s) {
+    const std::string name = OrFail(s.intake().ListUnplacedLeads(
+                                        v1::UNPLACED_REASON_UNSPECIFIED, 1, ""),
+                                    "queue")
+                                 .items.at(0)
+                                 .name();
+    v1::PlaceLeadRequest r;
+    r.set_name(name);
+    r.set_account(AccountName("lab"));
+    r.set_request_id("p-1");
+    return AnswerOf(s.intake().PlaceLead(r));
+  });
+  add("DeleteUnplacedLead", seed_queued, [](Store& s) {
+    return AnswerOf(s.intake().DeleteUnplacedLead(
+        OrFail(s.intake().ListUnplacedLeads(v1::UNPLACED_REASON_UNSPECIFIED, 1,
+                                            ""),
+               "queue")
+            .items.at(0)
+            .name()));
+  });
   // ---- notes
   add("CreateNote", Seed, [](Store& s) {
     v1::Note note = NewNote("the director signs");

@@ -514,7 +514,7 @@ TEST_F(StoreTest, StakeholderCreateGetUpdateDelete) {
   ASSERT_OK_AND_ASSIGN(
       v1::Stakeholder created,
       store_->accounts().CreateStakeholder("accounts/acme", s, ""));
-  EXPECT_EQ(created.name(), "accounts/acme/stakeholders/dr-jo-smith");
+  EXPECT_EQ(created.name(), "accounts/acme/stakeholders/jo-smith");
   EXPECT_EQ(created.email(), "jo.smith@acme.org");
   EXPECT_EQ(created.engagement(), v1::ENGAGEMENT_IDENTIFIED);
   EXPECT_EQ(TimeOf(created.create_time()), now_);

@@ -159,9 +159,9 @@ TEST(AccessScopes, EveryServedRpcDeclaresAScope) {
       ++methods;
     }
   }
-  // 43 quorum.v1 RPCs and BackupData, health's Check (the vendored proto
+  // 46 quorum.v1 RPCs and BackupData, health's Check (the vendored proto
   // has no Watch; see HealthNeedsNoToken), reflection.
-  EXPECT_EQ(methods, 46);
+  EXPECT_EQ(methods, 49);
 }
 
 TEST(AccessScopes, ScopesFollowTheSpecsTable) {
@@ -269,7 +269,7 @@ TEST_F(AccessTest, EveryRpcAnswersAsItsScopeSays) {
       }
     }
   }
-  EXPECT_EQ(cells, 46 * 6);
+  EXPECT_EQ(cells, 49 * 6);
 }
 
 TEST_F(AccessTest, AnRpcWithoutAScopeIsRefusedEvenToAdmin) {

@@ -235,11 +235,12 @@ TEST_F(IntakeTest, EveryDataCheckIsReportedOneByOne) {
   lead.set_country("Atlantis");
   lead.set_phone("12");
   lead.set_website("not a website");
-  v1::SubmitLeadResponse out;
-  grpc::Status status = Submit(lead, "checks", &out);
-  // The account cannot be created: the country is unknown.
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"lead.country"});
+  // The account cannot be created: the country is unknown. The lead waits
+  // in the triage queue, with its checks.
+  v1::SubmitLeadResponse queued = MustSubmit(lead, "checks");
+  EXPECT_FALSE(queued.unplaced_lead().empty());
+  EXPECT_EQ(FindCheck(queued, "country_known")->outcome(),
+            v1::CHECK_OUTCOME_WARN);
 
   lead.set_country("Deutschland");
   v1::SubmitLeadResponse r = MustSubmit(lead, "checks-2");
@@ -347,11 +348,131 @@ TEST_F(IntakeTest, FreeMailAddressAloneNeverMatchesAnAccount) {
   MustSubmit(first, "a");
   v1::Lead other;
   other.set_email("john@gmail.com");  // Same free-mail domain, no company.
-  v1::SubmitLeadResponse out;
-  grpc::Status status = Submit(other, "b", &out);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"lead.company"});
+  v1::SubmitLeadResponse out = MustSubmit(other, "b");
+  EXPECT_EQ(out.account(), "");  // Not jane's account: the triage queue.
+  EXPECT_FALSE(out.unplaced_lead().empty());
   EXPECT_EQ(AccountNames().size(), 1u);
+}
+
+// ------------------------------------------------------------ triage queue
+
+TEST_F(IntakeTest, AnUnplacedLeadIsQueuedListedAndPlacedOverGrpc) {
+  v1::Lead lead;
+  lead.set_email("anna.mueller@gmail.com");
+  lead.set_first_name("Anna");
+  lead.set_last_name("Müller");
+  lead.set_title("Quality Manager");
+  lead.set_country("DE");
+  lead.mutable_signal()->set_type(v1::SIGNAL_TYPE_VALIDATION_DOC_REQUEST);
+  lead.mutable_note()->set_learned("Validating a new assay in Q1");
+  v1::SubmitLeadResponse queued = MustSubmit(lead, "web-1");
+  ASSERT_FALSE(queued.unplaced_lead().empty());
+  EXPECT_TRUE(AccountNames().empty());
+
+  v1::ListUnplacedLeadsRequest list;
+  v1::ListUnplacedLeadsResponse page;
+  ASSERT_TRUE(intake_->ListUnplacedLeads(Context().get(), list, &page).ok());
+  ASSERT_EQ(page.unplaced_leads_size(), 1);
+  EXPECT_EQ(page.unplaced_leads(0).name(), queued.unplaced_lead());
+  EXPECT_EQ(page.unplaced_leads(0).reason(), v1::UNPLACED_REASON_NO_COMPANY);
+  EXPECT_EQ(page.unplaced_leads(0).lead().email(), "anna.mueller@gmail.com");
+
+  v1::CreateAccountRequest create;
+  create.set_account_id("isartal");
+  create.mutable_account()->set_display_name("Laborzentrum Isartal");
+  create.mutable_account()->set_country_code("DE");
+  v1::Account account;
+  ASSERT_TRUE(graph_->CreateAccount(Context().get(), create, &account).ok());
+  v1::PlaceLeadRequest place;
+  place.set_name(queued.unplaced_lead());
+  place.set_account(account.name());
+  place.set_request_id("place-1");
+  v1::PlaceLeadResponse placed;
+  grpc::Status status = intake_->PlaceLead(Context().get(), place, &placed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(placed.intake().account(), "accounts/isartal");
+  EXPECT_EQ(placed.intake().account_match(), v1::MATCH_KIND_PLACED);
+  EXPECT_EQ(placed.intake().stakeholder(),
+            "accounts/isartal/stakeholders/anna-muller");
+  EXPECT_EQ(placed.intake().signal().stakeholder(),
+            placed.intake().stakeholder());
+  EXPECT_EQ(CountSignals("accounts/isartal"), 1);
+  // A retry with the request ID answers the same and writes nothing.
+  v1::PlaceLeadResponse again;
+  ASSERT_TRUE(intake_->PlaceLead(Context().get(), place, &again).ok());
+  EXPECT_TRUE(again.intake().replayed());
+  EXPECT_EQ(CountSignals("accounts/isartal"), 1);
+
+  page.Clear();
+  ASSERT_TRUE(intake_->ListUnplacedLeads(Context().get(), list, &page).ok());
+  EXPECT_EQ(page.unplaced_leads_size(), 0);
+}
+
+TEST_F(IntakeTest, TriageCallsReportBadInputByField) {
+  v1::PlaceLeadRequest place;
+  place.set_name("unplacedLeads/Not An Id");
+  place.set_account("accounts/x");
+  v1::PlaceLeadResponse placed;
+  grpc::Status status = intake_->PlaceLead(Context().get(), place, &placed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"name"});
+  place.set_name("unplacedLeads/lead-missing");
+  status = intake_->PlaceLead(Context().get(), place, &placed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+
+  v1::ListUnplacedLeadsRequest list;
+  list.set_page_size(-1);
+  v1::ListUnplacedLeadsResponse page;
+  status = intake_->ListUnplacedLeads(Context().get(), list, &page);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"page_size"});
+
+  v1::DeleteUnplacedLeadRequest del;
+  del.set_name("accounts/x");
+  google::protobuf::Empty empty;
+  status = intake_->DeleteUnplacedLead(Context().get(), del, &empty);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"name"});
+}
+
+TEST_F(IntakeTest, UnplacedLeadsPageWithATokenBoundToTheReason) {
+  for (int i = 0; i < 3; ++i) {
+    v1::Lead lead;
+    lead.set_email("lead" + std::to_string(i) + "@gmail.com");
+    MustSubmit(lead, "free-" + std::to_string(i));
+  }
+  v1::ListUnplacedLeadsRequest list;
+  list.set_page_size(2);
+  list.set_reason(v1::UNPLACED_REASON_NO_COMPANY);
+  v1::ListUnplacedLeadsResponse first;
+  ASSERT_TRUE(intake_->ListUnplacedLeads(Context().get(), list, &first).ok());
+  ASSERT_EQ(first.unplaced_leads_size(), 2);
+  ASSERT_FALSE(first.next_page_token().empty());
+  list.set_page_token(first.next_page_token());
+  v1::ListUnplacedLeadsResponse second;
+  ASSERT_TRUE(intake_->ListUnplacedLeads(Context().get(), list, &second).ok());
+  ASSERT_EQ(second.unplaced_leads_size(), 1);
+  EXPECT_TRUE(second.next_page_token().empty());
+  // The token of one reason's listing is not one of another's.
+  list.set_reason(v1::UNPLACED_REASON_NO_COUNTRY);
+  grpc::Status status =
+      intake_->ListUnplacedLeads(Context().get(), list, &second);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"page_token"});
+}
+
+TEST_F(IntakeTest, DeleteUnplacedLeadRemovesSpamFromTheQueue) {
+  v1::Lead lead;
+  lead.set_email("winner@gmail.com");
+  v1::SubmitLeadResponse queued = MustSubmit(lead, "spam");
+  v1::DeleteUnplacedLeadRequest del;
+  del.set_name(queued.unplaced_lead());
+  google::protobuf::Empty empty;
+  ASSERT_TRUE(intake_->DeleteUnplacedLead(Context().get(), del, &empty).ok());
+  grpc::Status status =
+      intake_->DeleteUnplacedLead(Context().get(), del, &empty);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  v1::ListUnplacedLeadsRequest list;
+  v1::ListUnplacedLeadsResponse page;
+  ASSERT_TRUE(intake_->ListUnplacedLeads(Context().get(), list, &page).ok());
+  EXPECT_EQ(page.unplaced_leads_size(), 0);
 }
 
 TEST_F(IntakeTest, WebsiteDomainMatchesAnAccount) {
