@@ -648,6 +648,40 @@ TEST_F(CliCommandsTest, MoveTakesAPersonWithTheirSignalsToAnotherAccount) {
   EXPECT_EQ(response.signals(0).rfind(from.account() + "/signals/", 0), 0u);
 }
 
+TEST_F(CliCommandsTest, AFreeMailLeadWithoutACompanyIsQueuedThenPlaced) {
+  CliResult queued =
+      Quorum({"--json", "lead", "submit", "--request-id", "triage-cli-1",
+              "--email", "kim.triage@gmail.com", "--first-name", "Kim",
+              "--signal", "demo_request"});
+  ASSERT_EQ(queued.exit_code, 0) << queued;
+  auto submitted = FromJson<v1::SubmitLeadResponse>(queued.out);
+  ASSERT_FALSE(submitted.unplaced_lead().empty()) << queued.out;
+
+  CliResult listed = Quorum({"lead", "unplaced"});
+  ASSERT_EQ(listed.exit_code, 0) << listed;
+  const std::string id =
+      submitted.unplaced_lead().substr(submitted.unplaced_lead().find('/') + 1);
+  EXPECT_TRUE(Contains(listed.out, id)) << listed.out;
+
+  CliResult target = Quorum(
+      {"--json", "lead", "submit", "--request-id", "triage-cli-2", "--email",
+       "ops@triage-lab.example", "--company", "Triage Lab", "--country", "US"});
+  ASSERT_EQ(target.exit_code, 0) << target;
+  auto account = FromJson<v1::SubmitLeadResponse>(target.out).account();
+
+  CliResult bad = Quorum(
+      {"lead", "place", submitted.unplaced_lead(), "--account", "nowhere"});
+  EXPECT_EQ(bad.exit_code, 1) << bad;
+  CliResult placed = Quorum({"--json", "lead", "place",
+                             submitted.unplaced_lead(), "--account", account});
+  ASSERT_EQ(placed.exit_code, 0) << placed;
+  auto response = FromJson<v1::PlaceLeadResponse>(placed.out);
+  EXPECT_EQ(response.intake().account(), account);
+  EXPECT_FALSE(response.intake().stakeholder().empty());
+  CliResult after = Quorum({"lead", "unplaced"});
+  EXPECT_FALSE(Contains(after.out, id)) << after.out;
+}
+
 TEST_F(CliCommandsTest, ColourOnlyOnATerminalWithoutNoColor) {
   std::vector<std::string> args = {"--server", server_->address(),
                                    "--as-of",  kAsOf,

@@ -122,7 +122,9 @@ TEST_F(CliConventionsTest, BashCompletionCompletesSubcommandsFlagsAndValues) {
   EXPECT_EQ(complete("quorum rev"), V{"review"});
   EXPECT_EQ(complete("quorum handoff cr"), V{"create"});
   // Subcommands first; flags once a "-" is typed.
-  EXPECT_EQ(complete("quorum lead \"\""), V{"submit"}) << script.out;
+  EXPECT_EQ(complete("quorum lead \"\""),
+            (V{"submit", "unplaced", "place", "delete"}))
+      << script.out;
   EXPECT_EQ(complete("quorum lead submit --req"), V{"--request-id"});
   EXPECT_EQ(complete("quorum -o y"), V{"yaml"});
   EXPECT_EQ(complete("quorum ready --al"), V{"--all"});
