@@ -49,6 +49,10 @@ class FaultInjectingEngine : public KvEngine {
     return inner_->CopyCompacted(dir);
   }
   size_t map_size() const override { return inner_->map_size(); }
+  bool shared() const override { return inner_->shared(); }
+  void OnExternalCommit(std::function<void(uint64_t)> fn) override {
+    inner_->OnExternalCommit(std::move(fn));
+  }
   // The wrapped engine sees every injected failure as its own, so it keeps
   // the account.
   bool writable() const override { return inner_->writable(); }

@@ -1,7 +1,9 @@
 // The storage engine's interface: ordered key/value databases with read and
 // write transactions, scans and savepoints. The store is written against it
-// alone; three engines implement it:
-//   LmdbEnv               (lmdb_env.h)       the server's, on disk;
+// alone; four engines implement it:
+//   LmdbEnv               (lmdb_env.h)       the server's default, on disk;
+//   PostgresEngine        (postgres_engine.h) over a PostgreSQL server that
+//                         several quorumd nodes may share;
 //   MemoryEngine          (memory_engine.h)  in memory, for tests;
 //   FaultInjectingEngine  (fault_injecting_engine.h)  wraps either and
 //                         fails chosen write attempts, for tests.
@@ -12,7 +14,8 @@
 //   INTERNAL error. Keys are 1 to kMaxKeyBytes bytes; Get of any other key
 //   finds nothing, Put of one fails. Values are any bytes.
 // - Read() sees the last committed write, unchanged while it runs, and runs
-//   beside other reads and the one writer. Write() calls are serialized.
+//   beside other reads and the one writer. Write() calls are serialized
+//   (across every process of a shared() engine).
 // - A write commits when its function returns OK and is durable when Write
 //   returns (for engines that have a disk); otherwise nothing of it stays.
 // - A write whose function (or commit) meets a full engine (IsMapFull) is
@@ -97,6 +100,19 @@ class KvEngine {
   virtual absl::Status CopyCompacted(const std::string& dir) const = 0;
   // The bytes the engine has reserved for its data (LMDB's map size).
   virtual size_t map_size() const = 0;
+
+  // Whether other processes write the same data (a database server that
+  // several quorumd nodes share). Then versions are global, in one order
+  // across every process, and a write of this engine may follow writes it
+  // did not make: whoever caches what it read (the store's snapshots) must
+  // learn what those changed (the store's commit log, docs/scale-out.md).
+  virtual bool shared() const { return false; }
+  // Called, on a thread of the engine's, with the version of a commit
+  // another process made, soon after it committed. A hint to wake waiters
+  // (it may come late, or once for several commits), not a record of what
+  // changed. Engines that are not shared never call it. Install before any
+  // concurrent use.
+  virtual void OnExternalCommit(std::function<void(uint64_t version)> fn) {}
 
   // Whether the last write that reached the storage succeeded: false after
   // a write failed because the disk is full or failing
