@@ -10,6 +10,7 @@ packages=(
   liblmdb-dev libboost-graph-dev libabsl-dev libicu-dev libphonenumber-dev libcli11-dev
   libcsv-dev graphviz libssl-dev openssl libgoogle-perftools-dev
   libgtest-dev libgmock-dev
+  libpq-dev postgresql-15
   clang-14 libclang-rt-14-dev
   python3 python3-grpcio python3-protobuf
   python3-venv python3-pip python3-setuptools python3-wheel

@@ -1,6 +1,8 @@
 // The KvEngine contract (graph/storage/kv_engine.h), the same cases on
-// every engine: LMDB in a temporary folder, in memory, and each wrapped in a
-// fault-injecting engine whose plan injects nothing.
+// every engine: LMDB in a temporary folder, in memory, each wrapped in a
+// fault-injecting engine whose plan injects nothing, and PostgreSQL (a fresh
+// database in a throwaway cluster; skipped where PostgreSQL 15 is not
+// installed).
 #include "graph/storage/kv_engine.h"
 
 #include <atomic>
@@ -18,8 +20,10 @@
 #include "graph/storage/fault_injecting_engine.h"
 #include "graph/storage/lmdb_env.h"
 #include "graph/storage/memory_engine.h"
+#include "graph/storage/postgres_engine.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
+#include "tests/support/postgres_cluster.h"
 
 namespace quorum::graph {
 namespace {
@@ -32,7 +36,7 @@ using ::testing::IsEmpty;
 using ::testing::Optional;
 using KeyValues = std::vector<std::pair<std::string, std::string>>;
 
-enum class Kind { kLmdb, kMemory, kFaultyLmdb, kFaultyMemory };
+enum class Kind { kLmdb, kMemory, kFaultyLmdb, kFaultyMemory, kPostgres };
 
 std::string KindName(const ::testing::TestParamInfo<Kind>& info) {
   switch (info.param) {
@@ -44,6 +48,8 @@ std::string KindName(const ::testing::TestParamInfo<Kind>& info) {
       return "FaultInjectingLmdb";
     case Kind::kFaultyMemory:
       return "FaultInjectingMemory";
+    case Kind::kPostgres:
+      return "Postgres";
   }
   return "Unknown";
 }
@@ -61,6 +67,18 @@ class KvEngineTest : public ::testing::TestWithParam<Kind> {
       auto env = LmdbEnv::Open(options);
       ASSERT_TRUE(env.ok()) << env.status();
       engine_ = *std::move(env);
+    } else if (kind == Kind::kPostgres) {
+      std::string why;
+      if (!::quorum::testing::PostgresCluster::Available(&why))
+        GTEST_SKIP() << why;
+      PostgresEngine::Options options;
+      options.conninfo =
+          ::quorum::testing::PostgresCluster::FreshDatabaseUrl(&why);
+      ASSERT_FALSE(options.conninfo.empty()) << why;
+      options.databases = databases;
+      auto engine = PostgresEngine::Open(options);
+      ASSERT_TRUE(engine.ok()) << engine.status();
+      engine_ = *std::move(engine);
     } else {
       engine_ = std::make_unique<MemoryEngine>(databases);
     }
@@ -129,6 +147,7 @@ class KvEngineScanTest : public KvEngineTest {
  protected:
   void SetUp() override {
     KvEngineTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_THAT(engine_->Write([](Txn& txn) -> absl::Status {
       for (const char* key : {"a/1", "a/2", "a/3", "ab/1", "b/1", "b/2"}) {
         absl::Status s = txn.Put("main", key, absl::StrCat("v:", key));
@@ -436,12 +455,14 @@ TEST_P(KvEngineTest, BadInputSaysNothingAboutTheDisk) {
 INSTANTIATE_TEST_SUITE_P(Engines, KvEngineTest,
                          ::testing::Values(Kind::kLmdb, Kind::kMemory,
                                            Kind::kFaultyLmdb,
-                                           Kind::kFaultyMemory),
+                                           Kind::kFaultyMemory,
+                                           Kind::kPostgres),
                          KindName);
 INSTANTIATE_TEST_SUITE_P(Engines, KvEngineScanTest,
                          ::testing::Values(Kind::kLmdb, Kind::kMemory,
                                            Kind::kFaultyLmdb,
-                                           Kind::kFaultyMemory),
+                                           Kind::kFaultyMemory,
+                                           Kind::kPostgres),
                          KindName);
 
 TEST(MemoryEngineTest, HasNoDiskToCopyTo) {
