@@ -210,6 +210,24 @@ absl::StatusOr<uint64_t> FirstNumber(const PGresult* result,
   return v;
 }
 
+// Begins a transaction with `sql`, whose last statement returns the
+// version. A connection that was lost while idle (the server restarted
+// since its last use) is only found out here: then, as nothing has happened
+// yet, the transaction begins once more on a new connection.
+absl::StatusOr<uint64_t> Begin(PostgresEngine::Connection& conn,
+                               const char* sql, absl::string_view what) {
+  for (int tries = 0;; ++tries) {
+    const bool reused = !conn.broken();
+    absl::Status s = conn.Ensure();
+    if (!s.ok()) return s;
+    auto begun = conn.Exec(sql, what);
+    if (begun.ok()) return FirstNumber(begun->get(), what);
+    if (!absl::IsUnavailable(begun.status()) || !reused || tries > 0) {
+      return begun.status();
+    }
+  }
+}
+
 // ----------------------------------------------------------- Transactions
 
 class PgTxn : public Txn {
@@ -477,14 +495,12 @@ void PostgresEngine::ReleaseReader(std::unique_ptr<Connection> conn) const {
 
 absl::Status PostgresEngine::Read(const TxnFn& fn) const {
   std::unique_ptr<Connection> conn = AcquireReader();
-  absl::Status status = conn->Ensure();
-  if (status.ok()) {
-    auto begun = conn->Exec(
+  absl::Status status;
+  {
+    absl::StatusOr<uint64_t> version = Begin(*conn,
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
         "SELECT v FROM quorum_version",
         "read begin");
-    absl::StatusOr<uint64_t> version =
-        begun.ok() ? FirstNumber(begun->get(), "read begin") : begun.status();
     if (!version.ok()) {
       status = version.status();
     } else {
@@ -529,22 +545,19 @@ absl::Status PostgresEngine::WriteAttempt(const TxnFn& fn,
                                           const CommitFn& committed,
                                           bool* retry) {
   Connection& conn = *writer_;
-  absl::Status s = conn.Ensure();
-  if (!s.ok()) return s;
+  ++write_attempts_;
   // The version row first: its lock puts the writers of every node in one
   // order, and a writer that waited for it fails here, before fn runs.
-  auto begun = conn.Exec(
-      "BEGIN ISOLATION LEVEL SERIALIZABLE; "
-      "UPDATE quorum_version SET v = v + 1 RETURNING v",
-      "write begin");
   absl::StatusOr<uint64_t> version =
-      begun.ok() ? FirstNumber(begun->get(), "write begin") : begun.status();
+      Begin(conn,
+            "BEGIN ISOLATION LEVEL SERIALIZABLE; "
+            "UPDATE quorum_version SET v = v + 1 RETURNING v",
+            "write begin");
   if (!version.ok()) {
     conn.Rollback();
     *retry = IsRetry(version.status());
     return version.status();
   }
-  ++write_attempts_;
   PgTxn txn(&conn, &databases_, /*writable=*/true, *version);
   absl::Status status = fn(txn);
   if (!txn.fatal().ok()) status = txn.fatal();

@@ -91,7 +91,8 @@ class PostgresEngine : public KvEngine {
   bool shared() const override { return true; }
   void OnExternalCommit(std::function<void(uint64_t version)> fn) override;
 
-  // How many times write functions ran, retries included (for tests).
+  // How many write transactions were begun, retries included (for
+  // tests).
   uint64_t write_attempts() const { return write_attempts_.load(); }
   // The token this engine's NOTIFY payloads carry.
   const std::string& node_token() const { return node_token_; }
