@@ -618,7 +618,17 @@ void PostgresEngine::OnExternalCommit(std::function<void(uint64_t)> fn) {
     stop_ = false;
   }
   on_external_commit_ = std::move(fn);
-  if (on_external_commit_) listener_ = std::thread([this] { Listen(); });
+  if (!on_external_commit_) return;
+  {
+    std::lock_guard lock(listen_mu_);
+    listening_ = false;
+  }
+  listener_ = std::thread([this] { Listen(); });
+  // Commits made after this call are heard once the listener listens:
+  // wait for it, a little (when the server is away it listens later).
+  std::unique_lock lock(listen_mu_);
+  listen_cv_.wait_for(lock, std::chrono::seconds(5),
+                      [&] { return listening_; });
 }
 
 void PostgresEngine::Listen() {
@@ -643,6 +653,13 @@ void PostgresEngine::Listen() {
           auto v = FirstNumber(now->get(), "version");
           if (v.ok()) on_external_commit_(*v);
         }
+      }
+      if (!connected_before) {
+        {
+          std::lock_guard lock(listen_mu_);
+          listening_ = true;
+        }
+        listen_cv_.notify_all();
       }
       connected_before = true;
     }

@@ -124,6 +124,10 @@ class PostgresEngine : public KvEngine {
   mutable int readers_made_ = 0;
 
   std::function<void(uint64_t)> on_external_commit_;
+  std::mutex listen_mu_;
+  std::condition_variable listen_cv_;
+  bool listening_ = false;  // The listener has run LISTEN (guarded).
+
   std::atomic<bool> stop_{false};
   std::thread listener_;
 
