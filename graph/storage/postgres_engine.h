@@ -89,6 +89,8 @@ class PostgresEngine : public KvEngine {
   size_t map_size() const override;
 
   bool shared() const override { return true; }
+  // Starts the listener and returns once it listens (or after 5 s when the
+  // server cannot be reached), so that later commits of others are heard.
   void OnExternalCommit(std::function<void(uint64_t version)> fn) override;
 
   // How many write transactions were begun, retries included (for
