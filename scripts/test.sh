@@ -24,10 +24,12 @@ if [ "${QUORUM_SKIP_SANITIZERS:-0}" != "1" ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-sanitize --output-on-failure --timeout 1200 -j2 \
-      -R '^(graph|server|e2e)\.' -E 'ReadinessListingTest'
+      -R '^(graph|server|e2e)\.' -E 'ReadinessListingTest|/postgresql$'
   # ReadinessListingTest (5,200 generated accounts, ~80 s per case under
   # ASan) ran in the first pass; the sanitizers see the same listing code
-  # through the smaller workflow tests.
+  # through the smaller workflow tests. The service tests on PostgreSQL
+  # (/postgresql) ran in the first pass too; the engine itself runs here
+  # under the sanitizers (graph.*Postgres*, the engine contract tests).
 fi
 
 if [ "${QUORUM_SKIP_SANITIZERS:-0}" != "1" ]; then

@@ -1,6 +1,7 @@
 // quorumd: the quorum gRPC server.
 //
-//   quorumd [--listen 127.0.0.1:50051] [--data-dir ./quorum-data]
+//   quorumd [--listen 127.0.0.1:50051] [--store lmdb:./quorum-data |
+//            --store postgresql://user@host:port/database]
 //           [--max-message-bytes 4194304] [--demo-data FILE] [--port-file FILE]
 //           [--event-retention-count 1000000] [--event-retention-days 0]
 //           [limits: see server/limits.h and docs/security.md]
@@ -109,8 +110,15 @@ int main(int argc, char** argv) {
   app.add_option("--listen", options.listen,
                  "Address to serve on, host:port (port 0 picks a free port)")
       ->capture_default_str();
-  app.add_option("--data-dir", options.data_dir, "LMDB data directory")
-      ->capture_default_str();
+  CLI::Option* store = app.add_option(
+      "--store", options.store,
+      "Where the data lives: lmdb:FOLDER (the default, lmdb:./quorum-data) "
+      "or a PostgreSQL URL postgresql://user@host:port/database, which "
+      "several quorumd nodes may share (docs/scale-out.md)");
+  app.add_option("--data-dir", options.data_dir,
+                 "LMDB data folder (the same as --store lmdb:FOLDER)")
+      ->capture_default_str()
+      ->excludes(store);
   app.add_option("--max-message-bytes", options.max_message_bytes,
                  "Largest request or response message in bytes")
       ->check(CLI::PositiveNumber)
@@ -233,9 +241,10 @@ int main(int argc, char** argv) {
                      " record(s) created, the rest already present"));
   }
   Log(absl::StrCat("serving on port ", (*server)->port(), " (", options.listen,
-                   "), data in ", options.data_dir, ", policy revision ",
-                   (*server)->policy_revision(), ", descriptor limit ",
-                   descriptors,
+                   "), data in ",
+                   quorum::server::ParseStore(options)->description,
+                   ", policy revision ", (*server)->policy_revision(),
+                   ", descriptor limit ", descriptors,
                    (*server)->connection_cap() > 0
                        ? absl::StrCat(", at most ", (*server)->connection_cap(),
                                       " connections")

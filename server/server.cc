@@ -17,11 +17,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/text_format.h"
-#include "grpc/health/v1/health.pb.h"
-#include "graph/rules/policy.h"
 #include "graph/model/status.h"
+#include "graph/rules/policy.h"
+#include "grpc/health/v1/health.pb.h"
 
 namespace quorum::server {
 namespace {
@@ -176,6 +177,40 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListeningCredentials(
 
 }  // namespace
 
+absl::StatusOr<StoreLocation> ParseStore(const ServerOptions& options) {
+  absl::string_view store = options.store;
+  StoreLocation location;
+  if (absl::StartsWith(store, "postgresql://") ||
+      absl::StartsWith(store, "postgres://")) {
+    location.path = std::string(store);
+    // postgresql://user:password@host/...: the password stays out of logs.
+    location.description = location.path;
+    const size_t scheme = location.description.find("://") + 3;
+    const size_t at = location.description.find('@', scheme);
+    const size_t colon = location.description.find(':', scheme);
+    if (at != std::string::npos && colon < at) {
+      location.description.replace(colon + 1, at - colon - 1, "***");
+    }
+    return location;
+  }
+  if (store.empty()) {
+    location.lmdb_dir = options.data_dir;
+  } else if (absl::ConsumePrefix(&store, "lmdb:") && !store.empty()) {
+    location.lmdb_dir = std::string(store);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--store: \"", options.store,
+        "\" is neither lmdb:FOLDER (as in lmdb:./quorum-data) nor a "
+        "PostgreSQL URL (postgresql://user@host:port/database)"));
+  }
+  if (location.lmdb_dir.empty()) {
+    return absl::InvalidArgumentError("--data-dir: empty");
+  }
+  location.path = location.lmdb_dir;
+  location.description = location.lmdb_dir;
+  return location;
+}
+
 absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
     const ServerOptions& options) {
   if (options.max_message_bytes <= 0) {
@@ -211,17 +246,18 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
     s->access_ = std::make_shared<AccessControl>(std::move(access));
     credentials->SetAuthMetadataProcessor(s->access_);
   }
-  // One quorumd per data folder (an exclusive lock, server/limits.h).
-  {
+  ASSIGN_OR_RETURN(const StoreLocation location, ParseStore(options));
+  if (!location.lmdb_dir.empty()) {
+    // One quorumd per data folder (an exclusive lock, server/limits.h).
     std::error_code ec;
-    std::filesystem::create_directories(options.data_dir, ec);
+    std::filesystem::create_directories(location.lmdb_dir, ec);
     if (ec) {
       return absl::FailedPreconditionError(
-          absl::StrCat("cannot create data directory ", options.data_dir, ": ",
+          absl::StrCat("cannot create data directory ", location.lmdb_dir, ": ",
                        ec.message()));
     }
+    ASSIGN_OR_RETURN(s->lock_, DataDirLock::Acquire(location.lmdb_dir));
   }
-  ASSIGN_OR_RETURN(s->lock_, DataDirLock::Acquire(options.data_dir));
   // Access needs transport security for its AuthMetadataProcessor, so a
   // token file or TLS serves through gRPC's own listening port (local
   // credentials on loopback, TLS otherwise). The plain loopback demo serves
@@ -232,7 +268,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
     ASSIGN_OR_RETURN(s->listener_, Listener::Bind(options.listen));
   }
   graph::Store::Options store_options;
-  store_options.path = options.data_dir;
+  store_options.path = location.path;
   store_options.initial_map_size = options.initial_map_size;
   store_options.snapshot_cache_bytes = options.snapshot_cache_mib << 20;
   if (options.clock) store_options.clock = options.clock;

@@ -30,7 +30,12 @@ namespace quorum::server {
 struct ServerOptions {
   // host:port; port 0 picks a free port (see QuorumServer::port()).
   std::string listen = "127.0.0.1:50051";
-  // LMDB directory, created when missing.
+  // Where the data lives (ParseStore): "lmdb:FOLDER" (created when
+  // missing; one quorumd per folder) or a PostgreSQL connection URL
+  // "postgresql://..." that several quorumd nodes may share
+  // (docs/scale-out.md). Empty: LMDB in data_dir.
+  std::string store;
+  // The LMDB folder when `store` is empty.
   std::string data_dir = "./quorum-data";
   // Largest request or response message, in bytes.
   int max_message_bytes = 4 << 20;
@@ -72,6 +77,17 @@ struct ServerOptions {
   // Source of the time (tests); the system clock when unset.
   std::function<absl::Time()> clock;
 };
+
+// Where ServerOptions put the data: the store's path (graph::Store::Options)
+// and, for LMDB, the folder quorumd creates and locks (empty for
+// PostgreSQL). INVALID_ARGUMENT naming --store for anything else.
+struct StoreLocation {
+  std::string path;
+  std::string lmdb_dir;
+  // For logs: the folder, or the URL without its password.
+  std::string description;
+};
+absl::StatusOr<StoreLocation> ParseStore(const ServerOptions& options);
 
 // A running quorum server. Thread-safe.
 class QuorumServer {

@@ -112,7 +112,7 @@ class KvEngine {
   // (it may come late, or once for several commits), not a record of what
   // changed. Engines that are not shared never call it. Install before any
   // concurrent use.
-  virtual void OnExternalCommit(std::function<void(uint64_t version)> fn) {}
+  virtual void OnExternalCommit(std::function<void(uint64_t version)> /*fn*/) {}
 
   // Whether the last write that reached the storage succeeded: false after
   // a write failed because the disk is full or failing

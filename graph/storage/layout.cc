@@ -21,7 +21,7 @@ std::vector<std::string> AllDatabases() {
         kStakeholderRefs, kReadinessDue, kArchivedAccounts}) {
     out.emplace_back(db);
   }
-  for (absl::string_view db : {kUnplacedLeads, kUnplacedLeadIds}) {
+  for (absl::string_view db : {kUnplacedLeads, kUnplacedLeadIds, kCommitLog}) {
     out.emplace_back(db);
   }
   return out;
@@ -92,6 +92,10 @@ std::string ReadinessFromKey(int64_t valid_from_nanos,
 
 std::string EventKey(int64_t sequence) {
   return absl::StrFormat("%019d", sequence);
+}
+
+std::string CommitLogKey(uint64_t version) {
+  return absl::StrFormat("%020u", version);
 }
 
 std::string RequestIdKey(absl::string_view method,

@@ -35,6 +35,9 @@
 //                                                    -> ArchivedAccount
 //   unplaced_leads {queue time ns}|{id}              -> UnplacedLead
 //   unplaced_lead_ids unplacedLeads/{id}             -> key in unplaced_leads
+//   commit_log     {version, 20 digits}              -> CommitRecord (what a
+//                                                     commit changed; written
+//                                                     on shared engines only)
 #ifndef QUORUM_GRAPH_STORAGE_LAYOUT_H_
 #define QUORUM_GRAPH_STORAGE_LAYOUT_H_
 
@@ -78,6 +81,7 @@ inline constexpr absl::string_view kStakeholderRefs = "stakeholder_refs";
 inline constexpr absl::string_view kArchivedAccounts = "archived_accounts";
 inline constexpr absl::string_view kUnplacedLeads = "unplaced_leads";
 inline constexpr absl::string_view kUnplacedLeadIds = "unplaced_lead_ids";
+inline constexpr absl::string_view kCommitLog = "commit_log";
 
 // Every database above, to open an engine with.
 std::vector<std::string> AllDatabases();
@@ -134,6 +138,8 @@ inline std::string ReadinessDueKey(int64_t due_nanos,
 }
 // `readiness_events`: the sequence number, 19 digits.
 std::string EventKey(int64_t sequence);
+// Key of `commit_log`: the version, fixed width, so keys sort by version.
+std::string CommitLogKey(uint64_t version);
 // `request_ids`: "{method}\n{request ID}".
 std::string RequestIdKey(absl::string_view method,
                          absl::string_view request_id);

@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -28,9 +29,18 @@
 #include "graph/rules/algorithms.h"
 #include "graph/storage/lmdb_env.h"
 #include "graph/storage/memory_engine.h"
+#include "graph/storage/postgres_engine.h"
+#include "graph/storage/records.pb.h"
 #include "graph/store/records.h"
 
 namespace quorum::graph {
+namespace {
+// Whether `path` names a PostgreSQL server (a libpq connection URI).
+bool IsPostgresUrl(absl::string_view path) {
+  return absl::StartsWith(path, "postgresql://") ||
+         absl::StartsWith(path, "postgres://");
+}
+}  // namespace
 
 using namespace internal;  // NOLINT: the records of graph/store/records.h.
 using quorum::v1::Account;
@@ -38,11 +48,22 @@ using quorum::v1::Signal;
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
   std::unique_ptr<KvEngine> engine;
-  if (options.path == Options::kInMemory) {
+  absl::string_view path = options.path;
+  if (path == Options::kInMemory) {
     engine = std::make_unique<MemoryEngine>(AllDatabases());
+  } else if (IsPostgresUrl(path)) {
+    PostgresEngine::Options pg_options;
+    pg_options.conninfo = std::string(path);
+    pg_options.databases = AllDatabases();
+    ASSIGN_OR_RETURN(engine, PostgresEngine::Open(std::move(pg_options)));
   } else {
+    absl::ConsumePrefix(&path, "lmdb:");
+    if (path.empty()) {
+      return absl::InvalidArgumentError(
+          "store: \"lmdb:\" needs a folder, as in lmdb:./quorum-data");
+    }
     LmdbEnv::Options env_options;
-    env_options.path = options.path;
+    env_options.path = std::string(path);
     env_options.initial_map_size = options.initial_map_size;
     env_options.databases = AllDatabases();
     ASSIGN_OR_RETURN(engine, LmdbEnv::Open(env_options));
@@ -59,6 +80,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   std::unique_ptr<Store> store(new Store(std::move(engine),
                                          std::move(options.clock),
                                          options.snapshot_cache_bytes));
+  if (store->engine_->shared()) {
+    // Nothing is cached yet: what earlier commits changed is moot.
+    RETURN_IF_ERROR(store->engine_->Read([&](Txn& txn) {
+      store->known_version_ = txn.version();
+      return absl::OkStatus();
+    }));
+    store->engine_->OnExternalCommit(
+        [raw = store.get()](uint64_t) { raw->ExternalCommitted(); });
+  }
   // Stores written before the company-name index existed get it built once.
   RETURN_IF_ERROR(store->Write([](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<std::string> done,
@@ -86,16 +116,110 @@ void Store::BeginAttempt() {
   pending_clear_ = false;
 }
 
+absl::Status Store::Read(const std::function<absl::Status(Txn&)>& fn) {
+  return engine_->Read([&](Txn& txn) -> absl::Status {
+    RETURN_IF_ERROR(CatchUp(txn, txn.version()));
+    return fn(txn);
+  });
+}
+
 absl::Status Store::Write(const std::function<absl::Status(Txn&)>& fn) {
   return engine_->Write(
       [&](Txn& engine_txn) -> absl::Status {
         BeginAttempt();  // A write whose map filled up runs again from here.
+        // What other nodes committed before this write is known first.
+        RETURN_IF_ERROR(CatchUp(engine_txn, engine_txn.version() - 1));
         ChangeRecordingTxn txn(engine_txn, changes_);
         RETURN_IF_ERROR(fn(txn));
-        if (changes_.empty()) return absl::OkStatus();
-        return Reindex(txn);
+        if (!changes_.empty()) RETURN_IF_ERROR(Reindex(txn));
+        return LogCommit(engine_txn);
       },
       [this](uint64_t version) { Committed(version); });
+}
+
+// ------------------------------------------------- nodes on a shared engine
+
+namespace {
+// Commit records kept: a node that falls further behind (or starts) forgets
+// every snapshot instead.
+constexpr uint64_t kCommitLogKept = 100000;
+}  // namespace
+
+absl::Status Store::LogCommit(Txn& txn) {
+  if (!engine_->shared()) return absl::OkStatus();
+  storage::CommitRecord record;
+  std::set<std::string> trees;
+  for (const auto& [id, changes] : changes_) trees.insert(id);
+  for (const auto& [id, snapshot] : pending_) trees.insert(id);
+  for (const std::string& id : trees) record.add_trees(id);
+  record.set_all_trees(pending_clear_);
+  record.set_policy(pending_policy_ != nullptr || pending_clear_);
+  const uint64_t version = txn.version();
+  RETURN_IF_ERROR(
+      txn.Put(kCommitLog, CommitLogKey(version), record.SerializeAsString()));
+  if (version <= kCommitLogKept) return absl::OkStatus();
+  return txn.Delete(kCommitLog, CommitLogKey(version - kCommitLogKept));
+}
+
+absl::Status Store::CatchUp(Txn& txn, uint64_t upto) {
+  if (!engine_->shared() || known_version_.load() >= upto) {
+    return absl::OkStatus();
+  }
+  std::lock_guard lock(catch_up_mu_);
+  const uint64_t from = known_version_.load();
+  if (from >= upto) return absl::OkStatus();
+  uint64_t next = from + 1;  // The version whose record comes next.
+  bool all = false;
+  bool policy = false;
+  std::vector<std::pair<std::string, uint64_t>> trees;
+  absl::Status parsed;
+  RETURN_IF_ERROR(
+      txn.Scan(kCommitLog, "", CommitLogKey(from),
+               [&](absl::string_view key, absl::string_view value) {
+                 uint64_t version = 0;
+                 storage::CommitRecord record;
+                 if (!absl::SimpleAtoi(key, &version) ||
+                     !record.ParseFromArray(value.data(),
+                                            static_cast<int>(value.size()))) {
+                   parsed = absl::DataLossError(
+                       absl::StrCat("corrupt commit log record at ", key));
+                   return false;
+                 }
+                 if (version > upto) return false;
+                 if (version != next)
+                   all = true;  // Trimmed away: forget it all.
+                 next = version + 1;
+                 all = all || record.all_trees();
+                 policy = policy || record.policy();
+                 for (const std::string& id : record.trees()) {
+                   trees.emplace_back(id, version);
+                 }
+                 return true;
+               }));
+  RETURN_IF_ERROR(parsed);
+  if (next <= upto) all = true;  // Commits without a record.
+  if (all) {
+    snapshots_.Clear(upto);
+  } else {
+    for (const auto& [id, version] : trees) {
+      snapshots_.Publish(id, nullptr, version);
+    }
+  }
+  if (all || policy) {
+    std::lock_guard policy_lock(policy_mu_);
+    policy_ = nullptr;
+    policy_changed_ = std::max(policy_changed_, upto);
+  }
+  known_version_ = upto;
+  return absl::OkStatus();
+}
+
+void Store::ExternalCommitted() {
+  {
+    std::lock_guard<std::mutex> lock(events_mu_);
+    ++commits_;
+  }
+  events_cv_.notify_all();
 }
 
 int64_t Store::commits() {
@@ -119,6 +243,11 @@ void Store::Committed(uint64_t version) {
     std::lock_guard lock(policy_mu_);
     policy_ = std::move(pending_policy_);
     policy_changed_ = version;
+  }
+  if (engine_->shared()) {
+    // The write knew every commit before it (CatchUp at its start).
+    std::lock_guard lock(catch_up_mu_);
+    if (known_version_.load() + 1 == version) known_version_ = version;
   }
   {
     std::lock_guard<std::mutex> lock(events_mu_);
@@ -172,7 +301,7 @@ absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>> Store::ActivePolicyIn(
 absl::StatusOr<std::shared_ptr<const v1::PolicyRevision>>
 Store::CurrentPolicy() {
   std::shared_ptr<const v1::PolicyRevision> revision;
-  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(Read([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(revision, ActivePolicyIn(txn));
     return absl::OkStatus();
   }));
@@ -199,7 +328,7 @@ absl::StatusOr<std::shared_ptr<const TreeSnapshot>> Store::Snapshot(
     absl::string_view name) {
   ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "name"));
   std::shared_ptr<const TreeSnapshot> snapshot;
-  RETURN_IF_ERROR(engine_->Read([&](Txn& txn) -> absl::Status {
+  RETURN_IF_ERROR(Read([&](Txn& txn) -> absl::Status {
     if (auto cached = snapshots_.Get(id)) {
       snapshot = std::move(cached);
       return absl::OkStatus();

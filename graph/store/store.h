@@ -18,6 +18,7 @@
 #ifndef QUORUM_GRAPH_STORE_H_
 #define QUORUM_GRAPH_STORE_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -46,8 +47,11 @@ namespace quorum::graph {
 class Store {
  public:
   struct Options {
-    // Where the data lives: an LMDB directory, or kInMemory for an engine
-    // that keeps everything in memory (tests; nothing survives the store).
+    // Where the data lives: an LMDB directory (optionally "lmdb:DIR"), a
+    // PostgreSQL connection URL ("postgresql://...", PostgresEngine, which
+    // several stores in several processes may share), or kInMemory for an
+    // engine that keeps everything in memory (tests; nothing survives the
+    // store).
     std::string path;
     static constexpr absl::string_view kInMemory = ":memory:";
     size_t initial_map_size = 64 << 20;  // Grows on demand.
@@ -96,10 +100,8 @@ class Store {
 
   // ---- For the use cases (graph/usecases/), which run their work here.
 
-  // Runs `fn` in a read-only transaction of the engine.
-  absl::Status Read(const std::function<absl::Status(Txn&)>& fn) const {
-    return engine_->Read(fn);
-  }
+  // Runs `fn` in a read-only transaction of the engine (after CatchUp).
+  absl::Status Read(const std::function<absl::Status(Txn&)>& fn);
   // The engine itself, for listings (ScanPage) and copies.
   const KvEngine& engine() const { return *engine_; }
   // The time now, by the clock the store was opened with.
@@ -194,9 +196,25 @@ class Store {
   std::shared_ptr<const v1::PolicyRevision> pending_policy_;
   bool pending_clear_ = false;
 
+  // On a shared engine (several nodes): records in the commit log what the
+  // write `txn` changed that nodes hold in memory, and trims the log.
+  absl::Status LogCommit(Txn& txn);
+  // On a shared engine: forgets the snapshots and policy that commits of
+  // other nodes changed, up to the version `txn` sees (from the commit
+  // log), before anything is served from them. Cheap when no commit came
+  // between (one comparison).
+  // `upto` is the last version `txn` sees (a write's own version less one).
+  absl::Status CatchUp(Txn& txn, uint64_t upto);
+  // A commit of another node: wakes watchers (CatchUp does the rest).
+  void ExternalCommitted();
+
   std::mutex policy_mu_;
   std::shared_ptr<const v1::PolicyRevision> policy_;  // Null: not read yet.
   uint64_t policy_changed_ = 0;  // The version that last published one.
+  // The version up to which this node knows what every commit changed
+  // (shared engines; guarded by catch_up_mu_ for writes).
+  std::mutex catch_up_mu_;
+  std::atomic<uint64_t> known_version_{0};
   // Wakes watchers after a commit (see WaitForCommitAfter).
   std::mutex events_mu_;
   std::condition_variable events_cv_;

@@ -92,9 +92,10 @@ bool PassedAccessCheck(const grpc::Status& status) {
          status.error_code() != grpc::StatusCode::PERMISSION_DENIED;
 }
 
-class AccessTest : public ::testing::Test {
+class AccessTest : public ::testing::TestWithParam<quorum::testing::Engine> {
  protected:
   void SetUp() override {
+    QUORUM_SKIP_WITHOUT_ENGINE(GetParam());
     token_file_ = dir_.path() + "/tokens.txt";
     absl::Time now = absl::Now();
     read_ = *CreateToken(token_file_, "reader", {v1::SCOPE_READ}, now);
@@ -103,7 +104,8 @@ class AccessTest : public ::testing::Test {
     revoked_ = *CreateToken(token_file_, "departed", {v1::SCOPE_ADMIN}, now);
     ServerOptions options;
     options.listen = "127.0.0.1:0";
-    options.data_dir = dir_.path() + "/data";
+    options.store =
+        quorum::testing::StoreFor(GetParam(), dir_.path() + "/data");
     options.token_file = token_file_;
     options.log = [this](const std::string& line) {
       absl::MutexLock lock(&log_mu_);
@@ -215,7 +217,7 @@ TEST(AccessScopes, AdminIncludesWriteIncludesRead) {
 
 // The matrix: every served RPC, found through the descriptor pool, with no
 // token, an unknown token, a revoked token and each scope.
-TEST_F(AccessTest, EveryRpcAnswersAsItsScopeSays) {
+TEST_P(AccessTest, EveryRpcAnswersAsItsScopeSays) {
   // The revoked token worked before it was revoked.
   auto before =
       CallEmpty(channel_, "/quorum.v1.AccountGraphService/ListAccounts", false,
@@ -272,7 +274,7 @@ TEST_F(AccessTest, EveryRpcAnswersAsItsScopeSays) {
   EXPECT_EQ(cells, 49 * 6);
 }
 
-TEST_F(AccessTest, AnRpcWithoutAScopeIsRefusedEvenToAdmin) {
+TEST_P(AccessTest, AnRpcWithoutAScopeIsRefusedEvenToAdmin) {
   grpc::Status status =
       CallEmpty(channel_, "/quorum.v1.AccountGraphService/NoSuchMethod", false,
                 "Bearer " + admin_);
@@ -284,7 +286,7 @@ TEST_F(AccessTest, AnRpcWithoutAScopeIsRefusedEvenToAdmin) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
-TEST_F(AccessTest, MalformedCredentialsAreUnauthenticated) {
+TEST_P(AccessTest, MalformedCredentialsAreUnauthenticated) {
   const std::string path = "/quorum.v1.AccountGraphService/ListAccounts";
   for (const std::string& header :
        {std::string("Basic b3BzOnNlY3JldA=="), std::string("Bearer"),
@@ -308,7 +310,7 @@ TEST_F(AccessTest, MalformedCredentialsAreUnauthenticated) {
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
-TEST_F(AccessTest, HealthNeedsNoToken) {
+TEST_P(AccessTest, HealthNeedsNoToken) {
   auto health = grpc::health::v1::Health::NewStub(channel_);
   grpc::ClientContext context;
   grpc::health::v1::HealthCheckRequest request;
@@ -321,7 +323,7 @@ TEST_F(AccessTest, HealthNeedsNoToken) {
   EXPECT_TRUE(PassedAccessCheck(watch)) << watch.error_message();
 }
 
-TEST_F(AccessTest, TheTokenNameIsTheActorOfWritesThatNameNone) {
+TEST_P(AccessTest, TheTokenNameIsTheActorOfWritesThatNameNone) {
   auto graph = v1::AccountGraphService::NewStub(channel_);
   v1::CreateAccountRequest create;
   create.mutable_account()->set_display_name("Northfield Health System");
@@ -349,7 +351,7 @@ TEST_F(AccessTest, TheTokenNameIsTheActorOfWritesThatNameNone) {
       << Log();
 }
 
-TEST_F(AccessTest, ReloadAddsAndRevokesTokensAndKeepsThemWhenTheFileBreaks) {
+TEST_P(AccessTest, ReloadAddsAndRevokesTokensAndKeepsThemWhenTheFileBreaks) {
   const std::string path = "/quorum.v1.AccountGraphService/ListAccounts";
   auto later = CreateToken(token_file_, "later", {v1::SCOPE_READ}, absl::Now());
   ASSERT_TRUE(later.ok());
@@ -505,6 +507,30 @@ TEST(ServerOptionsCheck, AccessAndTlsFlagsMustFitTogether) {
   // Nothing was opened for any of them.
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/data"));
 }
+
+TEST(ServerOptionsCheck, AStoreThatIsNeitherAFolderNorAPostgresUrlIsRefused) {
+  quorum::testing::TempDir dir;
+  for (const std::string store : {"mysql://db/quorum", "lmdb:", "./data"}) {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.store = store;
+    auto started = QuorumServer::Start(options);
+    ASSERT_FALSE(started.ok()) << store;
+    EXPECT_EQ(started.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(started.status().message().find("--store"), std::string::npos)
+        << started.status();
+  }
+  // An LMDB folder given as lmdb:FOLDER is where the data goes.
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.store = "lmdb:" + dir.path() + "/named";
+  auto started = QuorumServer::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/named/data.mdb"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, AccessTest, quorum::testing::AllEngines(),
+                         quorum::testing::EngineName);
 
 }  // namespace
 }  // namespace quorum::server

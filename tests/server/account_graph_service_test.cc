@@ -25,13 +25,18 @@ using ::quorum::testing::ViolatedFields;
 using ::testing::Test;
 namespace v1 = ::quorum::v1;
 
-class AccountGraphServiceTest : public Test {
+class AccountGraphServiceTest
+    : public ::testing::TestWithParam<quorum::testing::Engine> {
  protected:
-  void SetUp() override { StartServer(4 << 20); }
+  void SetUp() override {
+    QUORUM_SKIP_WITHOUT_ENGINE(GetParam());
+    store_ = quorum::testing::StoreFor(GetParam(), dir_.path());
+    StartServer(4 << 20);
+  }
 
   void StartServer(int max_message_bytes) {
     server_.reset();
-    server_ = quorum::testing::StartServer(dir_.path(), max_message_bytes);
+    server_ = quorum::testing::StartServer(store_, max_message_bytes);
     ASSERT_NE(server_, nullptr);
     channel_ = quorum::testing::ChannelTo(*server_);
     stub_ = v1::AccountGraphService::NewStub(channel_);
@@ -100,6 +105,7 @@ class AccountGraphServiceTest : public Test {
   }
 
   quorum::testing::TempDir dir_;
+  std::string store_;  // Where the server keeps its data (StoreFor).
   std::unique_ptr<QuorumServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AccountGraphService::Stub> stub_;
@@ -152,7 +158,7 @@ bool HasUnknownFieldsAnywhere(const google::protobuf::Message& message) {
   return false;
 }
 
-TEST_F(AccountGraphServiceTest, UnknownFieldsAreDiscardedBeforeStorage) {
+TEST_P(AccountGraphServiceTest, UnknownFieldsAreDiscardedBeforeStorage) {
   // A 1 MiB unknown field used to be stored and served back.
   v1::Account account =
       WithUnknownField(MakeAccount("Unknown Fields Lab"), 1 << 20);
@@ -194,7 +200,7 @@ TEST_F(AccountGraphServiceTest, UnknownFieldsAreDiscardedBeforeStorage) {
   EXPECT_EQ(map.account().owner(), "team-east");
 }
 
-TEST_F(AccountGraphServiceTest,
+TEST_P(AccountGraphServiceTest,
        OversizedLabelsAreRefusedAndListingsKeepWorking) {
   // Three accounts with 6,000 labels of 500 bytes used to be stored and
   // made every ListAccounts fail with RESOURCE_EXHAUSTED.
@@ -212,7 +218,7 @@ TEST_F(AccountGraphServiceTest,
   EXPECT_EQ(CountAccounts(), 1);
 }
 
-TEST_F(AccountGraphServiceTest, PagesOfLargeAccountsStopAtTheByteBudget) {
+TEST_P(AccountGraphServiceTest, PagesOfLargeAccountsStopAtTheByteBudget) {
   // Accounts as large as the limits allow (about 100 KB each).
   constexpr int kAccounts = 14;
   for (int n = 0; n < kAccounts; ++n) {
@@ -252,7 +258,7 @@ TEST_F(AccountGraphServiceTest, PagesOfLargeAccountsStopAtTheByteBudget) {
   EXPECT_GT(pages, 1);
 }
 
-TEST_F(AccountGraphServiceTest, CreatesRetriedWithTheSameRequestIdCreateOnce) {
+TEST_P(AccountGraphServiceTest, CreatesRetriedWithTheSameRequestIdCreateOnce) {
   // Without an ID the server derives one from the name: a retry without a
   // request ID makes a second account.
   v1::CreateAccountRequest request;
@@ -321,12 +327,12 @@ TEST_F(AccountGraphServiceTest, CreatesRetriedWithTheSameRequestIdCreateOnce) {
   EXPECT_EQ(r1.name(), r2.name());
 }
 
-TEST_F(AccountGraphServiceTest, HealthIsServing) {
+TEST_P(AccountGraphServiceTest, HealthIsServing) {
   EXPECT_EQ(quorum::testing::CheckHealth(channel_),
             grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
-TEST_F(AccountGraphServiceTest, AccountCreateGetUpdateDeleteRoundTrip) {
+TEST_P(AccountGraphServiceTest, AccountCreateGetUpdateDeleteRoundTrip) {
   v1::Account input = MakeAccount("Northfield Health");
   input.add_domains("Northfield-Health.ORG ");
   input.set_subdivision_code("us-nj");
@@ -365,7 +371,7 @@ TEST_F(AccountGraphServiceTest, AccountCreateGetUpdateDeleteRoundTrip) {
   EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(AccountGraphServiceTest, ServerGeneratesIdFromDisplayName) {
+TEST_P(AccountGraphServiceTest, ServerGeneratesIdFromDisplayName) {
   v1::Account created;
   ASSERT_TRUE(CreateAccount("", MakeAccount("St. Mary's Lab"), &created).ok());
   EXPECT_EQ(created.name(), "accounts/st-mary-s-lab");
@@ -373,7 +379,7 @@ TEST_F(AccountGraphServiceTest, ServerGeneratesIdFromDisplayName) {
   EXPECT_EQ(created.name(), "accounts/st-mary-s-lab-2");
 }
 
-TEST_F(AccountGraphServiceTest, ListAccountsPagesThroughEveryAccountOnce) {
+TEST_P(AccountGraphServiceTest, ListAccountsPagesThroughEveryAccountOnce) {
   for (int i = 0; i < 7; ++i) {
     ASSERT_TRUE(CreateAccount("a" + std::to_string(i),
                               MakeAccount("Account " + std::to_string(i)))
@@ -398,7 +404,7 @@ TEST_F(AccountGraphServiceTest, ListAccountsPagesThroughEveryAccountOnce) {
   EXPECT_EQ(seen.back(), "accounts/a6");
 }
 
-TEST_F(AccountGraphServiceTest, NegativePageSizeNamesPageSize) {
+TEST_P(AccountGraphServiceTest, NegativePageSizeNamesPageSize) {
   v1::ListAccountsRequest request;
   request.set_page_size(-1);
   v1::ListAccountsResponse response;
@@ -407,7 +413,7 @@ TEST_F(AccountGraphServiceTest, NegativePageSizeNamesPageSize) {
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"page_size"});
 }
 
-TEST_F(AccountGraphServiceTest, ForeignOrGarbagePageTokenNamesPageToken) {
+TEST_P(AccountGraphServiceTest, ForeignOrGarbagePageTokenNamesPageToken) {
   ASSERT_TRUE(CreateAccount("a", MakeAccount("A")).ok());
   for (int i = 0; i < 3; ++i) {
     v1::CreateSiteRequest site;
@@ -444,7 +450,8 @@ TEST_F(AccountGraphServiceTest, ForeignOrGarbagePageTokenNamesPageToken) {
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"page_token"});
 }
 
-TEST_F(AccountGraphServiceTest, BadAccountFieldsAreEachNamedAndNothingIsWritten) {
+TEST_P(AccountGraphServiceTest,
+       BadAccountFieldsAreEachNamedAndNothingIsWritten) {
   v1::Account bad;
   bad.set_display_name(" ");
   bad.set_country_code("XX");
@@ -464,7 +471,7 @@ TEST_F(AccountGraphServiceTest, BadAccountFieldsAreEachNamedAndNothingIsWritten)
   EXPECT_EQ(CountAccounts(), 0);
 }
 
-TEST_F(AccountGraphServiceTest, MalformedNamesAreNamed) {
+TEST_P(AccountGraphServiceTest, MalformedNamesAreNamed) {
   v1::GetAccountRequest get;
   get.set_name("account/x");
   v1::Account account;
@@ -485,7 +492,7 @@ TEST_F(AccountGraphServiceTest, MalformedNamesAreNamed) {
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"parent"});
 }
 
-TEST_F(AccountGraphServiceTest, DuplicateIdAndDomainAreAlreadyExists) {
+TEST_P(AccountGraphServiceTest, DuplicateIdAndDomainAreAlreadyExists) {
   v1::Account a = MakeAccount("A");
   a.add_domains("a-lab.org");
   ASSERT_TRUE(CreateAccount("a", a).ok());
@@ -499,7 +506,7 @@ TEST_F(AccountGraphServiceTest, DuplicateIdAndDomainAreAlreadyExists) {
   EXPECT_EQ(CountAccounts(), 1);
 }
 
-TEST_F(AccountGraphServiceTest, StaleEtagIsAbortedAndChangesNothing) {
+TEST_P(AccountGraphServiceTest, StaleEtagIsAbortedAndChangesNothing) {
   v1::Account created;
   ASSERT_TRUE(CreateAccount("a", MakeAccount("A"), &created).ok());
   v1::UpdateAccountRequest first;
@@ -531,7 +538,7 @@ TEST_F(AccountGraphServiceTest, StaleEtagIsAbortedAndChangesNothing) {
   EXPECT_EQ(now.owner(), "first");
 }
 
-TEST_F(AccountGraphServiceTest, UpdateMaskWithUnknownOrOutputOnlyPathIsNamed) {
+TEST_P(AccountGraphServiceTest, UpdateMaskWithUnknownOrOutputOnlyPathIsNamed) {
   ASSERT_TRUE(CreateAccount("a", MakeAccount("A")).ok());
   v1::UpdateAccountRequest update;
   update.mutable_account()->set_name("accounts/a");
@@ -545,7 +552,7 @@ TEST_F(AccountGraphServiceTest, UpdateMaskWithUnknownOrOutputOnlyPathIsNamed) {
                                    "update_mask.paths[1]"}));
 }
 
-TEST_F(AccountGraphServiceTest, UpdateValidatesTheMergedAccount) {
+TEST_P(AccountGraphServiceTest, UpdateValidatesTheMergedAccount) {
   ASSERT_TRUE(CreateAccount("a", MakeAccount("A")).ok());
   v1::UpdateAccountRequest update;
   update.mutable_account()->set_name("accounts/a");
@@ -557,7 +564,7 @@ TEST_F(AccountGraphServiceTest, UpdateValidatesTheMergedAccount) {
             std::set<std::string>{"account.country_code"});
 }
 
-TEST_F(AccountGraphServiceTest, ParentCycleIsRefusedAndNamed) {
+TEST_P(AccountGraphServiceTest, ParentCycleIsRefusedAndNamed) {
   ASSERT_TRUE(CreateAccount("sys", MakeAccount("System")).ok());
   v1::Account child = MakeAccount("Hospital");
   child.set_parent("accounts/sys");
@@ -576,7 +583,8 @@ TEST_F(AccountGraphServiceTest, ParentCycleIsRefusedAndNamed) {
       << status.error_message();
 }
 
-TEST_F(AccountGraphServiceTest, DeletingAccountWithChildrenNeedsForceThenCascades) {
+TEST_P(AccountGraphServiceTest,
+       DeletingAccountWithChildrenNeedsForceThenCascades) {
   v1::Account system = MakeAccount("System");
   system.add_domains("system.org");
   ASSERT_TRUE(CreateAccount("sys", system).ok());
@@ -603,7 +611,7 @@ TEST_F(AccountGraphServiceTest, DeletingAccountWithChildrenNeedsForceThenCascade
       CreateStakeholder("accounts/again", "ann", "ann@system.org").ok());
 }
 
-TEST_F(AccountGraphServiceTest, SiteCrudAndErrors) {
+TEST_P(AccountGraphServiceTest, SiteCrudAndErrors) {
   ASSERT_TRUE(CreateAccount("a", MakeAccount("A")).ok());
   v1::CreateSiteRequest create;
   create.set_parent("accounts/a");
@@ -654,7 +662,7 @@ TEST_F(AccountGraphServiceTest, SiteCrudAndErrors) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(AccountGraphServiceTest, StakeholderCrudAndErrors) {
+TEST_P(AccountGraphServiceTest, StakeholderCrudAndErrors) {
   ASSERT_TRUE(CreateAccount("a", MakeAccount("A")).ok());
   v1::CreateStakeholderRequest create;
   create.set_parent("accounts/a");
@@ -714,7 +722,7 @@ TEST_F(AccountGraphServiceTest, StakeholderCrudAndErrors) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(AccountGraphServiceTest, StakeholderSiteMustBeInItsAccountTree) {
+TEST_P(AccountGraphServiceTest, StakeholderSiteMustBeInItsAccountTree) {
   ASSERT_TRUE(CreateAccount("a", MakeAccount("A")).ok());
   ASSERT_TRUE(CreateAccount("b", MakeAccount("B")).ok());
   v1::CreateSiteRequest site;
@@ -735,7 +743,7 @@ TEST_F(AccountGraphServiceTest, StakeholderSiteMustBeInItsAccountTree) {
             std::set<std::string>{"SITE_OUTSIDE_ACCOUNT_TREE"});
 }
 
-TEST_F(AccountGraphServiceTest, MoveStakeholderOverTheWire) {
+TEST_P(AccountGraphServiceTest, MoveStakeholderOverTheWire) {
   ASSERT_TRUE(CreateAccount("a", MakeAccount("A")).ok());
   ASSERT_TRUE(CreateAccount("b", MakeAccount("B")).ok());
   ASSERT_TRUE(CreateStakeholder("accounts/a", "ann", "ann@a.example").ok());
@@ -771,7 +779,7 @@ TEST_F(AccountGraphServiceTest, MoveStakeholderOverTheWire) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(AccountGraphServiceTest, RelationshipCrudCycleAndTreeChecks) {
+TEST_P(AccountGraphServiceTest, RelationshipCrudCycleAndTreeChecks) {
   ASSERT_TRUE(CreateAccount("sys", MakeAccount("System")).ok());
   v1::Account hospital = MakeAccount("Hospital");
   hospital.set_parent("accounts/sys");
@@ -843,7 +851,7 @@ TEST_F(AccountGraphServiceTest, RelationshipCrudCycleAndTreeChecks) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(AccountGraphServiceTest, CommitteeMapCoversTheWholeSubtree) {
+TEST_P(AccountGraphServiceTest, CommitteeMapCoversTheWholeSubtree) {
   ASSERT_TRUE(CreateAccount("sys", MakeAccount("System")).ok());
   v1::Account hospital = MakeAccount("Hospital");
   hospital.set_parent("accounts/sys");
@@ -889,7 +897,7 @@ TEST_F(AccountGraphServiceTest, CommitteeMapCoversTheWholeSubtree) {
       grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(AccountGraphServiceTest, OversizedMessageIsRefusedAndNothingIsWritten) {
+TEST_P(AccountGraphServiceTest, OversizedMessageIsRefusedAndNothingIsWritten) {
   StartServer(16 * 1024);
   v1::Account big = MakeAccount(std::string(100, 'x'));
   for (int i = 0; i < 1000; ++i) {
@@ -900,6 +908,10 @@ TEST_F(AccountGraphServiceTest, OversizedMessageIsRefusedAndNothingIsWritten) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(CountAccounts(), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, AccountGraphServiceTest,
+                         quorum::testing::AllEngines(),
+                         quorum::testing::EngineName);
 
 }  // namespace
 }  // namespace quorum::server

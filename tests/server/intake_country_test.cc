@@ -21,10 +21,13 @@ namespace {
 namespace v1 = ::quorum::v1;
 using ::quorum::testing::ViolatedFields;
 
-class IntakeCountryTest : public ::testing::Test {
+class IntakeCountryTest
+    : public ::testing::TestWithParam<quorum::testing::Engine> {
  protected:
   void SetUp() override {
-    server_ = quorum::testing::StartServer(dir_.path());
+    QUORUM_SKIP_WITHOUT_ENGINE(GetParam());
+    store_ = quorum::testing::StoreFor(GetParam(), dir_.path());
+    server_ = quorum::testing::StartServer(store_);
     ASSERT_NE(server_, nullptr);
     channel_ = quorum::testing::ChannelTo(*server_);
     intake_ = v1::IntakeService::NewStub(channel_);
@@ -74,13 +77,14 @@ class IntakeCountryTest : public ::testing::Test {
   }
 
   quorum::testing::TempDir dir_;
+  std::string store_;  // Where the server keeps its data (StoreFor).
   std::unique_ptr<QuorumServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::IntakeService::Stub> intake_;
   std::unique_ptr<v1::AccountGraphService::Stub> graph_;
 };
 
-TEST_F(IntakeCountryTest, TheEmailDomainGivesTheCountry) {
+TEST_P(IntakeCountryTest, TheEmailDomainGivesTheCountry) {
   EXPECT_EQ(CountryOfAccountCreatedBy(
                 LeadAt("tom.berger@labor-isar.de", "Labor Isar"), "de"),
             "DE");
@@ -89,14 +93,14 @@ TEST_F(IntakeCountryTest, TheEmailDomainGivesTheCountry) {
             "FR");
 }
 
-TEST_F(IntakeCountryTest, DotUkIsTheUnitedKingdom) {
+TEST_P(IntakeCountryTest, DotUkIsTheUnitedKingdom) {
   EXPECT_EQ(
       CountryOfAccountCreatedBy(
           LeadAt("sam.jones@st-aldhelm.nhs.uk", "St Aldhelm Hospital"), "uk"),
       "GB");
 }
 
-TEST_F(IntakeCountryTest, TheWebsiteGivesTheCountryWhenTheEmailDoesNot) {
+TEST_P(IntakeCountryTest, TheWebsiteGivesTheCountryWhenTheEmailDoesNot) {
   EXPECT_EQ(
       CountryOfAccountCreatedBy(LeadAt("lab@gmail.com", "Laboratorium Noord",
                                        "https://www.lab-noord.nl/contact"),
@@ -104,7 +108,7 @@ TEST_F(IntakeCountryTest, TheWebsiteGivesTheCountryWhenTheEmailDoesNot) {
       "NL");
 }
 
-TEST_F(IntakeCountryTest, AGenericDomainGivesNoCountryAndTheLeadWaitsInTriage) {
+TEST_P(IntakeCountryTest, AGenericDomainGivesNoCountryAndTheLeadWaitsInTriage) {
   v1::SubmitLeadResponse out;
   grpc::Status status =
       Submit(LeadAt("pat.lee@acme-labs.com", "Acme Labs"), "com", &out);
@@ -119,6 +123,10 @@ TEST_F(IntakeCountryTest, AGenericDomainGivesNoCountryAndTheLeadWaitsInTriage) {
   ASSERT_TRUE(graph_->ListAccounts(Context().get(), list, &accounts).ok());
   EXPECT_EQ(accounts.accounts_size(), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, IntakeCountryTest,
+                         quorum::testing::AllEngines(),
+                         quorum::testing::EngineName);
 
 }  // namespace
 }  // namespace quorum::server

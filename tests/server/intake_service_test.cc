@@ -87,10 +87,12 @@ grpc::Status SendRawStream(const std::shared_ptr<grpc::Channel>& channel,
   return status;
 }
 
-class IntakeTest : public ::testing::Test {
+class IntakeTest : public ::testing::TestWithParam<quorum::testing::Engine> {
  protected:
   void SetUp() override {
-    server_ = quorum::testing::StartServer(dir_.path());
+    QUORUM_SKIP_WITHOUT_ENGINE(GetParam());
+    store_ = quorum::testing::StoreFor(GetParam(), dir_.path());
+    server_ = quorum::testing::StartServer(store_);
     ASSERT_NE(server_, nullptr);
     channel_ = quorum::testing::ChannelTo(*server_);
     intake_ = v1::IntakeService::NewStub(channel_);
@@ -181,6 +183,7 @@ class IntakeTest : public ::testing::Test {
   }
 
   quorum::testing::TempDir dir_;
+  std::string store_;  // Where the server keeps its data (StoreFor).
   std::unique_ptr<QuorumServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::IntakeService::Stub> intake_;
@@ -189,7 +192,7 @@ class IntakeTest : public ::testing::Test {
   std::unique_ptr<v1::NoteService::Stub> notes_;
 };
 
-TEST_F(IntakeTest, WorkedExampleLeadIsCreatedCleanAndRoutedToSalesDiscovery) {
+TEST_P(IntakeTest, WorkedExampleLeadIsCreatedCleanAndRoutedToSalesDiscovery) {
   v1::SubmitLeadResponse r = MustSubmit(WorkedExampleLead(), "lead-1");
   EXPECT_EQ(r.account_match(), v1::MATCH_KIND_CREATED);
   EXPECT_EQ(r.stakeholder_match(), v1::MATCH_KIND_CREATED);
@@ -228,7 +231,7 @@ TEST_F(IntakeTest, WorkedExampleLeadIsCreatedCleanAndRoutedToSalesDiscovery) {
   }
 }
 
-TEST_F(IntakeTest, EveryDataCheckIsReportedOneByOne) {
+TEST_P(IntakeTest, EveryDataCheckIsReportedOneByOne) {
   v1::Lead lead;
   lead.set_email("someone@mailinator.com");
   lead.set_company("Nordlicht Labor GmbH");
@@ -257,7 +260,7 @@ TEST_F(IntakeTest, EveryDataCheckIsReportedOneByOne) {
   EXPECT_TRUE(r.normalized().phone().empty());
 }
 
-TEST_F(IntakeTest, BadEmailIsAFailedCheckButTheCompanyStillLands) {
+TEST_P(IntakeTest, BadEmailIsAFailedCheckButTheCompanyStillLands) {
   v1::Lead lead;
   lead.set_email("not-an-email");
   lead.set_company("Lakeshore Lab");
@@ -268,7 +271,8 @@ TEST_F(IntakeTest, BadEmailIsAFailedCheckButTheCompanyStillLands) {
   EXPECT_EQ(r.stakeholder_match(), v1::MATCH_KIND_NONE);
 }
 
-TEST_F(IntakeTest, LeadWithNeitherUsableEmailNorCompanyIsRefusedAndWritesNothing) {
+TEST_P(IntakeTest,
+       LeadWithNeitherUsableEmailNorCompanyIsRefusedAndWritesNothing) {
   v1::Lead lead;
   lead.set_email("broken@");
   lead.set_title("Lab Director");
@@ -284,13 +288,13 @@ TEST_F(IntakeTest, LeadWithNeitherUsableEmailNorCompanyIsRefusedAndWritesNothing
   EXPECT_TRUE(Submit(lead, "nothing", &out).ok());
 }
 
-TEST_F(IntakeTest, RequestIdIsRequired) {
+TEST_P(IntakeTest, RequestIdIsRequired) {
   v1::SubmitLeadResponse out;
   grpc::Status status = Submit(WorkedExampleLead(), "", &out);
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"request_id"});
 }
 
-TEST_F(IntakeTest, SameEmailInAnotherCaseMatchesTheStakeholder) {
+TEST_P(IntakeTest, SameEmailInAnotherCaseMatchesTheStakeholder) {
   v1::SubmitLeadResponse first = MustSubmit(WorkedExampleLead(), "a");
   v1::Lead again = WorkedExampleLead();
   again.set_email("MEGAN.ORTIZ@cascade-valley.ORG");
@@ -303,7 +307,7 @@ TEST_F(IntakeTest, SameEmailInAnotherCaseMatchesTheStakeholder) {
   EXPECT_EQ(AccountNames().size(), 1u);
 }
 
-TEST_F(IntakeTest, NewPersonAtAKnownDomainLandsOnThatAccount) {
+TEST_P(IntakeTest, NewPersonAtAKnownDomainLandsOnThatAccount) {
   v1::SubmitLeadResponse first = MustSubmit(WorkedExampleLead(), "a");
   v1::Lead colleague;
   colleague.set_email("priya.raman@cascade-valley.org");
@@ -318,7 +322,7 @@ TEST_F(IntakeTest, NewPersonAtAKnownDomainLandsOnThatAccount) {
   EXPECT_EQ(r.inferred_roles(0).role(), v1::COMMITTEE_ROLE_QUALITY);
 }
 
-TEST_F(IntakeTest, CompanyNameVariantsMatchOneAccount) {
+TEST_P(IntakeTest, CompanyNameVariantsMatchOneAccount) {
   v1::Lead first;
   first.set_email("ops@gmail.com");
   first.set_company("Acme Labs, Inc.");
@@ -340,7 +344,7 @@ TEST_F(IntakeTest, CompanyNameVariantsMatchOneAccount) {
   EXPECT_EQ(account.domains_size(), 0);
 }
 
-TEST_F(IntakeTest, FreeMailAddressAloneNeverMatchesAnAccount) {
+TEST_P(IntakeTest, FreeMailAddressAloneNeverMatchesAnAccount) {
   v1::Lead first;
   first.set_email("jane@gmail.com");
   first.set_company("Jane's Lab");
@@ -356,7 +360,7 @@ TEST_F(IntakeTest, FreeMailAddressAloneNeverMatchesAnAccount) {
 
 // ------------------------------------------------------------ triage queue
 
-TEST_F(IntakeTest, AnUnplacedLeadIsQueuedListedAndPlacedOverGrpc) {
+TEST_P(IntakeTest, AnUnplacedLeadIsQueuedListedAndPlacedOverGrpc) {
   v1::Lead lead;
   lead.set_email("anna.mueller@gmail.com");
   lead.set_first_name("Anna");
@@ -408,7 +412,7 @@ TEST_F(IntakeTest, AnUnplacedLeadIsQueuedListedAndPlacedOverGrpc) {
   EXPECT_EQ(page.unplaced_leads_size(), 0);
 }
 
-TEST_F(IntakeTest, TriageCallsReportBadInputByField) {
+TEST_P(IntakeTest, TriageCallsReportBadInputByField) {
   v1::PlaceLeadRequest place;
   place.set_name("unplacedLeads/Not An Id");
   place.set_account("accounts/x");
@@ -433,7 +437,7 @@ TEST_F(IntakeTest, TriageCallsReportBadInputByField) {
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"name"});
 }
 
-TEST_F(IntakeTest, UnplacedLeadsPageWithATokenBoundToTheReason) {
+TEST_P(IntakeTest, UnplacedLeadsPageWithATokenBoundToTheReason) {
   for (int i = 0; i < 3; ++i) {
     v1::Lead lead;
     lead.set_email("lead" + std::to_string(i) + "@gmail.com");
@@ -458,7 +462,7 @@ TEST_F(IntakeTest, UnplacedLeadsPageWithATokenBoundToTheReason) {
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"page_token"});
 }
 
-TEST_F(IntakeTest, DeleteUnplacedLeadRemovesSpamFromTheQueue) {
+TEST_P(IntakeTest, DeleteUnplacedLeadRemovesSpamFromTheQueue) {
   v1::Lead lead;
   lead.set_email("winner@gmail.com");
   v1::SubmitLeadResponse queued = MustSubmit(lead, "spam");
@@ -475,7 +479,7 @@ TEST_F(IntakeTest, DeleteUnplacedLeadRemovesSpamFromTheQueue) {
   EXPECT_EQ(page.unplaced_leads_size(), 0);
 }
 
-TEST_F(IntakeTest, WebsiteDomainMatchesAnAccount) {
+TEST_P(IntakeTest, WebsiteDomainMatchesAnAccount) {
   v1::CreateAccountRequest create;
   create.set_account_id("isartal");
   create.mutable_account()->set_display_name("Laborzentrum Isartal");
@@ -492,7 +496,8 @@ TEST_F(IntakeTest, WebsiteDomainMatchesAnAccount) {
   EXPECT_EQ(r.account(), "accounts/isartal");
 }
 
-TEST_F(IntakeTest, RetryWithTheSameRequestIdReturnsTheFirstAnswerAndWritesNothing) {
+TEST_P(IntakeTest,
+       RetryWithTheSameRequestIdReturnsTheFirstAnswerAndWritesNothing) {
   v1::SubmitLeadResponse first = MustSubmit(WorkedExampleLead(), "retry-me");
   const int64_t signals = CountSignals(first.account());
   v1::Lead changed = WorkedExampleLead();
@@ -506,7 +511,7 @@ TEST_F(IntakeTest, RetryWithTheSameRequestIdReturnsTheFirstAnswerAndWritesNothin
   EXPECT_EQ(CountSignals(first.account()), signals);
 }
 
-TEST_F(IntakeTest, ConcurrentSubmissionsOfTheSameNewCompanyCreateOneAccount) {
+TEST_P(IntakeTest, ConcurrentSubmissionsOfTheSameNewCompanyCreateOneAccount) {
   constexpr int kThreads = 8;
   std::vector<std::thread> threads;
   std::vector<std::string> accounts(kThreads);
@@ -526,7 +531,7 @@ TEST_F(IntakeTest, ConcurrentSubmissionsOfTheSameNewCompanyCreateOneAccount) {
   EXPECT_EQ(AccountNames().size(), 1u);
 }
 
-TEST_F(IntakeTest, NotesAreCreatedListedNewestFirstAndChecked) {
+TEST_P(IntakeTest, NotesAreCreatedListedNewestFirstAndChecked) {
   v1::SubmitLeadResponse lead = MustSubmit(WorkedExampleLead(), "n");
   v1::CreateNoteRequest create;
   create.set_parent(lead.account());
@@ -564,7 +569,8 @@ TEST_F(IntakeTest, NotesAreCreatedListedNewestFirstAndChecked) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(IntakeTest, StreamOfOneHundredThousandSignalsLandsAndCountsOnceAfterRetry) {
+TEST_P(IntakeTest,
+       StreamOfOneHundredThousandSignalsLandsAndCountsOnceAfterRetry) {
   v1::SubmitLeadResponse lead = MustSubmit(WorkedExampleLead(), "s");
   constexpr int kSignals = 100000;
   auto send = [&](v1::StreamSignalsResponse* response) {
@@ -599,7 +605,7 @@ TEST_F(IntakeTest, StreamOfOneHundredThousandSignalsLandsAndCountsOnceAfterRetry
   EXPECT_EQ(CountSignals(lead.account()), kSignals + 1);  // + the demo request.
 }
 
-TEST_F(IntakeTest, BadSignalsInAStreamAreRejectedOneByOneWithTheirPositions) {
+TEST_P(IntakeTest, BadSignalsInAStreamAreRejectedOneByOneWithTheirPositions) {
   v1::SubmitLeadResponse lead = MustSubmit(WorkedExampleLead(), "s");
   v1::StreamSignalsResponse response;
   auto context = Context();
@@ -626,7 +632,7 @@ TEST_F(IntakeTest, BadSignalsInAStreamAreRejectedOneByOneWithTheirPositions) {
             std::string::npos);
 }
 
-TEST_F(IntakeTest, ImportUpsertsRecordsAndReportsBadOnesWithoutStopping) {
+TEST_P(IntakeTest, ImportUpsertsRecordsAndReportsBadOnesWithoutStopping) {
   auto import = [&](const std::vector<v1::ImportRecordsRequest>& records,
                     v1::ImportRecordsResponse* response) {
     auto context = Context();
@@ -682,7 +688,7 @@ TEST_F(IntakeTest, ImportUpsertsRecordsAndReportsBadOnesWithoutStopping) {
   EXPECT_EQ(got.owner(), "team-west");
 }
 
-TEST_F(IntakeTest, AnImportGroupLandsAllOrNothing) {
+TEST_P(IntakeTest, AnImportGroupLandsAllOrNothing) {
   auto import = [&](const std::vector<v1::ImportRecordsRequest>& records,
                     v1::ImportRecordsResponse* response) {
     auto context = Context();
@@ -764,7 +770,7 @@ v1::ImportRecordsRequest ImportedAccount(const std::string& id) {
   return record;
 }
 
-TEST_F(IntakeTest, UndecodableImportMessageEndsTheStreamNamingItsPosition) {
+TEST_P(IntakeTest, UndecodableImportMessageEndsTheStreamNamingItsPosition) {
   v1::ImportRecordsResponse response;
   grpc::Status status = SendRawStream(
       channel_, "/quorum.v1.IntakeService/ImportRecords",
@@ -795,7 +801,7 @@ TEST_F(IntakeTest, UndecodableImportMessageEndsTheStreamNamingItsPosition) {
   EXPECT_EQ(partial.created(), 2);
 }
 
-TEST_F(IntakeTest, UndecodableFirstImportMessageCommitsNothing) {
+TEST_P(IntakeTest, UndecodableFirstImportMessageCommitsNothing) {
   v1::ImportRecordsResponse response;
   grpc::Status status = SendRawStream(
       channel_, "/quorum.v1.IntakeService/ImportRecords",
@@ -805,7 +811,7 @@ TEST_F(IntakeTest, UndecodableFirstImportMessageCommitsNothing) {
   EXPECT_TRUE(AccountNames().empty());
 }
 
-TEST_F(IntakeTest, EmptyMessagesInARawImportStreamAreRecordsNotErrors) {
+TEST_P(IntakeTest, EmptyMessagesInARawImportStreamAreRecordsNotErrors) {
   v1::ImportRecordsResponse response;
   grpc::Status status = SendRawStream(
       channel_, "/quorum.v1.IntakeService/ImportRecords",
@@ -816,7 +822,7 @@ TEST_F(IntakeTest, EmptyMessagesInARawImportStreamAreRecordsNotErrors) {
   EXPECT_EQ(response.rejected(), 1);  // The empty record names no resource.
 }
 
-TEST_F(IntakeTest, UndecodableSignalMessageEndsTheStreamNamingItsPosition) {
+TEST_P(IntakeTest, UndecodableSignalMessageEndsTheStreamNamingItsPosition) {
   v1::SubmitLeadResponse lead = MustSubmit(WorkedExampleLead(), "s");
   auto message = [&](int first) {
     v1::StreamSignalsRequest m;
@@ -841,6 +847,9 @@ TEST_F(IntakeTest, UndecodableSignalMessageEndsTheStreamNamingItsPosition) {
             std::string::npos);
   EXPECT_EQ(CountSignals(lead.account()), 6 + 1);  // + the demo request.
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, IntakeTest, quorum::testing::AllEngines(),
+                         quorum::testing::EngineName);
 
 }  // namespace
 }  // namespace quorum::server

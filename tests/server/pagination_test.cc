@@ -71,10 +71,13 @@ TEST(ParsePageTest, ATokenContinuesOnlyItsOwnCollection) {
 
 // Over a real channel: a listing asked for more than the maximum answers
 // the maximum and a token for the rest.
-class PageSizeOverGrpcTest : public ::testing::Test {
+class PageSizeOverGrpcTest
+    : public ::testing::TestWithParam<quorum::testing::Engine> {
  protected:
   void SetUp() override {
-    server_ = quorum::testing::StartServer(dir_.path());
+    QUORUM_SKIP_WITHOUT_ENGINE(GetParam());
+    store_ = quorum::testing::StoreFor(GetParam(), dir_.path());
+    server_ = quorum::testing::StartServer(store_);
     ASSERT_NE(server_, nullptr);
     channel_ = quorum::testing::ChannelTo(*server_);
     graph_ = v1::AccountGraphService::NewStub(channel_);
@@ -123,13 +126,14 @@ class PageSizeOverGrpcTest : public ::testing::Test {
   }
 
   quorum::testing::TempDir dir_;
+  std::string store_;  // Where the server keeps its data (StoreFor).
   std::unique_ptr<QuorumServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AccountGraphService::Stub> graph_;
   std::unique_ptr<v1::SignalService::Stub> signals_;
 };
 
-TEST_F(PageSizeOverGrpcTest, APageSizeAboveTheMaximumAnswersTheMaximum) {
+TEST_P(PageSizeOverGrpcTest, APageSizeAboveTheMaximumAnswersTheMaximum) {
   ASSERT_NO_FATAL_FAILURE(AccountWithSignals(1001));
   v1::ListSignalsResponse page;
   grpc::Status status = List(5000, "", &page);
@@ -143,7 +147,7 @@ TEST_F(PageSizeOverGrpcTest, APageSizeAboveTheMaximumAnswersTheMaximum) {
   EXPECT_TRUE(rest.next_page_token().empty());
 }
 
-TEST_F(PageSizeOverGrpcTest, ANegativePageSizeIsInvalidArgument) {
+TEST_P(PageSizeOverGrpcTest, ANegativePageSizeIsInvalidArgument) {
   ASSERT_NO_FATAL_FAILURE(AccountWithSignals(1));
   v1::ListSignalsResponse page;
   grpc::Status status = List(-1, "", &page);
@@ -151,6 +155,10 @@ TEST_F(PageSizeOverGrpcTest, ANegativePageSizeIsInvalidArgument) {
   EXPECT_THAT(quorum::testing::ViolatedFields(status),
               ::testing::Contains("page_size"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, PageSizeOverGrpcTest,
+                         quorum::testing::AllEngines(),
+                         quorum::testing::EngineName);
 
 }  // namespace
 }  // namespace quorum::server

@@ -130,21 +130,26 @@ class PolicyServer {
       const std::string& data_dir, const std::string& policy_file = "") {
     ServerOptions options;
     options.listen = "127.0.0.1:0";
-    options.data_dir = data_dir;
+    options.store = data_dir;  // A ServerOptions::store value (StoreFor).
     options.initial_map_size = 8 << 20;
     options.policy_file = policy_file;
     return QuorumServer::Start(options);
   }
 };
 
-class PolicyServiceTest : public ::testing::Test {
+class PolicyServiceTest
+    : public ::testing::TestWithParam<quorum::testing::Engine> {
  protected:
-  void SetUp() override { StartServer(); }
+  void SetUp() override {
+    QUORUM_SKIP_WITHOUT_ENGINE(GetParam());
+    store_ = quorum::testing::StoreFor(GetParam(), dir_.path() + "/data");
+    StartServer();
+  }
 
   void StartServer(const std::string& policy_file = "") {
     stub_.reset();
     server_.reset();
-    auto started = PolicyServer::Start(dir_.path() + "/data", policy_file);
+    auto started = PolicyServer::Start(store_, policy_file);
     ASSERT_TRUE(started.ok()) << started.status();
     server_ = *std::move(started);
     channel_ = quorum::testing::ChannelTo(*server_);
@@ -217,6 +222,7 @@ class PolicyServiceTest : public ::testing::Test {
   }
 
   quorum::testing::TempDir dir_;
+  std::string store_;  // Where the server keeps its data (StoreFor).
   std::unique_ptr<QuorumServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PolicyService::Stub> stub_;
@@ -224,7 +230,7 @@ class PolicyServiceTest : public ::testing::Test {
 
 // ------------------------------------------------------------------ Start
 
-TEST_F(PolicyServiceTest, FreshServerHasTheDefaultPolicyAsActiveRevisionOne) {
+TEST_P(PolicyServiceTest, FreshServerHasTheDefaultPolicyAsActiveRevisionOne) {
   EXPECT_EQ(server_->policy_revision(), 1);
   v1::PolicyRevision active = Active();
   EXPECT_EQ(active.revision(), 1);
@@ -237,13 +243,13 @@ TEST_F(PolicyServiceTest, FreshServerHasTheDefaultPolicyAsActiveRevisionOne) {
   EXPECT_TRUE(Same(one, active));
 }
 
-TEST_F(PolicyServiceTest, RestartDoesNotPublishTheDefaultAgain) {
+TEST_P(PolicyServiceTest, RestartDoesNotPublishTheDefaultAgain) {
   StartServer();
   EXPECT_EQ(server_->policy_revision(), 1);
   EXPECT_THAT(AllRevisionNumbers(), ElementsAre(1));
 }
 
-TEST_F(PolicyServiceTest, RestartKeepsAPublishedRevisionActive) {
+TEST_P(PolicyServiceTest, RestartKeepsAPublishedRevisionActive) {
   v1::PolicyRevision published;
   ASSERT_TRUE(
       Publish(MessageSource(PolicyWithThreshold(77)), "tuned", &published).ok());
@@ -254,7 +260,7 @@ TEST_F(PolicyServiceTest, RestartKeepsAPublishedRevisionActive) {
 
 // ------------------------------------------------------- Hostile nesting
 
-TEST_F(PolicyServiceTest,
+TEST_P(PolicyServiceTest,
        DeeplyNestedTextIsRefusedByValidatePublishAndSimulate) {
   const v1::PolicySource deep = TextSource(DeeplyNestedText(10000));
   v1::ValidatePolicyResponse validated = Validate(deep);
@@ -283,7 +289,7 @@ TEST_F(PolicyServiceTest,
 
 // --------------------------------------------------------------- Validate
 
-TEST_F(PolicyServiceTest, ValidateAcceptsTheDefaultPolicyAsMessageTextOrJson) {
+TEST_P(PolicyServiceTest, ValidateAcceptsTheDefaultPolicyAsMessageTextOrJson) {
   for (const v1::PolicySource& source :
        {MessageSource(graph::DefaultPolicy()),
         TextSource(AsText(graph::DefaultPolicy())),
@@ -299,7 +305,7 @@ TEST_F(PolicyServiceTest, ValidateAcceptsTheDefaultPolicyAsMessageTextOrJson) {
 // A problem is named by its path in the policy whichever form the policy
 // was sent in: a message once had its problems prefixed "source.policy.",
 // text and JSON not.
-TEST_F(PolicyServiceTest, ValidateNamesProblemsByPolicyPathInEveryForm) {
+TEST_P(PolicyServiceTest, ValidateNamesProblemsByPolicyPathInEveryForm) {
   for (const v1::PolicySource& source :
        {MessageSource(BrokenPolicy()), TextSource(AsText(BrokenPolicy())),
         JsonSource(AsJson(BrokenPolicy()))}) {
@@ -315,7 +321,7 @@ TEST_F(PolicyServiceTest, ValidateNamesProblemsByPolicyPathInEveryForm) {
 }
 
 // ValidatePolicyResponse.policy is "the parsed policy, when it parsed".
-TEST_F(PolicyServiceTest, ValidateReturnsAParsedPolicyEvenWhenItIsInvalid) {
+TEST_P(PolicyServiceTest, ValidateReturnsAParsedPolicyEvenWhenItIsInvalid) {
   for (const v1::PolicySource& source :
        {MessageSource(BrokenPolicy()), TextSource(AsText(BrokenPolicy())),
         JsonSource(AsJson(BrokenPolicy()))}) {
@@ -327,7 +333,7 @@ TEST_F(PolicyServiceTest, ValidateReturnsAParsedPolicyEvenWhenItIsInvalid) {
   }
 }
 
-TEST_F(PolicyServiceTest, ValidateNamesTheCheckIdOfADanglingReference) {
+TEST_P(PolicyServiceTest, ValidateNamesTheCheckIdOfADanglingReference) {
   v1::Policy policy = graph::DefaultPolicy();
   policy.mutable_disqualify_rules(0)->mutable_when()->mutable_fit_check()
       ->set_check_id("climate");
@@ -339,7 +345,7 @@ TEST_F(PolicyServiceTest, ValidateNamesTheCheckIdOfADanglingReference) {
   EXPECT_THAT(response.problems(0).description(), HasSubstr("climate"));
 }
 
-TEST_F(PolicyServiceTest, ValidateReportsATextSyntaxErrorWithLineAndColumn) {
+TEST_P(PolicyServiceTest, ValidateReportsATextSyntaxErrorWithLineAndColumn) {
   v1::ValidatePolicyResponse response =
       Validate(TextSource("description: \"x\"\nfit_checks {\n  id: \"geo\"\n"));
   EXPECT_FALSE(response.valid());
@@ -350,19 +356,19 @@ TEST_F(PolicyServiceTest, ValidateReportsATextSyntaxErrorWithLineAndColumn) {
   EXPECT_FALSE(response.has_policy());
 }
 
-TEST_F(PolicyServiceTest, ValidateReportsMalformedJson) {
+TEST_P(PolicyServiceTest, ValidateReportsMalformedJson) {
   v1::ValidatePolicyResponse response = Validate(JsonSource("{\"fitChecks\": "));
   EXPECT_FALSE(response.valid());
   EXPECT_EQ(ProblemFields(response), (std::set<std::string>{"source.json"}));
 }
 
-TEST_F(PolicyServiceTest, ValidateWithoutASourceNamesSource) {
+TEST_P(PolicyServiceTest, ValidateWithoutASourceNamesSource) {
   v1::ValidatePolicyResponse response = Validate(v1::PolicySource());
   EXPECT_FALSE(response.valid());
   EXPECT_EQ(ProblemFields(response), (std::set<std::string>{"source"}));
 }
 
-TEST_F(PolicyServiceTest, ValidatePublishesNothing) {
+TEST_P(PolicyServiceTest, ValidatePublishesNothing) {
   Validate(MessageSource(PolicyWithThreshold(12)));
   Validate(MessageSource(BrokenPolicy()));
   EXPECT_THAT(AllRevisionNumbers(), ElementsAre(1));
@@ -371,7 +377,7 @@ TEST_F(PolicyServiceTest, ValidatePublishesNothing) {
 
 // ---------------------------------------------------------------- Publish
 
-TEST_F(PolicyServiceTest, PublishCreatesANewActiveRevisionAndKeepsTheOld) {
+TEST_P(PolicyServiceTest, PublishCreatesANewActiveRevisionAndKeepsTheOld) {
   v1::PolicyRevision published;
   grpc::Status status =
       Publish(MessageSource(PolicyWithThreshold(55)), "raise the bar", &published);
@@ -391,7 +397,7 @@ TEST_F(PolicyServiceTest, PublishCreatesANewActiveRevisionAndKeepsTheOld) {
   EXPECT_TRUE(Same(old.policy(), graph::DefaultPolicy()));
 }
 
-TEST_F(PolicyServiceTest, PublishAcceptsTextAndJsonSources) {
+TEST_P(PolicyServiceTest, PublishAcceptsTextAndJsonSources) {
   v1::PolicyRevision from_text;
   ASSERT_TRUE(
       Publish(TextSource(AsText(PolicyWithThreshold(21))), "text", &from_text)
@@ -407,7 +413,8 @@ TEST_F(PolicyServiceTest, PublishAcceptsTextAndJsonSources) {
   EXPECT_TRUE(Same(Active().policy(), PolicyWithThreshold(22)));
 }
 
-TEST_F(PolicyServiceTest, PublishingABrokenPolicyIsInvalidArgumentAndChangesNothing) {
+TEST_P(PolicyServiceTest,
+       PublishingABrokenPolicyIsInvalidArgumentAndChangesNothing) {
   for (const v1::PolicySource& source :
        {MessageSource(BrokenPolicy()), TextSource(AsText(BrokenPolicy())),
         JsonSource(AsJson(BrokenPolicy()))}) {
@@ -430,7 +437,7 @@ TEST_F(PolicyServiceTest, PublishingABrokenPolicyIsInvalidArgumentAndChangesNoth
   EXPECT_THAT(AllRevisionNumbers(), ElementsAre(1));
 }
 
-TEST_F(PolicyServiceTest, PublishingUnparsableTextOrJsonNamesTheSourceField) {
+TEST_P(PolicyServiceTest, PublishingUnparsableTextOrJsonNamesTheSourceField) {
   v1::PolicyRevision out;
   grpc::Status text = Publish(TextSource("fit_checks { id: "), "", &out);
   EXPECT_EQ(text.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -442,7 +449,7 @@ TEST_F(PolicyServiceTest, PublishingUnparsableTextOrJsonNamesTheSourceField) {
   EXPECT_THAT(AllRevisionNumbers(), ElementsAre(1));
 }
 
-TEST_F(PolicyServiceTest,
+TEST_P(PolicyServiceTest,
        SimulatingABrokenPolicyNamesProblemsByPolicyPathInEveryForm) {
   for (const v1::PolicySource& source :
        {MessageSource(BrokenPolicy()), TextSource(AsText(BrokenPolicy())),
@@ -460,7 +467,8 @@ TEST_F(PolicyServiceTest,
   }
 }
 
-TEST_F(PolicyServiceTest, PublishingWithoutASourceIsInvalidArgumentNamingSource) {
+TEST_P(PolicyServiceTest,
+       PublishingWithoutASourceIsInvalidArgumentNamingSource) {
   v1::PolicyRevision out;
   grpc::Status status = Publish(v1::PolicySource(), "nothing", &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -468,7 +476,7 @@ TEST_F(PolicyServiceTest, PublishingWithoutASourceIsInvalidArgumentNamingSource)
   EXPECT_THAT(AllRevisionNumbers(), ElementsAre(1));
 }
 
-TEST_F(PolicyServiceTest, ConcurrentPublishesGetDistinctRevisions) {
+TEST_P(PolicyServiceTest, ConcurrentPublishesGetDistinctRevisions) {
   constexpr int kThreads = 6;
   std::vector<int64_t> revisions(kThreads, 0);
   std::vector<std::thread> threads;
@@ -497,14 +505,14 @@ TEST_F(PolicyServiceTest, ConcurrentPublishesGetDistinctRevisions) {
 
 // -------------------------------------------------------------------- Get
 
-TEST_F(PolicyServiceTest, GetNegativeRevisionIsInvalidArgument) {
+TEST_P(PolicyServiceTest, GetNegativeRevisionIsInvalidArgument) {
   v1::PolicyRevision out;
   grpc::Status status = Get(-1, &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ViolatedFields(status), (std::set<std::string>{"revision"}));
 }
 
-TEST_F(PolicyServiceTest, GetUnknownRevisionIsNotFound) {
+TEST_P(PolicyServiceTest, GetUnknownRevisionIsNotFound) {
   v1::PolicyRevision out;
   EXPECT_EQ(Get(99, &out).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Get(2, &out).error_code(), grpc::StatusCode::NOT_FOUND);
@@ -512,7 +520,7 @@ TEST_F(PolicyServiceTest, GetUnknownRevisionIsNotFound) {
 
 // ------------------------------------------------------------------- List
 
-TEST_F(PolicyServiceTest, ListPagesNewestFirstWithTokens) {
+TEST_P(PolicyServiceTest, ListPagesNewestFirstWithTokens) {
   PublishMany(4);  // Revisions 2..5 after the default's 1.
   std::vector<std::vector<int64_t>> pages;
   std::vector<bool> active;
@@ -535,7 +543,7 @@ TEST_F(PolicyServiceTest, ListPagesNewestFirstWithTokens) {
   EXPECT_THAT(active, ElementsAre(true, false, false, false, false));
 }
 
-TEST_F(PolicyServiceTest, ListWithDefaultPageSizeReturnsAllWithoutToken) {
+TEST_P(PolicyServiceTest, ListWithDefaultPageSizeReturnsAllWithoutToken) {
   PublishMany(2);
   v1::ListPolicyRevisionsResponse page;
   ASSERT_TRUE(List(0, "", &page).ok());
@@ -547,21 +555,21 @@ TEST_F(PolicyServiceTest, ListWithDefaultPageSizeReturnsAllWithoutToken) {
   EXPECT_TRUE(page.next_page_token().empty());
 }
 
-TEST_F(PolicyServiceTest, ListRefusesANegativePageSize) {
+TEST_P(PolicyServiceTest, ListRefusesANegativePageSize) {
   v1::ListPolicyRevisionsResponse page;
   grpc::Status status = List(-1, "", &page);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ViolatedFields(status), (std::set<std::string>{"page_size"}));
 }
 
-TEST_F(PolicyServiceTest, ListRefusesAForgedToken) {
+TEST_P(PolicyServiceTest, ListRefusesAForgedToken) {
   v1::ListPolicyRevisionsResponse page;
   grpc::Status status = List(1, "not-a-token", &page);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ViolatedFields(status), (std::set<std::string>{"page_token"}));
 }
 
-TEST_F(PolicyServiceTest, ListRefusesATokenOfAnotherCollection) {
+TEST_P(PolicyServiceTest, ListRefusesATokenOfAnotherCollection) {
   auto accounts = v1::AccountGraphService::NewStub(channel_);
   for (const char* id : {"alpha", "beta"}) {
     v1::CreateAccountRequest request;
@@ -585,19 +593,25 @@ TEST_F(PolicyServiceTest, ListRefusesATokenOfAnotherCollection) {
 
 // ---------------------------------------------- Start with a policy file
 
-class PolicyFileTest : public ::testing::Test {
+class PolicyFileTest
+    : public ::testing::TestWithParam<quorum::testing::Engine> {
  protected:
+  void SetUp() override {
+    QUORUM_SKIP_WITHOUT_ENGINE(GetParam());
+    store_ = quorum::testing::StoreFor(GetParam(), dir_.path() + "/data");
+  }
   std::string Write(const std::string& name, const std::string& content) {
     const std::string path = dir_.path() + "/" + name;
     std::ofstream(path) << content;
     return path;
   }
-  std::string data() const { return dir_.path() + "/data"; }
+  const std::string& data() const { return store_; }
 
   quorum::testing::TempDir dir_;
+  std::string store_;  // Where the server keeps its data (StoreFor).
 };
 
-TEST_F(PolicyFileTest, FileOnAnEmptyStoreIsRevisionOne) {
+TEST_P(PolicyFileTest, FileOnAnEmptyStoreIsRevisionOne) {
   const std::string file = Write("policy.textproto", AsText(PolicyWithThreshold(61)));
   auto server = PolicyServer::Start(data(), file);
   ASSERT_TRUE(server.ok()) << server.status();
@@ -609,7 +623,7 @@ TEST_F(PolicyFileTest, FileOnAnEmptyStoreIsRevisionOne) {
   EXPECT_THAT(active->description(), HasSubstr(file));
 }
 
-TEST_F(PolicyFileTest, JsonFileIsReadAsJson) {
+TEST_P(PolicyFileTest, JsonFileIsReadAsJson) {
   const std::string file = Write("policy.json", AsJson(PolicyWithThreshold(62)));
   auto server = PolicyServer::Start(data(), file);
   ASSERT_TRUE(server.ok()) << server.status();
@@ -618,7 +632,7 @@ TEST_F(PolicyFileTest, JsonFileIsReadAsJson) {
   EXPECT_TRUE(Same(active->policy(), PolicyWithThreshold(62)));
 }
 
-TEST_F(PolicyFileTest, SameFileAgainPublishesNothingAndAChangedFileDoes) {
+TEST_P(PolicyFileTest, SameFileAgainPublishesNothingAndAChangedFileDoes) {
   const std::string file = Write("policy.textproto", AsText(PolicyWithThreshold(61)));
   {
     auto server = PolicyServer::Start(data(), file);
@@ -646,7 +660,8 @@ TEST_F(PolicyFileTest, SameFileAgainPublishesNothingAndAChangedFileDoes) {
   EXPECT_EQ((*server)->policy_revision(), 2);
 }
 
-TEST_F(PolicyFileTest, FileEqualToTheDefaultAfterADefaultStartPublishesNothing) {
+TEST_P(PolicyFileTest,
+       FileEqualToTheDefaultAfterADefaultStartPublishesNothing) {
   {
     auto server = PolicyServer::Start(data());
     ASSERT_TRUE(server.ok()) << server.status();
@@ -658,7 +673,7 @@ TEST_F(PolicyFileTest, FileEqualToTheDefaultAfterADefaultStartPublishesNothing) 
   EXPECT_EQ((*server)->policy_revision(), 1);
 }
 
-TEST_F(PolicyFileTest, BrokenFileStopsTheStartNamingFileAndField) {
+TEST_P(PolicyFileTest, BrokenFileStopsTheStartNamingFileAndField) {
   const std::string file = Write("broken.textproto", AsText(BrokenPolicy()));
   auto server = PolicyServer::Start(data(), file);
   ASSERT_FALSE(server.ok());
@@ -668,7 +683,7 @@ TEST_F(PolicyFileTest, BrokenFileStopsTheStartNamingFileAndField) {
                     HasSubstr("routing_rules[0].route")));
 }
 
-TEST_F(PolicyFileTest, UnparsableFileStopsTheStartWithLineAndColumn) {
+TEST_P(PolicyFileTest, UnparsableFileStopsTheStartWithLineAndColumn) {
   const std::string file = Write("typo.textproto", "fit_checks { idd: \"x\" }\n");
   auto server = PolicyServer::Start(data(), file);
   ASSERT_FALSE(server.ok());
@@ -677,7 +692,7 @@ TEST_F(PolicyFileTest, UnparsableFileStopsTheStartWithLineAndColumn) {
               AllOf(HasSubstr(file), HasSubstr("line 1 column"), HasSubstr("idd")));
 }
 
-TEST_F(PolicyFileTest, DeeplyNestedFileStopsTheStartNamingTheLimit) {
+TEST_P(PolicyFileTest, DeeplyNestedFileStopsTheStartNamingTheLimit) {
   const std::string file = Write("deep.textproto", DeeplyNestedText(10000));
   auto server = PolicyServer::Start(data(), file);
   ASSERT_FALSE(server.ok());
@@ -686,13 +701,13 @@ TEST_F(PolicyFileTest, DeeplyNestedFileStopsTheStartNamingTheLimit) {
               AllOf(HasSubstr(file), HasSubstr("recursion limit of 100")));
 }
 
-TEST_F(PolicyFileTest, MissingFileStopsTheStart) {
+TEST_P(PolicyFileTest, MissingFileStopsTheStart) {
   auto server = PolicyServer::Start(data(), dir_.path() + "/nope.textproto");
   ASSERT_FALSE(server.ok());
   EXPECT_EQ(server.status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(PolicyFileTest, BrokenFileLeavesTheStoreAsItWas) {
+TEST_P(PolicyFileTest, BrokenFileLeavesTheStoreAsItWas) {
   {
     auto server = PolicyServer::Start(data());
     ASSERT_TRUE(server.ok()) << server.status();
@@ -706,6 +721,13 @@ TEST_F(PolicyFileTest, BrokenFileLeavesTheStoreAsItWas) {
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(list->items.size(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, PolicyServiceTest,
+                         quorum::testing::AllEngines(),
+                         quorum::testing::EngineName);
+
+INSTANTIATE_TEST_SUITE_P(Engines, PolicyFileTest, quorum::testing::AllEngines(),
+                         quorum::testing::EngineName);
 
 }  // namespace
 }  // namespace quorum::server

@@ -37,10 +37,13 @@ struct Role {
   v1::RoleSource source = v1::ROLE_SOURCE_CONFIRMED;
 };
 
-class QualificationTest : public ::testing::Test {
+class QualificationTest
+    : public ::testing::TestWithParam<quorum::testing::Engine> {
  protected:
   void SetUp() override {
-    server_ = quorum::testing::StartServer(dir_.path());
+    QUORUM_SKIP_WITHOUT_ENGINE(GetParam());
+    store_ = quorum::testing::StoreFor(GetParam(), dir_.path());
+    server_ = quorum::testing::StartServer(store_);
     ASSERT_NE(server_, nullptr);
     auto channel = quorum::testing::ChannelTo(*server_);
     graph_ = v1::AccountGraphService::NewStub(channel);
@@ -171,6 +174,7 @@ class QualificationTest : public ::testing::Test {
   }
 
   quorum::testing::TempDir dir_;
+  std::string store_;  // Where the server keeps its data (StoreFor).
   std::unique_ptr<QuorumServer> server_;
   std::unique_ptr<v1::AccountGraphService::Stub> graph_;
   std::unique_ptr<v1::SignalService::Stub> signals_;
@@ -178,7 +182,7 @@ class QualificationTest : public ::testing::Test {
   std::unique_ptr<v1::PolicyService::Stub> policy_;
 };
 
-TEST_F(QualificationTest, EachRequirementCarriesItsRolesEngagementAndStage) {
+TEST_P(QualificationTest, EachRequirementCarriesItsRolesEngagementAndStage) {
   WorkedExample();
   v1::Verdict v = Qualify("riverside");
   const v1::RequirementStatus& quality = Requirement(v, "quality");
@@ -197,8 +201,9 @@ TEST_F(QualificationTest, EachRequirementCarriesItsRolesEngagementAndStage) {
   }
 }
 
-TEST_F(QualificationTest,
-       WorkedExampleRoutesToSalesDiscoveryWithPilotValidationIntegrationQuestions) {
+TEST_P(
+    QualificationTest,
+    WorkedExampleRoutesToSalesDiscoveryWithPilotValidationIntegrationQuestions) {
   std::string ops = WorkedExample();
   v1::Verdict v = Qualify("riverside");
   EXPECT_EQ(v.route(), v1::ROUTE_SALES_DISCOVERY);
@@ -225,7 +230,7 @@ TEST_F(QualificationTest,
   EXPECT_EQ(v.as_of().seconds(), kAsOfSeconds);
 }
 
-TEST_F(QualificationTest,
+TEST_P(QualificationTest,
        OpenValidationQuestionsWithoutQualityRouteToTechnicalPresalesFirst) {
   std::string ops = WorkedExample();
   Signal("riverside", v1::SIGNAL_TYPE_VALIDATION_DOC_REQUEST,
@@ -241,7 +246,7 @@ TEST_F(QualificationTest,
   EXPECT_EQ(Qualify("riverside").route(), v1::ROUTE_SALES_DISCOVERY);
 }
 
-TEST_F(QualificationTest, WrongGeographyIsDisqualifiedWithTheRuleReason) {
+TEST_P(QualificationTest, WrongGeographyIsDisqualifiedWithTheRuleReason) {
   Account("far-away", "BR", v1::FACILITY_TYPE_HOSPITAL_LAB);
   Signal("far-away", v1::SIGNAL_TYPE_DEMO_REQUEST, v1::SIGNAL_TOPIC_GENERAL, 1);
   v1::Verdict v = Qualify("far-away");
@@ -255,7 +260,7 @@ TEST_F(QualificationTest, WrongGeographyIsDisqualifiedWithTheRuleReason) {
       << v.reasons(0).evidence(0);
 }
 
-TEST_F(QualificationTest, MissingEssentialFacilityTypeIsDisqualified) {
+TEST_P(QualificationTest, MissingEssentialFacilityTypeIsDisqualified) {
   Account("research", "DE", v1::FACILITY_TYPE_RESEARCH_LAB);
   Signal("research", v1::SIGNAL_TYPE_DEMO_REQUEST, v1::SIGNAL_TOPIC_GENERAL, 1);
   v1::Verdict v = Qualify("research");
@@ -264,7 +269,7 @@ TEST_F(QualificationTest, MissingEssentialFacilityTypeIsDisqualified) {
   EXPECT_EQ(v.reasons(0).text(), "No site is a facility type we sell to.");
 }
 
-TEST_F(QualificationTest, OnlyGeneralQuestionsAreDisqualified) {
+TEST_P(QualificationTest, OnlyGeneralQuestionsAreDisqualified) {
   Account("curious", "US", v1::FACILITY_TYPE_HOSPITAL_LAB);
   Signal("curious", v1::SIGNAL_TYPE_GENERAL_QUESTION, v1::SIGNAL_TOPIC_GENERAL,
          4);
@@ -275,7 +280,8 @@ TEST_F(QualificationTest, OnlyGeneralQuestionsAreDisqualified) {
   EXPECT_EQ(v.decided_by(), "only-general-questions");
 }
 
-TEST_F(QualificationTest, StrongFitWithOnlyWebinarsAndPageViewsRoutesToNurture) {
+TEST_P(QualificationTest,
+       StrongFitWithOnlyWebinarsAndPageViewsRoutesToNurture) {
   Account("engaged", "GB", v1::FACILITY_TYPE_REFERENCE_LAB);
   for (int i = 0; i < 3; ++i) {
     Signal("engaged", v1::SIGNAL_TYPE_WEBINAR_ATTENDED,
@@ -295,7 +301,7 @@ TEST_F(QualificationTest, StrongFitWithOnlyWebinarsAndPageViewsRoutesToNurture) 
   EXPECT_TRUE(HasGap(v, "intent"));
 }
 
-TEST_F(QualificationTest, HighIntentWithUnknownFacilityTypeRoutesToResearch) {
+TEST_P(QualificationTest, HighIntentWithUnknownFacilityTypeRoutesToResearch) {
   Account("unclear", "NL", v1::FACILITY_TYPE_UNSPECIFIED);
   Signal("unclear", v1::SIGNAL_TYPE_DEMO_REQUEST, v1::SIGNAL_TOPIC_GENERAL, 1);
   Signal("unclear", v1::SIGNAL_TYPE_PRICING_INQUIRY, v1::SIGNAL_TOPIC_PRICING,
@@ -309,7 +315,7 @@ TEST_F(QualificationTest, HighIntentWithUnknownFacilityTypeRoutesToResearch) {
   EXPECT_TRUE(HasGap(v, "facility-type"));
 }
 
-TEST_F(QualificationTest, DemoRequest180DaysOldIsNoLongerHighIntent) {
+TEST_P(QualificationTest, DemoRequest180DaysOldIsNoLongerHighIntent) {
   Account("stale", "US", v1::FACILITY_TYPE_HOSPITAL_LAB);
   Signal("stale", v1::SIGNAL_TYPE_DEMO_REQUEST, v1::SIGNAL_TOPIC_WORKFLOW, 180);
   v1::Verdict v = Qualify("stale");
@@ -324,7 +330,7 @@ TEST_F(QualificationTest, DemoRequest180DaysOldIsNoLongerHighIntent) {
   EXPECT_TRUE(Qualify("stale").intent().high());
 }
 
-TEST_F(QualificationTest, HealthSystemMeetsRequirementsAcrossItsHospitals) {
+TEST_P(QualificationTest, HealthSystemMeetsRequirementsAcrossItsHospitals) {
   Account("system", "US", v1::FACILITY_TYPE_HEALTH_SYSTEM);
   Account("north", "US", v1::FACILITY_TYPE_HOSPITAL_LAB, "accounts/system");
   Account("south", "US", v1::FACILITY_TYPE_HOSPITAL_LAB, "accounts/system");
@@ -343,7 +349,7 @@ TEST_F(QualificationTest, HealthSystemMeetsRequirementsAcrossItsHospitals) {
   EXPECT_FALSE(Requirement(Qualify("south"), "quality").met());
 }
 
-TEST_F(QualificationTest, InferredTitleIsNotADecisionOwnerButAConfirmedRoleIs) {
+TEST_P(QualificationTest, InferredTitleIsNotADecisionOwnerButAConfirmedRoleIs) {
   Account("lab", "CA", v1::FACILITY_TYPE_PUBLIC_HEALTH_LAB);
   std::string director = Person(
       "lab", "director", "Director of Laboratory Services",
@@ -368,7 +374,8 @@ TEST_F(QualificationTest, InferredTitleIsNotADecisionOwnerButAConfirmedRoleIs) {
   EXPECT_FALSE(HasGap(confirmed, "decision-owner"));
 }
 
-TEST_F(QualificationTest, IntroductionPathToProcurementThroughReportsToAndWorksWith) {
+TEST_P(QualificationTest,
+       IntroductionPathToProcurementThroughReportsToAndWorksWith) {
   Account("buyer", "DE", v1::FACILITY_TYPE_REFERENCE_LAB, "",
           v1::EVALUATION_STAGE_PROCUREMENT);
   std::string ops = Person("buyer", "ops", "Head of Lab Operations",
@@ -400,7 +407,7 @@ TEST_F(QualificationTest, IntroductionPathToProcurementThroughReportsToAndWorksW
   EXPECT_TRUE(suggested);
 }
 
-TEST_F(QualificationTest, NobodyHoldsTheRoleSoTheVerdictSaysWhomToAsk) {
+TEST_P(QualificationTest, NobodyHoldsTheRoleSoTheVerdictSaysWhomToAsk) {
   Account("buyer", "DE", v1::FACILITY_TYPE_REFERENCE_LAB, "",
           v1::EVALUATION_STAGE_PROCUREMENT);
   std::string ops = Person("buyer", "ops", "Head of Lab Operations",
@@ -417,13 +424,15 @@ TEST_F(QualificationTest, NobodyHoldsTheRoleSoTheVerdictSaysWhomToAsk) {
   EXPECT_EQ(*procurement.introduction().path().rbegin(), finance);
 }
 
-TEST_F(QualificationTest, ProcurementRequirementAppliesOnlyFromProcurementStage) {
+TEST_P(QualificationTest,
+       ProcurementRequirementAppliesOnlyFromProcurementStage) {
   Account("early", "US", v1::FACILITY_TYPE_HOSPITAL_LAB, "",
           v1::EVALUATION_STAGE_ACTIVE_COMPARISON);
   EXPECT_FALSE(Requirement(Qualify("early"), "procurement").applicable());
 }
 
-TEST_F(QualificationTest, VerdictIsByteIdenticalForTheSameGraphRevisionAndTime) {
+TEST_P(QualificationTest,
+       VerdictIsByteIdenticalForTheSameGraphRevisionAndTime) {
   WorkedExample();
   Person("riverside", "it", "LIS Analyst", {{v1::COMMITTEE_ROLE_INFORMATICS}});
   std::string first = Qualify("riverside").SerializeAsString();
@@ -432,7 +441,7 @@ TEST_F(QualificationTest, VerdictIsByteIdenticalForTheSameGraphRevisionAndTime) 
   }
 }
 
-TEST_F(QualificationTest, AnOlderPolicyRevisionCanBeUsed) {
+TEST_P(QualificationTest, AnOlderPolicyRevisionCanBeUsed) {
   WorkedExample();
   v1::GetPolicyRequest get;
   v1::PolicyRevision active;
@@ -454,7 +463,7 @@ TEST_F(QualificationTest, AnOlderPolicyRevisionCanBeUsed) {
   EXPECT_EQ(before.route(), v1::ROUTE_SALES_DISCOVERY);
 }
 
-TEST_F(QualificationTest, BadRequestsAreNamedAndMissingThingsAreNotFound) {
+TEST_P(QualificationTest, BadRequestsAreNamedAndMissingThingsAreNotFound) {
   WorkedExample();
   v1::QualifyAccountRequest request;
   request.set_name("accounts/Bad Name");
@@ -484,7 +493,7 @@ TEST_F(QualificationTest, BadRequestsAreNamedAndMissingThingsAreNotFound) {
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"as_of"});
 }
 
-TEST_F(QualificationTest, ViewChoosesHowManySignalsAreListed) {
+TEST_P(QualificationTest, ViewChoosesHowManySignalsAreListed) {
   Account("busy", "US", v1::FACILITY_TYPE_HOSPITAL_LAB);
   for (int i = 0; i < 25; ++i) {
     Signal("busy", v1::SIGNAL_TYPE_PAGE_VIEW, v1::SIGNAL_TOPIC_GENERAL, 1 + i);
@@ -508,13 +517,17 @@ TEST_F(QualificationTest, ViewChoosesHowManySignalsAreListed) {
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"view"});
 }
 
-TEST_F(QualificationTest, SignalsAfterAsOfAreIgnored) {
+TEST_P(QualificationTest, SignalsAfterAsOfAreIgnored) {
   Account("future", "US", v1::FACILITY_TYPE_HOSPITAL_LAB);
   Signal("future", v1::SIGNAL_TYPE_DEMO_REQUEST, v1::SIGNAL_TOPIC_GENERAL, -3);
   v1::Verdict v = Qualify("future");
   EXPECT_EQ(v.intent().signals_size(), 0);
   EXPECT_EQ(v.intent().score(), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, QualificationTest,
+                         quorum::testing::AllEngines(),
+                         quorum::testing::EngineName);
 
 }  // namespace
 }  // namespace quorum::server

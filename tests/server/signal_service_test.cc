@@ -64,10 +64,13 @@ std::vector<std::string> NamesOf(
   return out;
 }
 
-class SignalServiceTest : public Test {
+class SignalServiceTest
+    : public ::testing::TestWithParam<quorum::testing::Engine> {
  protected:
   void SetUp() override {
-    server_ = quorum::testing::StartServer(dir_.path());
+    QUORUM_SKIP_WITHOUT_ENGINE(GetParam());
+    store_ = quorum::testing::StoreFor(GetParam(), dir_.path());
+    server_ = quorum::testing::StartServer(store_);
     ASSERT_NE(server_, nullptr);
     channel_ = quorum::testing::ChannelTo(*server_);
     graph_ = v1::AccountGraphService::NewStub(channel_);
@@ -140,6 +143,7 @@ class SignalServiceTest : public Test {
   }
 
   quorum::testing::TempDir dir_;
+  std::string store_;  // Where the server keeps its data (StoreFor).
   std::unique_ptr<QuorumServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AccountGraphService::Stub> graph_;
@@ -148,7 +152,7 @@ class SignalServiceTest : public Test {
 
 // ------------------------------------------------------------- Round trip
 
-TEST_F(SignalServiceTest, RecordAndListRoundTrip) {
+TEST_P(SignalServiceTest, RecordAndListRoundTrip) {
   CreateAccount("north");
   CreateStakeholder("north", "dana");
   v1::CreateSignalRequest full =
@@ -191,7 +195,7 @@ TEST_F(SignalServiceTest, RecordAndListRoundTrip) {
   EXPECT_EQ(listed.signals(1).SerializeAsString(), s.SerializeAsString());
 }
 
-TEST_F(SignalServiceTest, RetriedBatchCountsOnce) {
+TEST_P(SignalServiceTest, RetriedBatchCountsOnce) {
   CreateAccount("north");
   v1::RecordSignalsRequest batch =
       Batch({SignalOn("north", 100, "a"), SignalOn("north", 200, "b"),
@@ -224,7 +228,7 @@ TEST_F(SignalServiceTest, RetriedBatchCountsOnce) {
 
 // ---------------------------------------------------------------- Errors
 
-TEST_F(SignalServiceTest, InvalidEntriesAreNamedOverTheWire) {
+TEST_P(SignalServiceTest, InvalidEntriesAreNamedOverTheWire) {
   CreateAccount("north");
   v1::CreateSignalRequest no_type = SignalOn("north", 100, "x");
   no_type.mutable_signal()->set_type(static_cast<v1::SignalType>(99));
@@ -256,7 +260,7 @@ TEST_F(SignalServiceTest, InvalidEntriesAreNamedOverTheWire) {
                                    "requests[1].parent"}));
 }
 
-TEST_F(SignalServiceTest, BatchSizeLimits) {
+TEST_P(SignalServiceTest, BatchSizeLimits) {
   CreateAccount("north");
   v1::RecordSignalsResponse response;
   grpc::Status empty = Record(v1::RecordSignalsRequest(), &response);
@@ -273,7 +277,7 @@ TEST_F(SignalServiceTest, BatchSizeLimits) {
   EXPECT_THAT(ListAll("north"), IsEmpty());
 }
 
-TEST_F(SignalServiceTest, MissingAccountIsNotFoundAndTheBatchIsNotWritten) {
+TEST_P(SignalServiceTest, MissingAccountIsNotFoundAndTheBatchIsNotWritten) {
   CreateAccount("north");
   v1::RecordSignalsResponse response;
   grpc::Status status =
@@ -286,7 +290,7 @@ TEST_F(SignalServiceTest, MissingAccountIsNotFoundAndTheBatchIsNotWritten) {
   EXPECT_THAT(ListAll("north"), IsEmpty());
 }
 
-TEST_F(SignalServiceTest, StakeholderChecksAreFailedPreconditions) {
+TEST_P(SignalServiceTest, StakeholderChecksAreFailedPreconditions) {
   CreateAccount("north");
   CreateAccount("north-lab", Account("north"));
   CreateAccount("south");
@@ -320,7 +324,7 @@ TEST_F(SignalServiceTest, StakeholderChecksAreFailedPreconditions) {
 
 // --------------------------------------------------------------- Listing
 
-TEST_F(SignalServiceTest, PageTokensWalkTheListing) {
+TEST_P(SignalServiceTest, PageTokensWalkTheListing) {
   CreateAccount("north");
   v1::RecordSignalsRequest batch;
   std::vector<std::string> expected;
@@ -347,7 +351,7 @@ TEST_F(SignalServiceTest, PageTokensWalkTheListing) {
   EXPECT_EQ(seen, expected);
 }
 
-TEST_F(SignalServiceTest, DefaultPageSizeIsFifty) {
+TEST_P(SignalServiceTest, DefaultPageSizeIsFifty) {
   CreateAccount("north");
   v1::RecordSignalsRequest batch;
   for (int i = 0; i < 60; ++i) *batch.add_requests() = SignalOn("north", i);
@@ -363,7 +367,7 @@ TEST_F(SignalServiceTest, DefaultPageSizeIsFifty) {
   EXPECT_TRUE(rest.next_page_token().empty());
 }
 
-TEST_F(SignalServiceTest, PageTokensAreBoundToTheAccount) {
+TEST_P(SignalServiceTest, PageTokensAreBoundToTheAccount) {
   CreateAccount("north");
   CreateAccount("south");
   v1::RecordSignalsResponse recorded;
@@ -391,7 +395,7 @@ TEST_F(SignalServiceTest, PageTokensAreBoundToTheAccount) {
   EXPECT_NE(other.signals(0).name(), page.signals(0).name());
 }
 
-TEST_F(SignalServiceTest, ListRequestErrors) {
+TEST_P(SignalServiceTest, ListRequestErrors) {
   CreateAccount("north");
   v1::ListSignalsResponse response;
   grpc::Status negative = List(Account("north"), -1, "", &response);
@@ -412,7 +416,7 @@ TEST_F(SignalServiceTest, ListRequestErrors) {
 
 // ---------------------------------------------------------------- Volume
 
-TEST_F(SignalServiceTest, ABatchOfOneThousandLandsCompletely) {
+TEST_P(SignalServiceTest, ABatchOfOneThousandLandsCompletely) {
   CreateAccount("north");
   CreateStakeholder("north", "dana");
   v1::RecordSignalsRequest batch;
@@ -454,6 +458,10 @@ TEST_F(SignalServiceTest, ABatchOfOneThousandLandsCompletely) {
   for (const auto& r : retry.results()) EXPECT_TRUE(r.duplicate());
   EXPECT_THAT(ListAll("north"), SizeIs(1000));
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, SignalServiceTest,
+                         quorum::testing::AllEngines(),
+                         quorum::testing::EngineName);
 
 }  // namespace
 }  // namespace quorum::server

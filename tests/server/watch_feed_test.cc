@@ -21,18 +21,20 @@
 #include "quorum/v1/workflow_service.grpc.pb.h"
 #include "server/server.h"
 #include "tests/support/grpc_testing.h"
+#include "tests/support/test_server.h"
 
 namespace quorum::server {
 namespace {
 
 namespace v1 = ::quorum::v1;
 
-class WatchFeedTest : public ::testing::Test {
+class WatchFeedTest : public ::testing::TestWithParam<quorum::testing::Engine> {
  protected:
   void SetUp() override {
+    QUORUM_SKIP_WITHOUT_ENGINE(GetParam());
     ServerOptions options;
     options.listen = "127.0.0.1:0";
-    options.data_dir = dir_.path();
+    options.store = quorum::testing::StoreFor(GetParam(), dir_.path());
     options.clock = [this] { return absl::FromUnixNanos(now_.load()); };
     auto started = QuorumServer::Start(options);
     ASSERT_TRUE(started.ok()) << started.status();
@@ -91,7 +93,7 @@ class WatchFeedTest : public ::testing::Test {
   std::unique_ptr<v1::SignalService::Stub> signals_;
 };
 
-TEST_F(WatchFeedTest, HeadersGiveTheRangeAndStartSequenceOneReplaysIt) {
+TEST_P(WatchFeedTest, HeadersGiveTheRangeAndStartSequenceOneReplaysIt) {
   AddSalesReadyLab("a");
   AddSalesReadyLab("b");
   const int64_t head = server_->use_cases()->readiness().LastEventSequence();
@@ -115,7 +117,7 @@ TEST_F(WatchFeedTest, HeadersGiveTheRangeAndStartSequenceOneReplaysIt) {
   reader->Finish();
 }
 
-TEST_F(WatchFeedTest, APositionBeyondTheHeadIsOutOfRangeWithTheRange) {
+TEST_P(WatchFeedTest, APositionBeyondTheHeadIsOutOfRangeWithTheRange) {
   AddSalesReadyLab("a");
   const int64_t head = server_->use_cases()->readiness().LastEventSequence();
   grpc::ClientContext context;
@@ -155,7 +157,7 @@ TEST_F(WatchFeedTest, APositionBeyondTheHeadIsOutOfRangeWithTheRange) {
             std::set<std::string>{"start_sequence"});
 }
 
-TEST_F(WatchFeedTest, TheServerStreamsATimeEventWhenADemoRequestGoesStale) {
+TEST_P(WatchFeedTest, TheServerStreamsATimeEventWhenADemoRequestGoesStale) {
   AddSalesReadyLab("lab");
   grpc::ClientContext context;
   Deadline(context, 30);
@@ -178,6 +180,9 @@ TEST_F(WatchFeedTest, TheServerStreamsATimeEventWhenADemoRequestGoesStale) {
   context.TryCancel();
   reader->Finish();
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, WatchFeedTest, quorum::testing::AllEngines(),
+                         quorum::testing::EngineName);
 
 }  // namespace
 }  // namespace quorum::server

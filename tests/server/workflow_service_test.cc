@@ -27,10 +27,12 @@ namespace v1 = ::quorum::v1;
 using ::quorum::testing::PreconditionTypes;
 using ::quorum::testing::ViolatedFields;
 
-class WorkflowTest : public ::testing::Test {
+class WorkflowTest : public ::testing::TestWithParam<quorum::testing::Engine> {
  protected:
   void SetUp() override {
-    server_ = quorum::testing::StartServer(dir_.path());
+    QUORUM_SKIP_WITHOUT_ENGINE(GetParam());
+    store_ = quorum::testing::StoreFor(GetParam(), dir_.path());
+    server_ = quorum::testing::StartServer(store_);
     ASSERT_NE(server_, nullptr);
     channel_ = quorum::testing::ChannelTo(*server_);
     workflow_ = v1::WorkflowService::NewStub(channel_);
@@ -104,6 +106,7 @@ class WorkflowTest : public ::testing::Test {
   }
 
   quorum::testing::TempDir dir_;
+  std::string store_;  // Where the server keeps its data (StoreFor).
   std::unique_ptr<QuorumServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::WorkflowService::Stub> workflow_;
@@ -114,7 +117,7 @@ class WorkflowTest : public ::testing::Test {
   std::unique_ptr<v1::AccountGraphService::Stub> graph_;
 };
 
-TEST_F(WorkflowTest, WholeAccountJourneyFromIntakeToRequalification) {
+TEST_P(WorkflowTest, WholeAccountJourneyFromIntakeToRequalification) {
   // Intake, and the verdict it gives.
   const std::string account =
       Lead("journey-1", "megan.ortiz@riverside-lab.org", "Riverside Lab");
@@ -240,7 +243,7 @@ TEST_F(WorkflowTest, WholeAccountJourneyFromIntakeToRequalification) {
   EXPECT_EQ(listed.accounts(0).status(), v1::LIFECYCLE_STATUS_NURTURE);
 }
 
-TEST_F(WorkflowTest, TransitionsNeedAReasonAnActorAndAnAllowedTarget) {
+TEST_P(WorkflowTest, TransitionsNeedAReasonAnActorAndAnAllowedTarget) {
   const std::string account = Lead("t", "a@lab-one.org", "Lab One");
   v1::TransitionStatusRequest request;
   request.set_name(account);
@@ -271,7 +274,7 @@ TEST_F(WorkflowTest, TransitionsNeedAReasonAnActorAndAnAllowedTarget) {
   EXPECT_EQ(History(account).size(), 1u);
 }
 
-TEST_F(WorkflowTest, OnlySalesRoutesAreHandedOffAndForcingNeedsAReason) {
+TEST_P(WorkflowTest, OnlySalesRoutesAreHandedOffAndForcingNeedsAReason) {
   const std::string account = Lead("h", "a@lab-two.org", "Lab Two",
                                    v1::SIGNAL_TYPE_PAGE_VIEW);  // Nurture.
   v1::CreateHandoffRequest request;
@@ -325,7 +328,7 @@ TEST_F(WorkflowTest, OnlySalesRoutesAreHandedOffAndForcingNeedsAReason) {
 // Over gRPC: a handoff with feedback, a forced delete of its account, then
 // ListHandoffs (with and without show_deleted, its tokens bound to the
 // choice), metrics and simulation still see the handoff.
-TEST_F(WorkflowTest, ForceDeletedAccountsHandoffsAreListedWithShowDeleted) {
+TEST_P(WorkflowTest, ForceDeletedAccountsHandoffsAreListedWithShowDeleted) {
   const std::string account = Lead("d1", "c@lab-four.org", "Lab Four");
   v1::CreateHandoffRequest create;
   create.set_parent(account);
@@ -407,7 +410,7 @@ TEST_F(WorkflowTest, ForceDeletedAccountsHandoffsAreListedWithShowDeleted) {
             simulated.handoffs(0).handed_off_route());
 }
 
-TEST_F(WorkflowTest, WatcherSeesExactlyTheChangesASeriesOfWritesCauses) {
+TEST_P(WorkflowTest, WatcherSeesExactlyTheChangesASeriesOfWritesCauses) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(30));
@@ -472,7 +475,7 @@ TEST_F(WorkflowTest, WatcherSeesExactlyTheChangesASeriesOfWritesCauses) {
   filtered->Finish();
 }
 
-TEST_F(WorkflowTest, TransitionRetriedWithTheSameRequestIdChangesOnce) {
+TEST_P(WorkflowTest, TransitionRetriedWithTheSameRequestIdChangesOnce) {
   const std::string account = Lead("t", "a@retry-lab.org", "Retry Lab");
   v1::GetAccountRequest get;
   get.set_name(account);
@@ -515,7 +518,7 @@ TEST_F(WorkflowTest, TransitionRetriedWithTheSameRequestIdChangesOnce) {
   EXPECT_EQ(History(account).size(), 2u);
 }
 
-TEST_F(WorkflowTest, HandoffRetriedWithTheSameRequestIdIsCreatedOnce) {
+TEST_P(WorkflowTest, HandoffRetriedWithTheSameRequestIdIsCreatedOnce) {
   const std::string account =
       Lead("h", "a@handoff-retry.org", "Handoff Retry Lab");
   v1::CreateHandoffRequest request;
@@ -542,7 +545,7 @@ TEST_F(WorkflowTest, HandoffRetriedWithTheSameRequestIdIsCreatedOnce) {
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"request_id"});
 }
 
-TEST_F(WorkflowTest, MetricsWindowIsRequiredAndOrdered) {
+TEST_P(WorkflowTest, MetricsWindowIsRequiredAndOrdered) {
   v1::GetProcessMetricsRequest request;
   v1::ProcessMetrics metrics;
   grpc::Status status =
@@ -566,6 +569,9 @@ TEST_F(WorkflowTest, MetricsWindowIsRequiredAndOrdered) {
   EXPECT_EQ(metrics.qualified_by_source(0).source(), v1::SOURCE_CHANNEL_DEMO_FORM);
   EXPECT_EQ(metrics.qualified_by_source(0).campaign(), "q4");
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, WorkflowTest, quorum::testing::AllEngines(),
+                         quorum::testing::EngineName);
 
 }  // namespace
 }  // namespace quorum::server

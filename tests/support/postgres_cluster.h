@@ -399,6 +399,9 @@ class PostgresCluster {
       std::remove((data_ + "/postmaster.pid").c_str());
     absl::Status s;
     for (int attempt = 0; attempt < 5; ++attempt) {
+      // Another process may have taken the port since it was picked (a
+      // restart keeps the port its URLs name).
+      if (attempt > 0 && !launched_) port_ = FreePort();
       s = RunLogged({Bin("pg_ctl"), "-D", data_, "-w", "-t", "60", "-l",
                      dir_ + "/server.log", "-o",
                      absl::StrCat("-p ", port_, " -k ", dir_,
@@ -407,6 +410,7 @@ class PostgresCluster {
                     /*as_postgres=*/true);
       if (s.ok()) {
         running_ = true;
+        launched_ = true;
         return s;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -463,6 +467,7 @@ class PostgresCluster {
   std::string dir_;
   std::string data_;
   int port_ = 0;
+  bool launched_ = false;  // Started once: the port is fixed.
   bool running_ = false;
   bool remove_dir_ = false;  // The shared cluster's own folder.
 };
