@@ -2,8 +2,9 @@
 // tasks around them. See docs/cli.md.
 //
 //   quorum [--server HOST:PORT[,IP:PORT...]] [--token T]
-//          [-o table|json|yaml|csv] [--json] [--as-of RFC3339] [--timeout SECONDS] [--width N]
-//          [--no-pager] [--version] SUBCOMMAND ...
+//          [-o table|json|yaml|csv] [--json] [--as-of RFC3339]
+//          [--timeout SECONDS] [--width N] [--no-pager] [--version]
+//          SUBCOMMAND ...
 //
 // Exit codes: 0 success; 1 the server answered with an error (printed to
 // stderr as the gRPC code, message and field violations), or rows/signals/a
