@@ -35,8 +35,8 @@ bool Contains(const std::string& text, const std::string& part) {
 // A quorumd with the demo data in a folder of its own.
 class Node {
  public:
-  explicit Node(const std::string& name)
-      : server_(dir_.path() + "/data", {"--demo-data=" QUORUM_DEMO_DATA}, {},
+  explicit Node(const std::string& name, std::vector<std::string> extra = {})
+      : server_(dir_.path() + "/data", WithDemoData(std::move(extra)), {},
                 dir_.path() + "/" + name) {
     port_ = server_.WaitForPort();
   }
@@ -46,6 +46,11 @@ class Node {
   std::shared_ptr<grpc::Channel> Channel() { return server_.Channel(); }
 
  private:
+  static std::vector<std::string> WithDemoData(std::vector<std::string> args) {
+    args.push_back("--demo-data=" QUORUM_DEMO_DATA);
+    return args;
+  }
+
   TempDir dir_;  // Before server_: removed after it stops.
   Quorumd server_;
   int port_ = 0;
@@ -355,6 +360,49 @@ TEST_F(CliAddressesTest, ABadAddressListIsAUsageErrorNamingTheOption) {
   CliResult env = RunQuorum({"ready"}, "", {{"QUORUM_SERVER", "1.2.3.4:5,x"}});
   EXPECT_EQ(env.exit_code, 2) << env;
   EXPECT_EQ(env.err.rfind("quorum: $QUORUM_SERVER: ", 0), 0u) << env.err;
+}
+
+TEST(CliAddressesTlsTest, TlsAndTokensWorkOverAList) {
+  TempDir tmp;
+  const std::string certs = tmp.path() + "/certs";
+  ASSERT_EQ(std::system(("bash " QUORUM_MAKE_TEST_CERTS " " + certs +
+                         " >/dev/null 2>&1")
+                            .c_str()),
+            0);
+  const std::string tokens = tmp.path() + "/tokens.txt";
+  ASSERT_EQ(
+      std::system((std::string(QUORUMD_PATH) + " token create --token-file " +
+                   tokens + " --name reader --scopes read > " + tmp.path() +
+                   "/token 2>/dev/null")
+                      .c_str()),
+      0);
+  std::string token = ReadFile(tmp.path() + "/token");
+  while (!token.empty() && token.back() == '\n') token.pop_back();
+  const std::vector<std::string> tls = {"--token-file=" + tokens,
+                                        "--tls-cert=" + certs + "/server.pem",
+                                        "--tls-key=" + certs + "/server.key"};
+  Node a("a", tls), b("b", tls);
+  const std::string list = a.address() + "," + b.address();
+  auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--server", list,       "--timeout",
+                                     "5",        "--tls-ca", certs + "/ca.pem"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.insert(args.end(), {"review", "cascade-valley-health"});
+    return RunQuorum(args);
+  };
+  // The certificates name 127.0.0.1 (the list's first address) and
+  // localhost.
+  CliResult ok = run({"--token", token});
+  EXPECT_EQ(ok.exit_code, 0) << ok;
+  CliResult named = run({"--token", token, "--tls-server-name", "localhost"});
+  EXPECT_EQ(named.exit_code, 0) << named;
+  CliResult wrong_name =
+      run({"--token", token, "--tls-server-name", "other.example"});
+  EXPECT_EQ(wrong_name.exit_code, 1) << wrong_name;
+  EXPECT_TRUE(Contains(wrong_name.err, "other.example")) << wrong_name;
+  CliResult no_token = run({});
+  EXPECT_EQ(no_token.exit_code, 1) << no_token;
+  EXPECT_EQ(no_token.err.rfind("UNAUTHENTICATED", 0), 0u) << no_token;
 }
 
 TEST(ServerAddressesTest, OneAddressIsUsedAsGivenAndAListBecomesAnIpTarget) {

@@ -17,6 +17,9 @@ against quorumd.
 4. Runs the README's snippet (clients/python/README.md) and examples,
    clients/python/examples/qualify.py, stream_signals.py and abm_ready.py,
    against servers with the demo data.
+5. Several addresses: round robin over two quorumd processes with the demo
+   data, reads through one when the other is killed (SIGKILL), and the retry
+   policy against a node that answers UNAVAILABLE.
 
 Prints "N passed, M failed" last; the exit status is 0 only when M is 0.
 Uses only Debian's python3-grpcio and python3-protobuf at run time.
