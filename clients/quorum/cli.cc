@@ -12,6 +12,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "clients/quorum/channel.h"
+
 namespace quorum::cli {
 
 std::shared_ptr<grpc::Channel> Cli::Channel() {
@@ -37,7 +39,16 @@ std::shared_ptr<grpc::Channel> Cli::Channel() {
         args.SetSslTargetNameOverride(globals_.tls_server_name);
       }
     }
-    channel_ = grpc::CreateCustomChannel(globals_.server, credentials, args);
+    // One address or several: round robin over them, and idempotent calls
+    // retried on UNAVAILABLE (docs/cli.md, "Several addresses and retries").
+    ChannelTarget target =
+        ParseServerAddresses(globals_.server_source, globals_.server);
+    if (!target.authority.empty()) {
+      args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, target.authority);
+    }
+    args.SetServiceConfigJSON(ServiceConfigJson());
+    args.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
+    channel_ = grpc::CreateCustomChannel(target.target, credentials, args);
   }
   return channel_;
 }

@@ -34,7 +34,10 @@ class UsageError : public std::runtime_error {
 
 // The global flags, filled by CLI11 before a subcommand runs.
 struct Globals {
+  // One address, or several separated by commas (round robin).
   std::string server = "127.0.0.1:50051";
+  // Where `server` came from, for errors: "--server" or "$QUORUM_SERVER".
+  std::string server_source = "--server";
   std::string token;
   // TLS: the CA to verify quorumd's certificate with (TLS is on when set),
   // and a client certificate and key for mutual TLS.

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "clients/quorum/channel.h"
 #include "clients/quorum/cli.h"
 #include "clients/quorum/errors.h"
 #include "clients/quorum/output.h"
@@ -217,7 +218,8 @@ int RunLeadPlace(Cli& cli, const TriageOptions& o) {
                                       o.stakeholder
                                 : o.stakeholder);
   }
-  request.set_request_id(o.request_id);
+  // Always one, so that a retried call (UNAVAILABLE) is applied once.
+  request.set_request_id(o.request_id.empty() ? NewRequestId() : o.request_id);
   grpc::ClientContext context;
   cli.Prepare(context);
   quorum::v1::PlaceLeadResponse response;
@@ -491,7 +493,8 @@ void AddIntakeCommands(CLI::App& app, Action& action) {
                     "An existing stakeholder of the account who is the "
                     "lead's person (ID or name)");
   place->add_option("--request-id", triage->request_id,
-                    "Client request ID; a retry with the same ID writes "
+                    "Client request ID (default: a new one); a retry with "
+                    "the same ID writes "
                     "nothing and returns the first answer");
   place->callback([&action, triage] {
     action = [triage](Cli& cli) { return RunLeadPlace(cli, *triage); };

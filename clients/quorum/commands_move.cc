@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "clients/quorum/channel.h"
 #include "clients/quorum/cli.h"
 #include "clients/quorum/errors.h"
 #include "clients/quorum/output.h"
@@ -51,7 +52,8 @@ int RunMove(Cli& cli, const MoveOptions& o) {
   }
   request.set_stakeholder_id(o.id);
   request.set_etag(o.etag);
-  request.set_request_id(o.request_id);
+  // Always one, so that a retried call (UNAVAILABLE) is applied once.
+  request.set_request_id(o.request_id.empty() ? NewRequestId() : o.request_id);
   grpc::ClientContext context;
   cli.Prepare(context);
   quorum::v1::MoveStakeholderResponse response;
@@ -108,7 +110,8 @@ void AddMoveCommand(CLI::App& app, Action& action) {
                    "Their ID at the destination (default: kept)");
   move->add_option("--etag", o->etag, "Only if the stakeholder has this etag");
   move->add_option("--request-id", o->request_id,
-                   "Client request ID; a retry with the same ID moves "
+                   "Client request ID (default: a new one); a retry with "
+                   "the same ID moves "
                    "nothing again and returns the first answer");
   move->callback(
       [&action, o] { action = [o](Cli& cli) { return RunMove(cli, *o); }; });

@@ -1,6 +1,7 @@
 // quorum status | status history | handoff create|show|feedback.
 #include <iostream>
 
+#include "clients/quorum/channel.h"
 #include "clients/quorum/cli.h"
 #include "clients/quorum/errors.h"
 #include "clients/quorum/output.h"
@@ -19,6 +20,7 @@ struct StatusOptions {
   std::string reason;
   std::string etag;
   std::string actor;
+  std::string request_id;  // Generated when not given.
   int page_size = 20;
 };
 
@@ -33,6 +35,8 @@ int RunTransition(Cli& cli, const StatusOptions& o) {
   request.set_reason(o.reason);
   request.set_etag(o.etag);
   request.set_actor(DefaultActor(o.actor));
+  // Always one, so that a retried call (UNAVAILABLE) is applied once.
+  request.set_request_id(o.request_id.empty() ? NewRequestId() : o.request_id);
   grpc::ClientContext context;
   cli.Prepare(context);
   quorum::v1::TransitionStatusResponse response;
@@ -67,6 +71,7 @@ int RunHistory(Cli& cli, const StatusOptions& o) {
 struct HandoffOptions {
   std::string target;  // Account, or handoff name.
   std::string reason, next_step, owner_plan, force_reason, actor;
+  std::string request_id;  // handoff create; generated when not given.
   bool force = false;
   bool show_deleted = false;
   bool accept = false;
@@ -95,6 +100,8 @@ int RunHandoffCreate(Cli& cli, const HandoffOptions& o) {
   request.set_force(o.force);
   request.set_force_reason(o.force_reason);
   request.set_actor(DefaultActor(o.actor));
+  // Always one, so that a retried call (UNAVAILABLE) is applied once.
+  request.set_request_id(o.request_id.empty() ? NewRequestId() : o.request_id);
   grpc::ClientContext context;
   cli.Prepare(context);
   quorum::v1::Handoff response;
@@ -211,6 +218,10 @@ void AddWorkflowCommands(CLI::App& app, Action& action) {
                      "Fail with ABORTED if the account changed since");
   status->add_option("--actor", s->actor,
                      "Who ($QUORUM_ACTOR or $USER by default)");
+  status->add_option("--request-id", s->request_id,
+                     "Client request ID (default: a new one); a retry with "
+                     "the same ID changes nothing and returns the first "
+                     "answer");
   auto* history = status->add_subcommand(
       "history", "An account's status changes, newest first");
   history->add_option("account", s->account, "accounts/ID or ID")->required();
@@ -239,6 +250,10 @@ void AddWorkflowCommands(CLI::App& app, Action& action) {
   create->add_flag("--force", h->force, "Hand off despite missing items");
   create->add_option("--force-reason", h->force_reason, "Why forcing is right");
   create->add_option("--actor", h->actor, "Who ($QUORUM_ACTOR or $USER)");
+  create->add_option("--request-id", h->request_id,
+                     "Client request ID (default: a new one); a retry with "
+                     "the same ID hands off nothing again and returns the "
+                     "first answer");
   create->callback([&action, h] {
     action = [h](Cli& cli) { return RunHandoffCreate(cli, *h); };
   });

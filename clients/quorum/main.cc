@@ -1,9 +1,10 @@
 // quorum: the command-line client of quorumd, for account reviews and the
 // tasks around them. See docs/cli.md.
 //
-//   quorum [--server HOST:PORT] [--token T] [-o table|json|yaml|csv]
-//          [--json] [--as-of RFC3339] [--timeout SECONDS] [--width N]
-//          [--no-pager] [--version] SUBCOMMAND ...
+//   quorum [--server HOST:PORT[,IP:PORT...]] [--token T]
+//          [-o table|json|yaml|csv] [--json] [--as-of RFC3339]
+//          [--timeout SECONDS] [--width N] [--no-pager] [--version]
+//          SUBCOMMAND ...
 //
 // Exit codes: 0 success; 1 the server answered with an error (printed to
 // stderr as the gRPC code, message and field violations), or rows/signals/a
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "clients/quorum/channel.h"
 #include "clients/quorum/cli.h"
 #include "clients/quorum/completion.h"
 #include "clients/quorum/terminal.h"
@@ -47,10 +49,12 @@ int main(int argc, char** argv) {
       "SECONDS");
   // The last value wins, so that an alias with --server can be overridden.
   const auto last = CLI::MultiOptionPolicy::TakeLast;
-  app.add_option("--server", globals.server,
-                 "quorumd address, host:port (env QUORUM_SERVER)")
-      ->capture_default_str()
-      ->multi_option_policy(last);
+  auto* server =
+      app.add_option("--server", globals.server,
+                     "quorumd address, host:port, or several IP:PORT "
+                     "separated by commas (round robin; env QUORUM_SERVER)")
+          ->capture_default_str()
+          ->multi_option_policy(last);
   app.add_option("--token", globals.token,
                  "Bearer token sent as `authorization` metadata (env "
                  "QUORUM_TOKEN)")
@@ -144,11 +148,17 @@ int main(int argc, char** argv) {
   }
   SetScreenWidth(OutputWidth(globals.width));
   globals.timeout_set = timeout->count() > 0;
+  if (const char* env = std::getenv("QUORUM_SERVER");
+      server->count() == 0 && env != nullptr && env[0] != '\0') {
+    globals.server_source = "$QUORUM_SERVER";
+  }
   if (!action) {
     std::cerr << "quorum: no subcommand given; see quorum --help\n";
     return kExitUsage;
   }
   try {
+    // A bad address list is refused before any call.
+    ParseServerAddresses(globals.server_source, globals.server);
     Cli cli(globals);
     return action(cli);
   } catch (const UsageError& e) {

@@ -3,7 +3,8 @@
 # installs its pinned packages from the npm registry into clients/node/
 # node_modules (git-ignored; `npm ci`, from package-lock.json, only when
 # missing or out of date), starts quorumd on a free loopback port and runs
-# clients/node/test with node's test runner, then the reflection "describe"
+# clients/node/test with node's test runner (addresses.test.js starts two more
+# quorumd nodes of its own, $QUORUMD), then the reflection "describe"
 # test (tests/reflection/describe.test.js) with the same packages.
 #
 #   tests/node/node_client_test.sh SOURCE_DIR QUORUMD
@@ -31,6 +32,8 @@ pid=$!
 for _ in $(seq 300); do [[ -s "$tmp/port" ]] && break; sleep 0.1; done
 [[ -s "$tmp/port" ]] || { echo "FAIL: quorumd did not start" >&2; cat "$tmp/log" >&2; exit 1; }
 export QUORUM_SERVER="127.0.0.1:$(cat "$tmp/port")"
+# For the tests that start quorumd nodes of their own (test/addresses.test.js).
+export QUORUMD="$quorumd" QUORUM_DEMO_DATA="$source_dir/scripts/demo-data.textproto"
 node --test "$node_dir/test/"
 # "describe" over server reflection, with the client's packages.
 NODE_PATH="$node_dir/node_modules" node --test "$source_dir/tests/reflection/describe.test.js"

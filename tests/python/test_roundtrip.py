@@ -17,12 +17,16 @@ against quorumd.
 4. Runs the README's snippet (clients/python/README.md) and examples,
    clients/python/examples/qualify.py, stream_signals.py and abm_ready.py,
    against servers with the demo data.
+5. Several addresses: round robin over two quorumd processes with the demo
+   data, reads through one when the other is killed (SIGKILL), and the retry
+   policy against a node that answers UNAVAILABLE.
 
 Prints "N passed, M failed" last; the exit status is 0 only when M is 0.
 Uses only Debian's python3-grpcio and python3-protobuf at run time.
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import shutil
@@ -34,6 +38,7 @@ import time
 import unittest
 
 import grpc
+from google.protobuf import timestamp_pb2
 
 PORT_FILE_TIMEOUT_SECONDS = 20.0
 RPC_TIMEOUT_SECONDS = 10.0
@@ -598,6 +603,162 @@ class AbmReadyExampleTest(unittest.TestCase):
         self.assertIn("UNAVAILABLE", result.stderr)
 
 
+class _UnavailableHandler(grpc.GenericRpcHandler):
+    """Answers every unary call UNAVAILABLE (a node going away) before
+    sending anything, and keeps each call's request bytes by method."""
+
+    def __init__(self):
+        self.requests = {}
+
+    def service(self, handler_call_details):
+        method = handler_call_details.method
+
+        def unary(request, context):
+            self.requests.setdefault(method, []).append(request)
+            context.abort(grpc.StatusCode.UNAVAILABLE, "node going away")
+        return grpc.unary_unary_rpc_method_handler(unary)
+
+    def calls(self, method):
+        return len(self.requests.get(method, []))
+
+
+class SeveralAddressesTest(unittest.TestCase):
+    """quorum_client.channel() over several addresses: round robin over two
+    quorumd processes (own data folders, the same demo data), reads through
+    the other when one is killed, and the retry policy against a node that
+    answers UNAVAILABLE: reads and writes with a request_id retried (an
+    empty request_id filled, the same on every attempt), others sent once."""
+
+    def setUp(self):
+        import quorum_client
+        self.client = quorum_client
+        self.q = quorum_client.load()
+        self.a = Quorumd(ARGS.quorumd, [f"--demo-data={ARGS.demo_data}"])
+        self.b = Quorumd(ARGS.quorumd, [f"--demo-data={ARGS.demo_data}"])
+        for server in (self.a, self.b):
+            self.addCleanup(server.cleanup)
+            server.start()
+
+    def unavailable_node(self):
+        handler = _UnavailableHandler()
+        server = grpc.server(concurrent.futures.ThreadPoolExecutor(4),
+                             handlers=[handler])
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        self.addCleanup(server.stop, None)
+        return handler, f"127.0.0.1:{port}"
+
+    def count_signals(self, server, prefix):
+        with grpc.insecure_channel(server.address()) as ch:
+            stub = self.q.signals_grpc.SignalServiceStub(ch)
+            page = stub.ListSignals(self.q.signals.ListSignalsRequest(
+                parent="accounts/lakeshore-phl", page_size=1000),
+                timeout=RPC_TIMEOUT_SECONDS)
+        return sum(f"/signals/{prefix}" in s.name for s in page.signals)
+
+    def test_calls_go_round_robin_over_the_addresses(self):
+        ch = self.client.channel(f"{self.a.address()},{self.b.address()}")
+        self.addCleanup(ch.close)
+        grpc.channel_ready_future(ch).result(timeout=RPC_TIMEOUT_SECONDS)
+        stub = self.q.signals_grpc.SignalServiceStub(ch)
+        for i in range(10):
+            stub.RecordSignals(self.q.signals.RecordSignalsRequest(requests=[
+                self.q.signals.CreateSignalRequest(
+                    parent="accounts/lakeshore-phl", signal_id=f"rr-{i}",
+                    signal=self.q.resources.Signal(
+                        type=self.q.resources.SIGNAL_TYPE_PAGE_VIEW,
+                        occur_time=timestamp_pb2.Timestamp(seconds=1795341600)))]),
+                timeout=RPC_TIMEOUT_SECONDS)
+        on_a, on_b = self.count_signals(self.a, "rr-"), self.count_signals(
+            self.b, "rr-")
+        self.assertEqual(on_a + on_b, 10)
+        self.assertGreater(on_a, 0, "node a got none: no round robin")
+        self.assertGreater(on_b, 0, "node b got none: no round robin")
+
+    def test_reads_answer_through_the_other_when_one_is_killed(self):
+        ch = self.client.channel([self.a.address(), self.b.address()])
+        self.addCleanup(ch.close)
+        self.a.kill()  # SIGKILL
+        verdicts = self.q.qualification_grpc.QualificationServiceStub(ch)
+        for _ in range(4):
+            verdict = verdicts.QualifyAccount(
+                self.q.qualification.QualifyAccountRequest(
+                    name="accounts/cascade-valley-health"),
+                timeout=RPC_TIMEOUT_SECONDS)
+            self.assertEqual(verdict.account, "accounts/cascade-valley-health")
+
+    def test_retried_writes_are_applied_once(self):
+        handler, going_away = self.unavailable_node()
+        ch = self.client.channel([going_away, self.b.address()])
+        self.addCleanup(ch.close)
+        intake = self.q.intake_grpc.IntakeServiceStub(ch)
+        emails = [f"lab.ops{i}@cascadevalleyhealth.org" for i in range(4)]
+        for i, email in enumerate(emails):  # No request_id: one is filled.
+            intake.SubmitLead(self.q.intake.SubmitLeadRequest(
+                lead=self.q.intake.Lead(
+                    email=email, first_name="Ana", last_name=f"Ruiz{i}",
+                    title="Lab Operations Manager",
+                    company="Cascade Valley Health", country="US")),
+                timeout=RPC_TIMEOUT_SECONDS)
+        with grpc.insecure_channel(self.b.address()) as direct:
+            people = self.q.graph_grpc.AccountGraphServiceStub(
+                direct).ListStakeholders(
+                    self.q.graph.ListStakeholdersRequest(
+                        parent="accounts/cascade-valley-health",
+                        page_size=1000), timeout=RPC_TIMEOUT_SECONDS)
+        for email in emails:
+            self.assertEqual(
+                sum(p.email == email for p in people.stakeholders), 1, email)
+        self.assertGreater(
+            handler.calls("/quorum.v1.IntakeService/SubmitLead"), 0,
+            "round robin never picked the node going away")
+
+    def test_idempotent_calls_are_retried_and_other_writes_sent_once(self):
+        handler, going_away = self.unavailable_node()
+        ch = self.client.channel(going_away)
+        self.addCleanup(ch.close)
+
+        def fails(call, request):
+            with self.assertRaises(grpc.RpcError) as raised:
+                call(request, timeout=RPC_TIMEOUT_SECONDS)
+            self.assertEqual(raised.exception.code(),
+                             grpc.StatusCode.UNAVAILABLE)
+
+        q, attempts = self.q, self.client.MAX_ATTEMPTS
+        fails(q.qualification_grpc.QualificationServiceStub(ch).QualifyAccount,
+              q.qualification.QualifyAccountRequest(name="accounts/x"))
+        self.assertEqual(handler.calls(
+            "/quorum.v1.QualificationService/QualifyAccount"), attempts)
+        fails(q.intake_grpc.IntakeServiceStub(ch).SubmitLead,
+              q.intake.SubmitLeadRequest(lead=q.intake.Lead(email="a@b.example")))
+        leads = handler.requests["/quorum.v1.IntakeService/SubmitLead"]
+        self.assertEqual(len(leads), attempts)
+        ids = {q.intake.SubmitLeadRequest.FromString(r).request_id
+               for r in leads}
+        self.assertEqual(len(ids), 1)
+        self.assertEqual(len(ids.pop()), 36)  # A UUID, the same each time.
+        fails(q.intake_grpc.IntakeServiceStub(ch).SubmitLead,
+              q.intake.SubmitLeadRequest(request_id="mine",
+                                         lead=q.intake.Lead(email="a@b.example")))
+        self.assertEqual(q.intake.SubmitLeadRequest.FromString(
+            handler.requests["/quorum.v1.IntakeService/SubmitLead"][-1]
+        ).request_id, "mine")
+        fails(q.notes_grpc.NoteServiceStub(ch).CreateNote,
+              q.notes.CreateNoteRequest(parent="accounts/x"))
+        self.assertEqual(handler.calls("/quorum.v1.NoteService/CreateNote"), 1)
+        fails(q.policy_grpc.PolicyServiceStub(ch).PublishPolicy,
+              q.policy_service.PublishPolicyRequest())
+        self.assertEqual(
+            handler.calls("/quorum.v1.PolicyService/PublishPolicy"), 1)
+
+    def test_a_bad_address_list_is_refused(self):
+        for bad in ("127.0.0.1:1,,127.0.0.1:2", "127.0.0.1:1,quorum-b:50051",
+                    "127.0.0.1:1,[::1]:2", ["127.0.0.1:1", "127.0.0.1"], " "):
+            with self.assertRaises(ValueError) as raised:
+                self.client.channel(bad)
+            self.assertIn("addresses", str(raised.exception))
+
+
 class CountingResult(unittest.TextTestResult):
     """Counts the test methods that passed."""
 
@@ -722,7 +883,7 @@ def main():
     for case in (RoundTripTest, ShutdownTest, ReadmeSnippetTest,
                  DemoVerdictExampleTest,
                  StreamSignalsExampleTest, AbmReadyExampleTest,
-                 AccessExampleTest):
+                 AccessExampleTest, SeveralAddressesTest):
         suite.addTests(loader.loadTestsFromTestCase(case))
     total = suite.countTestCases()
     result = unittest.TextTestRunner(

@@ -15,8 +15,11 @@ python3-protobuf).
 """
 
 import importlib
+import ipaddress
+import json
 import os
 import types
+import uuid
 
 __version__ = "0.1.0"
 
@@ -85,9 +88,131 @@ def _read(path):
         return f.read()
 
 
+# The methods a channel retries on UNAVAILABLE: the reads, and the writes
+# whose request carries a request_id (AIP-155), which the channel fills with
+# a new UUID when the caller leaves it empty, so that a retried write is
+# applied once. Other writes are sent once. The same list as the quorum CLI
+# and the Node client (docs/cli.md, "Several addresses and retries").
+RETRIED_READS = (
+    "quorum.v1.AccountGraphService/GetAccount",
+    "quorum.v1.AccountGraphService/ListAccounts",
+    "quorum.v1.AccountGraphService/GetSite",
+    "quorum.v1.AccountGraphService/ListSites",
+    "quorum.v1.AccountGraphService/GetStakeholder",
+    "quorum.v1.AccountGraphService/ListStakeholders",
+    "quorum.v1.AccountGraphService/GetRelationship",
+    "quorum.v1.AccountGraphService/ListRelationships",
+    "quorum.v1.AccountGraphService/GetCommitteeMap",
+    "quorum.v1.IntakeService/ListUnplacedLeads",
+    "quorum.v1.NoteService/ListNotes",
+    "quorum.v1.PolicyService/GetPolicy",
+    "quorum.v1.PolicyService/ValidatePolicy",
+    "quorum.v1.PolicyService/ListPolicyRevisions",
+    "quorum.v1.PolicyService/SimulatePolicy",
+    "quorum.v1.QualificationService/QualifyAccount",
+    "quorum.v1.SignalService/ListSignals",
+    "quorum.v1.WorkflowService/ListStatusChanges",
+    "quorum.v1.WorkflowService/GetHandoff",
+    "quorum.v1.WorkflowService/ListHandoffs",
+    "quorum.v1.WorkflowService/GetProcessMetrics",
+    "quorum.v1.WorkflowService/ListAccountReadiness",
+    # A stream: retried only until the response headers arrive.
+    "quorum.v1.WorkflowService/WatchReadiness",
+    "grpc.health.v1.Health/Check",
+)
+RETRIED_WRITES = (
+    "quorum.v1.AccountGraphService/CreateAccount",
+    "quorum.v1.AccountGraphService/CreateSite",
+    "quorum.v1.AccountGraphService/CreateStakeholder",
+    "quorum.v1.AccountGraphService/CreateRelationship",
+    "quorum.v1.AccountGraphService/MoveStakeholder",
+    "quorum.v1.IntakeService/SubmitLead",
+    "quorum.v1.IntakeService/PlaceLead",
+    "quorum.v1.WorkflowService/TransitionStatus",
+    "quorum.v1.WorkflowService/CreateHandoff",
+)
+MAX_ATTEMPTS = 4
+
+
+def service_config():
+    """The channels' service config (JSON): round_robin over the addresses,
+    and at most MAX_ATTEMPTS attempts (exponential backoff from 0.1 s to 1 s)
+    of the retried methods on UNAVAILABLE."""
+    names = [{"service": m.split("/")[0], "method": m.split("/")[1]}
+             for m in RETRIED_READS + RETRIED_WRITES]
+    return json.dumps({
+        "loadBalancingConfig": [{"round_robin": {}}],
+        "methodConfig": [{
+            "name": names,
+            "retryPolicy": {
+                "maxAttempts": MAX_ATTEMPTS,
+                "initialBackoff": "0.1s",
+                "maxBackoff": "1s",
+                "backoffMultiplier": 2,
+                "retryableStatusCodes": ["UNAVAILABLE"],
+            },
+        }],
+    })
+
+
+def _ip_family(address):
+    """4 or 6 for "IPv4:port" or "[IPv6]:port", None for anything else."""
+    if address.startswith("["):
+        host, sep, port = address[1:].partition("]:")
+        version = 6
+    else:
+        host, sep, port = address.rpartition(":")
+        version = 4
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        return None
+    try:
+        return version if ipaddress.ip_address(host).version == version else None
+    except ValueError:
+        return None
+
+
+def grpc_target(addresses):
+    """(gRPC target, authority or None) for `addresses`: one address (or a
+    gRPC target such as "dns:///host:port") as given, or several IP:PORT
+    addresses — a list, or a text with commas — as an "ipv4:" or "ipv6:"
+    target whose authority is the first address. Raises ValueError naming
+    `addresses` for a bad list."""
+    if isinstance(addresses, str):
+        text = addresses.strip()
+        if not text:
+            raise ValueError("addresses: no address given")
+        if text.split(":")[0] in ("dns", "ipv4", "ipv6", "unix",
+                                  "unix-abstract", "vsock"):
+            return text, None
+        addresses = text.split(",")
+    addresses = [a.strip() for a in addresses]
+    if len(addresses) == 1 and addresses[0]:
+        return addresses[0], None
+    families = set()
+    for address in addresses:
+        if not address:
+            raise ValueError("addresses: an empty address in the list")
+        family = _ip_family(address)
+        if family is None:
+            raise ValueError(
+                f"addresses: {address!r} in a list of addresses is not "
+                "IP:PORT (an IPv4 address, or an IPv6 address in brackets, "
+                "and a port); for host names give one name whose DNS "
+                "records list every node")
+        families.add(family)
+    if len(families) > 1:
+        raise ValueError("addresses: the list mixes IPv4 and IPv6 addresses")
+    scheme = "ipv4:" if families == {4} else "ipv6:"
+    return scheme + ",".join(addresses), addresses[0]
+
+
 def channel(target, token=None, tls_ca=None, tls_cert=None, tls_key=None,
             tls_server_name=None, credentials=None, options=None):
-    """A channel to quorumd at `target` ("host:port").
+    """A channel to quorumd at `target`: one "host:port", or
+    several IP:PORT addresses (a list, or separated by commas), over which
+    calls go round robin. Reads and writes with a request_id are retried on
+    UNAVAILABLE (an empty request_id is filled with a new UUID); other
+    writes are not.
 
     token: a bearer token (default: $QUORUM_TOKEN) sent on every call.
     tls_ca: PEM file of the CA that signed quorumd's certificate; TLS is on
@@ -100,17 +225,22 @@ def channel(target, token=None, tls_ca=None, tls_cert=None, tls_key=None,
     import grpc
     if token is None:
         token = os.environ.get("QUORUM_TOKEN") or None
-    options = list(options or [])
+    target, authority = grpc_target(target)
+    options = [("grpc.service_config", service_config()),
+               ("grpc.enable_retries", 1)] + list(options or [])
+    if authority is not None:
+        options.append(("grpc.default_authority", authority))
     if credentials is not None:
         if token:
             credentials = grpc.composite_channel_credentials(
                 credentials, grpc.metadata_call_credentials(_BearerToken(token)))
-        return grpc.secure_channel(target, credentials, options)
+        return _with_request_ids(
+            grpc.secure_channel(target, credentials, options))
     if tls_ca is None and tls_cert is None:
         ch = grpc.insecure_channel(target, options=options)
         if token:
             ch = grpc.intercept_channel(ch, _TokenInterceptor(token))
-        return ch
+        return _with_request_ids(ch)
     if (tls_cert is None) != (tls_key is None):
         raise ValueError("tls_cert and tls_key go together")
     creds = grpc.ssl_channel_credentials(
@@ -122,7 +252,12 @@ def channel(target, token=None, tls_ca=None, tls_cert=None, tls_key=None,
             creds, grpc.metadata_call_credentials(_BearerToken(token)))
     if tls_server_name:
         options.append(("grpc.ssl_target_name_override", tls_server_name))
-    return grpc.secure_channel(target, creds, options)
+    return _with_request_ids(grpc.secure_channel(target, creds, options))
+
+
+def _with_request_ids(ch):
+    import grpc
+    return grpc.intercept_channel(ch, _RequestIdInterceptor())
 
 
 def _token_interceptor_base():
@@ -165,6 +300,22 @@ class _TokenInterceptor(*_token_interceptor_base()):
 
     def intercept_stream_stream(self, continuation, details, requests):
         return continuation(self._details(details), requests)
+
+
+class _RequestIdInterceptor(_token_interceptor_base()[0]):
+    """Fills an empty request_id of the retried writes with a new UUID
+    before the call, so that every attempt carries the same one."""
+
+    _METHODS = frozenset("/" + m for m in RETRIED_WRITES)
+
+    def intercept_unary_unary(self, continuation, details, request):
+        if (details.method in self._METHODS
+                and hasattr(request, "request_id") and not request.request_id):
+            filled = type(request)()
+            filled.CopyFrom(request)
+            filled.request_id = str(uuid.uuid4())
+            request = filled
+        return continuation(details, request)
 
 
 def error_details(rpc_error):
