@@ -434,5 +434,46 @@ TEST_F(PostgresServerLossTest, AConnectionLostInsideAWriteIsUnavailable) {
   EXPECT_EQ(Value(*engine_, "lost"), std::nullopt);
 }
 
+// A primary with a synchronous streaming standby; the engine names both
+// hosts and asks for the one that accepts writes.
+TEST(PostgresFailoverTest, AfterPromotionTheEngineWritesToTheNewPrimary) {
+  std::string why;
+  if (!PostgresCluster::Available(&why)) GTEST_SKIP() << why;
+  TempDir dir;
+  PostgresCluster primary, standby;
+  PostgresCluster::Options durable;
+  durable.fsync = true;
+  ASSERT_THAT(primary.Start(dir.path() + "/primary", durable), IsOk());
+  ASSERT_THAT(primary.CreateDatabase("quorum"), IsOk());
+  ASSERT_THAT(standby.StartReplicaOf(primary, dir.path() + "/standby"), IsOk());
+  ASSERT_THAT(primary.MakeSynchronous(), IsOk());
+  PostgresEngine::Options options;
+  options.conninfo = absl::StrCat(
+      "postgresql://postgres@127.0.0.1:", primary.port(),
+      ",127.0.0.1:", standby.port(), "/quorum?target_session_attrs=read-write");
+  options.databases = kDatabases;
+  auto opened = PostgresEngine::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<PostgresEngine> engine = *std::move(opened);
+  uint64_t acknowledged = 0;
+  ASSERT_THAT(engine->Write([](Txn& txn) { return txn.Put("main", "k", "v"); },
+                            [&](uint64_t v) { acknowledged = v; }),
+              IsOk());
+
+  ASSERT_THAT(primary.Kill(), IsOk());
+  EXPECT_THAT(Put(*engine, "during", "v"),
+              StatusIs(absl::StatusCode::kUnavailable));
+  ASSERT_THAT(standby.Promote(), IsOk());
+  // The next connection finds the promoted standby, which has every
+  // acknowledged commit (it was synchronous).
+  absl::Status status;
+  EXPECT_TRUE(Eventually([&] {
+    status = Put(*engine, "after", "v");
+    return status.ok();
+  })) << status;
+  EXPECT_EQ(Value(*engine, "k"), std::optional<std::string>("v"));
+  EXPECT_GT(ReadVersion(*engine), acknowledged);
+}
+
 }  // namespace
 }  // namespace quorum::graph

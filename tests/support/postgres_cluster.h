@@ -109,6 +109,7 @@ class PostgresCluster {
                      "max_wal_senders = 10\n"
                      "max_replication_slots = 10\n"
                      "wal_keep_size = '64MB'\n"
+                     "wal_retrieve_retry_interval = '100ms'\n"
                      "max_connections = 300\n"
                      "shared_buffers = '32MB'\n"));
     if (!s.ok()) return s;
@@ -377,6 +378,16 @@ class PostgresCluster {
         return absl::InternalError(absl::StrCat("cannot chown ", dir));
       }
       chmod(dir.c_str(), 0755);
+      // The postgres user must reach the folder: folders above it that
+      // others cannot enter (a 0700 temporary folder) are opened to them.
+      for (std::filesystem::path p =
+               std::filesystem::absolute(dir).parent_path();
+           p.has_relative_path(); p = p.parent_path()) {
+        struct stat st;
+        if (stat(p.c_str(), &st) == 0 && (st.st_mode & S_IXOTH) == 0) {
+          chmod(p.c_str(), (st.st_mode & 07777) | S_IXOTH);
+        }
+      }
     }
     return absl::OkStatus();
   }
