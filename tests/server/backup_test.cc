@@ -165,6 +165,23 @@ TEST(BackupData, RefusesARelativeOrNonEmptyPathAndChangesNothing) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+TEST(BackupData, OnPostgresqlIsUnimplementedAndPointsToPgDump) {
+  QUORUM_SKIP_WITHOUT_ENGINE(quorum::testing::Engine::kPostgres);
+  quorum::testing::TempDir dir;
+  auto server = quorum::testing::StartServer(
+      quorum::testing::StoreFor(quorum::testing::Engine::kPostgres, ""));
+  ASSERT_NE(server, nullptr);
+  auto admin = v1::AdminService::NewStub(quorum::testing::ChannelTo(*server));
+  v1::BackupDataRequest request;
+  request.set_path(dir.path() + "/copy");
+  v1::BackupDataResponse response;
+  auto status = admin->BackupData(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_NE(status.error_message().find("pg_dump"), std::string::npos)
+      << status.error_message();
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/copy/data.mdb"));
+}
+
 TEST(CheckIndexes, FindsAnIndexEntryWithoutItsRecord) {
   quorum::testing::TempDir dir;
   graph::Store::Options options;
