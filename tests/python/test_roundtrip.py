@@ -883,7 +883,7 @@ def main():
     for case in (RoundTripTest, ShutdownTest, ReadmeSnippetTest,
                  DemoVerdictExampleTest,
                  StreamSignalsExampleTest, AbmReadyExampleTest,
-                 AccessExampleTest, SeveralAddressesTest):
+                 AccessExampleTest, SeveralAddressesTest, WatchFeedTest):
         suite.addTests(loader.loadTestsFromTestCase(case))
     total = suite.countTestCases()
     result = unittest.TextTestRunner(
