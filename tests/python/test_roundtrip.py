@@ -29,6 +29,8 @@ import argparse
 import concurrent.futures
 import json
 import os
+import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -45,6 +47,7 @@ RPC_TIMEOUT_SECONDS = 10.0
 STOP_TIMEOUT_SECONDS = 20.0
 
 ARGS = None  # argparse.Namespace, set in main().
+ROOT = pathlib.Path(__file__).resolve().parents[2]  # The source tree.
 
 # Generated modules, imported by generate_client().
 resources_pb2 = None
@@ -759,6 +762,49 @@ class SeveralAddressesTest(unittest.TestCase):
             self.assertIn("addresses", str(raised.exception))
 
 
+class RetryListsTest(unittest.TestCase):
+    """The methods the clients retry on UNAVAILABLE follow one rule over the
+    protos, the same in the Python, Node and C++ (quorum CLI) clients: reads
+    (Get, List, Qualify, Validate, Simulate, Watch, and health) and writes
+    whose request has a request_id; a new RPC that is not listed where the
+    rule says it should be (or the other way round) fails here."""
+
+    READ_PREFIXES = ("Get", "List", "Qualify", "Validate", "Simulate", "Watch")
+
+    def expected(self):
+        import quorum_client
+        q = quorum_client.load()
+        out = {"grpc.health.v1.Health/Check"}
+        seen = set()
+        for name in dir(q):
+            services = getattr(getattr(getattr(q, name), "DESCRIPTOR", None),
+                               "services_by_name", None)
+            for service in (services or {}).values():
+                if service.full_name in seen:
+                    continue
+                seen.add(service.full_name)
+                for method in service.methods:
+                    if (method.name.startswith(self.READ_PREFIXES) or
+                            "request_id" in method.input_type.fields_by_name):
+                        out.add(f"{service.full_name}/{method.name}")
+        self.assertIn("quorum.v1.WorkflowService", seen)
+        return out
+
+    @staticmethod
+    def listed_in(path):
+        text = (ROOT / path).read_text()
+        return set(re.findall(r'"((?:quorum\.v1|grpc\.health\.v1)\.\w+/\w+)"',
+                              text))
+
+    def test_every_client_retries_what_the_rule_says(self):
+        import quorum_client
+        expected = self.expected()
+        python = set(quorum_client.RETRIED_READS + quorum_client.RETRIED_WRITES)
+        self.assertEqual(python, expected)
+        self.assertEqual(self.listed_in("clients/node/index.js"), expected)
+        self.assertEqual(self.listed_in("clients/quorum/channel.cc"), expected)
+
+
 class CountingResult(unittest.TextTestResult):
     """Counts the test methods that passed."""
 
@@ -883,7 +929,8 @@ def main():
     for case in (RoundTripTest, ShutdownTest, ReadmeSnippetTest,
                  DemoVerdictExampleTest,
                  StreamSignalsExampleTest, AbmReadyExampleTest,
-                 AccessExampleTest, SeveralAddressesTest, WatchFeedTest):
+                 AccessExampleTest, SeveralAddressesTest, WatchFeedTest,
+                 RetryListsTest):
         suite.addTests(loader.loadTestsFromTestCase(case))
     total = suite.countTestCases()
     result = unittest.TextTestRunner(
