@@ -4,10 +4,11 @@
 // round robin over the live nodes and retries UNAVAILABLE on the next one
 // with the same request ID (signal ID), as the clients do; every write
 // answered OK is recorded. One node is killed with SIGKILL (the load goes on
-// through the other two), then the primary is stopped and the replica
-// promoted. Every acknowledged write must be there afterwards, and the
-// change feed, watched on one node and resumed on another from the last
-// sequence received, must have no gap and no duplicate.
+// through the other two), then the primary is stopped (or killed, in the
+// second case) and the replica promoted. Every acknowledged write must be
+// there afterwards, and the change feed, watched on one node and resumed on
+// another from the last sequence received, must have no gap and no
+// duplicate.
 //
 // The nodes are pointed at the new primary by their URL alone: it names both
 // hosts with target_session_attrs=read-write, so libpq skips the standby
@@ -306,11 +307,14 @@ bool WaitFor(Fn done) {
   return true;
 }
 
-TEST(QuorumdFailover,
-     AcknowledgedWritesAndTheWatchSurviveANodeKillAndAPromotedReplica) {
-  std::string why;
-  if (!PostgresCluster::Available(&why)) GTEST_SKIP() << why;
+// How the primary goes away.
+enum class PrimaryEnd {
+  kStopped,  // pg_ctl stop -m fast: it sends its last WAL to the standby.
+  kKilled,   // SIGKILL, as a crashed machine: only synchronous replication
+             // put the acknowledged commits on the standby.
+};
 
+void RunFailover(PrimaryEnd end) {
   // Declared first, removed last: every process below is gone by then.
   testing::TempDir dir;
   // The clusters' folders are the postgres user's when the test is root.
@@ -383,10 +387,11 @@ TEST(QuorumdFailover,
   accounting.phase = 1;
   ASSERT_TRUE(WaitFor([&] { return acknowledged(1) >= kWritesPerPhase; }))
       << "no writes acknowledged after node 0 was killed: " << failure();
-  // Phase 2: the primary stopped, then the replica promoted (phase 3).
+  // Phase 2: the primary stopped or killed, then the replica promoted
+  // (phase 3).
   const auto primary_stopped = Clock::now();
   accounting.phase = 2;
-  s = primary.Stop();
+  s = end == PrimaryEnd::kStopped ? primary.Stop() : primary.Kill();
   ASSERT_TRUE(s.ok()) << s;
   s = replica.Promote();
   ASSERT_TRUE(s.ok()) << s;
@@ -475,7 +480,9 @@ TEST(QuorumdFailover,
     EXPECT_EQ(signals.count(signal_id), 1u) << signal_id;
   }
 
-  std::cerr << "failover test: " << accounting.created.size() << " creates, "
+  std::cerr << "failover test (primary "
+            << (end == PrimaryEnd::kStopped ? "stopped" : "killed")
+            << "): " << accounting.created.size() << " creates, "
             << accounting.signals.size() << " demo requests acknowledged ("
             << acknowledged(0) << " with 3 nodes, " << acknowledged(1)
             << " with 2, " << acknowledged(2) << " while the primary stopped, "
@@ -497,6 +504,20 @@ TEST(QuorumdFailover,
   }
   // The watch saw the load's events (two per created account, at least).
   EXPECT_GE(sequences.size(), accounting.created.size());
+}
+
+TEST(QuorumdFailover,
+     AcknowledgedWritesAndTheWatchSurviveANodeKillAndAStoppedPrimary) {
+  std::string why;
+  if (!PostgresCluster::Available(&why)) GTEST_SKIP() << why;
+  RunFailover(PrimaryEnd::kStopped);
+}
+
+TEST(QuorumdFailover,
+     AcknowledgedWritesAndTheWatchSurviveANodeKillAndAKilledPrimary) {
+  std::string why;
+  if (!PostgresCluster::Available(&why)) GTEST_SKIP() << why;
+  RunFailover(PrimaryEnd::kKilled);
 }
 
 }  // namespace
