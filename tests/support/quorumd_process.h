@@ -27,7 +27,8 @@ inline std::string ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// A quorumd child process; its stderr goes to `data_dir`.log.
+// A quorumd child process; its stderr goes to `data_dir`.log. With a
+// "--store=..." in `extra`, no --data-dir is given.
 // The binary is QUORUMD_PATH, defined by the e2e test target.
 class Quorumd {
  public:
@@ -39,10 +40,14 @@ class Quorumd {
       : port_file_((log_name.empty() ? data_dir : log_name) + ".port"),
         log_file_((log_name.empty() ? data_dir : log_name) + ".log") {
     std::remove(port_file_.c_str());
-    std::vector<std::string> args = {QUORUMD_PATH, "--data-dir=" + data_dir,
-                                     "--port-file=" + port_file_};
+    std::vector<std::string> args = {QUORUMD_PATH, "--port-file=" + port_file_};
     bool listen_given = false;
-    for (const auto& e : extra) listen_given |= e.rfind("--listen=", 0) == 0;
+    bool store_given = false;  // Then `data_dir` only names the log.
+    for (const auto& e : extra) {
+      listen_given |= e.rfind("--listen=", 0) == 0;
+      store_given |= e.rfind("--store=", 0) == 0;
+    }
+    if (!store_given) args.push_back("--data-dir=" + data_dir);
     if (!listen_given) args.push_back("--listen=127.0.0.1:0");
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = fork();
