@@ -4,9 +4,10 @@
 # Google Benchmark, PostgreSQL 15 and libpq), builds build-bench/ with
 # -DQUORUM_BUILD_BENCHMARKS=ON, then runs scripts/bench/bench.py, which
 # prints one table of ratios measured in this run and writes it between the
-# markers of docs/performance.md. Not part of the test command. Takes 10 to
-# 15 minutes on 2 cores; extra arguments go to bench.py (--help lists them,
-# e.g. --runs 1 --duration 2 --scale 1000,10000 for a quick look).
+# markers of docs/performance.md. Not part of the test command. Takes 15 to
+# 25 minutes on 2 cores; extra arguments go to bench.py (--help lists them,
+# e.g. --runs 1 --duration 2 --scale 1000,10000 for a quick look, or
+# --only engines for LMDB vs PostgreSQL with 1 and 3 nodes alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

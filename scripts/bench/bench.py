@@ -5,8 +5,10 @@ Started by `bash scripts/bench.sh` (which installs and builds first). Every
 figure is measured in this one run next to its baseline, on loopback:
 the empty unary RPC (grpc.health.v1.Health/Check) through the same load
 client, a raw LMDB put+commit loop, and PostgreSQL 15 (initdb/pg_ctl in a
-temporary folder) with the same data. Each load figure is the median (by
-throughput) of --runs runs. No figure here is a test: nothing asserts a time.
+temporary folder) with the same data; and the serving figures again with
+quorumd on the PostgreSQL engine, one node and three nodes on one database,
+beside LMDB. Each load figure is the median (by throughput) of --runs runs.
+No figure here is a test: nothing asserts a time.
 """
 
 import argparse
@@ -47,25 +49,82 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Quorumd:
-    """One quorumd on loopback over a data folder."""
+class PgCluster:
+    """A PostgreSQL 15 cluster in a temporary folder on a loopback port
+    (initdb, pg_ctl), trusting local connections as user `bench`."""
 
-    def __init__(self, bench, data_dir):
+    def __init__(self, bench, name):
         self.bench = bench
-        self.data_dir = data_dir
-        self.proc = None
+        self.pgdata = os.path.join(bench.tmp, name)
         self.port = None
+        self.user = []
 
     def start(self):
-        port_file = os.path.join(self.bench.tmp, "port")
+        self.port = free_port()
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+            subprocess.run(["chown", "-R", "postgres", self.bench.tmp], check=True)
+            os.chmod(self.bench.tmp, 0o755)
+            self.user = ["runuser", "-u", "postgres", "--"]
+        subprocess.run(self.user + [f"{PG_BIN}/initdb", "-D", self.pgdata, "-A", "trust",
+                                    "-U", "bench", "--no-sync"],
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(self.user + [f"{PG_BIN}/pg_ctl", "-D", self.pgdata, "-w", "-l",
+                                    os.path.join(self.pgdata, "log"), "-o",
+                                    f"-p {self.port} -k {self.pgdata} "
+                                    "-c listen_addresses=127.0.0.1 "
+                                    "-c shared_buffers=256MB", "start"],
+                       check=True, stdout=subprocess.DEVNULL)
+        return self
+
+    def conn(self):
+        """psql/pgbench connection options."""
+        return ["-h", "127.0.0.1", "-p", str(self.port), "-U", "bench"]
+
+    def psql(self, db, *args):
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1"] + self.conn()
+                       + ["-d", db] + list(args), check=True)
+
+    def create_database(self, name):
+        self.psql("postgres", "-c", f"CREATE DATABASE {name}")
+
+    def url(self, db):
+        return f"postgresql://bench@127.0.0.1:{self.port}/{db}"
+
+    def postmaster_pid(self):
+        with open(os.path.join(self.pgdata, "postmaster.pid")) as f:
+            return int(f.readline().strip())
+
+    def stop(self):
+        if self.port is not None:
+            subprocess.run(self.user + [f"{PG_BIN}/pg_ctl", "-D", self.pgdata, "-m",
+                                        "fast", "-w", "stop"], stdout=subprocess.DEVNULL)
+            self.port = None
+
+
+class Quorumd:
+    """One quorumd on loopback over a data folder or a PostgreSQL URL."""
+
+    count = 0
+
+    def __init__(self, bench, store):
+        self.bench = bench
+        self.store = store
+        self.proc = None
+        self.port = None
+        Quorumd.count += 1
+        self.name = f"quorumd-{Quorumd.count}"
+
+    def start(self):
+        port_file = os.path.join(self.bench.tmp, self.name + ".port")
         if os.path.exists(port_file):
             os.remove(port_file)
-        self.log = open(os.path.join(self.bench.tmp, "quorumd.log"), "a")
+        self.log = open(os.path.join(self.bench.tmp, self.name + ".log"), "a")
         began = time.monotonic()
+        store = (["--store", self.store] if self.store.startswith("postgresql://")
+                 else ["--data-dir", self.store])
         self.proc = subprocess.Popen(
-            [self.bench.bin("server/quorumd"), "--listen", "127.0.0.1:0",
-             "--data-dir", self.data_dir, "--port-file", port_file,
-             "--max-message-bytes", str(64 << 20)],
+            [self.bench.bin("server/quorumd"), "--listen", "127.0.0.1:0"] + store
+            + ["--port-file", port_file, "--max-message-bytes", str(64 << 20)],
             stdout=self.log, stderr=self.log)
         while not os.path.exists(port_file):
             if self.proc.poll() is not None:
@@ -106,7 +165,8 @@ class Bench:
         self.args = args
         self.build = os.path.abspath(args.build_dir)
         self.tmp = tempfile.mkdtemp(prefix="quorum-bench-")
-        self.rows = []      # (section, what, figure, baseline, ratio)
+        self.rows = []      # (section, what, figure, baseline, ratio) or other cells
+        self.headers = {}   # section -> its columns, when not the four above
         self.details = {}   # raw JSON of every measurement, for the appendix
         self.load_rates = []
 
@@ -126,22 +186,27 @@ class Bench:
         return path
 
     def load(self, server, method, requests=None, concurrency=1, calls=None,
-             runs=None):
-        """The median run by QPS."""
+             runs=None, duration=None, db_pid=None, tolerate_errors=False):
+        """The median run by QPS. `server` is one Quorumd or a list of them:
+        calls then go to each in turn, and the CPU time is theirs summed."""
+        servers = server if isinstance(server, list) else [server]
         results = []
         for run in range(runs or self.args.runs):
-            cmd = [self.bin("scripts/bench/quorum_load"), "--target", server.target,
+            cmd = [self.bin("scripts/bench/quorum_load"),
+                   "--target", ",".join(s.target for s in servers),
                    "--method", method, "--concurrency", str(concurrency),
-                   "--server-pid", str(server.proc.pid)]
+                   "--server-pid", ",".join(str(s.proc.pid) for s in servers)]
+            if db_pid:
+                cmd += ["--db-pid", str(db_pid)]
             if requests:
                 cmd += ["--requests", requests]
             if calls:
                 cmd += ["--calls", str(calls)]
             else:
-                cmd += ["--duration", str(self.args.duration),
+                cmd += ["--duration", str(duration or self.args.duration),
                         "--warmup", str(self.args.warmup)]
             r = run_json(cmd)
-            if r["errors"]:
+            if r["errors"] and not tolerate_errors:
                 raise SystemExit(f"bench: {method} failed: {r.get('first_error')}")
             results.append(r)
         results.sort(key=lambda r: r["qps"])
@@ -161,9 +226,9 @@ class Bench:
             out[name] = rs[len(rs) // 2]
         return out
 
-    def row(self, section, what, figure, baseline, ratio):
-        self.rows.append((section, what, figure, baseline, ratio))
-        log(f"{what}: {figure} | {baseline} | {ratio}")
+    def row(self, section, *cells):
+        self.rows.append((section,) + cells)
+        log(" | ".join(cells))
 
     # ------------------------------------------------------------ sections
 
@@ -393,29 +458,15 @@ class Bench:
 
     def postgres(self, server, n, qualify_requests):
         """The same n accounts in PostgreSQL; QualifyAccount vs the SQL."""
-        pgdata = os.path.join(self.tmp, "pgdata")
         csv_dir = os.path.join(self.tmp, "csv")
         os.makedirs(csv_dir)
         self.gen("csv", "--from", "1", "--to", str(n + 1), "--dir", csv_dir)
-        port = free_port()
-        env = dict(os.environ)
-        user = []
-        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-            subprocess.run(["chown", "-R", "postgres", self.tmp], check=True)
-            os.chmod(self.tmp, 0o755)
-            user = ["runuser", "-u", "postgres", "--"]
-        subprocess.run(user + [f"{PG_BIN}/initdb", "-D", pgdata, "-A", "trust",
-                               "-U", "bench", "--no-sync"],
-                       check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(user + [f"{PG_BIN}/pg_ctl", "-D", pgdata, "-w", "-l",
-                               os.path.join(pgdata, "log"), "-o",
-                               f"-p {port} -k {pgdata} -c listen_addresses=127.0.0.1 "
-                               "-c shared_buffers=256MB", "start"],
-                       check=True, stdout=subprocess.DEVNULL)
-        conn = ["-h", "127.0.0.1", "-p", str(port), "-U", "bench"]
+        cluster = PgCluster(self, "pgdata")
         try:
+            cluster.start()
+            port, conn = cluster.port, cluster.conn()
             psql = ["psql", "-q", "-v", "ON_ERROR_STOP=1"] + conn
-            subprocess.run(psql + ["-d", "postgres", "-c", "CREATE DATABASE bench"], check=True)
+            cluster.create_database("bench")
             here = os.path.join(ROOT, "scripts/bench/pg")
             subprocess.run(psql + ["-d", "bench", "-f", os.path.join(here, "schema.sql")],
                            check=True)
@@ -473,8 +524,110 @@ class Bench:
                      f"fit PASS {agree['fit_pass']}, FAIL {agree['fit_fail']}, "
                      f"UNKNOWN {agree['fit_unknown']}", "")
         finally:
-            subprocess.run(user + [f"{PG_BIN}/pg_ctl", "-D", pgdata, "-m", "fast", "-w",
-                                   "stop"], stdout=subprocess.DEVNULL)
+            cluster.stop()
+
+    def engines(self):
+        """The serving figures on LMDB (one node) and on the PostgreSQL engine
+        with one quorumd node and with three on one database. Every node is up
+        for the whole section and the measurements take turns, round after
+        round (see interleaved), so each figure sits beside LMDB's at the same
+        moments of the machine."""
+        cluster = PgCluster(self, "pg-engine")
+        configs = []
+        n = self.args.engine_accounts
+        try:
+            cluster.start()
+            cluster.create_database("quorum1")
+            cluster.create_database("quorum3")
+            pm = cluster.postmaster_pid()
+            configs = [
+                ("LMDB", "1", [Quorumd(self, os.path.join(self.tmp, "engines-lmdb"))], None),
+                ("PostgreSQL", "1", [Quorumd(self, cluster.url("quorum1"))], pm),
+                ("PostgreSQL", "3", [Quorumd(self, cluster.url("quorum3"))
+                                     for _ in range(3)], pm),
+            ]
+            for _, _, nodes, _ in configs:
+                for node in nodes:
+                    node.start()
+            for engine, count, nodes, _ in configs:
+                at = f"{engine}, {count} node{'s' if count != '1' else ''}"
+                f = run_json([self.bin("scripts/bench/quorum_benchgen"), "--target",
+                              nodes[0].target, "tree", "--account", "bench-tree"])
+                self.load_rates.append((f"{at}: committee tree", f))
+                f = run_json([self.bin("scripts/bench/quorum_benchgen"), "--target",
+                              nodes[0].target, "accounts", "--from", "1",
+                              "--to", str(max(n, 100) + 1)])
+                self.load_rates.append((f"{at}: {max(n, 100):,} small accounts", f))
+
+            ids = ",".join(f"acct-{i:06d}" for i in range(1, 101))
+            figures = [
+                ("empty1", "Health/Check (empty RPC), concurrency 1", HEALTH, None, 1),
+                ("qualify1", "QualifyAccount, committee tree, concurrency 1", QUALIFY,
+                 self.requests("eng-qualify-tree", "--kind", "qualify", "--accounts",
+                               "bench-tree"), 1),
+                ("empty8", "Health/Check (empty RPC), concurrency 8", HEALTH, None, 8),
+                ("qualify8", "QualifyAccount, committee tree, concurrency 8", QUALIFY,
+                 self.requests("eng-qualify-tree", "--kind", "qualify", "--accounts",
+                               "bench-tree"), 8),
+                ("get8", "GetAccount, committee tree root, concurrency 8", GET_ACCOUNT,
+                 self.requests("eng-get", "--kind", "get-account", "--accounts",
+                               "bench-tree"), 8),
+                ("x1", "RecordSignals, one signal a call across 100 accounts, "
+                 "concurrency 8", RECORD,
+                 self.requests("eng-record1", "--kind", "record-signals", "--accounts",
+                               ids, "--batch", "1", "--count", "2000"), 8),
+                ("x100", "RecordSignals, batches of 100 across 100 accounts, "
+                 "concurrency 8", RECORD,
+                 self.requests("eng-record100", "--kind", "record-signals", "--accounts",
+                               ids, "--batch", "100", "--count", "200"), 8),
+            ]
+            if n:
+                figures += [
+                    ("qall8", f"QualifyAccount, random accounts of {n:,}, concurrency 8",
+                     QUALIFY, self.requests("eng-qualify-all", "--kind", "qualify",
+                                            "--from", "1", "--to", str(n + 1)), 8),
+                    ("ready1", f"ListAccountReadiness, country DE, page of 50, {n:,} "
+                     "accounts, concurrency 1", READINESS,
+                     self.requests("eng-ready-de", "--kind", "readiness", "--country",
+                                   "DE"), 1),
+                ]
+            measures = {}
+            for key, _, method, req, c in figures:
+                for i, (_, _, nodes, db) in enumerate(configs):
+                    measures[(key, i)] = (
+                        lambda nodes=nodes, db=db, method=method, req=req, c=c: self.load(
+                            nodes, method, req, concurrency=c, runs=1,
+                            duration=self.args.engine_duration, db_pid=db,
+                            tolerate_errors=True))
+            m = self.interleaved(measures)
+        finally:
+            for _, _, nodes, _ in configs:
+                for node in nodes:
+                    node.stop()
+            cluster.stop()
+
+        self.details["engines"] = {f"{key} {configs[i][0]} x{configs[i][1]}": r
+                                   for (key, i), r in m.items()}
+        s = "Storage engines: LMDB vs PostgreSQL, 1 and 3 nodes"
+        self.headers[s] = ["what", "engine", "nodes", "figure",
+                           "CPU per call (quorumd + PostgreSQL)", "vs LMDB",
+                           "vs empty RPC"]
+        for key, what, _, _, c in figures:
+            per = 100 if key == "x100" else 1
+            unit = "signals/s" if key.startswith("x") else "QPS"
+            for i, (engine, count, _, db) in enumerate(configs):
+                r, lmdb = m[(key, i)], m[(key, 0)]
+                empty = m[(f"empty{c}", i)]
+                figure = (f"{r['qps'] * per:,.0f} {unit}, p50 {ms(r['p50_us'])}, "
+                          f"p99 {ms(r['p99_us'])}")
+                if r["errors"]:
+                    figure += f", {r['errors']:,} errors ({r.get('first_error', '')})"
+                cpu = f"{r.get('server_cpu_us_per_call', 0):,.0f} us"
+                if db:
+                    cpu += f" + {r.get('db_cpu_us_per_call', 0):,.0f} us"
+                self.row(s, what, engine, count, figure, cpu,
+                         "1x" if i == 0 else ratio(r["qps"], lmdb["qps"]),
+                         "1x" if key.startswith("empty") else ratio(r["qps"], empty["qps"]))
 
     def micro(self):
         out = subprocess.run([self.bin("scripts/bench/quorum_micro_rules"),
@@ -497,7 +650,9 @@ class Bench:
             f"{load[2]:.2f} (1 / 5 / 15 min) at the end, "
             f"{time.monotonic() - began:,.0f} s in all; medians of {self.args.runs} runs "
             f"of {self.args.duration:g} s (after {self.args.warmup:g} s of warm-up) unless "
-            "a count is given.",
+            "a count is given"
+            + (f" (the storage engines: runs of {self.args.engine_duration:g} s)."
+               if "engines" in self.details else "."),
             "",
         ]
         section = None
@@ -505,12 +660,13 @@ class Bench:
         for i, row in enumerate(self.rows):
             first.setdefault(row[0], i)
         rows = sorted(self.rows, key=lambda row: first[row[0]])  # stable
-        for sec, what, figure, baseline, r in rows:
+        for sec, *cells in rows:
             if sec != section:
-                lines += ["", f"#### {sec}", "", "| what | figure | baseline | ratio |",
-                          "|---|---|---|---|"]
+                header = self.headers.get(sec, ["what", "figure", "baseline", "ratio"])
+                lines += ["", f"#### {sec}", "", "| " + " | ".join(header) + " |",
+                          "|" + "---|" * len(header)]
                 section = sec
-            lines.append(f"| {what} | {figure} | {baseline} | {r} |")
+            lines.append("| " + " | ".join(cells) + " |")
         lines += ["", "#### Loading through the public API (ImportRecords, "
                   "CreateRelationship, StreamSignals)", "",
                   "| dataset | records | records/s | signals | signals/s |",
@@ -574,20 +730,30 @@ def main():
     p.add_argument("--history-writes", type=int, default=50)
     p.add_argument("--raw-records", type=int, default=2000)
     p.add_argument("--micro-seconds", type=float, default=0.5)
-    p.add_argument("--only", choices=["serving", "scale", "micro"], action="append",
-                   help="Run only these sections (the default is all)")
-    p.add_argument("--section", default="latest",
+    p.add_argument("--engine-duration", type=float, default=3,
+                   help="Seconds per measurement in the engines section")
+    p.add_argument("--engine-accounts", type=int, default=10000,
+                   help="Small accounts loaded on each engine for the per-account "
+                   "queries (0 skips them)")
+    p.add_argument("--only", choices=["serving", "engines", "scale", "micro"],
+                   action="append", help="Run only these sections (the default is all)")
+    p.add_argument("--section", default=None,
                    help="Which results section of docs/performance.md to rewrite "
-                   "(between <!-- bench:SECTION:begin/end --> markers)")
+                   "(between <!-- bench:SECTION:begin/end --> markers; the default is "
+                   "`engines` for --only engines, else `latest`)")
     p.add_argument("--command", default="bash scripts/bench.sh",
                    help="The command line to quote in docs/performance.md")
     args = p.parse_args()
+    if args.section is None:
+        args.section = "engines" if args.only == ["engines"] else "latest"
     bench = Bench(args)
     began = time.monotonic()
-    sections = args.only or ["serving", "scale", "micro"]
+    sections = args.only or ["serving", "engines", "scale", "micro"]
     try:
         if "serving" in sections:
             bench.serving()
+        if "engines" in sections:
+            bench.engines()
         if "scale" in sections:
             bench.scale()
         if "micro" in sections:

@@ -2,23 +2,28 @@
 // grpc::GenericStub with pre-serialized requests, so that every method
 // (the empty health check included) is measured by the same client.
 //
-//   quorum_load --target 127.0.0.1:50051 --method /quorum.v1.X/Y
+//   quorum_load --target 127.0.0.1:50051[,HOST:PORT...] --method /quorum.v1.X/Y
 //               [--requests FILE] [--concurrency 8] [--duration 5 | --calls N]
-//               [--warmup 1] [--server-pid PID]
+//               [--warmup 1] [--server-pid PID[,PID...]] [--db-pid PID]
 //
 // FILE holds requests as [uint32 little-endian length][bytes] records; calls
 // take them round robin (an empty request when no file is given). Keeps
-// `concurrency` calls in flight on one completion queue. Prints one JSON
-// object: calls, errors, qps, p50/p90/p99/max latency in microseconds, the
-// mean response size, and (with --server-pid) the server's CPU time per
-// call from /proc/PID/stat over the measured interval.
+// `concurrency` calls in flight on one completion queue, in all: with
+// several targets (one channel each) each call goes to the next target in
+// turn. Prints one JSON object: calls, errors, qps, p50/p90/p99/max latency
+// in microseconds, the mean response size, with --server-pid the servers'
+// CPU time per call (the sum over the listed processes, from
+// /proc/PID/stat over the measured interval), and with --db-pid the CPU time
+// per call of that process's children (a PostgreSQL postmaster's backends).
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -27,6 +32,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_split.h"
 
 namespace {
 
@@ -48,6 +54,34 @@ long long CpuTicks(int pid) {
     if (i == 15) stime = std::stoll(field);
   }
   return utime + stime;
+}
+
+long long CpuTicks(const std::vector<int>& pids) {
+  long long sum = 0;
+  for (int pid : pids) sum += std::max(0LL, CpuTicks(pid));
+  return sum;
+}
+
+// utime + stime of the live children of `parent`, in clock ticks.
+long long ChildrenCpuTicks(int parent) {
+  if (!parent) return 0;
+  long long sum = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) {
+      continue;
+    }
+    std::ifstream in("/proc/" + name + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state, ppid;
+    if (!(fields >> state >> ppid) || ppid != std::to_string(parent)) continue;
+    sum += std::max(0LL, CpuTicks(std::stoi(name)));
+  }
+  return sum;
 }
 
 std::vector<std::string> ReadRequests(const std::string& path) {
@@ -104,9 +138,13 @@ int main(int argc, char** argv) {
   double duration = 5;
   long long calls_limit = 0;
   double warmup = 1;
-  int server_pid = 0;
+  std::vector<int> server_pids;
+  int db_pid = 0;
   CLI::App app{"quorum_load: closed-loop load on one unary RPC"};
-  app.add_option("--target", target)->capture_default_str();
+  app.add_option("--target", target,
+                 "host:port, or several separated by commas (calls take "
+                 "them in turn)")
+      ->capture_default_str();
   app.add_option("--method", method, "Full method, /package.Service/Method")
       ->required();
   app.add_option("--requests", requests_file,
@@ -119,7 +157,11 @@ int main(int argc, char** argv) {
                  "(no warm-up)");
   app.add_option("--warmup", warmup, "Seconds before measuring")
       ->capture_default_str();
-  app.add_option("--server-pid", server_pid, "Server process for CPU time");
+  app.add_option("--server-pid", server_pids,
+                 "Server process(es) for CPU time (comma-separated)")
+      ->delimiter(',');
+  app.add_option("--db-pid", db_pid,
+                 "Database process whose children's CPU time to report");
   CLI11_PARSE(app, argc, argv);
 
   const std::vector<std::string> requests = ReadRequests(requests_file);
@@ -132,23 +174,32 @@ int main(int argc, char** argv) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
-  auto channel = grpc::CreateCustomChannel(
-      target, grpc::InsecureChannelCredentials(), args);
-  if (!channel->WaitForConnected(std::chrono::system_clock::now() +
-                                 std::chrono::seconds(10))) {
-    std::cerr << "quorum_load: cannot connect to " << target << "\n";
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+  for (const std::string& t : std::vector<std::string>(
+           absl::StrSplit(target, ',', absl::SkipEmpty()))) {
+    auto channel =
+        grpc::CreateCustomChannel(t, grpc::InsecureChannelCredentials(), args);
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                   std::chrono::seconds(10))) {
+      std::cerr << "quorum_load: cannot connect to " << t << "\n";
+      return 2;
+    }
+    stubs.push_back(std::make_unique<grpc::GenericStub>(channel));
+  }
+  if (stubs.empty()) {
+    std::cerr << "quorum_load: no --target\n";
     return 2;
   }
-  grpc::GenericStub stub(channel);
   grpc::CompletionQueue cq;
 
   size_t next_request = 0;
+  size_t next_stub = 0;
   auto start_call = [&]() {
     auto* call = new Call;
     call->context.set_deadline(std::chrono::system_clock::now() +
                                std::chrono::seconds(60));
     call->start = Clock::now();
-    call->rpc = stub.PrepareUnaryCall(
+    call->rpc = stubs[next_stub++ % stubs.size()]->PrepareUnaryCall(
         &call->context, method, buffers[next_request++ % buffers.size()], &cq);
     call->rpc->StartCall();
     call->rpc->Finish(&call->response, &call->status, call);
@@ -163,7 +214,9 @@ int main(int argc, char** argv) {
       measure_from +
       std::chrono::microseconds(static_cast<long long>(duration * 1e6));
   bool measuring = warmup <= 0;
-  long long cpu_from = measuring && server_pid ? CpuTicks(server_pid) : 0;
+  const bool server_cpu = !server_pids.empty();
+  long long cpu_from = measuring && server_cpu ? CpuTicks(server_pids) : 0;
+  long long db_cpu_from = measuring ? ChildrenCpuTicks(db_pid) : 0;
   if (measuring) measure_from = Clock::now();
 
   std::vector<double> latencies;
@@ -176,7 +229,7 @@ int main(int argc, char** argv) {
     ++in_flight;
   }
   Clock::time_point measure_end;
-  long long cpu_to = 0;
+  long long cpu_to = 0, db_cpu_to = 0;
   bool done = false;
   while (in_flight > 0) {
     void* tag = nullptr;
@@ -190,7 +243,8 @@ int main(int argc, char** argv) {
       measure_from = now;
       measure_to = now + std::chrono::microseconds(
                              static_cast<long long>(duration * 1e6));
-      if (server_pid) cpu_from = CpuTicks(server_pid);
+      if (server_cpu) cpu_from = CpuTicks(server_pids);
+      db_cpu_from = ChildrenCpuTicks(db_pid);
     }
     if (measuring && !done) {
       if (call->start >= measure_from) {
@@ -212,7 +266,8 @@ int main(int argc, char** argv) {
           (!by_count && now >= measure_to)) {
         done = true;
         measure_end = now;
-        if (server_pid) cpu_to = CpuTicks(server_pid);
+        if (server_cpu) cpu_to = CpuTicks(server_pids);
+        db_cpu_to = ChildrenCpuTicks(db_pid);
       }
     }
     delete call;
@@ -224,7 +279,8 @@ int main(int argc, char** argv) {
   }
   if (!done) {
     measure_end = Clock::now();
-    if (server_pid) cpu_to = CpuTicks(server_pid);
+    if (server_cpu) cpu_to = CpuTicks(server_pids);
+    db_cpu_to = ChildrenCpuTicks(db_pid);
   }
   cq.Shutdown();
   void* tag;
@@ -246,9 +302,14 @@ int main(int argc, char** argv) {
       Percentile(latencies, 0.9), Percentile(latencies, 0.99),
       latencies.empty() ? 0 : latencies.back(),
       good > 0 ? static_cast<double>(bytes) / good : 0);
-  if (server_pid && measured > 0) {
+  if (server_cpu && measured > 0) {
     std::printf(", \"server_cpu_us_per_call\": %.1f",
                 (cpu_to - cpu_from) * 1e6 / sysconf(_SC_CLK_TCK) / measured);
+  }
+  if (db_pid && measured > 0) {
+    std::printf(
+        ", \"db_cpu_us_per_call\": %.1f",
+        (db_cpu_to - db_cpu_from) * 1e6 / sysconf(_SC_CLK_TCK) / measured);
   }
   if (!first_error.empty()) {
     std::string escaped;
