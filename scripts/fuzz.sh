@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (build-fuzz/, -DQUORUM_FUZZ=ON:
 # ASan, UBSan and coverage on all of quorum's code) and runs each for
-# QUORUM_FUZZ_SECONDS (default 25) from the committed seed corpus in
+# QUORUM_FUZZ_SECONDS (default 15) from the committed seed corpus in
 # tests/fuzz/corpus/<name>/. New inputs go to build-fuzz/corpus/<name>/ (the
 # committed corpus is not changed). A crash, a leak, a sanitizer report or a
 # timeout fails the script and leaves the input in build-fuzz/artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds="${QUORUM_FUZZ_SECONDS:-25}"
+seconds="${QUORUM_FUZZ_SECONDS:-15}"
 fuzzers=(policy_text policy_json page_token request mapping csv_import)
 
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
