@@ -20,7 +20,10 @@ ctest --test-dir build --output-on-failure --timeout 600 -j2
 if [ "${QUORUM_SKIP_SANITIZERS:-0}" != "1" ]; then
   cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DQUORUM_BUILD_TESTS=ON -DQUORUM_SANITIZE=ON >/dev/null
-  cmake --build build-sanitize
+  # Only what the sanitizer pass runs: the C++ suites, quorumd for the
+  # end-to-end tests, and the run's PostgreSQL fixture.
+  cmake --build build-sanitize --target quorum_graph_tests quorum_server_tests \
+    quorum_e2e_tests quorumd quorum_test_postgres
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-sanitize --output-on-failure --timeout 1200 -j2 \

@@ -12,8 +12,14 @@
 //
 // SharedCluster() is one cluster per test process, started on first use and
 // stopped when the process exits; FreshDatabaseUrl() creates an empty
-// database t1, t2, ... in it on each call (thread-safe). A cluster object
-// stops its server when destroyed, so nothing stays running after a test.
+// database in it on each call (thread-safe). A cluster object stops its
+// server when destroyed, so nothing stays running after a test.
+//
+// Under CTest, one cluster serves the whole run instead: the fixture tests
+// `postgres.start` and `postgres.stop` (quorum_test_postgres, in
+// tests/support/test_postgres_main.cc) start and stop it in the folder that
+// QUORUM_TEST_POSTGRES_DIR names, and SharedCluster() attaches to it rather
+// than paying an initdb in every test process.
 #ifndef QUORUM_TESTS_SUPPORT_POSTGRES_CLUSTER_H_
 #define QUORUM_TESTS_SUPPORT_POSTGRES_CLUSTER_H_
 
@@ -49,6 +55,8 @@ namespace quorum::testing {
 class PostgresCluster {
  public:
   static constexpr const char* kBinDir = "/usr/lib/postgresql/15/bin";
+  // The folder of a cluster started for the whole test run (see above).
+  static constexpr const char* kRunClusterDirEnv = "QUORUM_TEST_POSTGRES_DIR";
 
   struct Options {
     // Off for speed in ordinary tests; on where a test relies on what a
@@ -199,6 +207,50 @@ class PostgresCluster {
     return Launch();
   }
 
+  // Writes this running cluster's port to `dir`/port and lets it run on
+  // after this object is gone: the start of the test run's cluster.
+  absl::Status Detach() {
+    std::ofstream out(dir_ + "/port.tmp");
+    out << port_ << "\n";
+    out.close();
+    if (!out) return absl::InternalError("cannot write " + dir_ + "/port.tmp");
+    std::error_code ec;
+    std::filesystem::rename(dir_ + "/port.tmp", dir_ + "/port", ec);
+    if (ec) return absl::InternalError("cannot write " + dir_ + "/port");
+    running_ = false;  // The destructor leaves it running.
+    remove_dir_ = false;
+    return absl::OkStatus();
+  }
+
+  // The cluster a Detach() left running in `dir`; stopped by StopIn(), not
+  // by this object.
+  absl::Status Attach(const std::string& dir) {
+    std::ifstream in(dir + "/port");
+    int port = 0;
+    if (!(in >> port) || port <= 0) {
+      return absl::NotFoundError("no cluster is running in " + dir);
+    }
+    dir_ = dir;
+    data_ = dir + "/data";
+    port_ = port;
+    launched_ = true;
+    return absl::OkStatus();
+  }
+
+  // Stops the cluster a Detach() left running in `dir` (if any) and removes
+  // the folder.
+  static absl::Status StopIn(const std::string& dir) {
+    absl::Status s;
+    if (std::filesystem::exists(dir + "/data/postmaster.pid")) {
+      s = Run({Bin("pg_ctl"), "-D", dir + "/data", "-w", "-t", "60", "-m",
+               "fast", "stop"},
+              /*as_postgres=*/true, "/dev/null");
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    return s;
+  }
+
   // CREATE DATABASE `name`.
   absl::Status CreateDatabase(const std::string& name) {
     return Sql("postgres", absl::StrCat("CREATE DATABASE \"", name, "\""));
@@ -241,6 +293,12 @@ class PostgresCluster {
     // Destroyed at exit, which stops the server and removes its folder.
     static std::unique_ptr<PostgresCluster> shared;
     std::lock_guard lock(mu);
+    const char* run_dir = getenv(kRunClusterDirEnv);
+    if (shared == nullptr && error.empty() && run_dir != nullptr &&
+        *run_dir != '\0' && Available(nullptr)) {
+      auto cluster = std::make_unique<PostgresCluster>();
+      if (cluster->Attach(run_dir).ok()) shared = std::move(cluster);
+    }
     if (shared == nullptr && error.empty() && Available(&error)) {
       std::string base = "/tmp/quorum_pg_XXXXXX";
       if (mkdtemp(base.data()) == nullptr) {
@@ -266,7 +324,8 @@ class PostgresCluster {
     static std::atomic<int> next{1};
     PostgresCluster* cluster = SharedCluster(why);
     if (cluster == nullptr) return "";
-    const std::string name = absl::StrCat("t", next++);
+    // Unique across the processes sharing the test run's cluster.
+    const std::string name = absl::StrCat("t", Pid(), "_", next++);
     absl::Status s = cluster->CreateDatabase(name);
     if (!s.ok()) {
       if (why != nullptr) *why = std::string(s.message());
