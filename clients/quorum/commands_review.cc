@@ -17,13 +17,15 @@ namespace {
 
 constexpr int kRecent = 5;
 
-int RunReview(Cli& cli, const std::string& account) {
+int RunReview(Cli& cli, const std::string& account,
+              const std::string& solution) {
   const std::string name = AccountName(account);
   auto channel = cli.Channel();
   ReviewInput input;
 
   quorum::v1::QualifyAccountRequest qualify;
   qualify.set_name(name);
+  qualify.set_solution(solution);
   cli.SetAsOf(qualify);
   // --json is the whole verdict; the screen shows the strongest signals.
   qualify.set_view(cli.json() ? quorum::v1::VERDICT_VIEW_FULL
@@ -107,13 +109,19 @@ int RunReview(Cli& cli, const std::string& account) {
 
 void AddReviewCommand(CLI::App& app, Action& action) {
   auto account = std::make_shared<std::string>();
+  auto solution = std::make_shared<std::string>();
   auto* review = app.add_subcommand(
       "review",
       "The account review: verdict, fit checklist, intent, committee, gaps, "
       "notes, history and the next step");
   review->add_option("account", *account, "accounts/ID or ID")->required();
-  review->callback([&action, account] {
-    action = [account](Cli& cli) { return RunReview(cli, *account); };
+  review->add_option("--solution", *solution,
+                     "Judge the account for this solution of the policy "
+                     "(its committee, fit checks and intent topics)");
+  review->callback([&action, account, solution] {
+    action = [account, solution](Cli& cli) {
+      return RunReview(cli, *account, *solution);
+    };
   });
 }
 

@@ -141,7 +141,9 @@ std::string Header(const ReviewInput& input, const Namer& namer,
           v.has_decision_time() ? "decision by " + FormatDate(v.decision_time())
                                 : "unknown",
           "", "Policy", "revision " + std::to_string(v.policy_revision()), "");
-  out += row("As of", FormatTime(v.as_of()), "", "", "", "");
+  // A verdict for one solution says which; the account's own shows no row.
+  out += row("As of", FormatTime(v.as_of()), "",
+             v.solution().empty() ? "" : "Solution", v.solution(), "");
   return out;
 }
 

@@ -6,6 +6,14 @@ namespace quorum::graph::steps {
 
 int WeightIndex(const Policy& policy, v1::SignalType type,
                 v1::SignalTopic topic) {
+  // A policy (or solution) that names its topics leaves signals on other
+  // topics out; general ones always count.
+  const auto& topics = policy.intent().topics();
+  if (!topics.empty() && topic != v1::SIGNAL_TOPIC_UNSPECIFIED &&
+      topic != v1::SIGNAL_TOPIC_GENERAL &&
+      std::find(topics.begin(), topics.end(), topic) == topics.end()) {
+    return -1;
+  }
   int any_topic = -1;
   for (int i = 0; i < policy.intent().weights_size(); ++i) {
     const auto& w = policy.intent().weights(i);

@@ -234,6 +234,125 @@ absl::StatusOr<Policy> ParsePolicyJson(absl::string_view json,
   return policy;
 }
 
+// The problems of fit check `check` at `at`; its ID must be new in `ids`.
+void CheckFitCheck(const v1::FitCheck& check, const std::string& at,
+                   const std::set<std::string>& region_ids,
+                   std::set<std::string>* ids, Violations* v) {
+  CheckId(check.id(), at + ".id", ids, v);
+  switch (check.check_case()) {
+    case v1::FitCheck::kGeography:
+      if (check.geography().regions_size() + check.geography().codes_size() ==
+          0) {
+        v->Add(at + ".geography", "needs at least one region or code");
+      }
+      for (int r = 0; r < check.geography().regions_size(); ++r) {
+        if (region_ids.count(check.geography().regions(r)) == 0) {
+          v->Add(absl::StrCat(at, ".geography.regions[", r, "]"),
+                 absl::StrCat("\"", check.geography().regions(r),
+                              "\" is not a region of this policy"));
+        }
+      }
+      CheckCodes(check.geography().codes(), at + ".geography.codes", v);
+      break;
+    case v1::FitCheck::kFacilityType:
+      if (check.facility_type().allowed_size() == 0) {
+        v->Add(at + ".facility_type.allowed", "needs at least one type");
+      }
+      for (int t = 0; t < check.facility_type().allowed_size(); ++t) {
+        CheckEnumValue(check.facility_type().allowed(t),
+                       v1::FacilityType_IsValid, true,
+                       absl::StrCat(at, ".facility_type.allowed[", t, "]"), v);
+      }
+      break;
+    case v1::FitCheck::kTestingScope:
+      CheckStrings(check.testing_scope().any_of(), at + ".testing_scope.any_of",
+                   v);
+      break;
+    case v1::FitCheck::kAccreditation:
+      CheckStrings(check.accreditation().any_of(), at + ".accreditation.any_of",
+                   v);
+      break;
+    case v1::FitCheck::kCurrentSystems:
+      CheckStrings(check.current_systems().any_of(),
+                   at + ".current_systems.any_of", v);
+      break;
+    case v1::FitCheck::kAnnualVolume: {
+      const auto& b = check.annual_volume();
+      if (!b.has_min() && !b.has_max()) {
+        v->Add(at + ".annual_volume", "needs min or max");
+      }
+      if ((b.has_min() && b.min() < 0) || (b.has_max() && b.max() < 0)) {
+        v->Add(at + ".annual_volume", "bounds must not be negative");
+      }
+      if (b.has_min() && b.has_max() && b.min() > b.max()) {
+        v->Add(at + ".annual_volume.min", "is above max");
+      }
+      break;
+    }
+    case v1::FitCheck::CHECK_NOT_SET:
+      v->Add(at,
+             "needs one check: geography, facility_type, testing_scope, "
+             "annual_volume, accreditation or current_systems");
+      break;
+  }
+}
+
+// The problems of committee requirement `req` at `at`; its ID must be new
+// in `ids`.
+void CheckRequirement(const v1::CommitteeRequirement& req,
+                      const std::string& at, std::set<std::string>* ids,
+                      Violations* v) {
+  CheckId(req.id(), at + ".id", ids, v);
+  if (req.roles_size() == 0) v->Add(at + ".roles", "needs at least one role");
+  for (int r = 0; r < req.roles_size(); ++r) {
+    CheckEnumValue(req.roles(r), v1::CommitteeRole_IsValid, true,
+                   absl::StrCat(at, ".roles[", r, "]"), v);
+  }
+  CheckEnumValue(req.min_engagement(), v1::Engagement_IsValid, false,
+                 at + ".min_engagement", v);
+  if (req.min_engagement() == v1::ENGAGEMENT_BLOCKER) {
+    v->Add(at + ".min_engagement", "BLOCKER is not an engagement level");
+  }
+  CheckEnumValue(req.from_stage(), v1::EvaluationStage_IsValid, false,
+                 at + ".from_stage", v);
+}
+
+// The problems of the signal topics `topics` at `at`.
+void CheckTopics(const google::protobuf::RepeatedField<int>& topics,
+                 const std::string& at, Violations* v) {
+  for (int t = 0; t < topics.size(); ++t) {
+    CheckEnumValue(topics.Get(t), v1::SignalTopic_IsValid, true,
+                   absl::StrCat(at, "[", t, "]"), v);
+  }
+}
+
+// The problems of the policy's solutions; the IDs of their requirements and
+// fit checks join `known`, so that rules may name them.
+void CheckSolutions(const Policy& p, const Path& path,
+                    const std::set<std::string>& region_ids, Known* known,
+                    Violations* v) {
+  std::set<std::string> solution_ids;
+  for (int i = 0; i < p.solutions_size(); ++i) {
+    const v1::Solution& solution = p.solutions(i);
+    const std::string at = path("solutions", i);
+    CheckId(solution.id(), at + ".id", &solution_ids, v);
+    std::set<std::string> requirements, fit_checks;
+    for (int r = 0; r < solution.requirements_size(); ++r) {
+      CheckRequirement(solution.requirements(r),
+                       absl::StrCat(at, ".requirements[", r, "]"),
+                       &requirements, v);
+    }
+    for (int c = 0; c < solution.fit_checks_size(); ++c) {
+      CheckFitCheck(solution.fit_checks(c),
+                    absl::StrCat(at, ".fit_checks[", c, "]"), region_ids,
+                    &fit_checks, v);
+    }
+    CheckTopics(solution.intent_topics(), at + ".intent_topics", v);
+    known->requirements.insert(requirements.begin(), requirements.end());
+    known->fit_checks.insert(fit_checks.begin(), fit_checks.end());
+  }
+}
+
 void ValidatePolicy(const Policy& p, absl::string_view prefix, Violations* v) {
   const Path path(prefix);
   Known known;
@@ -250,64 +369,8 @@ void ValidatePolicy(const Policy& p, absl::string_view prefix, Violations* v) {
 
   if (p.fit_checks_size() == 0) v->Add(path("fit_checks"), "needs at least one check");
   for (int i = 0; i < p.fit_checks_size(); ++i) {
-    const auto& check = p.fit_checks(i);
-    const std::string at = path("fit_checks", i);
-    CheckId(check.id(), at + ".id", &known.fit_checks, v);
-    switch (check.check_case()) {
-      case v1::FitCheck::kGeography:
-        if (check.geography().regions_size() + check.geography().codes_size() ==
-            0) {
-          v->Add(at + ".geography", "needs at least one region or code");
-        }
-        for (int r = 0; r < check.geography().regions_size(); ++r) {
-          if (region_ids.count(check.geography().regions(r)) == 0) {
-            v->Add(absl::StrCat(at, ".geography.regions[", r, "]"),
-                   absl::StrCat("\"", check.geography().regions(r),
-                                "\" is not a region of this policy"));
-          }
-        }
-        CheckCodes(check.geography().codes(), at + ".geography.codes", v);
-        break;
-      case v1::FitCheck::kFacilityType:
-        if (check.facility_type().allowed_size() == 0) {
-          v->Add(at + ".facility_type.allowed", "needs at least one type");
-        }
-        for (int t = 0; t < check.facility_type().allowed_size(); ++t) {
-          CheckEnumValue(check.facility_type().allowed(t),
-                         v1::FacilityType_IsValid, true,
-                         absl::StrCat(at, ".facility_type.allowed[", t, "]"), v);
-        }
-        break;
-      case v1::FitCheck::kTestingScope:
-        CheckStrings(check.testing_scope().any_of(), at + ".testing_scope.any_of",
-                     v);
-        break;
-      case v1::FitCheck::kAccreditation:
-        CheckStrings(check.accreditation().any_of(),
-                     at + ".accreditation.any_of", v);
-        break;
-      case v1::FitCheck::kCurrentSystems:
-        CheckStrings(check.current_systems().any_of(),
-                     at + ".current_systems.any_of", v);
-        break;
-      case v1::FitCheck::kAnnualVolume: {
-        const auto& b = check.annual_volume();
-        if (!b.has_min() && !b.has_max()) {
-          v->Add(at + ".annual_volume", "needs min or max");
-        }
-        if ((b.has_min() && b.min() < 0) || (b.has_max() && b.max() < 0)) {
-          v->Add(at + ".annual_volume", "bounds must not be negative");
-        }
-        if (b.has_min() && b.has_max() && b.min() > b.max()) {
-          v->Add(at + ".annual_volume.min", "is above max");
-        }
-        break;
-      }
-      case v1::FitCheck::CHECK_NOT_SET:
-        v->Add(at, "needs one check: geography, facility_type, testing_scope, "
-                   "annual_volume, accreditation or current_systems");
-        break;
-    }
+    CheckFitCheck(p.fit_checks(i), path("fit_checks", i), region_ids,
+                  &known.fit_checks, v);
   }
 
   if (!p.has_intent()) {
@@ -341,6 +404,7 @@ void ValidatePolicy(const Policy& p, absl::string_view prefix, Violations* v) {
     if (intent.evaluation_window_days() <= 0) {
       v->Add(path("intent.evaluation_window_days"), "must be positive");
     }
+    CheckTopics(intent.topics(), path("intent.topics"), v);
     if (intent.max_listed_signals() < 0) {
       v->Add(path("intent.max_listed_signals"),
              "must not be negative (0 means the default, 20)");
@@ -355,21 +419,9 @@ void ValidatePolicy(const Policy& p, absl::string_view prefix, Violations* v) {
       v->Add(path("committee.requirements"), "needs at least one requirement");
     }
     for (int i = 0; i < committee.requirements_size(); ++i) {
-      const auto& req = committee.requirements(i);
-      const std::string at = path("committee.requirements", i);
-      CheckId(req.id(), at + ".id", &known.requirements, v);
-      if (req.roles_size() == 0) v->Add(at + ".roles", "needs at least one role");
-      for (int r = 0; r < req.roles_size(); ++r) {
-        CheckEnumValue(req.roles(r), v1::CommitteeRole_IsValid, true,
-                       absl::StrCat(at, ".roles[", r, "]"), v);
-      }
-      CheckEnumValue(req.min_engagement(), v1::Engagement_IsValid, false,
-                     at + ".min_engagement", v);
-      if (req.min_engagement() == v1::ENGAGEMENT_BLOCKER) {
-        v->Add(at + ".min_engagement", "BLOCKER is not an engagement level");
-      }
-      CheckEnumValue(req.from_stage(), v1::EvaluationStage_IsValid, false,
-                     at + ".from_stage", v);
+      CheckRequirement(committee.requirements(i),
+                       path("committee.requirements", i), &known.requirements,
+                       v);
     }
     for (int i = 0; i < committee.decision_owner_roles_size(); ++i) {
       CheckEnumValue(committee.decision_owner_roles(i),
@@ -393,6 +445,8 @@ void ValidatePolicy(const Policy& p, absl::string_view prefix, Violations* v) {
       }
     }
   }
+
+  CheckSolutions(p, path, region_ids, &known, v);
 
   std::set<std::string> rule_ids;
   for (int i = 0; i < p.disqualify_rules_size(); ++i) {

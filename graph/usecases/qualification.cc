@@ -6,6 +6,7 @@
 #include "graph/model/status.h"
 #include "graph/model/time.h"
 #include "graph/rules/qualification.h"
+#include "graph/rules/solutions.h"
 
 namespace quorum::graph {
 
@@ -32,6 +33,23 @@ absl::Status Qualification::QualifyAccount(
     if (violations.empty()) return tree.status();
   }
   RETURN_IF_ERROR(violations.ToStatus());
+  if (!request.solution().empty()) {
+    // A solution's verdict: the revision's policy as the solution sees it.
+    std::shared_ptr<const v1::PolicyRevision> revision;
+    if (request.policy_revision() == 0) {
+      ASSIGN_OR_RETURN(revision, store_.CurrentPolicy());
+    } else {
+      ASSIGN_OR_RETURN(v1::PolicyRevision stored,
+                       policies_.GetPolicyRevision(request.policy_revision()));
+      revision = std::make_shared<const v1::PolicyRevision>(std::move(stored));
+    }
+    ASSIGN_OR_RETURN(v1::Policy judged,
+                     PolicyForSolution(revision->policy(), request.solution()));
+    *verdict = Qualify(*(*tree)->map, *(*tree)->signals, judged,
+                       revision->revision(), as_of, request.view());
+    verdict->set_solution(request.solution());
+    return absl::OkStatus();
+  }
   // The active revision from memory, with the snapshot's plan for it (made
   // once per snapshot and revision); an older one from the store.
   if (request.policy_revision() == 0) {

@@ -88,6 +88,27 @@ TEST_F(CliGoldenTest, ReviewAcceptsTheFullResourceName) {
   EXPECT_EQ(short_name.out, full_name.out);
 }
 
+// Laborzentrum Isartal for each of the default policy's solutions: the
+// analyzer's committee and topics, and the middleware, which its LIS rules
+// out.
+TEST_F(CliGoldenTest, ReviewForASolutionShowsItsOwnVerdict) {
+  for (const std::string solution : {"molecular-analyzer", "lis-middleware"}) {
+    CliResult r =
+        Quorum({"review", "laborzentrum-isartal", "--solution", solution});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(r.err, "");
+    EXPECT_NE(r.out.find("Solution   " + solution), std::string::npos) << r.out;
+    ExpectGolden("review_laborzentrum-isartal_" + solution + ".txt", r.out);
+  }
+  CliResult unknown =
+      Quorum({"review", "laborzentrum-isartal", "--solution", "reagents"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown;
+  EXPECT_NE(unknown.err.find("solution: \"reagents\" is not a solution of the "
+                             "policy (molecular-analyzer, lis-middleware)"),
+            std::string::npos)
+      << unknown;
+}
+
 TEST_F(CliGoldenTest, ReadyListsEveryAccountByReadiness) {
   CliResult r = Quorum({"ready"});
   ASSERT_EQ(r.exit_code, 0) << r;

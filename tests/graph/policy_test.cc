@@ -359,7 +359,9 @@ const BrokenPolicyCase kBrokenPolicies[] = {
      },
      {"fit_checks[1].annual_volume.min"}},
     {"VolumeWithoutBounds",
-     [](Policy* p) { p->mutable_fit_checks(1)->mutable_annual_volume()->Clear(); },
+     [](Policy* p) {
+       p->mutable_fit_checks(1)->mutable_annual_volume()->Clear();
+     },
      {"fit_checks[1].annual_volume"}},
     {"VolumeWithNegativeBound",
      [](Policy* p) {
@@ -402,9 +404,7 @@ const BrokenPolicyCase kBrokenPolicies[] = {
      {"fit_checks[1].current_systems.any_of[0]"}},
 
     // Intent.
-    {"IntentMissing",
-     [](Policy* p) { p->clear_intent(); },
-     {"intent"}},
+    {"IntentMissing", [](Policy* p) { p->clear_intent(); }, {"intent"}},
     {"IntentWithoutWeights",
      [](Policy* p) { p->mutable_intent()->clear_weights(); },
      {"intent.weights"}},
@@ -465,7 +465,8 @@ const BrokenPolicyCase kBrokenPolicies[] = {
     {"CommitteeMissing",
      [](Policy* p) { p->clear_committee(); },
      // Everything naming the "quality" requirement dangles too.
-     {"committee", "routing_rules[0].when.all_of.conditions[1].negate.requirement_met",
+     {"committee",
+      "routing_rules[0].when.all_of.conditions[1].negate.requirement_met",
       "questions[0].gaps[0]", "nurture_tracks[0].gaps[0]"}},
     {"CommitteeWithoutRequirements",
      [](Policy* p) {
@@ -553,7 +554,9 @@ const BrokenPolicyCase kBrokenPolicies[] = {
 
     // Routing rules.
     {"RoutingRuleToDisqualify",
-     [](Policy* p) { p->mutable_routing_rules(0)->set_route(v1::ROUTE_DISQUALIFY); },
+     [](Policy* p) {
+       p->mutable_routing_rules(0)->set_route(v1::ROUTE_DISQUALIFY);
+     },
      {"routing_rules[0].route"}},
     {"RoutingRuleWithoutRoute",
      [](Policy* p) { p->mutable_routing_rules(0)->clear_route(); },
@@ -698,6 +701,67 @@ const BrokenPolicyCase kBrokenPolicies[] = {
      },
      {"nurture_tracks[0].topics[1]"}},
 
+    // Solutions.
+    {"SolutionWithoutId",
+     [](Policy* p) { p->add_solutions()->set_description("no id"); },
+     {"solutions[0].id"}},
+    {"SolutionIdUsedTwice",
+     [](Policy* p) {
+       p->add_solutions()->set_id("analyzer");
+       p->add_solutions()->set_id("analyzer");
+     },
+     {"solutions[1].id"}},
+    {"SolutionRequirementWithoutRoles",
+     [](Policy* p) {
+       auto* s = p->add_solutions();
+       s->set_id("analyzer");
+       s->add_requirements()->set_id("director");
+     },
+     {"solutions[0].requirements[0].roles"}},
+    {"SolutionRequirementIdUsedTwiceInIt",
+     [](Policy* p) {
+       auto* s = p->add_solutions();
+       s->set_id("analyzer");
+       for (int i = 0; i < 2; ++i) {
+         auto* r = s->add_requirements();
+         r->set_id("director");
+         r->add_roles(v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+       }
+     },
+     {"solutions[0].requirements[1].id"}},
+    {"SolutionFitCheckOnAnUnknownRegion",
+     [](Policy* p) {
+       auto* s = p->add_solutions();
+       s->set_id("analyzer");
+       auto* c = s->add_fit_checks();
+       c->set_id("geography");
+       c->mutable_geography()->add_regions("nordics");
+     },
+     {"solutions[0].fit_checks[0].geography.regions[0]"}},
+    {"SolutionWithUnspecifiedIntentTopic",
+     [](Policy* p) {
+       auto* s = p->add_solutions();
+       s->set_id("analyzer");
+       s->add_intent_topics(v1::SIGNAL_TOPIC_VALIDATION);
+       s->add_intent_topics(v1::SIGNAL_TOPIC_UNSPECIFIED);
+     },
+     {"solutions[0].intent_topics[1]"}},
+    {"IntentTopicOutOfRange",
+     [](Policy* p) {
+       p->mutable_intent()->add_topics(static_cast<v1::SignalTopic>(99));
+     },
+     {"intent.topics[0]"}},
+    {"RuleOnARequirementNoSolutionHas",
+     [](Policy* p) {
+       p->add_solutions()->set_id("analyzer");
+       FirstRuleCondition(p)
+           ->mutable_all_of()
+           ->mutable_conditions(1)
+           ->mutable_negate()
+           ->set_requirement_met("informatics");
+     },
+     {"routing_rules[0].when.all_of.conditions[1].negate.requirement_met"}},
+
     // Handoff and review.
     {"NegativeMinNotes",
      [](Policy* p) { p->mutable_handoff()->set_min_notes(-1); },
@@ -712,6 +776,42 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BrokenPolicyCase>& info) {
       return info.param.name;
     });
+
+TEST(ValidatePolicyTest, RulesAndGapsMayNameWhatOnlyASolutionDefines) {
+  Policy p = SmallPolicy();
+  auto* s = p.add_solutions();
+  s->set_id("middleware");
+  auto* r = s->add_requirements();
+  r->set_id("informatics");
+  r->add_roles(v1::COMMITTEE_ROLE_INFORMATICS);
+  auto* c = s->add_fit_checks();
+  c->set_id("systems");
+  c->mutable_current_systems()->add_any_of("Epic");
+  // A solution may redefine the policy's own IDs.
+  auto* q = s->add_requirements();
+  q->set_id("quality");
+  q->add_roles(v1::COMMITTEE_ROLE_QUALITY);
+  FirstRuleCondition(&p)
+      ->mutable_all_of()
+      ->mutable_conditions(1)
+      ->mutable_negate()
+      ->set_requirement_met("informatics");
+  auto* fit = FirstRuleCondition(&p)->mutable_all_of()->add_conditions();
+  fit->mutable_fit_check()->set_check_id("systems");
+  fit->mutable_fit_check()->set_result(v1::FIT_RESULT_PASS);
+  p.mutable_questions(0)->add_gaps("informatics");
+  EXPECT_THAT(ProblemFields(p), IsEmpty());
+}
+
+TEST(DefaultPolicyTest, ShipsTheAnalyzerAndMiddlewareSolutions) {
+  EXPECT_THAT(IdsOf(DefaultPolicy().solutions()),
+              ElementsAre("molecular-analyzer", "lis-middleware"));
+  for (const auto& solution : DefaultPolicy().solutions()) {
+    EXPECT_FALSE(solution.description().empty()) << solution.id();
+    EXPECT_FALSE(solution.requirements().empty()) << solution.id();
+    EXPECT_FALSE(solution.intent_topics().empty()) << solution.id();
+  }
+}
 
 TEST(ValidatePolicyTest, EmptyPolicyNamesEveryRequiredPart) {
   EXPECT_THAT(ProblemFields(Policy()),

@@ -12,6 +12,7 @@
 #include "google/protobuf/arena.h"
 #include "google/protobuf/text_format.h"
 #include "graph/rules/policy.h"
+#include "graph/rules/solutions.h"
 
 namespace quorum::graph {
 namespace {
@@ -848,6 +849,145 @@ TEST(PlanTest, ItsBytesAreBoundedByTheMapsOwn) {
   const auto plan = PlanQualification(b.tree().map, DefaultPolicy());
   EXPECT_GT(ApproximateBytes(*plan), 0u);
   EXPECT_LE(ApproximateBytes(*plan), b.tree().map.SpaceUsedLong());
+}
+
+// -------------------------------------------------------------- solutions
+
+// The base policy with a middleware solution sold to informatics, needing
+// Epic, interested in integration; and an analyzer that keeps the policy's
+// committee and fit checks.
+v1::Policy SolutionsPolicy(const std::string& extra = "") {
+  return MakePolicy(R"pb(
+                      solutions {
+                        id: "middleware"
+                        requirements {
+                          id: "informatics"
+                          roles: COMMITTEE_ROLE_INFORMATICS
+                          min_engagement: ENGAGEMENT_IDENTIFIED
+                        }
+                        fit_checks {
+                          id: "geo"
+                          must_have: true
+                          geography { regions: "home" }
+                        }
+                        fit_checks {
+                          id: "systems"
+                          must_have: true
+                          current_systems { any_of: [ "Epic" ] }
+                        }
+                        intent_topics: SIGNAL_TOPIC_INTEGRATION
+                      }
+                      solutions { id: "analyzer" }
+                    )pb" +
+                    extra);
+}
+
+v1::Verdict QualifyFor(const TreeBuilder& b, const v1::Policy& policy,
+                       const std::string& solution) {
+  absl::StatusOr<v1::Policy> judged = PolicyForSolution(policy, solution);
+  EXPECT_TRUE(judged.ok()) << judged.status();
+  return Qualify(b.tree(), *judged, 1, kAsOf);
+}
+
+std::vector<std::string> RequirementIds(const v1::Verdict& v) {
+  std::vector<std::string> ids;
+  for (const auto& r : v.committee().requirements()) {
+    ids.push_back(r.requirement_id());
+  }
+  return ids;
+}
+
+TEST(SolutionTest, ASolutionIsJudgedOnItsOwnCommittee) {
+  TreeBuilder b;
+  b.Person("accounts/root", "it", v1::COMMITTEE_ROLE_INFORMATICS);
+  const v1::Policy policy = SolutionsPolicy();
+  v1::Verdict account = Qualify(b.tree(), policy, 1, kAsOf);
+  v1::Verdict middleware = QualifyFor(b, policy, "middleware");
+  EXPECT_EQ(RequirementIds(account),
+            (std::vector<std::string>{"director", "quality", "procurement"}));
+  EXPECT_EQ(RequirementIds(middleware),
+            (std::vector<std::string>{"informatics"}));
+  EXPECT_TRUE(Requirement(middleware, "informatics").met());
+  EXPECT_DOUBLE_EQ(middleware.committee().coverage(), 1);
+  EXPECT_DOUBLE_EQ(account.committee().coverage(), 0);
+}
+
+TEST(SolutionTest, ASolutionsFitChecksReplaceThePolicys) {
+  TreeBuilder b;
+  b.root()->add_current_systems("Cerner");
+  const v1::Policy policy = SolutionsPolicy();
+  v1::Verdict account = Qualify(b.tree(), policy, 1, kAsOf);
+  v1::Verdict middleware = QualifyFor(b, policy, "middleware");
+  EXPECT_EQ(account.fit().result(), v1::FIT_RESULT_PASS);
+  EXPECT_EQ(middleware.fit().result(), v1::FIT_RESULT_FAIL);
+  EXPECT_EQ(middleware.fit().checks_size(), 2);
+  EXPECT_EQ(Check(middleware, "systems").result(), v1::FIT_RESULT_FAIL);
+}
+
+TEST(SolutionTest, OnlyItsTopicsAndGeneralSignalsShowInterestInIt) {
+  TreeBuilder b;
+  b.Signal(v1::SIGNAL_TYPE_CONTENT_DOWNLOAD, 0, v1::SIGNAL_TOPIC_VALIDATION);
+  b.Signal(v1::SIGNAL_TYPE_CONTENT_DOWNLOAD, 0, v1::SIGNAL_TOPIC_INTEGRATION);
+  b.Signal(v1::SIGNAL_TYPE_PAGE_VIEW, 0, v1::SIGNAL_TOPIC_GENERAL);
+  b.Signal(v1::SIGNAL_TYPE_PAGE_VIEW, 0, v1::SIGNAL_TOPIC_UNSPECIFIED);
+  const v1::Policy policy = SolutionsPolicy();
+  // 25 (validation download) + 10 (integration download) + 2 + 2.
+  EXPECT_DOUBLE_EQ(Qualify(b.tree(), policy, 1, kAsOf).intent().score(), 39);
+  v1::Verdict middleware = QualifyFor(b, policy, "middleware");
+  EXPECT_DOUBLE_EQ(middleware.intent().score(), 14);
+  EXPECT_EQ(middleware.intent().signals_size(), 3);
+  EXPECT_FALSE(middleware.intent().high());
+}
+
+TEST(SolutionTest, WhatASolutionLeavesOutComesFromThePolicy) {
+  TreeBuilder b;
+  b.Person("accounts/root", "director", v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+  b.Signal(v1::SIGNAL_TYPE_DEMO_REQUEST, 1, v1::SIGNAL_TOPIC_VALIDATION);
+  const v1::Policy policy = SolutionsPolicy();
+  v1::Verdict account = Qualify(b.tree(), policy, 1, kAsOf);
+  v1::Verdict analyzer = QualifyFor(b, policy, "analyzer");
+  EXPECT_EQ(analyzer.SerializeAsString(), account.SerializeAsString());
+}
+
+TEST(SolutionTest, ARuleOnAnotherSolutionsRequirementDoesNotHold) {
+  TreeBuilder b;
+  b.Person("accounts/root", "it", v1::COMMITTEE_ROLE_INFORMATICS);
+  const v1::Policy policy = SolutionsPolicy(R"pb(
+    routing_rules {
+      id: "informatics-known"
+      reason: "IT is on board"
+      route: ROUTE_SALES_DISCOVERY
+      next_step: "call"
+      when { requirement_met: "informatics" }
+    }
+  )pb");
+  EXPECT_EQ(QualifyFor(b, policy, "middleware").decided_by(),
+            "informatics-known");
+  v1::Verdict account = Qualify(b.tree(), policy, 1, kAsOf);
+  EXPECT_EQ(account.decided_by(), "default");
+}
+
+TEST(SolutionTest, AnUnknownSolutionIsRefusedNamingThePolicysSolutions) {
+  absl::StatusOr<v1::Policy> judged =
+      PolicyForSolution(SolutionsPolicy(), "reagents");
+  ASSERT_EQ(judged.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(judged.status().ToString().find("solution"), std::string::npos);
+  EXPECT_NE(judged.status().ToString().find("middleware, analyzer"),
+            std::string::npos)
+      << judged.status();
+  EXPECT_EQ(PolicyForSolution(MakePolicy(), "reagents").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  absl::StatusOr<v1::Policy> malformed =
+      PolicyForSolution(SolutionsPolicy(), std::string(5000, 'X'));
+  ASSERT_EQ(malformed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(malformed.status().ToString().size(), 300u);
+}
+
+TEST(SolutionTest, NoSolutionIsThePolicyItself) {
+  const v1::Policy policy = SolutionsPolicy();
+  absl::StatusOr<v1::Policy> judged = PolicyForSolution(policy, "");
+  ASSERT_TRUE(judged.ok());
+  EXPECT_EQ(judged->SerializeAsString(), policy.SerializeAsString());
 }
 
 }  // namespace

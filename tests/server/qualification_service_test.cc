@@ -525,6 +525,97 @@ TEST_P(QualificationTest, SignalsAfterAsOfAreIgnored) {
   EXPECT_EQ(v.intent().score(), 0);
 }
 
+// The default policy sells a molecular analyzer (lab leadership, quality,
+// procurement; validation, clinical, workflow and pricing interest) and LIS
+// middleware (informatics, lab operations; a LIS we connect to is a
+// must-have; integration, workflow and pricing interest).
+TEST_P(QualificationTest, EachSolutionIsJudgedForItsOwnBuyingGroup) {
+  Account("metro", "US", v1::FACILITY_TYPE_HOSPITAL_LAB);
+  std::string director = Person("metro", "director", "Laboratory Director",
+                                {{v1::COMMITTEE_ROLE_LAB_DIRECTOR}});
+  Person("metro", "it", "LIS Analyst", {{v1::COMMITTEE_ROLE_INFORMATICS}});
+  Signal("metro", v1::SIGNAL_TYPE_DEMO_REQUEST, v1::SIGNAL_TOPIC_VALIDATION, 2,
+         director);
+  Signal("metro", v1::SIGNAL_TYPE_INTEGRATION_INQUIRY,
+         v1::SIGNAL_TOPIC_INTEGRATION, 40);
+
+  auto qualify_for = [&](const std::string& solution, int64_t revision = 0) {
+    v1::QualifyAccountRequest request;
+    request.set_name("accounts/metro");
+    request.set_solution(solution);
+    request.set_policy_revision(revision);
+    request.mutable_as_of()->set_seconds(kAsOfSeconds);
+    v1::Verdict verdict;
+    grpc::Status status =
+        qualification_->QualifyAccount(Context().get(), request, &verdict);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return verdict;
+  };
+  auto ids = [](const v1::Verdict& v) {
+    std::vector<std::string> out;
+    for (const auto& r : v.committee().requirements()) {
+      out.push_back(r.requirement_id());
+    }
+    return out;
+  };
+
+  v1::Verdict account = Qualify("metro");
+  EXPECT_EQ(account.solution(), "");
+  EXPECT_EQ(ids(account), (std::vector<std::string>{
+                              "lab-leadership", "lab-operations", "quality",
+                              "informatics", "procurement"}));
+
+  // The analyzer: fitting, a fresh demo request on validation, nobody from
+  // quality: technical pre-sales on validation first.
+  v1::Verdict analyzer = qualify_for("molecular-analyzer");
+  EXPECT_EQ(analyzer.solution(), "molecular-analyzer");
+  EXPECT_EQ(ids(analyzer), (std::vector<std::string>{
+                               "lab-leadership", "quality", "procurement"}));
+  EXPECT_TRUE(analyzer.intent().high());
+  EXPECT_EQ(analyzer.route(), v1::ROUTE_TECHNICAL_PRESALES);
+  EXPECT_EQ(analyzer.decided_by(), "validation-unclear");
+  // The integration inquiry shows interest in middleware, not in it.
+  EXPECT_LT(analyzer.intent().score(), account.intent().score());
+  for (const auto& total : analyzer.intent().type_totals()) {
+    EXPECT_NE(total.type(), v1::SIGNAL_TYPE_INTEGRATION_INQUIRY);
+  }
+
+  // The middleware: its LIS is not known, a must-have here, and the demo
+  // request was about validation, not integration.
+  v1::Verdict middleware = qualify_for("lis-middleware");
+  EXPECT_EQ(middleware.solution(), "lis-middleware");
+  EXPECT_EQ(ids(middleware),
+            (std::vector<std::string>{"informatics", "lab-operations",
+                                      "procurement"}));
+  EXPECT_FALSE(middleware.intent().high());
+  EXPECT_EQ(middleware.fit().result(), v1::FIT_RESULT_UNKNOWN);
+  EXPECT_EQ(middleware.route(), v1::ROUTE_RESEARCH);
+  EXPECT_EQ(middleware.decided_by(), "fit-unclear");
+
+  // An explicit revision judges the solution as that revision defines it.
+  EXPECT_EQ(qualify_for("lis-middleware", 1).SerializeAsString(),
+            middleware.SerializeAsString());
+}
+
+TEST_P(QualificationTest, AnUnknownSolutionIsABadRequestNamingTheSolutions) {
+  WorkedExample();
+  v1::QualifyAccountRequest request;
+  request.set_name("accounts/riverside");
+  request.set_solution("reagents");
+  v1::Verdict v;
+  grpc::Status status =
+      qualification_->QualifyAccount(Context().get(), request, &v);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"solution"});
+  EXPECT_NE(status.error_message().find("molecular-analyzer, lis-middleware"),
+            std::string::npos)
+      << status.error_message();
+  request.set_solution("Not An Id");
+  EXPECT_EQ(ViolatedFields(
+                qualification_->QualifyAccount(Context().get(), request, &v)),
+            std::set<std::string>{"solution"});
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, QualificationTest,
                          quorum::testing::AllEngines(),
                          quorum::testing::EngineName);

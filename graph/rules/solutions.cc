@@ -1,0 +1,50 @@
+#include "graph/rules/solutions.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "graph/model/names.h"
+#include "graph/model/status.h"
+
+namespace quorum::graph {
+
+absl::StatusOr<v1::Policy> PolicyForSolution(const v1::Policy& policy,
+                                             absl::string_view solution) {
+  if (solution.empty()) return policy;
+  Violations violations;
+  if (!names::IsValidId(solution)) {
+    violations.Add("solution",
+                   "is not a solution ID (lower-case letters, digits and "
+                   "dashes, at most 63)");
+    return violations.ToStatus();
+  }
+  std::vector<std::string> ids;
+  for (const v1::Solution& s : policy.solutions()) {
+    if (s.id() != solution) {
+      ids.push_back(s.id());
+      continue;
+    }
+    v1::Policy judged = policy;
+    judged.clear_solutions();
+    if (s.requirements_size() > 0) {
+      *judged.mutable_committee()->mutable_requirements() = s.requirements();
+    }
+    if (s.fit_checks_size() > 0) *judged.mutable_fit_checks() = s.fit_checks();
+    if (s.intent_topics_size() > 0) {
+      *judged.mutable_intent()->mutable_topics() = s.intent_topics();
+    }
+    return judged;
+  }
+  violations.Add(
+      "solution",
+      ids.empty()
+          ? absl::StrCat("\"", solution,
+                         "\" is not a solution: the policy has none")
+          : absl::StrCat("\"", solution, "\" is not a solution of the policy (",
+                         absl::StrJoin(ids, ", "), ")"));
+  return violations.ToStatus();
+}
+
+}  // namespace quorum::graph

@@ -1,0 +1,24 @@
+// Solutions: the product lines a policy sells, each to its own buying group
+// (v1::Solution). A verdict for a solution is the policy's verdict with that
+// solution's committee requirements, fit checks and intent topics in place
+// of the policy's own; everything else is shared.
+#ifndef QUORUM_GRAPH_SOLUTIONS_H_
+#define QUORUM_GRAPH_SOLUTIONS_H_
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "quorum/v1/policy.pb.h"
+
+namespace quorum::graph {
+
+// The policy as solution `solution` of `policy` judges with it: its
+// requirements, fit checks and intent topics where it has them, the
+// policy's elsewhere (and no solutions). `policy` itself when `solution` is
+// empty. INVALID_ARGUMENT on field "solution", naming the policy's
+// solutions, when it has none by that ID.
+absl::StatusOr<v1::Policy> PolicyForSolution(const v1::Policy& policy,
+                                             absl::string_view solution);
+
+}  // namespace quorum::graph
+
+#endif  // QUORUM_GRAPH_SOLUTIONS_H_
