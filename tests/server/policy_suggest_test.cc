@@ -12,6 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
+#include "quorum/v1/account_graph_service.grpc.pb.h"
 #include "quorum/v1/intake_service.grpc.pb.h"
 #include "quorum/v1/policy_service.grpc.pb.h"
 #include "quorum/v1/signal_service.grpc.pb.h"
