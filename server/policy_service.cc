@@ -58,6 +58,18 @@ grpc::Status PolicyServiceImpl::SimulatePolicy(
   return Reply(policies_->SimulatePolicy(*policy, as_of), response);
 }
 
+grpc::Status PolicyServiceImpl::SuggestPolicy(
+    grpc::ServerContext*, const v1::SuggestPolicyRequest* request,
+    v1::SuggestPolicyResponse* response) {
+  auto options = graph::SearchOptionsFrom(
+      request->folds(), {request->multipliers().data(),
+                         static_cast<size_t>(request->multipliers_size())});
+  if (!options.ok()) return ToGrpcStatus(options.status());
+  std::optional<absl::Time> as_of;
+  if (request->has_as_of()) as_of = graph::ToTime(request->as_of());
+  return Reply(policies_->SuggestPolicy(*options, as_of), response);
+}
+
 grpc::Status PolicyServiceImpl::ListPolicyRevisions(
     grpc::ServerContext*, const v1::ListPolicyRevisionsRequest* request,
     v1::ListPolicyRevisionsResponse* response) {

@@ -29,6 +29,9 @@ class PolicyServiceImpl final : public v1::PolicyService::Service {
   grpc::Status SimulatePolicy(grpc::ServerContext*,
                               const v1::SimulatePolicyRequest* request,
                               v1::SimulatePolicyResponse* response) override;
+  grpc::Status SuggestPolicy(grpc::ServerContext*,
+                             const v1::SuggestPolicyRequest* request,
+                             v1::SuggestPolicyResponse* response) override;
   grpc::Status ListPolicyRevisions(
       grpc::ServerContext*, const v1::ListPolicyRevisionsRequest* request,
       v1::ListPolicyRevisionsResponse* response) override;

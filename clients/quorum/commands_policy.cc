@@ -1,6 +1,7 @@
-// quorum policy show | revisions | validate | publish | simulate.
+// quorum policy show | revisions | validate | publish | simulate | suggest.
 #include <google/protobuf/text_format.h>
 
+#include <fstream>
 #include <iostream>
 
 #include "clients/quorum/cli.h"
@@ -21,6 +22,10 @@ struct PolicyOptions {
   std::string format;  // "text", "json" or empty: from the file name.
   std::string description;
   int page_size = 20;
+  // suggest
+  int folds = 0;
+  std::vector<double> multipliers;
+  std::string out;
 };
 
 // The file's text as the PolicySource the server parses: JSON when the name
@@ -136,6 +141,33 @@ int RunSimulate(Cli& cli, const PolicyOptions& o) {
   return PrintResponse(cli.format(), response, RenderSimulation);
 }
 
+int RunSuggest(Cli& cli, const PolicyOptions& o) {
+  quorum::v1::SuggestPolicyRequest request;
+  request.set_folds(o.folds);
+  for (double m : o.multipliers) request.add_multipliers(m);
+  cli.SetAsOf(request);
+  grpc::ClientContext context;
+  cli.Prepare(context);
+  quorum::v1::SuggestPolicyResponse response;
+  auto status = PolicyService::NewStub(cli.Channel())
+                    ->SuggestPolicy(&context, request, &response);
+  if (!status.ok()) return ReportRpcError(status);
+  if (!o.out.empty()) {
+    std::string text;
+    google::protobuf::TextFormat::PrintToString(response.candidate(), &text);
+    std::ofstream file(o.out, std::ios::binary);
+    file << RenderSuggestionHeader(response) << text;
+    if (!file.flush()) throw UsageError("cannot write " + o.out);
+  }
+  PrintResponse(cli.format(), response, RenderSuggestion);
+  if (!o.out.empty() && cli.format() != OutputFormat::kJson &&
+      cli.format() != OutputFormat::kYaml) {
+    std::cout << "\nCandidate written to " << o.out
+              << " (quorum policy validate|publish " << o.out << ")\n";
+  }
+  return kExitOk;
+}
+
 CLI::App* AddFileCommand(CLI::App* parent, const std::string& name,
                          const std::string& help, PolicyOptions& o) {
   auto* sub = parent->add_subcommand(name, help);
@@ -194,6 +226,23 @@ void AddPolicyCommands(CLI::App& app, Action& action) {
       ->callback([&action, o] {
         action = [o](Cli& cli) { return RunSimulate(cli, *o); };
       });
+
+  auto* suggest = policy->add_subcommand(
+      "suggest",
+      "Learn a candidate from the handoffs sales accepted or rejected: "
+      "changed parameters, cross-validated accuracy, route changes "
+      "(publishes nothing)");
+  suggest->add_option("--folds", o->folds,
+                      "Cross-validation folds, 2 to 20 (default 5)");
+  suggest
+      ->add_option("--multipliers", o->multipliers,
+                   "Factors tried on each parameter (default 0.5 0.75 1 "
+                   "1.25 1.5)")
+      ->expected(1, 20);
+  suggest->add_option("--out", o->out,
+                      "Write the candidate policy as text format to FILE");
+  suggest->callback(
+      [&action, o] { action = [o](Cli& cli) { return RunSuggest(cli, *o); }; });
 }
 
 }  // namespace quorum::cli

@@ -400,4 +400,84 @@ std::string RenderSimulation(const quorum::v1::SimulatePolicyResponse& r,
   return out;
 }
 
+namespace {
+
+// A parameter's value as a person reads it: the half-life in days.
+std::string ParameterValue(const std::string& path, double value) {
+  if (path == "intent.half_life") return Number(value / 86400) + " days";
+  return Number(value);
+}
+
+std::string Multipliers(const quorum::v1::SuggestPolicyResponse& r) {
+  std::string out;
+  for (double m : r.multipliers()) {
+    out += (out.empty() ? "" : ", ") + Number(m);
+  }
+  return out;
+}
+
+std::string WithSpread(double mean, double stddev) {
+  return Percent(mean) + " ± " + Percent(stddev);
+}
+
+}  // namespace
+
+std::string RenderSuggestionHeader(const quorum::v1::SuggestPolicyResponse& r) {
+  std::string out =
+      "# Suggested from " + std::to_string(r.labelled_handoffs()) +
+      " handoffs with sales feedback on revision " +
+      std::to_string(r.active_revision()) + " (" + std::to_string(r.folds()) +
+      "-fold cross-validated accuracy " +
+      WithSpread(r.accuracy(), r.accuracy_stddev()) + ", active " +
+      Percent(r.baseline_accuracy()) + ")\n";
+  for (const auto& c : r.changes()) {
+    out += "# " + c.path() + ": " + ParameterValue(c.path(), c.old_value()) +
+           " -> " + ParameterValue(c.path(), c.new_value()) + "\n";
+  }
+  return out;
+}
+
+std::string RenderSuggestion(const quorum::v1::SuggestPolicyResponse& r,
+                             const Style& style) {
+  std::string out =
+      "Suggestion from " + std::to_string(r.labelled_handoffs()) +
+      " handoffs with sales feedback, from active revision " +
+      std::to_string(r.active_revision()) + "\n(" + std::to_string(r.folds()) +
+      "-fold cross-validation; multipliers " + Multipliers(r) + ")\n\n";
+  if (r.changes_size() == 0) {
+    out += "No change routes these handoffs better than the active revision.\n";
+  } else {
+    out += "Changes\n";
+    Table changes(
+        {{"PARAMETER", 60}, {"ACTIVE", 12, true}, {"CANDIDATE", 12, true}});
+    for (const auto& c : r.changes()) {
+      changes.AddRow({c.path(),
+                      ParameterValue(c.path(), c.old_value()),
+                      {ParameterValue(c.path(), c.new_value()), "bold"}});
+    }
+    out += changes.Render(style);
+  }
+  out +=
+      "\nAccuracy (candidate: mean ± standard deviation over the "
+      "held-out folds)\n";
+  Table accuracy({{"HANDED OFF AS", 20},
+                  {"HANDOFFS", 8, true},
+                  {"ACTIVE", 6, true},
+                  {"CANDIDATE", 12, true}});
+  for (const auto& route : r.routes()) {
+    accuracy.AddRow({Short(route.route()), std::to_string(route.handoffs()),
+                     Percent(route.baseline()),
+                     WithSpread(route.mean(), route.stddev())});
+  }
+  accuracy.AddRow({"all",
+                   std::to_string(r.labelled_handoffs()),
+                   Percent(r.baseline_accuracy()),
+                   {WithSpread(r.accuracy(), r.accuracy_stddev()), "bold"}});
+  out += accuracy.Render(style);
+  out += "  (the candidate on every handoff, the data it was chosen on: " +
+         Percent(r.candidate_accuracy()) + ")\n\n";
+  out += RenderSimulation(r.simulation(), style);
+  return out;
+}
+
 }  // namespace quorum::cli

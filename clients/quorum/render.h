@@ -86,6 +86,14 @@ std::string RenderValidation(const quorum::v1::ValidatePolicyResponse& r,
 std::string RenderSimulation(const quorum::v1::SimulatePolicyResponse& r,
                              const Style& style);
 
+// The answer of SuggestPolicy: the changed parameters, the accuracy per
+// route (cross-validated, with its spread, against the active revision)
+// and the candidate's route changes.
+std::string RenderSuggestion(const quorum::v1::SuggestPolicyResponse& r,
+                             const Style& style);
+// The comment lines heading a candidate written to a file.
+std::string RenderSuggestionHeader(const quorum::v1::SuggestPolicyResponse& r);
+
 // The colour name (for Style::Apply) of a route, fit result and so on.
 std::string RouteColor(quorum::v1::Route route);
 std::string FitColor(quorum::v1::FitResult result);

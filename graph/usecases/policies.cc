@@ -217,4 +217,54 @@ absl::StatusOr<v1::SimulatePolicyResponse> Policies::SimulatePolicy(
   return response;
 }
 
+// ------------------------------------------------------------- suggestion
+
+absl::StatusOr<v1::SuggestPolicyResponse> Policies::SuggestPolicy(
+    const SearchOptions& options, std::optional<absl::Time> as_of) {
+  v1::PolicyRevision active;
+  std::vector<LabelledHandoff> examples;
+  RETURN_IF_ERROR(store_.Read([&](Txn& txn) -> absl::Status {
+    examples.clear();
+    ASSIGN_OR_RETURN(active, ActivePolicy(txn));
+    ASSIGN_OR_RETURN(std::vector<v1::Handoff> handoffs,
+                     ScanAll<v1::Handoff>(txn, kHandoffs, ""));
+    ASSIGN_OR_RETURN(std::vector<graph::storage::ArchivedAccount> archives,
+                     ArchivedAccountsOf(txn, ""));
+    auto add = [&](const v1::Handoff& h, const AccountTree& tree) {
+      LabelledHandoff& e = examples.emplace_back();
+      e.handoff = h.name();
+      // The subtree as it was handed off; the current one for a handoff
+      // stored without its map.
+      e.map = h.has_committee_map() ? h.committee_map() : tree.map;
+      e.signals = tree.signals;
+      e.as_of = ToTime(h.create_time());
+      e.route = h.route();
+      e.accepted = h.feedback().outcome() == v1::HANDOFF_OUTCOME_ACCEPTED;
+    };
+    for (const v1::Handoff& h : handoffs) {
+      if (!h.has_feedback()) continue;
+      AccountTree tree;
+      absl::Status read = ReadAccountTree(txn, AccountIdOf(h.name()), &tree);
+      if (absl::IsNotFound(read)) continue;  // Deleting archives handoffs.
+      RETURN_IF_ERROR(read);
+      add(h, tree);
+    }
+    for (const auto& archived : archives) {
+      AccountTree tree;
+      tree.map = archived.committee_map();
+      tree.signals.assign(archived.signals().begin(), archived.signals().end());
+      for (const v1::Handoff& h : archived.handoffs()) {
+        if (h.has_feedback()) add(h, tree);
+      }
+    }
+    return absl::OkStatus();
+  }));
+  ASSIGN_OR_RETURN(v1::SuggestPolicyResponse response,
+                   SearchPolicy(active.policy(), examples, options));
+  response.set_active_revision(active.revision());
+  ASSIGN_OR_RETURN(*response.mutable_simulation(),
+                   SimulatePolicy(response.candidate(), as_of));
+  return response;
+}
+
 }  // namespace quorum::graph

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "graph/rules/policy_search.h"
 #include "graph/store/store.h"
 #include "quorum/v1/policy.pb.h"
 #include "quorum/v1/policy_service.pb.h"
@@ -38,6 +39,14 @@ class Policies {
   // clock when not given).
   absl::StatusOr<v1::SimulatePolicyResponse> SimulatePolicy(
       const v1::Policy& candidate, std::optional<absl::Time> as_of);
+
+  // A candidate learnt from the handoffs with sales feedback (archived ones
+  // included) by SearchPolicy from the active revision, each judged on the
+  // committee map the handoff stored and the account's signals up to the
+  // handoff; with the candidate's simulation as of `as_of`. Publishes
+  // nothing.
+  absl::StatusOr<v1::SuggestPolicyResponse> SuggestPolicy(
+      const SearchOptions& options, std::optional<absl::Time> as_of);
 
  private:
   Store& store_;

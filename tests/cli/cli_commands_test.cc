@@ -107,6 +107,7 @@ TEST_F(CliCommandsTest, UsageErrorsExitTwo) {
        "researching"},  // No --reason.
       {"status", "cascade-valley-health", "--to", "sideways", "--reason", "x"},
       {"handoff", "feedback", "accounts/x/handoffs/y"},  // Neither verdict.
+      {"policy", "suggest", "--folds", "many"},
       {"lead", "submit", "--request-id", "r", "--file", "/nonexistent.json"},
   };
   for (const auto& args : cases) {
@@ -434,6 +435,86 @@ TEST_F(CliCommandsTest, PolicyShowValidateSimulatePublish) {
   EXPECT_EQ(revisions.exit_code, 0) << revisions;
   EXPECT_TRUE(Contains(revisions.out, "default diagnostics policy"))
       << revisions.out;
+}
+
+TEST_F(CliCommandsTest, PolicySuggestPrintsTheLearntCandidateAndWritesIt) {
+  // Its own feedback history (the suite's other tests may add handoffs):
+  // two leads handed off at once, one rejected, one accepted.
+  for (const std::string id : {"suggest-a", "suggest-b"}) {
+    CliResult lead = Quorum({"--json",
+                             "lead",
+                             "submit",
+                             "--request-id",
+                             id,
+                             "--email",
+                             "ops@" + id + ".example",
+                             "--first-name",
+                             "Sam",
+                             "--last-name",
+                             "Lee",
+                             "--title",
+                             "Laboratory Operations Manager",
+                             "--source",
+                             "demo_form",
+                             "--company",
+                             id,
+                             "--country",
+                             "US",
+                             "--facility-type",
+                             "hospital_lab",
+                             "--signal",
+                             "demo_request"});
+    ASSERT_EQ(lead.exit_code, 0) << lead;
+    const std::string account =
+        FromJson<v1::SubmitLeadResponse>(lead.out).account();
+    CliResult handoff =
+        Quorum({"--json", "handoff", "create", account, "--actor", "alice",
+                "--force", "--force-reason", "test history"});
+    ASSERT_EQ(handoff.exit_code, 0) << handoff;
+    const std::string name = FromJson<v1::Handoff>(handoff.out).name();
+    CliResult feedback =
+        id == "suggest-a"
+            ? Quorum({"handoff", "feedback", name, "--reject", "too_early",
+                      "--comment", "later", "--actor", "bob"})
+            : Quorum(
+                  {"handoff", "feedback", name, "--accept", "--actor", "bob"});
+    ASSERT_EQ(feedback.exit_code, 0) << feedback;
+  }
+
+  const std::string out = tmp_.path() + "/candidate.textproto";
+  CliResult suggest = Quorum({"policy", "suggest", "--folds", "2",
+                              "--multipliers", "1", "2", "--out", out});
+  ASSERT_EQ(suggest.exit_code, 0) << suggest;
+  EXPECT_TRUE(Contains(suggest.out,
+                       "handoffs with sales feedback, from "
+                       "active revision 1\n(2-fold "
+                       "cross-validation; multipliers 1, 2)\n"))
+      << suggest.out;
+  EXPECT_TRUE(Contains(suggest.out, "\nAccuracy (candidate: mean ± "))
+      << suggest.out;
+  EXPECT_TRUE(Contains(suggest.out, "\n  all  ")) << suggest.out;
+  EXPECT_TRUE(Contains(suggest.out, "Candidate against active revision 1: "))
+      << suggest.out;
+  EXPECT_TRUE(Contains(suggest.out, "Candidate written to " + out))
+      << suggest.out;
+  // The file is a policy the other commands take.
+  CliResult valid = Quorum({"policy", "validate", out});
+  EXPECT_EQ(valid.exit_code, 0) << valid;
+  EXPECT_EQ(valid.out, "valid\n");
+
+  CliResult json = Quorum({"--json", "policy", "suggest", "--folds", "2"});
+  ASSERT_EQ(json.exit_code, 0) << json;
+  auto response = FromJson<v1::SuggestPolicyResponse>(json.out);
+  EXPECT_GE(response.labelled_handoffs(), 2);
+  EXPECT_EQ(response.folds(), 2);
+
+  CliResult too_few = Quorum({"policy", "suggest", "--folds", "20"});
+  EXPECT_EQ(too_few.exit_code, 1) << too_few;
+  EXPECT_EQ(too_few.err.rfind("FAILED_PRECONDITION: ", 0), 0u) << too_few.err;
+  CliResult bad = Quorum({"policy", "suggest", "--multipliers", "1", "0"});
+  EXPECT_EQ(bad.exit_code, 1) << bad;
+  EXPECT_EQ(bad.err.rfind("INVALID_ARGUMENT: ", 0), 0u) << bad.err;
+  EXPECT_TRUE(Contains(bad.err, "\n  multipliers[1]: ")) << bad.err;
 }
 
 // ---------------------------------------------------------------- workflow

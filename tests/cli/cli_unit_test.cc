@@ -364,5 +364,55 @@ TEST(Review, ShowsWhatIsMissingWhenCallsFail) {
       << out;
 }
 
+TEST(Suggestion, ShowsTheHalfLifeInDaysAndTheSpreadOfEachRoute) {
+  quorum::v1::SuggestPolicyResponse r;
+  r.set_active_revision(3);
+  r.set_labelled_handoffs(10);
+  r.set_folds(5);
+  r.add_multipliers(1);
+  r.add_multipliers(2);
+  auto* change = r.add_changes();
+  change->set_path("intent.half_life");
+  change->set_old_value(2592000);
+  change->set_new_value(5184000);
+  auto* route = r.add_routes();
+  route->set_route(quorum::v1::ROUTE_TECHNICAL_PRESALES);
+  route->set_handoffs(10);
+  route->set_mean(0.9);
+  route->set_stddev(0.1);
+  route->set_baseline(0.6);
+  r.set_accuracy(0.9);
+  r.set_accuracy_stddev(0.1);
+  r.set_baseline_accuracy(0.6);
+  r.set_candidate_accuracy(1);
+  std::string out = RenderSuggestion(r, Style(false));
+  EXPECT_EQ(out.rfind("Suggestion from 10 handoffs with sales feedback, from "
+                      "active revision 3\n(5-fold cross-validation; "
+                      "multipliers 1, 2)\n",
+                      0),
+            0u)
+      << out;
+  EXPECT_NE(out.find("  intent.half_life  30 days    60 days\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("  TECHNICAL_PRESALES        10     60%  90% ± 10%\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("  all                       10     60%  90% ± 10%\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(RenderSuggestionHeader(r),
+            "# Suggested from 10 handoffs with sales feedback on revision 3 "
+            "(5-fold cross-validated accuracy 90% ± 10%, active 60%)\n"
+            "# intent.half_life: 30 days -> 60 days\n");
+
+  r.clear_changes();
+  out = RenderSuggestion(r, Style(false));
+  EXPECT_NE(out.find("No change routes these handoffs better than the active "
+                     "revision.\n"),
+            std::string::npos)
+      << out;
+}
+
 }  // namespace
 }  // namespace quorum::cli

@@ -210,6 +210,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
               *policy, absl::FromUnixSeconds(1790000000));
         }
       }
+      // The same bytes as a SuggestPolicyRequest: its options, and the
+      // search over whatever handoffs with feedback the store holds.
+      v1::SuggestPolicyRequest suggest;
+      if (Parse(data, size, &suggest)) {
+        auto options = quorum::graph::SearchOptionsFrom(
+            suggest.folds(), {suggest.multipliers().data(),
+                              static_cast<size_t>(suggest.multipliers_size())});
+        if (options.ok()) {
+          (void)store->policies().SuggestPolicy(
+              *options, absl::FromUnixSeconds(1790000000));
+        }
+      }
       break;
     }
     case 18: {

@@ -161,9 +161,9 @@ TEST(AccessScopes, EveryServedRpcDeclaresAScope) {
       ++methods;
     }
   }
-  // 46 quorum.v1 RPCs and BackupData, health's Check (the vendored proto
+  // 47 quorum.v1 RPCs and BackupData, health's Check (the vendored proto
   // has no Watch; see HealthNeedsNoToken), reflection.
-  EXPECT_EQ(methods, 49);
+  EXPECT_EQ(methods, 50);
 }
 
 TEST(AccessScopes, ScopesFollowTheSpecsTable) {
@@ -190,6 +190,7 @@ TEST(AccessScopes, ScopesFollowTheSpecsTable) {
   EXPECT_EQ(scope("quorum.v1.WorkflowService.RecordHandoffFeedback"),
             v1::SCOPE_WRITE);
   EXPECT_EQ(scope("quorum.v1.PolicyService.PublishPolicy"), v1::SCOPE_ADMIN);
+  EXPECT_EQ(scope("quorum.v1.PolicyService.SuggestPolicy"), v1::SCOPE_READ);
   EXPECT_EQ(scope("quorum.v1.AccountGraphService.DeleteAccount"),
             v1::SCOPE_ADMIN);
   EXPECT_EQ(scope("quorum.v1.AccountGraphService.DeleteRelationship"),
@@ -271,7 +272,7 @@ TEST_P(AccessTest, EveryRpcAnswersAsItsScopeSays) {
       }
     }
   }
-  EXPECT_EQ(cells, 49 * 6);
+  EXPECT_EQ(cells, 50 * 6);
 }
 
 TEST_P(AccessTest, AnRpcWithoutAScopeIsRefusedEvenToAdmin) {
