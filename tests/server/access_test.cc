@@ -277,7 +277,7 @@ TEST_P(AccessTest, EveryRpcAnswersAsItsScopeSays) {
       }
     }
   }
-  EXPECT_EQ(cells, 49 * 6);
+  EXPECT_EQ(cells, 54 * 6);
 }
 
 TEST_P(AccessTest, AnRpcWithoutAScopeIsRefusedEvenToAdmin) {
