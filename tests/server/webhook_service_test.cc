@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "quorum/v1/account_graph_service.grpc.pb.h"
+#include "quorum/v1/signal_service.grpc.pb.h"
 #include "quorum/v1/webhook_service.grpc.pb.h"
 #include "server/server.h"
 #include "tests/support/grpc_testing.h"
@@ -87,6 +88,21 @@ class WebhookServiceTest
     auto channel = quorum::testing::ChannelTo(*server_);
     webhooks_ = v1::WebhookService::NewStub(channel);
     graph_ = v1::AccountGraphService::NewStub(channel);
+    signals_ = v1::SignalService::NewStub(channel);
+  }
+
+  // Records a signal of `type` on the account now.
+  void AddSignal(const std::string& id, v1::SignalType type) {
+    v1::RecordSignalsRequest batch;
+    v1::CreateSignalRequest& signal = *batch.add_requests();
+    signal.set_parent("accounts/" + id);
+    signal.mutable_signal()->set_type(type);
+    signal.mutable_signal()->mutable_occur_time()->set_seconds(
+        absl::ToUnixSeconds(absl::Now()));
+    v1::RecordSignalsResponse recorded;
+    grpc::Status status =
+        signals_->RecordSignals(Context().get(), batch, &recorded);
+    EXPECT_TRUE(status.ok()) << status.error_message();
   }
 
   std::unique_ptr<grpc::ClientContext> Context() {
@@ -172,6 +188,7 @@ class WebhookServiceTest
   std::unique_ptr<QuorumServer> server_;
   std::unique_ptr<v1::WebhookService::Stub> webhooks_;
   std::unique_ptr<v1::AccountGraphService::Stub> graph_;
+  std::unique_ptr<v1::SignalService::Stub> signals_;
 };
 
 TEST_P(WebhookServiceTest, CreateGetListDeleteAndTheSecretIsNeverReturned) {
@@ -372,6 +389,37 @@ TEST_P(WebhookServiceTest, DeliversSignedJsonEventsInFeedOrder) {
   EXPECT_EQ(after.delivered_count(), static_cast<int64_t>(expected.size()));
   EXPECT_EQ(after.consecutive_failures(), 0);
   EXPECT_TRUE(after.has_last_delivery_time());
+}
+
+TEST_P(WebhookServiceTest, EachAccountsEventsArriveInTheOrderTheyHappened) {
+  WebhookReceiver receiver;
+  const int64_t start = Head();
+  const v1::Webhook webhook = CreateFor(receiver.url(), "ordered");
+  AddAccount("north");
+  AddAccount("south");
+  receiver.FailNext(2);  // Retries in the middle change no order.
+  for (v1::SignalType type :
+       {v1::SIGNAL_TYPE_WEBINAR_ATTENDED, v1::SIGNAL_TYPE_PRICING_INQUIRY,
+        v1::SIGNAL_TYPE_DEMO_REQUEST}) {
+    AddSignal("north", type);
+    AddSignal("south", type);
+  }
+  auto events = server_->use_cases()->readiness().ReadinessEvents(start, 1000);
+  ASSERT_TRUE(events.ok()) << events.status();
+  std::map<std::string, std::vector<int64_t>> feed;
+  for (const auto& e : *events) feed[e.account()].push_back(e.sequence());
+  ASSERT_GE(feed["accounts/north"].size(), 2u);
+  WaitForWebhook(webhook.name(), [&](const auto& w) {
+    return w.cursor_sequence() == events->back().sequence();
+  });
+  std::map<std::string, std::vector<int64_t>> received;
+  for (const auto& r : receiver.accepted()) {
+    v1::ReadinessEvent event;
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(r.body, &event).ok());
+    received[event.account()].push_back(event.sequence());
+  }
+  EXPECT_EQ(received, feed);
 }
 
 TEST_P(WebhookServiceTest, AFilterDeliversOnlyMatchingEventsAndPassesTheRest) {
