@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   liblmdb-dev libboost-graph-dev libabsl-dev libicu-dev libphonenumber-dev libcli11-dev
-  libcsv-dev graphviz libssl-dev openssl libgoogle-perftools-dev
+  libcsv-dev graphviz libssl-dev openssl libcurl4-openssl-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev
   libpq-dev postgresql-15
   clang-14 libclang-rt-14-dev

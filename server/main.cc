@@ -4,6 +4,8 @@
 //            --store postgresql://user@host:port/database]
 //           [--max-message-bytes 4194304] [--demo-data FILE] [--port-file FILE]
 //           [--event-retention-count 1000000] [--event-retention-days 0]
+//           [--webhook-timeout-seconds 10] [--webhook-max-failures 10]
+//           [--webhook-backoff-seconds 1] [--webhook-max-backoff-seconds 300]
 //           [limits: see server/limits.h and docs/security.md]
 //           [--token-file FILE] [--tls-cert PEM --tls-key PEM]
 //           [--tls-client-ca PEM [--mtls-scopes read,write]]
@@ -16,6 +18,7 @@
 // the token file (a broken file keeps the tokens in force). Logs to stderr.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -152,6 +155,28 @@ int main(int argc, char** argv) {
                  "How long calls in flight may take to finish at shutdown")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  double webhook_timeout = 10;
+  double webhook_backoff = 1;
+  double webhook_max_backoff = 300;
+  app.add_option("--webhook-timeout-seconds", webhook_timeout,
+                 "The longest one webhook delivery may take (connect, send, "
+                 "answer) before it counts as failed")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  app.add_option("--webhook-max-failures", options.webhooks.max_failures,
+                 "Consecutive failed deliveries after which a webhook is "
+                 "paused (0: never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--webhook-backoff-seconds", webhook_backoff,
+                 "The wait after a first failed delivery, doubled after each "
+                 "further one")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
+  app.add_option("--webhook-max-backoff-seconds", webhook_max_backoff,
+                 "The longest wait between delivery attempts")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
   quorum::server::AddLimitFlags(app, &options.limits);
   app.add_option("--token-file", options.token_file,
                  "Token file (names, scopes, SHA-256 of tokens); with it every "
@@ -202,6 +227,10 @@ int main(int argc, char** argv) {
   }
   CLI11_PARSE(app, argc, argv);
   if (!token_action.empty()) return RunTokenCommand(token_action, token);
+  options.webhooks.timeout = absl::Seconds(webhook_timeout);
+  options.webhooks.backoff = absl::Seconds(webhook_backoff);
+  options.webhooks.max_backoff =
+      std::max(absl::Seconds(webhook_max_backoff), options.webhooks.backoff);
   if (!mtls_scopes.empty()) {
     auto scopes = quorum::server::ParseScopes(mtls_scopes, "--mtls-scopes");
     if (!scopes.ok()) {

@@ -227,6 +227,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
                   v1::IntakeService::service_full_name(),
                   v1::WorkflowService::service_full_name(),
                   v1::AdminService::service_full_name(),
+                  v1::WebhookService::service_full_name(),
                   "grpc.health.v1.Health",
                   "grpc.reflection.v1alpha.ServerReflection"};
   // Fail closed: a served RPC without a declared scope stops the start.
@@ -284,6 +285,11 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   s->workflow_ =
       std::make_unique<WorkflowServiceImpl>(&uc.workflow(), &uc.readiness());
   s->admin_ = std::make_unique<AdminServiceImpl>(&uc.admin());
+  s->dispatcher_ = std::make_unique<WebhookDispatcher>(
+      &uc.webhooks(), &uc.readiness(), options.webhooks);
+  WebhookDispatcher* dispatcher = s->dispatcher_.get();
+  s->webhook_service_ = std::make_unique<WebhookServiceImpl>(
+      &uc.webhooks(), [dispatcher] { dispatcher->Poke(); });
   if (!options.policy_file.empty()) {
     ASSIGN_OR_RETURN(v1::Policy policy, ReadPolicyFile(options.policy_file));
     ASSIGN_OR_RETURN(
@@ -324,6 +330,7 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   builder.RegisterService(s->intake_.get());
   builder.RegisterService(s->workflow_.get());
   builder.RegisterService(s->admin_.get());
+  builder.RegisterService(s->webhook_service_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr) {
     return absl::UnavailableError(
@@ -348,6 +355,8 @@ absl::StatusOr<std::unique_ptr<QuorumServer>> QuorumServer::Start(
   feed.retention_events = options.event_retention_count;
   feed.retention_age = absl::Hours(24) * options.event_retention_days;
   uc.readiness().StartScheduler(feed);
+  // Webhook deliveries, from each webhook's saved cursor.
+  if (options.webhooks.enabled) s->dispatcher_->Start();
   return s;
 }
 
@@ -380,6 +389,7 @@ void QuorumServer::Shutdown(absl::Duration grace) {
   if (listener_ != nullptr) listener_->Stop();  // No new connections.
   server_->GetHealthCheckService()->SetServingStatus(false);
   use_cases_->readiness().StopScheduler();
+  dispatcher_->Stop();  // Deliveries in flight are abandoned, not awaited.
   workflow_->Stop();  // Watch streams end instead of holding shutdown.
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
@@ -389,6 +399,7 @@ QuorumServer::~QuorumServer() {
   if (server_ != nullptr) Shutdown(absl::Seconds(5));
   server_.reset();
   workflow_.reset();  // Its feed thread reads the store.
+  dispatcher_.reset();  // So do its delivery threads.
   account_graph_.reset();
   use_cases_.reset();  // Closes the store.
 }

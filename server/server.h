@@ -23,6 +23,8 @@
 #include "server/policy_service.h"
 #include "server/qualification_service.h"
 #include "server/signal_service.h"
+#include "server/webhook_dispatcher.h"
+#include "server/webhook_service.h"
 #include "server/workflow_service.h"
 
 namespace quorum::server {
@@ -74,6 +76,9 @@ struct ServerOptions {
   // compacted away in the background (docs/workflow.md).
   int64_t event_retention_count = 1000000;
   int event_retention_days = 0;
+  // Webhook delivery: timeout, retries with backoff, pause after repeated
+  // failure (server/webhook_dispatcher.h, docs/webhooks.md).
+  WebhookOptions webhooks;
   // Source of the time (tests); the system clock when unset.
   std::function<absl::Time()> clock;
 };
@@ -144,6 +149,8 @@ class QuorumServer {
   std::unique_ptr<IntakeServiceImpl> intake_;
   std::unique_ptr<WorkflowServiceImpl> workflow_;
   std::unique_ptr<AdminServiceImpl> admin_;
+  std::unique_ptr<WebhookServiceImpl> webhook_service_;
+  std::unique_ptr<WebhookDispatcher> dispatcher_;
   std::unique_ptr<TokenRegistry> tokens_;
   std::shared_ptr<AccessControl> access_;
   std::vector<std::string> services_;

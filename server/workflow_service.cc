@@ -20,29 +20,6 @@ absl::Time ToTime(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
-bool Matches(const v1::WatchReadinessRequest& r, const v1::ReadinessEvent& e) {
-  if (!r.routes().empty() &&
-      std::find(r.routes().begin(), r.routes().end(), e.old_route()) ==
-          r.routes().end() &&
-      std::find(r.routes().begin(), r.routes().end(), e.new_route()) ==
-          r.routes().end()) {
-    return false;
-  }
-  if (!r.statuses().empty() &&
-      std::find(r.statuses().begin(), r.statuses().end(), e.status()) ==
-          r.statuses().end()) {
-    return false;
-  }
-  if (!r.country_code().empty() && e.country_code() != r.country_code()) {
-    return false;
-  }
-  if (!r.owner().empty() && e.owner() != r.owner()) return false;
-  if (r.stage() != v1::EVALUATION_STAGE_UNSPECIFIED && e.stage() != r.stage()) {
-    return false;
-  }
-  return e.new_readiness() >= r.min_readiness();
-}
-
 }  // namespace
 
 grpc::Status WorkflowServiceImpl::TransitionStatus(
@@ -192,7 +169,7 @@ class ReadinessWatcher final
       if (!events.ok()) return events.status();
       for (auto& e : *events) {
         after_ = e.sequence();
-        if (Matches(request_, e)) queue_.push_back(std::move(e));
+        if (graph::MatchesWatch(request_, e)) queue_.push_back(std::move(e));
       }
       if (static_cast<int>(events->size()) < kChunk) break;
     }

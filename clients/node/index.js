@@ -29,6 +29,7 @@ const SERVICES = {
   qualification: ["quorum/v1/qualification_service.proto", "QualificationService"],
   signals: ["quorum/v1/signal_service.proto", "SignalService"],
   workflow: ["quorum/v1/workflow_service.proto", "WorkflowService"],
+  webhooks: ["quorum/v1/webhook_service.proto", "WebhookService"],
 };
 
 /** The folder holding quorum/v1/*.proto and google/rpc/*.proto. */
@@ -98,6 +99,8 @@ const RETRIED_READS = [
   "quorum.v1.WorkflowService/ListHandoffs",
   "quorum.v1.WorkflowService/GetProcessMetrics",
   "quorum.v1.WorkflowService/ListAccountReadiness",
+  "quorum.v1.WebhookService/GetWebhook",
+  "quorum.v1.WebhookService/ListWebhooks",
   // A stream: retried only until the response headers arrive.
   "quorum.v1.WorkflowService/WatchReadiness",
   "grpc.health.v1.Health/Check",
@@ -112,6 +115,7 @@ const RETRIED_WRITES = [
   "quorum.v1.IntakeService/PlaceLead",
   "quorum.v1.WorkflowService/TransitionStatus",
   "quorum.v1.WorkflowService/CreateHandoff",
+  "quorum.v1.WebhookService/CreateWebhook",
 ];
 const MAX_ATTEMPTS = 4;
 

@@ -130,6 +130,8 @@ const std::vector<std::string>& RetriedMethods() {
       "quorum.v1.WorkflowService/ListHandoffs",
       "quorum.v1.WorkflowService/GetProcessMetrics",
       "quorum.v1.WorkflowService/ListAccountReadiness",
+      "quorum.v1.WebhookService/GetWebhook",
+      "quorum.v1.WebhookService/ListWebhooks",
       // A stream: gRPC retries it only until the server's response headers
       // arrive (the feed's head sequence), never after an event.
       "quorum.v1.WorkflowService/WatchReadiness",
@@ -144,6 +146,7 @@ const std::vector<std::string>& RetriedMethods() {
       "quorum.v1.IntakeService/PlaceLead",
       "quorum.v1.WorkflowService/TransitionStatus",
       "quorum.v1.WorkflowService/CreateHandoff",
+      "quorum.v1.WebhookService/CreateWebhook",
   };
   return *methods;
 }

@@ -118,6 +118,7 @@ void AddWorkflowCommands(CLI::App& app, Action& action);  // status, handoff
 void AddGraphCommand(CLI::App& app, Action& action);      // graph
 void AddMoveCommand(CLI::App& app, Action& action);       // move
 void AddAdminCommands(CLI::App& app, Action& action);     // admin backup
+void AddWebhookCommands(CLI::App& app, Action& action);   // webhook
 
 // "accounts/x" for "x"; a text with a slash ("accounts/x", or a malformed
 // "Accounts/X") unchanged, for the server to judge.

@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
   AddGraphCommand(app, action);
   AddMoveCommand(app, action);
   AddAdminCommands(app, action);
+  AddWebhookCommands(app, action);
   AddCompletionCommand(app, action);
   ShowGlobalFlagsInSubcommandHelp(app);
 

@@ -21,7 +21,8 @@ std::vector<std::string> AllDatabases() {
         kStakeholderRefs, kReadinessDue, kArchivedAccounts}) {
     out.emplace_back(db);
   }
-  for (absl::string_view db : {kUnplacedLeads, kUnplacedLeadIds, kCommitLog}) {
+  for (absl::string_view db :
+       {kUnplacedLeads, kUnplacedLeadIds, kCommitLog, kWebhooks}) {
     out.emplace_back(db);
   }
   return out;

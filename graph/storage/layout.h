@@ -38,6 +38,9 @@
 //   commit_log     {version, 20 digits}              -> CommitRecord (what a
 //                                                     commit changed; written
 //                                                     on shared engines only)
+//   webhooks       webhooks/{w}                      -> WebhookRecord (the
+//                                                     subscription, its secret
+//                                                     and delivery cursor)
 #ifndef QUORUM_GRAPH_STORAGE_LAYOUT_H_
 #define QUORUM_GRAPH_STORAGE_LAYOUT_H_
 
@@ -82,6 +85,7 @@ inline constexpr absl::string_view kArchivedAccounts = "archived_accounts";
 inline constexpr absl::string_view kUnplacedLeads = "unplaced_leads";
 inline constexpr absl::string_view kUnplacedLeadIds = "unplaced_lead_ids";
 inline constexpr absl::string_view kCommitLog = "commit_log";
+inline constexpr absl::string_view kWebhooks = "webhooks";
 
 // Every database above, to open an engine with.
 std::vector<std::string> AllDatabases();

@@ -22,6 +22,13 @@
 
 namespace quorum::graph {
 
+// Whether `event` passes the filters of `request`: one of its routes (old
+// or new), statuses, its country, owner and stage, and a new readiness of
+// at least min_readiness (an empty filter passes everything). What
+// WatchReadiness streams and webhooks deliver (graph/usecases/webhooks.h).
+bool MatchesWatch(const v1::WatchReadinessRequest& request,
+                  const v1::ReadinessEvent& event);
+
 class Readiness {
  public:
   // Runs on `store`, which must outlive it. Thread-safe.

@@ -16,6 +16,7 @@
 #include "graph/usecases/qualification.h"
 #include "graph/usecases/readiness.h"
 #include "graph/usecases/signals.h"
+#include "graph/usecases/webhooks.h"
 #include "graph/usecases/workflow.h"
 
 namespace quorum::graph {
@@ -41,7 +42,8 @@ class UseCases {
         readiness_(*store_),
         policies_(*store_),
         qualification_(*store_, policies_),
-        admin_(*store_) {}
+        admin_(*store_),
+        webhooks_(*store_, readiness_) {}
 
   Store& store() { return *store_; }
   Accounts& accounts() { return accounts_; }
@@ -53,6 +55,7 @@ class UseCases {
   Policies& policies() { return policies_; }
   Qualification& qualification() { return qualification_; }
   Admin& admin() { return admin_; }
+  Webhooks& webhooks() { return webhooks_; }
 
  private:
   std::unique_ptr<Store> store_;
@@ -65,6 +68,7 @@ class UseCases {
   Policies policies_;
   Qualification qualification_;
   Admin admin_;
+  Webhooks webhooks_;
 };
 
 }  // namespace quorum::graph

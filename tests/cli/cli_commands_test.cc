@@ -2,8 +2,8 @@
 // codes (0, 1 with the gRPC code and violations, 2 for usage), --json output
 // that parses back into the right message, CSV imports with rejected rows,
 // graph output, signals, policy, the workflow from lead to handoff feedback,
-// watch and colour on a terminal. The suite's server takes writes; the
-// golden tests have their own.
+// watch, webhooks and colour on a terminal. The suite's server takes writes;
+// the golden tests have their own.
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
@@ -18,8 +18,10 @@
 #include "quorum/v1/note_service.pb.h"
 #include "quorum/v1/policy_service.pb.h"
 #include "quorum/v1/qualification_service.pb.h"
+#include "quorum/v1/webhook_service.pb.h"
 #include "quorum/v1/workflow_service.pb.h"
 #include "tests/cli/cli_runner.h"
+#include "tests/support/webhook_receiver.h"
 
 namespace quorum::testing {
 namespace {
@@ -687,6 +689,51 @@ TEST_F(CliCommandsTest, WatchPrintsALinePerChangeUntilItsDeadline) {
 }
 
 // ------------------------------------------------------------------ colour
+
+TEST_F(CliCommandsTest, WebhookCreateGetListResumeDelete) {
+  WebhookReceiver receiver;
+  CliResult created = Quorum({"--json", "webhook", "create", "--id", "cli-hook",
+                              "--url", receiver.url(), "--secret", "cli-secret",
+                              "--country", "de", "--start-sequence", "1"});
+  ASSERT_EQ(created.exit_code, 0) << created;
+  const auto webhook = FromJson<v1::Webhook>(created.out);
+  EXPECT_EQ(webhook.name(), "webhooks/cli-hook");
+  EXPECT_EQ(webhook.filter().country_code(), "DE");
+  EXPECT_TRUE(webhook.secret().empty());
+  EXPECT_FALSE(Contains(created.out, "cli-secret")) << created.out;
+  // The demo data's German accounts are delivered from the feed's start.
+  ASSERT_TRUE(
+      receiver.WaitFor([](const auto& requests) { return !requests.empty(); }));
+  EXPECT_TRUE(Contains(receiver.requests()[0].body, "\"countryCode\":\"DE\""));
+
+  CliResult got = Quorum({"webhook", "get", "cli-hook"});
+  EXPECT_EQ(got.exit_code, 0) << got;
+  EXPECT_TRUE(Contains(got.out, "webhooks/cli-hook  ACTIVE")) << got.out;
+  EXPECT_TRUE(Contains(got.out, "country=DE")) << got.out;
+  CliResult listed = Quorum({"webhook", "list"});
+  EXPECT_EQ(listed.exit_code, 0) << listed;
+  EXPECT_TRUE(Contains(listed.out, "webhooks/cli-hook")) << listed.out;
+  CliResult resumed = Quorum({"webhook", "resume", "webhooks/cli-hook"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed;
+
+  CliResult bad = Quorum(
+      {"webhook", "create", "--url", "ftp://example.com/", "--secret", "s"});
+  EXPECT_EQ(bad.exit_code, 1) << bad;
+  EXPECT_TRUE(Contains(bad.err, "INVALID_ARGUMENT")) << bad.err;
+  EXPECT_TRUE(Contains(bad.err, "webhook.url")) << bad.err;
+  CliResult no_secret =
+      Quorum({"webhook", "create", "--url", "http://127.0.0.1:1/"});
+  EXPECT_EQ(no_secret.exit_code, 2) << no_secret;
+
+  CliResult deleted = Quorum({"webhook", "delete", "cli-hook"});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted;
+  EXPECT_TRUE(Contains(deleted.out, "deleted webhooks/cli-hook"))
+      << deleted.out;
+  CliResult gone = Quorum({"webhook", "get", "cli-hook"});
+  EXPECT_EQ(gone.exit_code, 1) << gone;
+  EXPECT_TRUE(Contains(gone.err, "webhook get: NOT_FOUND: webhooks/cli-hook"))
+      << gone.err;
+}
 
 TEST_F(CliCommandsTest, MoveTakesAPersonWithTheirSignalsToAnotherAccount) {
   auto lead = [&](const std::string& id, const std::string& email,

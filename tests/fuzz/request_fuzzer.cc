@@ -1,7 +1,7 @@
-// libFuzzer target: every request the store validates, on a real store
-// (LMDB in a temporary folder). The first byte picks the request type, the
-// rest is that request in protobuf binary form. Any answer is fine; a crash,
-// a hang or a sanitizer report is a bug.
+// libFuzzer target: every request the store validates (webhooks too), on a real
+// store (LMDB in a temporary folder). The first byte picks the request type,
+// the rest is that request in protobuf binary form. Any answer is fine; a
+// crash, a hang or a sanitizer report is a bug.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -20,6 +20,7 @@
 #include "quorum/v1/note_service.pb.h"
 #include "quorum/v1/policy_service.pb.h"
 #include "quorum/v1/signal_service.pb.h"
+#include "quorum/v1/webhook_service.pb.h"
 #include "quorum/v1/workflow_service.pb.h"
 #include "server/policy_service.h"
 
@@ -87,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t kind = data[0];
   ++data;
   --size;
-  switch (kind % 20) {
+  switch (kind % 22) {
     case 0: {
       v1::CreateAccountRequest r;
       if (Parse(data, size, &r)) {
@@ -241,6 +242,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 absl::Nanoseconds(r.start_time().nanos()),
             absl::FromUnixSeconds(r.end_time().seconds()) +
                 absl::Nanoseconds(r.end_time().nanos()));
+      }
+      break;
+    }
+    case 20: {
+      v1::CreateWebhookRequest r;
+      if (Parse(data, size, &r)) {
+        auto created = store->webhooks().CreateWebhook(r);
+        const std::string name =
+            created.ok() ? created->name() : "webhooks/" + r.webhook_id();
+        (void)store->webhooks().GetWebhook(name);
+        (void)store->webhooks().ResumeWebhook([&] {
+          v1::ResumeWebhookRequest resume;
+          resume.set_name(name);
+          resume.set_skip_compacted(r.start_sequence() % 2 == 0);
+          return resume;
+        }());
+        (void)store->webhooks().DeleteWebhook(name);
+      }
+      break;
+    }
+    case 21: {
+      v1::ResumeWebhookRequest r;
+      if (Parse(data, size, &r)) {
+        (void)store->webhooks().GetWebhook(r.name());
+        (void)store->webhooks().ResumeWebhook(r);
+        (void)store->webhooks().DeleteWebhook(r.name());
+        (void)store->webhooks().ListWebhooks(50, r.name());
       }
       break;
     }

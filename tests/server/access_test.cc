@@ -161,9 +161,10 @@ TEST(AccessScopes, EveryServedRpcDeclaresAScope) {
       ++methods;
     }
   }
-  // 47 quorum.v1 RPCs and BackupData, health's Check (the vendored proto
-  // has no Watch; see HealthNeedsNoToken), reflection.
-  EXPECT_EQ(methods, 50);
+  // 47 quorum.v1 RPCs and BackupData, the 5 of WebhookService, health's
+  // Check (the vendored proto has no Watch; see HealthNeedsNoToken),
+  // reflection.
+  EXPECT_EQ(methods, 55);
 }
 
 TEST(AccessScopes, ScopesFollowTheSpecsTable) {
@@ -196,6 +197,11 @@ TEST(AccessScopes, ScopesFollowTheSpecsTable) {
   EXPECT_EQ(scope("quorum.v1.AccountGraphService.DeleteRelationship"),
             v1::SCOPE_ADMIN);
   EXPECT_EQ(scope("quorum.v1.AdminService.BackupData"), v1::SCOPE_ADMIN);
+  EXPECT_EQ(scope("quorum.v1.WebhookService.CreateWebhook"), v1::SCOPE_ADMIN);
+  EXPECT_EQ(scope("quorum.v1.WebhookService.DeleteWebhook"), v1::SCOPE_ADMIN);
+  EXPECT_EQ(scope("quorum.v1.WebhookService.ResumeWebhook"), v1::SCOPE_ADMIN);
+  EXPECT_EQ(scope("quorum.v1.WebhookService.GetWebhook"), v1::SCOPE_READ);
+  EXPECT_EQ(scope("quorum.v1.WebhookService.ListWebhooks"), v1::SCOPE_READ);
   EXPECT_EQ(ScopeOfPath("/grpc.health.v1.Health/Check"), v1::SCOPE_PUBLIC);
   EXPECT_EQ(ScopeOfPath("/grpc.reflection.v1alpha.ServerReflection/"
                         "ServerReflectionInfo"),
@@ -272,7 +278,7 @@ TEST_P(AccessTest, EveryRpcAnswersAsItsScopeSays) {
       }
     }
   }
-  EXPECT_EQ(cells, 50 * 6);
+  EXPECT_EQ(cells, 55 * 6);
 }
 
 TEST_P(AccessTest, AnRpcWithoutAScopeIsRefusedEvenToAdmin) {

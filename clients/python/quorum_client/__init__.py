@@ -44,6 +44,8 @@ _MODULES = {
     "access": "quorum.v1.access_pb2",
     "admin": "quorum.v1.admin_service_pb2",
     "admin_grpc": "quorum.v1.admin_service_pb2_grpc",
+    "webhooks": "quorum.v1.webhook_service_pb2",
+    "webhooks_grpc": "quorum.v1.webhook_service_pb2_grpc",
     "status": "google.rpc.status_pb2",
     "error_details": "google.rpc.error_details_pb2",
 }
@@ -55,8 +57,8 @@ def load():
     """A namespace of the generated modules: resources, graph, graph_grpc,
     policy, policy_service, policy_grpc, signals, signals_grpc,
     qualification, qualification_grpc, intake, intake_grpc, notes,
-    notes_grpc, workflow, workflow_grpc, access, admin, admin_grpc, status,
-    error_details."""
+    notes_grpc, workflow, workflow_grpc, access, admin, admin_grpc,
+    webhooks, webhooks_grpc, status, error_details."""
     global _loaded
     if _loaded is None:
         try:
@@ -116,6 +118,8 @@ RETRIED_READS = (
     "quorum.v1.WorkflowService/ListHandoffs",
     "quorum.v1.WorkflowService/GetProcessMetrics",
     "quorum.v1.WorkflowService/ListAccountReadiness",
+    "quorum.v1.WebhookService/GetWebhook",
+    "quorum.v1.WebhookService/ListWebhooks",
     # A stream: retried only until the response headers arrive.
     "quorum.v1.WorkflowService/WatchReadiness",
     "grpc.health.v1.Health/Check",
@@ -130,6 +134,7 @@ RETRIED_WRITES = (
     "quorum.v1.IntakeService/PlaceLead",
     "quorum.v1.WorkflowService/TransitionStatus",
     "quorum.v1.WorkflowService/CreateHandoff",
+    "quorum.v1.WebhookService/CreateWebhook",
 )
 MAX_ATTEMPTS = 4
 
