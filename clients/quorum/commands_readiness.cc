@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "clients/quorum/cli.h"
 #include "clients/quorum/errors.h"
+#include "clients/quorum/filters.h"
 #include "clients/quorum/output.h"
 #include "clients/quorum/render.h"
 #include "graph/model/page_size.h"
@@ -18,52 +19,6 @@ namespace quorum::cli {
 namespace {
 
 using quorum::v1::WorkflowService;
-
-// Filters shared by `ready` and `watch`.
-struct Filters {
-  std::vector<std::string> routes;
-  std::vector<std::string> statuses;
-  std::string country;
-  std::string owner;
-  std::string stage;
-  int min_readiness = 0;
-};
-
-void AddFilterOptions(CLI::App* sub, Filters& f) {
-  sub->add_option("--route", f.routes,
-                  "Only these routes (repeat or comma-separate), e.g. "
-                  "sales_discovery")
-      ->delimiter(',');
-  sub->add_option("--status", f.statuses,
-                  "Only these lifecycle statuses, e.g. new,researching")
-      ->delimiter(',');
-  sub->add_option("--country", f.country, "Only this country (ISO alpha-2)");
-  sub->add_option("--owner", f.owner, "Only this owner");
-  sub->add_option("--stage", f.stage, "Only this evaluation stage, e.g. pilot");
-  sub->add_option("--min-readiness", f.min_readiness, "Readiness at least this")
-      ->check(CLI::Range(0, 100));
-}
-
-template <typename Request>
-void ApplyFilters(const Filters& f, Request& request) {
-  for (const auto& r : f.routes) {
-    request.add_routes(static_cast<quorum::v1::Route>(
-        ParseEnum("--route", r, quorum::v1::Route_descriptor())));
-  }
-  for (const auto& s : f.statuses) {
-    request.add_statuses(static_cast<quorum::v1::LifecycleStatus>(
-        ParseEnum("--status", s, quorum::v1::LifecycleStatus_descriptor())));
-  }
-  std::string country = f.country;
-  for (char& c : country) c = static_cast<char>(std::toupper(c));
-  request.set_country_code(country);
-  request.set_owner(f.owner);
-  if (!f.stage.empty()) {
-    request.set_stage(static_cast<quorum::v1::EvaluationStage>(ParseEnum(
-        "--stage", f.stage, quorum::v1::EvaluationStage_descriptor())));
-  }
-  request.set_min_readiness(f.min_readiness);
-}
 
 struct ReadyOptions {
   Filters filters;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "clients/quorum/cli.h"
 #include "clients/quorum/errors.h"
+#include "clients/quorum/filters.h"
 #include "clients/quorum/output.h"
 #include "clients/quorum/text.h"
 #include "quorum/v1/webhook_service.grpc.pb.h"
@@ -32,12 +33,7 @@ struct CreateOptions {
   std::string id;
   std::string request_id;
   int64_t start_sequence = 0;
-  std::vector<std::string> routes;
-  std::vector<std::string> statuses;
-  std::string country;
-  std::string owner;
-  std::string stage;
-  int min_readiness = 0;
+  Filters filters;
 };
 
 std::string FilterText(const quorum::v1::ReadinessFilter& f) {
@@ -102,24 +98,7 @@ int RunCreate(Cli& cli, const CreateOptions& o) {
     }
   }
   w.set_secret(secret);
-  quorum::v1::ReadinessFilter& f = *w.mutable_filter();
-  for (const auto& r : o.routes) {
-    f.add_routes(static_cast<quorum::v1::Route>(
-        ParseEnum("--route", r, quorum::v1::Route_descriptor())));
-  }
-  for (const auto& s : o.statuses) {
-    f.add_statuses(static_cast<quorum::v1::LifecycleStatus>(
-        ParseEnum("--status", s, quorum::v1::LifecycleStatus_descriptor())));
-  }
-  std::string country = o.country;
-  for (char& c : country) c = static_cast<char>(std::toupper(c));
-  f.set_country_code(country);
-  f.set_owner(o.owner);
-  if (!o.stage.empty()) {
-    f.set_stage(static_cast<quorum::v1::EvaluationStage>(ParseEnum(
-        "--stage", o.stage, quorum::v1::EvaluationStage_descriptor())));
-  }
-  f.set_min_readiness(o.min_readiness);
+  ApplyFilters(o.filters, *w.mutable_filter());
   grpc::ClientContext context;
   cli.Prepare(context);
   Webhook response;
@@ -237,18 +216,7 @@ void AddWebhookCommands(CLI::App& app, Action& action) {
                 "First event to deliver: 0 only new events (default), 1 "
                 "every retained event")
       ->check(CLI::NonNegativeNumber);
-  c->add_option("--route", create->routes,
-                "Only these routes (old or new; repeat or comma-separate)")
-      ->delimiter(',');
-  c->add_option("--status", create->statuses, "Only these lifecycle statuses")
-      ->delimiter(',');
-  c->add_option("--country", create->country,
-                "Only this country (ISO alpha-2)");
-  c->add_option("--owner", create->owner, "Only this owner");
-  c->add_option("--stage", create->stage, "Only this evaluation stage");
-  c->add_option("--min-readiness", create->min_readiness,
-                "Only events whose new readiness is at least this")
-      ->check(CLI::Range(0, 100));
+  AddFilterOptions(c, create->filters);
   c->callback([&action, create] {
     action = [create](Cli& cli) {
       if (create->secret.empty() && create->secret_file.empty()) {
