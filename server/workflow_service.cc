@@ -12,15 +12,6 @@
 #include "server/pagination.h"
 
 namespace quorum::server {
-namespace {
-
-// Saturating (absl::Time spans far more than int64 nanoseconds, which a
-// hostile timestamp would overflow).
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-}  // namespace
 
 grpc::Status WorkflowServiceImpl::TransitionStatus(
     grpc::ServerContext* context, const v1::TransitionStatusRequest* request,

@@ -195,6 +195,7 @@ int RunWatch(Cli& cli, const WatchOptions& o) {
 struct MetricsOptions {
   std::string from;
   std::string to;
+  std::string solution;
 };
 
 // The window of `metrics`: [--from, --to). A date given to --to counts as
@@ -224,6 +225,7 @@ int RunMetrics(Cli& cli, const MetricsOptions& o) {
   }
   *request.mutable_start_time() = start;
   *request.mutable_end_time() = end;
+  request.set_solution(o.solution);
   grpc::ClientContext context;
   cli.Prepare(context);
   quorum::v1::ProcessMetrics response;
@@ -285,6 +287,8 @@ void AddReadinessCommands(CLI::App& app, Action& action) {
   m->add_option("--to", metrics->to,
                 "End: a time (exclusive) or a date (that day included); "
                 "default now");
+  m->add_option("--solution", metrics->solution,
+                "Only the handoffs for this solution in the handoff figures");
   m->callback([&action, metrics] {
     action = [metrics](Cli& cli) { return RunMetrics(cli, *metrics); };
   });

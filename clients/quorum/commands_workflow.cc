@@ -72,6 +72,7 @@ struct HandoffOptions {
   std::string target;  // Account, or handoff name.
   std::string reason, next_step, owner_plan, force_reason, actor;
   std::string request_id;  // handoff create; generated when not given.
+  std::string solution;    // handoff create.
   bool force = false;
   bool show_deleted = false;
   bool accept = false;
@@ -100,6 +101,7 @@ int RunHandoffCreate(Cli& cli, const HandoffOptions& o) {
   request.set_force(o.force);
   request.set_force_reason(o.force_reason);
   request.set_actor(DefaultActor(o.actor));
+  request.set_solution(o.solution);
   // Always one, so that a retried call (UNAVAILABLE) is applied once.
   request.set_request_id(o.request_id.empty() ? NewRequestId() : o.request_id);
   grpc::ClientContext context;
@@ -250,6 +252,9 @@ void AddWorkflowCommands(CLI::App& app, Action& action) {
   create->add_flag("--force", h->force, "Hand off despite missing items");
   create->add_option("--force-reason", h->force_reason, "Why forcing is right");
   create->add_option("--actor", h->actor, "Who ($QUORUM_ACTOR or $USER)");
+  create->add_option("--solution", h->solution,
+                     "Hand off for this solution of the policy (its verdict "
+                     "must route to sales)");
   create->add_option("--request-id", h->request_id,
                      "Client request ID (default: a new one); a retry with "
                      "the same ID hands off nothing again and returns the "

@@ -157,6 +157,7 @@ std::string RenderHandoff(const quorum::v1::Handoff& h, const Style& style) {
          style.Apply(RouteColor(h.route()), Short(h.route())) +
          "  (readiness " + std::to_string(h.verdict().readiness()) +
          ", policy revision " + std::to_string(h.policy_revision()) + ")\n";
+  if (!h.solution().empty()) out += "  Solution   " + h.solution() + "\n";
   out +=
       "  Created    " + FormatTime(h.create_time()) + " by " + h.actor() + "\n";
   if (h.has_delete_time()) {

@@ -9,6 +9,8 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +19,7 @@
 #include "graph/rules/policy.h"
 #include "graph/rules/qualification.h"
 #include "graph/rules/signal_history.h"
+#include "graph/rules/solutions.h"
 
 namespace quorum::graph {
 namespace {
@@ -118,9 +121,39 @@ struct Prepared {
   std::shared_ptr<const SignalHistory> signals;
 };
 
-bool Right(const v1::Policy& policy, const Prepared& p) {
+// A candidate as each example's solution sees it, each view made once.
+class SolutionViews {
+ public:
+  explicit SolutionViews(const v1::Policy& policy) : policy_(policy) {}
+
+  // The candidate for `solution` (itself for none); nullptr when it has no
+  // such solution.
+  const v1::Policy* For(const std::string& solution) {
+    if (solution.empty()) return &policy_;
+    auto view = views_.find(solution);
+    if (view == views_.end()) {
+      absl::StatusOr<v1::Policy> judged = PolicyForSolution(policy_, solution);
+      view = views_
+                 .emplace(solution, judged.ok() ? std::optional<v1::Policy>(
+                                                      *std::move(judged))
+                                                : std::nullopt)
+                 .first;
+    }
+    return view->second ? &*view->second : nullptr;
+  }
+
+ private:
+  const v1::Policy& policy_;
+  std::map<std::string, std::optional<v1::Policy>> views_;
+};
+
+// A candidate without the example's solution gets it wrong, whatever sales
+// said: it hands that account off to nobody.
+bool Right(SolutionViews& views, const Prepared& p) {
+  const v1::Policy* policy = views.For(p.example->solution);
+  if (policy == nullptr) return false;
   const v1::Route route =
-      QualifyRoute(p.example->map, *p.signals, policy, 0, p.example->as_of)
+      QualifyRoute(p.example->map, *p.signals, *policy, 0, p.example->as_of)
           .route();
   return p.example->accepted ? route == p.example->route
                              : route != p.example->route;
@@ -129,8 +162,9 @@ bool Right(const v1::Policy& policy, const Prepared& p) {
 double Accuracy(const v1::Policy& policy, const std::vector<Prepared>& all,
                 const std::vector<int>& subset) {
   if (subset.empty()) return 0;
+  SolutionViews views(policy);
   int right = 0;
-  for (int i : subset) right += Right(policy, all[i]) ? 1 : 0;
+  for (int i : subset) right += Right(views, all[i]) ? 1 : 0;
   return static_cast<double>(right) / static_cast<double>(subset.size());
 }
 
@@ -235,7 +269,8 @@ std::vector<std::string> TunableParameters(const v1::Policy& policy) {
 bool RoutesRight(const v1::Policy& policy, const LabelledHandoff& example) {
   const auto signals = SignalHistory::Build(
       example.signals, absl::Seconds(policy.intent().half_life().seconds()));
-  return Right(policy, {&example, signals});
+  SolutionViews views(policy);
+  return Right(views, {&example, signals});
 }
 
 absl::StatusOr<v1::SuggestPolicyResponse> SearchPolicy(

@@ -33,6 +33,9 @@ struct LabelledHandoff {
   v1::Route route = v1::ROUTE_UNSPECIFIED;
   // Whether sales accepted it (false: rejected).
   bool accepted = false;
+  // The solution it was handed off for, which a candidate judges it for;
+  // empty for the account as a whole.
+  std::string solution;
 };
 
 inline constexpr int kDefaultFolds = 5;
@@ -61,7 +64,9 @@ absl::StatusOr<SearchOptions> SearchOptionsFrom(
 std::vector<std::string> TunableParameters(const v1::Policy& policy);
 
 // Whether `policy` routes `example` right: accepted and routed to the
-// route it was handed off on, or rejected and routed anywhere else.
+// route it was handed off on, or rejected and routed anywhere else. An
+// example for a solution is judged by `policy` for that solution, and is
+// never right under a policy without it.
 bool RoutesRight(const v1::Policy& policy, const LabelledHandoff& example);
 
 // The search. Each fold of `examples` (sorted by the hash of the handoff

@@ -14,12 +14,8 @@ absl::StatusOr<v1::Policy> PolicyForSolution(const v1::Policy& policy,
                                              absl::string_view solution) {
   if (solution.empty()) return policy;
   Violations violations;
-  if (!names::IsValidId(solution)) {
-    violations.Add("solution",
-                   "is not a solution ID (lower-case letters, digits and "
-                   "dashes, at most 63)");
-    return violations.ToStatus();
-  }
+  CheckSolutionId(solution, &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
   std::vector<std::string> ids;
   for (const v1::Solution& s : policy.solutions()) {
     if (s.id() != solution) {
@@ -45,6 +41,14 @@ absl::StatusOr<v1::Policy> PolicyForSolution(const v1::Policy& policy,
           : absl::StrCat("\"", solution, "\" is not a solution of the policy (",
                          absl::StrJoin(ids, ", "), ")"));
   return violations.ToStatus();
+}
+
+void CheckSolutionId(absl::string_view solution, Violations* violations) {
+  if (!solution.empty() && !names::IsValidId(solution)) {
+    violations->Add("solution",
+                    "is not a solution ID (lower-case letters, digits and "
+                    "dashes, at most 63)");
+  }
 }
 
 }  // namespace quorum::graph

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "graph/model/status.h"
 #include "quorum/v1/policy.pb.h"
 
 namespace quorum::graph {
@@ -18,6 +19,10 @@ namespace quorum::graph {
 // solutions, when it has none by that ID.
 absl::StatusOr<v1::Policy> PolicyForSolution(const v1::Policy& policy,
                                              absl::string_view solution);
+
+// A violation on field "solution" when `solution` is neither empty nor a
+// well-formed ID.
+void CheckSolutionId(absl::string_view solution, Violations* violations);
 
 }  // namespace quorum::graph
 

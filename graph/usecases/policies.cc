@@ -26,6 +26,7 @@
 #include "graph/model/validation.h"
 #include "graph/rules/policy.h"
 #include "graph/rules/qualification.h"
+#include "graph/rules/solutions.h"
 #include "graph/rules/workflow.h"
 #include "graph/storage/records.pb.h"
 #include "graph/store/records.h"
@@ -189,9 +190,18 @@ absl::StatusOr<v1::SimulatePolicyResponse> Policies::SimulatePolicy(
         if (absl::IsNotFound(read)) continue;  // Not expected: deleting
         RETURN_IF_ERROR(read);                 // archives the handoffs.
       }
-      const v1::Route route =
-          Qualify(tree, candidate, 0, ToTime(h.create_time())).route();
+      // The candidate judges a handoff for the solution it was for; one
+      // without that solution hands it off to nobody.
+      v1::Route route = v1::ROUTE_UNSPECIFIED;
+      if (h.solution().empty()) {
+        route = Qualify(tree, candidate, 0, ToTime(h.create_time())).route();
+      } else if (absl::StatusOr<v1::Policy> judged =
+                     PolicyForSolution(candidate, h.solution());
+                 judged.ok()) {
+        route = Qualify(tree, *judged, 0, ToTime(h.create_time())).route();
+      }
       auto* s = response.add_handoffs();
+      s->set_solution(h.solution());
       if (archived != nullptr) {
         *s->mutable_account_delete_time() = archived->delete_time();
       }
@@ -240,6 +250,7 @@ absl::StatusOr<v1::SuggestPolicyResponse> Policies::SuggestPolicy(
       e.as_of = ToTime(h.create_time());
       e.route = h.route();
       e.accepted = h.feedback().outcome() == v1::HANDOFF_OUTCOME_ACCEPTED;
+      e.solution = h.solution();
     };
     for (const v1::Handoff& h : handoffs) {
       if (!h.has_feedback()) continue;

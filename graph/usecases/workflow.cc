@@ -27,6 +27,7 @@
 #include "graph/model/validation.h"
 #include "graph/rules/policy.h"
 #include "graph/rules/qualification.h"
+#include "graph/rules/solutions.h"
 #include "graph/rules/workflow.h"
 #include "graph/storage/records.pb.h"
 #include "graph/store/records.h"
@@ -197,16 +198,23 @@ absl::StatusOr<v1::Handoff> Workflow::CreateHandoff(
         ASSIGN_OR_RETURN(
             std::shared_ptr<const TreeSnapshot> tree,
             store_.TreeInWrite(txn, account_id, HalfLifeOf(policy->policy())));
-        const v1::Verdict verdict =
-            Qualify(*tree->map, *tree->signals, policy->policy(),
-                    policy->revision(), now);
+        // The verdict for the solution asked for, or the account's own.
+        ASSIGN_OR_RETURN(
+            const v1::Policy judged,
+            PolicyForSolution(policy->policy(), request.solution()));
+        v1::Verdict verdict = Qualify(*tree->map, *tree->signals, judged,
+                                      policy->revision(), now);
+        verdict.set_solution(request.solution());
         if (verdict.route() != v1::ROUTE_SALES_DISCOVERY &&
             verdict.route() != v1::ROUTE_TECHNICAL_PRESALES) {
           return PreconditionFailed(
               "ROUTE_NOT_FOR_SALES", request.parent(),
               absl::StrCat(
-                  request.parent(), " routes to ",
-                  v1::Route_Name(verdict.route()), " (rule ",
+                  request.parent(),
+                  request.solution().empty()
+                      ? ""
+                      : absl::StrCat(" (for ", request.solution(), ")"),
+                  " routes to ", v1::Route_Name(verdict.route()), " (rule ",
                   verdict.decided_by(),
                   "): only SALES_DISCOVERY or TECHNICAL_PRESALES accounts "
                   "are handed off"));
@@ -276,6 +284,7 @@ absl::StatusOr<v1::Handoff> Workflow::CreateHandoff(
         handoff.set_actor(request.actor());
         *handoff.mutable_create_time() = ToProto(now);
         handoff.set_policy_revision(policy->revision());
+        handoff.set_solution(request.solution());
         const std::string key = TimeKey(account_id, handoff.create_time(), id);
         RETURN_IF_ERROR(Save(txn, kHandoffs, key, handoff));
         RETURN_IF_ERROR(txn.Put(kHandoffIds, handoff.name(), key));
@@ -454,13 +463,14 @@ absl::StatusOr<v1::ProcessMetrics> Workflow::GetProcessMetrics(
   Violations violations;
   if (!request.has_start_time()) violations.Add("start_time", "is required");
   if (!request.has_end_time()) violations.Add("end_time", "is required");
+  CheckSolutionId(request.solution(), &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   return GetProcessMetrics(ToTime(request.start_time()),
-                           ToTime(request.end_time()));
+                           ToTime(request.end_time()), request.solution());
 }
 
-absl::StatusOr<v1::ProcessMetrics> Workflow::GetProcessMetrics(absl::Time start,
-                                                               absl::Time end) {
+absl::StatusOr<v1::ProcessMetrics> Workflow::GetProcessMetrics(
+    absl::Time start, absl::Time end, absl::string_view solution) {
   if (end <= start) return InvalidField("end_time", "must be after start_time");
   WorkflowHistory history;
   absl::Duration sla;
@@ -499,6 +509,11 @@ absl::StatusOr<v1::ProcessMetrics> Workflow::GetProcessMetrics(absl::Time start,
     }
     return absl::OkStatus();
   }));
+  if (!solution.empty()) {
+    std::erase_if(history.handoffs, [&](const v1::Handoff& h) {
+      return h.solution() != solution;
+    });
+  }
   return ComputeMetrics(history, start, end, sla);
 }
 

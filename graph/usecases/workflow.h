@@ -43,11 +43,12 @@ class Workflow {
   absl::StatusOr<v1::Handoff> RecordHandoffFeedback(
       const v1::RecordHandoffFeedbackRequest& request);
   // The metrics over the request's window; start_time and end_time are
-  // required. Deleted accounts count with their archived history.
+  // required. Deleted accounts count with their archived history. With a
+  // solution, only its handoffs count in the handoff figures.
   absl::StatusOr<v1::ProcessMetrics> GetProcessMetrics(
       const v1::GetProcessMetricsRequest& request);
-  absl::StatusOr<v1::ProcessMetrics> GetProcessMetrics(absl::Time start,
-                                                       absl::Time end);
+  absl::StatusOr<v1::ProcessMetrics> GetProcessMetrics(
+      absl::Time start, absl::Time end, absl::string_view solution = "");
 
  private:
   Store& store_;

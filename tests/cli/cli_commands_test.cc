@@ -644,6 +644,29 @@ TEST_F(CliCommandsTest, FromLeadToHandoffFeedback) {
       Quorum({"metrics", "--from", "2000-01-01", "--to", "2100-01-01"});
   EXPECT_EQ(metrics_text.exit_code, 0) << metrics_text;
   EXPECT_TRUE(Contains(metrics_text.out, "TOO_EARLY")) << metrics_text.out;
+  // That handoff was for the account as a whole, not for a solution.
+  CliResult middleware_metrics =
+      Quorum({"--json", "metrics", "--from", "2000-01-01", "--to", "2100-01-01",
+              "--solution", "lis-middleware"});
+  ASSERT_EQ(middleware_metrics.exit_code, 0) << middleware_metrics;
+  EXPECT_EQ(FromJson<v1::ProcessMetrics>(middleware_metrics.out).handoffs(), 0);
+}
+
+TEST_F(CliCommandsTest, AHandoffForASolutionNeedsThatSolutionsVerdict) {
+  // The demo's Laborzentrum Isartal runs a LIS the middleware cannot
+  // connect to.
+  CliResult refused =
+      Quorum({"handoff", "create", "laborzentrum-isartal", "--solution",
+              "lis-middleware", "--actor", "alice"});
+  EXPECT_EQ(refused.exit_code, 1) << refused;
+  EXPECT_TRUE(
+      Contains(refused.err, "(for lis-middleware) routes to ROUTE_DISQUALIFY"))
+      << refused.err;
+  CliResult unknown = Quorum({"handoff", "create", "laborzentrum-isartal",
+                              "--solution", "reagents", "--actor", "alice"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown;
+  EXPECT_TRUE(Contains(unknown.err, "solution: \"reagents\" is not a solution"))
+      << unknown.err;
 }
 
 TEST_F(CliCommandsTest, WatchPrintsALinePerChangeUntilItsDeadline) {

@@ -33,7 +33,7 @@ TEST(PageTokenTest, ATokenOfAnotherListingNamesBothListings) {
 }
 
 TEST(PageTokenTest, BytesThatAreNoTokenAreInvalid) {
-  for (const std::string token :
+  for (const std::string& token :
        {std::string("not-a-token!"), absl::WebSafeBase64Escape("\xff\xff\xff"),
         // The text form of earlier servers is not a token any more.
         absl::WebSafeBase64Escape("v1\naccounts\naccounts/x")}) {
@@ -44,7 +44,7 @@ TEST(PageTokenTest, BytesThatAreNoTokenAreInvalid) {
 }
 
 TEST(PageTokenTest, AForgedPositionLongerThanAnyKeyOrEmptyIsInvalid) {
-  for (const std::string position : {std::string(512, 'x'), std::string()}) {
+  for (const std::string& position : {std::string(512, 'x'), std::string()}) {
     tokens::PageToken forged;
     forged.set_scope("accounts");
     forged.set_start_after(position);

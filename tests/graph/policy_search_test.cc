@@ -293,6 +293,29 @@ TEST(PolicySearch, AccuracyCountsTheHandedOffRouteNotJustAnySalesRoute) {
   EXPECT_TRUE(RoutesRight(policy, stale));
 }
 
+TEST(PolicySearch, AHandoffForASolutionIsJudgedForIt) {
+  // The solution hears only validation signals; the demo request below has
+  // no topic (general), so it counts for the solution too, but a workflow
+  // one does not.
+  const v1::Policy policy = TestPolicy(12, R"pb(
+    solutions { id: "analyzer" intent_topics: SIGNAL_TOPIC_VALIDATION }
+  )pb");
+  LabelledHandoff general = Example(1, 0, true);
+  general.solution = "analyzer";
+  EXPECT_TRUE(RoutesRight(policy, general));
+  LabelledHandoff workflow = Example(1, 0, true);
+  workflow.signals[0].set_topic(v1::SIGNAL_TOPIC_WORKFLOW);
+  EXPECT_TRUE(RoutesRight(policy, workflow));
+  workflow.solution = "analyzer";
+  EXPECT_FALSE(RoutesRight(policy, workflow));  // Nurture for the analyzer.
+  // A policy without the solution gets its handoffs wrong, accepted or not.
+  LabelledHandoff rejected = Example(1, 0, false);
+  rejected.solution = "middleware";
+  EXPECT_FALSE(RoutesRight(policy, rejected));
+  general.solution = "middleware";
+  EXPECT_FALSE(RoutesRight(policy, general));
+}
+
 TEST(PolicySearch, ReadinessWeightsAreNotSearched) {
   EXPECT_THAT(TunableParameters(DefaultPolicy()),
               ElementsAre("intent.high_intent_threshold", "intent.half_life"));
