@@ -61,6 +61,18 @@ grpc::Status PolicyServiceImpl::SimulatePolicy(
 grpc::Status PolicyServiceImpl::SuggestPolicy(
     grpc::ServerContext*, const v1::SuggestPolicyRequest* request,
     v1::SuggestPolicyResponse* response) {
+  if (suggesting_.fetch_add(1) >= kMaxConcurrentSuggestions) {
+    suggesting_.fetch_sub(1);
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat(kMaxConcurrentSuggestions,
+                     " policy suggestions are running; try again when one "
+                     "has finished"));
+  }
+  struct Done {
+    std::atomic<int>& running;
+    ~Done() { running.fetch_sub(1); }
+  } done{suggesting_};
   auto options = graph::SearchOptionsFrom(
       request->folds(), {request->multipliers().data(),
                          static_cast<size_t>(request->multipliers_size())});

@@ -2,10 +2,15 @@
 #ifndef QUORUM_SERVER_POLICY_SERVICE_H_
 #define QUORUM_SERVER_POLICY_SERVICE_H_
 
+#include <atomic>
+
 #include "graph/usecases/policies.h"
 #include "quorum/v1/policy_service.grpc.pb.h"
 
 namespace quorum::server {
+
+// The most SuggestPolicy calls that run at once (RESOURCE_EXHAUSTED beyond).
+inline constexpr int kMaxConcurrentSuggestions = 2;
 
 // Publishes `policy` unless it equals the active revision; returns the
 // active revision either way. Used by `quorumd --policy` and at first start.
@@ -38,6 +43,9 @@ class PolicyServiceImpl final : public v1::PolicyService::Service {
 
  private:
   graph::Policies* policies_;
+  // SuggestPolicy calls running now: each is a CPU-bound search, so at most
+  // kMaxConcurrentSuggestions run at once and the rest are turned away.
+  std::atomic<int> suggesting_{0};
 };
 
 }  // namespace quorum::server

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <system_error>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -37,16 +38,34 @@ int Progress(void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<std::atomic<bool>*>(stop)->load() ? 1 : 0;
 }
 
+// One worker's HTTP client: its connection to the receiver is kept open
+// from one delivery to the next (curl_easy_reset keeps live connections).
+class HttpClient {
+ public:
+  HttpClient() : curl_(curl_easy_init()) {}
+  ~HttpClient() {
+    if (curl_ != nullptr) curl_easy_cleanup(curl_);
+  }
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+  CURL* get() const { return curl_; }
+
+ private:
+  CURL* curl_;
+};
+
 // POSTs `body` to `url`; 2xx is success.
-Outcome Post(const std::string& url, const std::string& body,
+Outcome Post(HttpClient& client, const std::string& url,
+             const std::string& body,
              const std::vector<std::string>& header_lines,
              absl::Duration timeout, std::atomic<bool>* stop) {
   Outcome out;
-  CURL* curl = curl_easy_init();
+  CURL* curl = client.get();
   if (curl == nullptr) {
     out.error = "cannot create an HTTP client";
     return out;
   }
+  curl_easy_reset(curl);
   curl_slist* headers = nullptr;
   for (const std::string& h : header_lines) {
     headers = curl_slist_append(headers, h.c_str());
@@ -79,7 +98,6 @@ Outcome Post(const std::string& url, const std::string& body,
     if (!out.ok) out.error = absl::StrCat("HTTP ", status);
   }
   curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
   return out;
 }
 
@@ -184,7 +202,15 @@ void WebhookDispatcher::Run() {
               workers_.count(name) > 0 || stopping()) {
             continue;
           }
-          workers_[name].thread = std::thread([this, name] { Deliver(name); });
+          try {
+            workers_[name].thread =
+                std::thread([this, name] { Deliver(name); });
+          } catch (const std::system_error& e) {
+            // No thread to be had now: the next scan tries again.
+            workers_.erase(name);
+            Log(absl::StrCat("webhooks: cannot start delivering ", name, ": ",
+                             e.what()));
+          }
         }
       }
     }
@@ -199,6 +225,7 @@ void WebhookDispatcher::Run() {
 
 void WebhookDispatcher::Deliver(const std::string& name) {
   absl::Duration backoff = options_.backoff;
+  HttpClient client;
   while (!stopping()) {
     uint64_t generation = 0;
     {
@@ -223,7 +250,7 @@ void WebhookDispatcher::Deliver(const std::string& name) {
           "); ResumeWebhook with skip_compacted goes on from the first "
           "retained event");
       Log(absl::StrCat("webhooks: ", name, " paused: ", reason));
-      (void)webhooks_->Pause(name, reason);
+      (void)webhooks_->Pause(webhook, reason);
       break;
     }
     if (!events.ok()) {
@@ -252,7 +279,7 @@ void WebhookDispatcher::Deliver(const std::string& name) {
       }
       const std::string body = WebhookBody(e);
       const Outcome outcome =
-          Post(webhook.url(), body,
+          Post(client, webhook.url(), body,
                {"Content-Type: application/json", "Expect:",
                 absl::StrCat(kSignatureHeader, ": ",
                              WebhookSignature(target->secret, body)),
@@ -265,27 +292,41 @@ void WebhookDispatcher::Deliver(const std::string& name) {
       }
       if (outcome.ok) {
         backoff = options_.backoff;
-        auto advanced = webhooks_->Advance(name, e.sequence(), true);
+        auto advanced = webhooks_->Advance(webhook, e.sequence(), true);
         if (absl::IsNotFound(advanced.status())) {
           end = true;
+          break;
+        }
+        if (!advanced.ok()) {
+          // Delivered, but the cursor is not saved: it will be delivered
+          // again (at least once) once the store takes writes.
+          if (!Sleep(kStoreRetry)) end = true;
+          retry = true;
           break;
         }
         passed = skipped = e.sequence();
         continue;
       }
-      auto failed = webhooks_->RecordFailure(name, e.sequence(), outcome.error,
-                                             options_.max_failures);
-      if (!failed.ok() || failed->state() != v1::Webhook::STATE_ACTIVE) {
-        if (failed.ok()) {
-          Log(absl::StrCat("webhooks: ", name,
-                           " paused: ", failed->paused_reason()));
-        }
+      auto failed = webhooks_->RecordFailure(
+          webhook, e.sequence(), outcome.error, options_.max_failures);
+      if (absl::IsNotFound(failed.status())) {
         end = true;
         break;
       }
-      // Passed-over events before the failed one need not be read again.
-      if (skipped > passed) (void)webhooks_->Advance(name, skipped, false);
+      if (failed.ok() && failed->state() != v1::Webhook::STATE_ACTIVE) {
+        Log(absl::StrCat("webhooks: ", name,
+                         " paused: ", failed->paused_reason()));
+        end = true;
+        break;
+      }
+      // Passed-over events before the failed one need not be read again
+      // (when the store takes the write; the failure itself is counted
+      // again on the next attempt if it did not).
+      if (failed.ok() && skipped > passed) {
+        (void)webhooks_->Advance(webhook, skipped, false);
+      }
       passed = skipped;
+      // The backoff holds whether or not the store counted the failure.
       if (!Sleep(backoff)) {
         end = true;
         break;
@@ -296,7 +337,11 @@ void WebhookDispatcher::Deliver(const std::string& name) {
     }
     if (end) break;
     if (!retry && skipped > passed) {
-      (void)webhooks_->Advance(name, skipped, false);
+      auto advanced = webhooks_->Advance(webhook, skipped, false);
+      if (absl::IsNotFound(advanced.status())) break;
+      // A store that takes no writes: wait rather than read the same
+      // events again at once.
+      if (!advanced.ok() && !Sleep(kStoreRetry)) break;
     }
   }
   std::lock_guard lock(mu_);

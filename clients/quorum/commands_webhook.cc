@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "clients/quorum/channel.h"
 #include "clients/quorum/cli.h"
 #include "clients/quorum/errors.h"
 #include "clients/quorum/filters.h"
@@ -85,7 +86,8 @@ std::string RenderWebhook(const Webhook& w, Style style) {
 int RunCreate(Cli& cli, const CreateOptions& o) {
   quorum::v1::CreateWebhookRequest request;
   request.set_webhook_id(o.id);
-  request.set_request_id(o.request_id);
+  // Always one, so that a retried call (UNAVAILABLE) creates one webhook.
+  request.set_request_id(o.request_id.empty() ? NewRequestId() : o.request_id);
   request.set_start_sequence(o.start_sequence);
   Webhook& w = *request.mutable_webhook();
   w.set_url(o.url);
@@ -211,7 +213,8 @@ void AddWebhookCommands(CLI::App& app, Action& action) {
       ->excludes(secret);
   c->add_option("--id", create->id, "The webhook's ID (derived when absent)");
   c->add_option("--request-id", create->request_id,
-                "Make a retry create nothing (AIP-155)");
+                "Client request ID (default: a new one); a retry with the "
+                "same ID creates nothing again (AIP-155)");
   c->add_option("--start-sequence", create->start_sequence,
                 "First event to deliver: 0 only new events (default), 1 "
                 "every retained event")

@@ -166,4 +166,35 @@ Outcome Evaluate(const Condition& c, const Facts& f) {
   return Leaf(false, "empty condition");
 }
 
+bool Applies(const Condition& c, const Policy& policy) {
+  switch (c.kind_case()) {
+    case Condition::kAllOf:
+      for (const Condition& child : c.all_of().conditions()) {
+        if (!Applies(child, policy)) return false;
+      }
+      return true;
+    case Condition::kAnyOf:
+      for (const Condition& child : c.any_of().conditions()) {
+        if (!Applies(child, policy)) return false;
+      }
+      return true;
+    case Condition::kNegate:
+      return Applies(c.negate(), policy);
+    case Condition::kFitCheck:
+      return std::any_of(policy.fit_checks().begin(), policy.fit_checks().end(),
+                         [&](const v1::FitCheck& check) {
+                           return check.id() == c.fit_check().check_id();
+                         });
+    case Condition::kRequirementMet: {
+      const auto& reqs = policy.committee().requirements();
+      return std::any_of(reqs.begin(), reqs.end(),
+                         [&](const v1::CommitteeRequirement& r) {
+                           return r.id() == c.requirement_met();
+                         });
+    }
+    default:
+      return true;
+  }
+}
+
 }  // namespace quorum::graph::steps

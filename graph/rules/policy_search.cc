@@ -121,32 +121,6 @@ struct Prepared {
   std::shared_ptr<const SignalHistory> signals;
 };
 
-// A candidate as each example's solution sees it, each view made once.
-class SolutionViews {
- public:
-  explicit SolutionViews(const v1::Policy& policy) : policy_(policy) {}
-
-  // The candidate for `solution` (itself for none); nullptr when it has no
-  // such solution.
-  const v1::Policy* For(const std::string& solution) {
-    if (solution.empty()) return &policy_;
-    auto view = views_.find(solution);
-    if (view == views_.end()) {
-      absl::StatusOr<v1::Policy> judged = PolicyForSolution(policy_, solution);
-      view = views_
-                 .emplace(solution, judged.ok() ? std::optional<v1::Policy>(
-                                                      *std::move(judged))
-                                                : std::nullopt)
-                 .first;
-    }
-    return view->second ? &*view->second : nullptr;
-  }
-
- private:
-  const v1::Policy& policy_;
-  std::map<std::string, std::optional<v1::Policy>> views_;
-};
-
 // A candidate without the example's solution gets it wrong, whatever sales
 // said: it hands that account off to nobody.
 bool Right(SolutionViews& views, const Prepared& p) {

@@ -53,6 +53,12 @@ class QualificationPlan {
     };
     roll_up(map.account());
     for (const Account& a : map.descendants()) roll_up(a);
+    for (const auto& rule : policy.disqualify_rules()) {
+      disqualify_applies.push_back(Applies(rule.when(), policy));
+    }
+    for (const auto& rule : policy.routing_rules()) {
+      routing_applies.push_back(Applies(rule.when(), policy));
+    }
   }
 
   const v1::CommitteeMap* map;
@@ -62,6 +68,10 @@ class QualificationPlan {
   CommitteePlan committee;
   v1::EvaluationStage stage;
   std::optional<absl::Time> decision;
+  // Per rule, whether it names only this policy's fit checks and
+  // requirements (see Applies).
+  std::vector<bool> disqualify_applies;
+  std::vector<bool> routing_applies;
 };
 
 std::shared_ptr<const QualificationPlan> PlanQualification(
@@ -156,7 +166,9 @@ void Decide(const QualificationPlan& plan, const SignalHistory& history,
 
   // Route: disqualify rules, then routing rules, first match wins.
   bool decided = false;
-  for (const auto& rule : policy.disqualify_rules()) {
+  for (int i = 0; i < policy.disqualify_rules_size(); ++i) {
+    if (!plan.disqualify_applies[i]) continue;
+    const auto& rule = policy.disqualify_rules(i);
     Outcome o = Evaluate(rule.when(), facts);
     if (!o.holds) continue;
     v.set_route(v1::ROUTE_DISQUALIFY);
@@ -172,7 +184,9 @@ void Decide(const QualificationPlan& plan, const SignalHistory& history,
     break;
   }
   if (!decided) {
-    for (const auto& rule : policy.routing_rules()) {
+    for (int i = 0; i < policy.routing_rules_size(); ++i) {
+      if (!plan.routing_applies[i]) continue;
+      const auto& rule = policy.routing_rules(i);
       Outcome o = Evaluate(rule.when(), facts);
       if (!o.holds) continue;
       v.set_route(rule.route());

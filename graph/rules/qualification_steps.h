@@ -392,6 +392,11 @@ Outcome Leaf(bool holds, std::string fact);
 
 Outcome Evaluate(const Condition& c, const Facts& f);
 
+// Whether every fit check and requirement `c` names is one of `policy`'s.
+// A rule naming another solution's (or only a solution's) does not apply:
+// it is skipped, so that neither it nor its negation decides.
+bool Applies(const Condition& c, const Policy& policy);
+
 // ---- Introductions (verdict_text.cc)
 
 std::string Describe(const v1::IntroductionPath& intro);

@@ -43,6 +43,21 @@ absl::StatusOr<v1::Policy> PolicyForSolution(const v1::Policy& policy,
   return violations.ToStatus();
 }
 
+const v1::Policy* SolutionViews::For(const std::string& solution) {
+  if (solution.empty()) return &policy_;
+  auto view = views_.find(solution);
+  if (view == views_.end()) {
+    absl::StatusOr<v1::Policy> judged = PolicyForSolution(policy_, solution);
+    view =
+        views_
+            .emplace(solution,
+                     judged.ok() ? std::optional<v1::Policy>(*std::move(judged))
+                                 : std::nullopt)
+            .first;
+  }
+  return view->second ? &*view->second : nullptr;
+}
+
 void CheckSolutionId(absl::string_view solution, Violations* violations) {
   if (!solution.empty() && !names::IsValidId(solution)) {
     violations->Add("solution",

@@ -5,6 +5,10 @@
 #ifndef QUORUM_GRAPH_SOLUTIONS_H_
 #define QUORUM_GRAPH_SOLUTIONS_H_
 
+#include <map>
+#include <optional>
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "graph/model/status.h"
@@ -23,6 +27,22 @@ absl::StatusOr<v1::Policy> PolicyForSolution(const v1::Policy& policy,
 // A violation on field "solution" when `solution` is neither empty nor a
 // well-formed ID.
 void CheckSolutionId(absl::string_view solution, Violations* violations);
+
+// One policy as each of its solutions sees it, each view made once (for
+// judging many handoffs, each for its own solution). `policy` must outlive
+// it.
+class SolutionViews {
+ public:
+  explicit SolutionViews(const v1::Policy& policy) : policy_(policy) {}
+
+  // The policy for `solution` (itself for none); nullptr when it has no
+  // such solution.
+  const v1::Policy* For(const std::string& solution);
+
+ private:
+  const v1::Policy& policy_;
+  std::map<std::string, std::optional<v1::Policy>> views_;
+};
 
 }  // namespace quorum::graph
 

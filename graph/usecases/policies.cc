@@ -176,6 +176,7 @@ absl::StatusOr<v1::SimulatePolicyResponse> Policies::SimulatePolicy(
         judged.emplace_back(&h, &archived);
       }
     }
+    SolutionViews views(candidate);
     for (const auto& [handoff, archived] : judged) {
       const v1::Handoff& h = *handoff;
       if (!h.has_feedback()) continue;
@@ -192,14 +193,11 @@ absl::StatusOr<v1::SimulatePolicyResponse> Policies::SimulatePolicy(
       }
       // The candidate judges a handoff for the solution it was for; one
       // without that solution hands it off to nobody.
-      v1::Route route = v1::ROUTE_UNSPECIFIED;
-      if (h.solution().empty()) {
-        route = Qualify(tree, candidate, 0, ToTime(h.create_time())).route();
-      } else if (absl::StatusOr<v1::Policy> judged =
-                     PolicyForSolution(candidate, h.solution());
-                 judged.ok()) {
-        route = Qualify(tree, *judged, 0, ToTime(h.create_time())).route();
-      }
+      const v1::Policy* judged = views.For(h.solution());
+      const v1::Route route =
+          judged == nullptr
+              ? v1::ROUTE_UNSPECIFIED
+              : Qualify(tree, *judged, 0, ToTime(h.create_time())).route();
       auto* s = response.add_handoffs();
       s->set_solution(h.solution());
       if (archived != nullptr) {
@@ -252,15 +250,26 @@ absl::StatusOr<v1::SuggestPolicyResponse> Policies::SuggestPolicy(
       e.accepted = h.feedback().outcome() == v1::HANDOFF_OUTCOME_ACCEPTED;
       e.solution = h.solution();
     };
+    // Each account's tree read once, however many handoffs it has.
+    std::map<std::string, AccountTree> trees;
     for (const v1::Handoff& h : handoffs) {
       if (!h.has_feedback()) continue;
-      AccountTree tree;
-      absl::Status read = ReadAccountTree(txn, AccountIdOf(h.name()), &tree);
-      if (absl::IsNotFound(read)) continue;  // Deleting archives handoffs.
-      RETURN_IF_ERROR(read);
-      add(h, tree);
+      const std::string account_id = AccountIdOf(h.name());
+      auto tree = trees.find(account_id);
+      if (tree == trees.end()) {
+        AccountTree read_tree;
+        absl::Status read = ReadAccountTree(txn, account_id, &read_tree);
+        if (absl::IsNotFound(read)) continue;  // Deleting archives handoffs.
+        RETURN_IF_ERROR(read);
+        tree = trees.emplace(account_id, std::move(read_tree)).first;
+      }
+      add(h, tree->second);
     }
     for (const auto& archived : archives) {
+      if (std::none_of(archived.handoffs().begin(), archived.handoffs().end(),
+                       [](const v1::Handoff& h) { return h.has_feedback(); })) {
+        continue;
+      }
       AccountTree tree;
       tree.map = archived.committee_map();
       tree.signals.assign(archived.signals().begin(), archived.signals().end());

@@ -27,6 +27,7 @@ absl::Status Qualification::QualifyAccount(
   if (!v1::VerdictView_IsValid(request.view())) {
     violations.Add("view", "is not a known VerdictView (BASIC or FULL)");
   }
+  CheckSolutionId(request.solution(), &violations);
   auto tree = store_.Snapshot(request.name());
   if (!tree.ok()) {
     violations.AddFrom(tree.status());

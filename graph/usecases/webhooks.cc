@@ -195,12 +195,21 @@ absl::StatusOr<Webhook> Webhooks::CreateWebhook(
   RETURN_IF_ERROR(store_.WriteIdempotent(
       "CreateWebhook", request.request_id(), RequestFingerprint(fingerprinted),
       &created, [&](Txn& txn) -> absl::Status {
+        size_t count = 0;
+        RETURN_IF_ERROR(txn.Scan(kWebhooks, kPrefix, "",
+                                 [&](absl::string_view, absl::string_view) {
+                                   return ++count < kMaxWebhooks;
+                                 }));
+        if (count >= kMaxWebhooks) {
+          return absl::ResourceExhaustedError(
+              absl::StrCat("there are ", kMaxWebhooks,
+                           " webhooks, the most a server keeps; delete one "
+                           "first"));
+        }
         std::string id = request.webhook_id();
         if (id.empty()) {
           ASSIGN_OR_RETURN(const uint64_t seq, NextSequence(txn));
-          id = absl::StrFormat(
-              "w-%08x", static_cast<uint32_t>(
-                            StableHash64(absl::StrCat(in.url(), "\n", seq))));
+          id = absl::StrCat("w-", absl::Hex(seq));
         }
         const std::string name = absl::StrCat(kPrefix, id);
         ASSIGN_OR_RETURN(std::optional<std::string> existing,
@@ -317,14 +326,20 @@ absl::StatusOr<Webhooks::Target> Webhooks::LoadTarget(absl::string_view name) {
 }
 
 absl::StatusOr<Webhook> Webhooks::Update(
-    absl::string_view name,
-    const std::function<absl::Status(Webhook&)>& change) {
+    absl::string_view name, const std::function<absl::Status(Webhook&)>& change,
+    const google::protobuf::Timestamp* created) {
   const auto now = ToProto(store_.Now());
   Webhook out;
   RETURN_IF_ERROR(store_.Write([&](Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(WebhookRecord record,
                      LoadExisting<WebhookRecord>(txn, kWebhooks, name));
     Webhook& w = *record.mutable_webhook();
+    if (created != nullptr &&
+        (w.create_time().seconds() != created->seconds() ||
+         w.create_time().nanos() != created->nanos())) {
+      return absl::NotFoundError(
+          absl::StrCat(name, " was deleted and created again"));
+    }
     RETURN_IF_ERROR(change(w));
     *w.mutable_update_time() = now;
     RETURN_IF_ERROR(Save(txn, kWebhooks, name, record));
@@ -334,47 +349,56 @@ absl::StatusOr<Webhook> Webhooks::Update(
   return out;
 }
 
-absl::StatusOr<Webhook> Webhooks::Advance(absl::string_view name,
+absl::StatusOr<Webhook> Webhooks::Advance(const Webhook& delivering,
                                           int64_t sequence, bool delivered) {
   const auto now = ToProto(store_.Now());
-  return Update(name, [&](Webhook& w) {
-    w.set_cursor_sequence(std::max(w.cursor_sequence(), sequence));
-    if (delivered) {
-      w.set_consecutive_failures(0);
-      w.clear_last_error();
-      w.set_delivered_count(w.delivered_count() + 1);
-      *w.mutable_last_delivery_time() = now;
-    }
-    return absl::OkStatus();
-  });
+  return Update(
+      delivering.name(),
+      [&](Webhook& w) {
+        w.set_cursor_sequence(std::max(w.cursor_sequence(), sequence));
+        if (delivered) {
+          w.set_consecutive_failures(0);
+          w.clear_last_error();
+          w.set_delivered_count(w.delivered_count() + 1);
+          *w.mutable_last_delivery_time() = now;
+        }
+        return absl::OkStatus();
+      },
+      &delivering.create_time());
 }
 
-absl::StatusOr<Webhook> Webhooks::RecordFailure(absl::string_view name,
+absl::StatusOr<Webhook> Webhooks::RecordFailure(const Webhook& delivering,
                                                 int64_t sequence,
                                                 absl::string_view error,
                                                 int max_failures) {
-  return Update(name, [&](Webhook& w) {
-    w.set_consecutive_failures(w.consecutive_failures() + 1);
-    w.set_last_error(std::string(error.substr(0, 500)));
-    if (max_failures > 0 && w.consecutive_failures() >= max_failures &&
-        w.state() == Webhook::STATE_ACTIVE) {
-      w.set_state(Webhook::STATE_PAUSED);
-      w.set_paused_reason(
-          absl::StrCat("paused after ", w.consecutive_failures(),
-                       " consecutive failed deliveries of event ", sequence,
-                       "; last: ", w.last_error()));
-    }
-    return absl::OkStatus();
-  });
+  return Update(
+      delivering.name(),
+      [&](Webhook& w) {
+        w.set_consecutive_failures(w.consecutive_failures() + 1);
+        w.set_last_error(std::string(error.substr(0, 500)));
+        if (max_failures > 0 && w.consecutive_failures() >= max_failures &&
+            w.state() == Webhook::STATE_ACTIVE) {
+          w.set_state(Webhook::STATE_PAUSED);
+          w.set_paused_reason(
+              absl::StrCat("paused after ", w.consecutive_failures(),
+                           " consecutive failed deliveries of event ", sequence,
+                           "; last: ", w.last_error()));
+        }
+        return absl::OkStatus();
+      },
+      &delivering.create_time());
 }
 
-absl::StatusOr<Webhook> Webhooks::Pause(absl::string_view name,
+absl::StatusOr<Webhook> Webhooks::Pause(const Webhook& delivering,
                                         absl::string_view reason) {
-  return Update(name, [&](Webhook& w) {
-    w.set_state(Webhook::STATE_PAUSED);
-    w.set_paused_reason(std::string(reason));
-    return absl::OkStatus();
-  });
+  return Update(
+      delivering.name(),
+      [&](Webhook& w) {
+        w.set_state(Webhook::STATE_PAUSED);
+        w.set_paused_reason(std::string(reason));
+        return absl::OkStatus();
+      },
+      &delivering.create_time());
 }
 
 }  // namespace quorum::graph

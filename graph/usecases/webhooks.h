@@ -25,6 +25,8 @@ namespace quorum::graph {
 inline constexpr size_t kMaxWebhookSecretBytes = 256;
 // The longest URL, in bytes.
 inline constexpr size_t kMaxWebhookUrlBytes = 2048;
+// The most webhooks a store holds (each has a delivery thread in quorumd).
+inline constexpr size_t kMaxWebhooks = 100;
 
 // The watch request with the filters of `filter` (for MatchesWatch).
 v1::WatchReadinessRequest WatchOf(const v1::ReadinessFilter& filter);
@@ -46,6 +48,7 @@ class Webhooks {
   // webhook_id and request_id; INVALID_ARGUMENT naming each bad field
   // ("webhook.url", "webhook.filter.routes[0]"...). The cursor starts where
   // start_sequence says (OUT_OF_RANGE outside the retained feed).
+  // RESOURCE_EXHAUSTED when kMaxWebhooks exist already.
   absl::StatusOr<v1::Webhook> CreateWebhook(
       const v1::CreateWebhookRequest& request);
   absl::StatusOr<v1::Webhook> GetWebhook(absl::string_view name);
@@ -70,29 +73,35 @@ class Webhooks {
   absl::StatusOr<std::vector<Target>> AllWebhooks();
   // The webhook `name` with its secret (NOT_FOUND when deleted).
   absl::StatusOr<Target> LoadTarget(absl::string_view name);
+  // Each of these changes `delivering`, the webhook as the dispatcher loaded
+  // it: NOT_FOUND when it was deleted, or deleted and created again under
+  // its name since (another create_time), so that a delivery to the old
+  // subscription never moves the new one's cursor.
+  //
   // Moves the cursor on to `sequence` (never back). With `delivered`, the
   // event was acknowledged: failures are reset and the delivery counted;
   // without, events up to `sequence` were passed over as not matching.
-  // NOT_FOUND when the webhook was deleted.
-  absl::StatusOr<v1::Webhook> Advance(absl::string_view name, int64_t sequence,
-                                      bool delivered);
+  absl::StatusOr<v1::Webhook> Advance(const v1::Webhook& delivering,
+                                      int64_t sequence, bool delivered);
   // Counts a failed attempt to deliver event `sequence` with `error`; at
   // `max_failures` consecutive failures (0: never) the webhook is PAUSED
   // with the reason.
-  absl::StatusOr<v1::Webhook> RecordFailure(absl::string_view name,
+  absl::StatusOr<v1::Webhook> RecordFailure(const v1::Webhook& delivering,
                                             int64_t sequence,
                                             absl::string_view error,
                                             int max_failures);
   // Pauses the webhook with `reason` (events it still needed were
   // compacted away).
-  absl::StatusOr<v1::Webhook> Pause(absl::string_view name,
+  absl::StatusOr<v1::Webhook> Pause(const v1::Webhook& delivering,
                                     absl::string_view reason);
 
  private:
-  // Runs `change` on the stored record of `name` in one write and saves it.
+  // Runs `change` on the stored record of `name` in one write and saves it;
+  // with `created`, NOT_FOUND unless the record has that create_time.
   absl::StatusOr<v1::Webhook> Update(
       absl::string_view name,
-      const std::function<absl::Status(v1::Webhook&)>& change);
+      const std::function<absl::Status(v1::Webhook&)>& change,
+      const google::protobuf::Timestamp* created = nullptr);
 
   Store& store_;
   Readiness& readiness_;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <queue>
 #include <set>
 #include <vector>
@@ -180,6 +181,7 @@ absl::StatusOr<v1::Handoff> Workflow::CreateHandoff(
   CheckLength(request.force_reason(), kMaxWorkflowText, "force_reason",
               &violations);
   CheckRequestId(request.request_id(), &violations);
+  CheckSolutionId(request.solution(), &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   const absl::Time now = store_.Now();
   v1::Handoff handoff;
@@ -199,10 +201,14 @@ absl::StatusOr<v1::Handoff> Workflow::CreateHandoff(
             std::shared_ptr<const TreeSnapshot> tree,
             store_.TreeInWrite(txn, account_id, HalfLifeOf(policy->policy())));
         // The verdict for the solution asked for, or the account's own.
-        ASSIGN_OR_RETURN(
-            const v1::Policy judged,
-            PolicyForSolution(policy->policy(), request.solution()));
-        v1::Verdict verdict = Qualify(*tree->map, *tree->signals, judged,
+        const v1::Policy* judged = &policy->policy();
+        std::optional<v1::Policy> view;
+        if (!request.solution().empty()) {
+          ASSIGN_OR_RETURN(
+              view, PolicyForSolution(policy->policy(), request.solution()));
+          judged = &*view;
+        }
+        v1::Verdict verdict = Qualify(*tree->map, *tree->signals, *judged,
                                       policy->revision(), now);
         verdict.set_solution(request.solution());
         if (verdict.route() != v1::ROUTE_SALES_DISCOVERY &&
@@ -288,10 +294,17 @@ absl::StatusOr<v1::Handoff> Workflow::CreateHandoff(
         const std::string key = TimeKey(account_id, handoff.create_time(), id);
         RETURN_IF_ERROR(Save(txn, kHandoffs, key, handoff));
         RETURN_IF_ERROR(txn.Put(kHandoffIds, handoff.name(), key));
-        return AppendStatusChange(txn, &account,
-                                  v1::LIFECYCLE_STATUS_HANDED_OFF,
-                                  absl::StrCat("handed off to sales: ", reason),
-                                  request.actor(), handoff.name(), verdict, now)
+        // The account's history keeps the account's own route and
+        // readiness; the handoff carries the solution's verdict.
+        std::optional<v1::Verdict> own;
+        if (view) {
+          own = Qualify(*tree->map, *tree->signals, policy->policy(),
+                        policy->revision(), now);
+        }
+        return AppendStatusChange(
+                   txn, &account, v1::LIFECYCLE_STATUS_HANDED_OFF,
+                   absl::StrCat("handed off to sales: ", reason),
+                   request.actor(), handoff.name(), own ? *own : verdict, now)
             .status();
       }));
   return handoff;

@@ -967,6 +967,36 @@ TEST(SolutionTest, ARuleOnAnotherSolutionsRequirementDoesNotHold) {
   EXPECT_EQ(account.decided_by(), "default");
 }
 
+TEST(SolutionTest, ARuleOnAnIdTheVerdictLacksIsSkippedNegatedOrNot) {
+  TreeBuilder b;
+  const v1::Policy policy = SolutionsPolicy(R"pb(
+    routing_rules {
+      id: "no-quality"
+      reason: "nobody from quality"
+      route: ROUTE_TECHNICAL_PRESALES
+      next_step: "find them"
+      when { negate { requirement_met: "quality" } }
+    }
+    routing_rules {
+      id: "no-informatics"
+      reason: "nobody from IT"
+      route: ROUTE_RESEARCH
+      next_step: "find them"
+      when { negate { requirement_met: "informatics" } }
+    }
+  )pb");
+  // The account has a quality requirement and nobody meets it; it has no
+  // informatics requirement (only the middleware has).
+  v1::Verdict account = Qualify(b.tree(), policy, 1, kAsOf);
+  EXPECT_EQ(account.decided_by(), "no-quality");
+  // The middleware has no quality requirement: that rule says nothing
+  // about it, and the next one decides.
+  EXPECT_EQ(QualifyFor(b, policy, "middleware").decided_by(), "no-informatics");
+  b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY,
+           v1::ROLE_SOURCE_CONFIRMED, v1::ENGAGEMENT_ENGAGED);
+  EXPECT_EQ(Qualify(b.tree(), policy, 1, kAsOf).decided_by(), "default");
+}
+
 TEST(SolutionTest, AnUnknownSolutionIsRefusedNamingThePolicysSolutions) {
   absl::StatusOr<v1::Policy> judged =
       PolicyForSolution(SolutionsPolicy(), "reagents");

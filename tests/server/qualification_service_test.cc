@@ -614,6 +614,11 @@ TEST_P(QualificationTest, AnUnknownSolutionIsABadRequestNamingTheSolutions) {
   EXPECT_EQ(ViolatedFields(
                 qualification_->QualifyAccount(Context().get(), request, &v)),
             std::set<std::string>{"solution"});
+  // Named as bad input even for an account that does not exist.
+  request.set_name("accounts/nobody");
+  status = qualification_->QualifyAccount(Context().get(), request, &v);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"solution"});
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, QualificationTest,

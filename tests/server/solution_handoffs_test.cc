@@ -143,6 +143,16 @@ TEST_P(SolutionHandoffTest, AHandoffForASolutionCarriesThatSolutionsVerdict) {
   EXPECT_EQ(handoff.verdict().decided_by(), "integration-unclear");
   ASSERT_EQ(Handoffs().size(), 1u);
   EXPECT_EQ(Handoffs()[0].solution(), "lis-middleware");
+  // The account's history keeps the account's own route.
+  v1::ListStatusChangesRequest history;
+  history.set_parent("accounts/metro");
+  v1::ListStatusChangesResponse changes;
+  ASSERT_TRUE(
+      workflow_->ListStatusChanges(Context().get(), history, &changes).ok());
+  ASSERT_EQ(changes.status_changes_size(), 1);
+  EXPECT_EQ(changes.status_changes(0).to_status(),
+            v1::LIFECYCLE_STATUS_HANDED_OFF);
+  EXPECT_EQ(changes.status_changes(0).route(), v1::ROUTE_SALES_DISCOVERY);
 }
 
 TEST_P(SolutionHandoffTest, ASolutionThatDoesNotRouteToSalesIsNotHandedOff) {
@@ -164,6 +174,15 @@ TEST_P(SolutionHandoffTest, AnUnknownSolutionIsABadRequestAndChangesNothing) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"solution"});
   status = HandOff("Not An Id", &handoff);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"solution"});
+  // A malformed solution is named with the other fields, before anything
+  // is looked up.
+  v1::CreateHandoffRequest nobody;
+  nobody.set_parent("accounts/nobody");
+  nobody.set_actor("ops@us");
+  nobody.set_solution("Not An Id");
+  status = workflow_->CreateHandoff(Context().get(), nobody, &handoff);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"solution"});
   EXPECT_TRUE(Handoffs().empty());
   v1::GetAccountRequest get;

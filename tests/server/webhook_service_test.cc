@@ -582,6 +582,66 @@ TEST_P(WebhookServiceTest, ResumeAfterCompactionNeedsSkipCompacted) {
   EXPECT_THAT(AcceptedSequences(receiver), ElementsAreArray({head}));
 }
 
+TEST_P(WebhookServiceTest,
+       AtMostAHundredWebhooksAndTheNextIsResourceExhausted) {
+  // No events come, so their delivery threads only wait.
+  for (size_t i = 0; i < graph::kMaxWebhooks; ++i) {
+    CreateFor("http://127.0.0.1:9/hook", absl::StrCat("hook-", i));
+  }
+  v1::CreateWebhookRequest one_more;
+  one_more.set_webhook_id("one-more");
+  one_more.mutable_webhook()->set_url("http://127.0.0.1:9/hook");
+  one_more.mutable_webhook()->set_secret(kSecret);
+  v1::Webhook out;
+  grpc::Status status = Create(one_more, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("100 webhooks"));
+  v1::GetWebhookRequest get;
+  get.set_name("webhooks/one-more");
+  EXPECT_EQ(webhooks_->GetWebhook(Context().get(), get, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::DeleteWebhookRequest remove;
+  remove.set_name("webhooks/hook-0");
+  google::protobuf::Empty empty;
+  ASSERT_TRUE(webhooks_->DeleteWebhook(Context().get(), remove, &empty).ok());
+  EXPECT_TRUE(Create(one_more, &out).ok());
+}
+
+TEST_P(WebhookServiceTest,
+       ADeliveryToADeletedWebhookNeverMovesTheOneCreatedAgain) {
+  AddAccount("before");
+  graph::Webhooks& hooks = server_->use_cases()->webhooks();
+  CreateFor("http://127.0.0.1:9/old", "crm");
+  auto loaded = hooks.LoadTarget("webhooks/crm");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+
+  v1::DeleteWebhookRequest remove;
+  remove.set_name("webhooks/crm");
+  google::protobuf::Empty empty;
+  ASSERT_TRUE(webhooks_->DeleteWebhook(Context().get(), remove, &empty).ok());
+  v1::CreateWebhookRequest again;
+  again.set_webhook_id("crm");
+  again.set_start_sequence(1);  // Every retained event, from the start.
+  again.mutable_webhook()->set_url("http://127.0.0.1:9/new");
+  again.mutable_webhook()->set_secret(kSecret);
+  v1::Webhook second;
+  ASSERT_TRUE(Create(again, &second).ok());
+  EXPECT_EQ(second.cursor_sequence(), 0);
+
+  // What a delivery to the old subscription would save, after the fact.
+  const v1::Webhook& old = loaded->webhook;
+  EXPECT_TRUE(absl::IsNotFound(hooks.Advance(old, Head(), true).status()));
+  EXPECT_TRUE(absl::IsNotFound(
+      hooks.RecordFailure(old, Head(), "HTTP 500", 1).status()));
+  EXPECT_TRUE(absl::IsNotFound(hooks.Pause(old, "compacted").status()));
+  const v1::Webhook now = Get("webhooks/crm");
+  EXPECT_EQ(now.delivered_count(), 0);
+  EXPECT_EQ(now.url(), "http://127.0.0.1:9/new");
+  // Nothing reaches port 9: the new one's cursor has not moved either.
+  EXPECT_LT(now.cursor_sequence(), Head());
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, WebhookServiceTest,
                          quorum::testing::AllEngines(),
                          quorum::testing::EngineName);

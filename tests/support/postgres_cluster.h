@@ -467,6 +467,16 @@ class PostgresCluster {
     const pid_t stale = PostmasterPid();
     if (stale > 0 && !Alive(stale))
       std::remove((data_ + "/postmaster.pid").c_str());
+    // So would the lock of its socket, which names the same dead pid.
+    if (launched_) {
+      const std::string socket_lock =
+          absl::StrCat(dir_, "/.s.PGSQL.", port_, ".lock");
+      std::ifstream lock(socket_lock);
+      pid_t holder = 0;
+      lock >> holder;
+      lock.close();
+      if (holder > 0 && !Alive(holder)) std::remove(socket_lock.c_str());
+    }
     absl::Status s;
     for (int attempt = 0; attempt < 5; ++attempt) {
       // Another process may have taken the port since it was picked (a
