@@ -140,6 +140,7 @@ void WebhookDispatcher::Poke() {
   std::lock_guard lock(mu_);
   poked_ = true;
   ++generation_;
+  ++pokes_;
   cv_.notify_all();
 }
 
@@ -161,9 +162,12 @@ void WebhookDispatcher::Stop() {
 }
 
 bool WebhookDispatcher::Sleep(absl::Duration d) {
+  // A change to the webhooks (a resume, say) ends the wait early, so that a
+  // webhook resumed while it backs off is tried again at once.
   std::unique_lock lock(mu_);
+  const uint64_t pokes = pokes_;
   cv_.wait_for(lock, absl::ToChronoMilliseconds(d),
-               [this] { return stopping(); });
+               [&] { return stopping() || pokes_ != pokes; });
   return !stopping();
 }
 

@@ -77,7 +77,7 @@ class WebhookDispatcher {
   };
   void Run();
   void Deliver(const std::string& name);
-  // Waits `d`, or until Stop; false when stopping.
+  // Waits `d`, or until Stop or a Poke; false when stopping.
   bool Sleep(absl::Duration d);
   bool stopping() const { return stop_.load(); }
 
@@ -90,6 +90,7 @@ class WebhookDispatcher {
   bool started_ = false;                   // Guarded by mu_.
   bool poked_ = true;                      // Guarded by mu_.
   uint64_t generation_ = 0;                // New events; guarded by mu_.
+  uint64_t pokes_ = 0;  // Webhooks changed (Poke); guarded by mu_.
   std::map<std::string, Worker> workers_;  // Guarded by mu_.
   std::thread manager_;
 };

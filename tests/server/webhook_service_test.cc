@@ -582,6 +582,53 @@ TEST_P(WebhookServiceTest, ResumeAfterCompactionNeedsSkipCompacted) {
   EXPECT_THAT(AcceptedSequences(receiver), ElementsAreArray({head}));
 }
 
+TEST_P(WebhookServiceTest, AResumeWakesADeliveryThatIsBackingOff) {
+  // A server that waits two minutes after a failure and never pauses.
+  quorum::testing::TempDir dir;
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.store = quorum::testing::StoreFor(GetParam(), dir.path());
+  options.webhooks.timeout = absl::Milliseconds(300);
+  options.webhooks.max_failures = 0;
+  options.webhooks.backoff = absl::Minutes(2);
+  options.webhooks.max_backoff = absl::Minutes(2);
+  auto started = QuorumServer::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto channel = quorum::testing::ChannelTo(**started);
+  auto hooks = v1::WebhookService::NewStub(channel);
+  auto graph = v1::AccountGraphService::NewStub(channel);
+
+  WebhookReceiver receiver;
+  receiver.FailNext(1);
+  v1::CreateWebhookRequest create;
+  create.set_webhook_id("slow");
+  create.mutable_webhook()->set_url(receiver.url());
+  create.mutable_webhook()->set_secret(kSecret);
+  v1::Webhook webhook;
+  ASSERT_TRUE(hooks->CreateWebhook(Context().get(), create, &webhook).ok());
+  v1::CreateAccountRequest account;
+  account.set_account_id("waiting");
+  account.mutable_account()->set_display_name("Waiting Lab");
+  account.mutable_account()->set_country_code("US");
+  account.mutable_account()->set_facility_type(v1::FACILITY_TYPE_HOSPITAL_LAB);
+  v1::Account created;
+  ASSERT_TRUE(graph->CreateAccount(Context().get(), account, &created).ok());
+  ASSERT_TRUE(receiver.WaitFor([](const auto& requests) {
+    return !requests.empty() && requests[0].answered == 500;
+  }));
+
+  // Backing off for two minutes now: the receiver is fixed and the webhook
+  // resumed, and it is tried again at once.
+  v1::ResumeWebhookRequest resume;
+  resume.set_name("webhooks/slow");
+  ASSERT_TRUE(hooks->ResumeWebhook(Context().get(), resume, &webhook).ok());
+  EXPECT_TRUE(receiver.WaitFor(
+      [](const auto& requests) {
+        return !requests.empty() && requests.back().answered == 200;
+      },
+      std::chrono::seconds(30)));
+}
+
 TEST_P(WebhookServiceTest,
        AtMostAHundredWebhooksAndTheNextIsResourceExhausted) {
   // No events come, so their delivery threads only wait.
