@@ -161,11 +161,11 @@ void WebhookDispatcher::Stop() {
   }
 }
 
-bool WebhookDispatcher::Sleep(absl::Duration d) {
-  // A change to the webhooks (a resume, say) ends the wait early, so that a
-  // webhook resumed while it backs off is tried again at once.
+bool WebhookDispatcher::Sleep(absl::Duration d, uint64_t pokes) {
+  // A change to the webhooks since `pokes` (a resume, say) ends the wait
+  // early, so that a webhook resumed while it backs off is tried again at
+  // once.
   std::unique_lock lock(mu_);
-  const uint64_t pokes = pokes_;
   cv_.wait_for(lock, absl::ToChronoMilliseconds(d),
                [&] { return stopping() || pokes_ != pokes; });
   return !stopping();
@@ -231,15 +231,18 @@ void WebhookDispatcher::Deliver(const std::string& name) {
   absl::Duration backoff = options_.backoff;
   HttpClient client;
   while (!stopping()) {
+    // What this attempt has seen: a change after it wakes its waits.
     uint64_t generation = 0;
+    uint64_t pokes = 0;
     {
       std::lock_guard lock(mu_);
       generation = generation_;
+      pokes = pokes_;
     }
     auto target = webhooks_->LoadTarget(name);
     if (absl::IsNotFound(target.status())) break;  // Deleted.
     if (!target.ok()) {
-      if (!Sleep(kStoreRetry)) break;
+      if (!Sleep(kStoreRetry, pokes)) break;
       continue;
     }
     const v1::Webhook& webhook = target->webhook;
@@ -258,7 +261,7 @@ void WebhookDispatcher::Deliver(const std::string& name) {
       break;
     }
     if (!events.ok()) {
-      if (!Sleep(kStoreRetry)) break;
+      if (!Sleep(kStoreRetry, pokes)) break;
       continue;
     }
     if (events->empty()) {  // Wait for new events (or a poke, or Stop).
@@ -304,7 +307,7 @@ void WebhookDispatcher::Deliver(const std::string& name) {
         if (!advanced.ok()) {
           // Delivered, but the cursor is not saved: it will be delivered
           // again (at least once) once the store takes writes.
-          if (!Sleep(kStoreRetry)) end = true;
+          if (!Sleep(kStoreRetry, pokes)) end = true;
           retry = true;
           break;
         }
@@ -331,7 +334,7 @@ void WebhookDispatcher::Deliver(const std::string& name) {
       }
       passed = skipped;
       // The backoff holds whether or not the store counted the failure.
-      if (!Sleep(backoff)) {
+      if (!Sleep(backoff, pokes)) {
         end = true;
         break;
       }
@@ -345,7 +348,7 @@ void WebhookDispatcher::Deliver(const std::string& name) {
       if (absl::IsNotFound(advanced.status())) break;
       // A store that takes no writes: wait rather than read the same
       // events again at once.
-      if (!advanced.ok() && !Sleep(kStoreRetry)) break;
+      if (!advanced.ok() && !Sleep(kStoreRetry, pokes)) break;
     }
   }
   std::lock_guard lock(mu_);

@@ -77,8 +77,9 @@ class WebhookDispatcher {
   };
   void Run();
   void Deliver(const std::string& name);
-  // Waits `d`, or until Stop or a Poke; false when stopping.
-  bool Sleep(absl::Duration d);
+  // Waits `d`, or until Stop, or until a Poke when there has been one since
+  // `pokes` was read from pokes_; false when stopping.
+  bool Sleep(absl::Duration d, uint64_t pokes);
   bool stopping() const { return stop_.load(); }
 
   graph::Webhooks* webhooks_;

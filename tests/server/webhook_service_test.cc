@@ -582,6 +582,58 @@ TEST_P(WebhookServiceTest, ResumeAfterCompactionNeedsSkipCompacted) {
   EXPECT_THAT(AcceptedSequences(receiver), ElementsAreArray({head}));
 }
 
+TEST_P(WebhookServiceTest, AWebhookWhoseEventsWereCompactedAwayPausesSayingSo) {
+  // A server that never pauses for failures: only compaction can.
+  quorum::testing::TempDir dir;
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.store = quorum::testing::StoreFor(GetParam(), dir.path());
+  options.webhooks.timeout = absl::Milliseconds(300);
+  options.webhooks.max_failures = 0;
+  options.webhooks.backoff = absl::Milliseconds(5);
+  options.webhooks.max_backoff = absl::Milliseconds(20);
+  auto started = QuorumServer::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  QuorumServer& server = **started;
+  auto channel = quorum::testing::ChannelTo(server);
+  auto hooks = v1::WebhookService::NewStub(channel);
+  auto graph = v1::AccountGraphService::NewStub(channel);
+
+  WebhookReceiver receiver;
+  receiver.Hang(true);  // Every delivery times out.
+  v1::CreateWebhookRequest create;
+  create.set_webhook_id("stuck");
+  create.mutable_webhook()->set_url(receiver.url());
+  create.mutable_webhook()->set_secret(kSecret);
+  v1::Webhook webhook;
+  ASSERT_TRUE(hooks->CreateWebhook(Context().get(), create, &webhook).ok());
+  for (const std::string id : {"first", "second", "third"}) {
+    v1::CreateAccountRequest account;
+    account.set_account_id(id);
+    account.mutable_account()->set_display_name("Lab " + id);
+    account.mutable_account()->set_country_code("US");
+    v1::Account created;
+    ASSERT_TRUE(graph->CreateAccount(Context().get(), account, &created).ok());
+  }
+  ASSERT_TRUE(
+      receiver.WaitFor([](const auto& requests) { return !requests.empty(); }));
+  graph::Readiness::FeedOptions keep_one;
+  keep_one.retention_events = 1;
+  ASSERT_TRUE(server.use_cases()->readiness().RunDue(keep_one).ok());
+
+  v1::GetWebhookRequest get;
+  get.set_name("webhooks/stuck");
+  for (int i = 0; i < 2000 && webhook.state() != v1::Webhook::STATE_PAUSED;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(hooks->GetWebhook(Context().get(), get, &webhook).ok());
+  }
+  EXPECT_EQ(webhook.state(), v1::Webhook::STATE_PAUSED);
+  EXPECT_THAT(webhook.paused_reason(), HasSubstr("compacted away"));
+  EXPECT_THAT(webhook.paused_reason(), HasSubstr("skip_compacted"));
+  receiver.Hang(false);
+}
+
 TEST_P(WebhookServiceTest, AResumeWakesADeliveryThatIsBackingOff) {
   // A server that waits two minutes after a failure and never pauses.
   quorum::testing::TempDir dir;
