@@ -183,6 +183,21 @@ class WebhookServiceTest
     return out;
   }
 
+  // A server of its own on `dir` whose webhooks are never paused for
+  // failures and wait `backoff` (at most 4 times that) after one.
+  std::unique_ptr<QuorumServer> StartNeverPausing(
+      const quorum::testing::TempDir& dir, absl::Duration backoff) {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.store = quorum::testing::StoreFor(GetParam(), dir.path());
+    options.webhooks.timeout = absl::Milliseconds(300);
+    options.webhooks.max_failures = 0;
+    options.webhooks.backoff = backoff;
+    options.webhooks.max_backoff = backoff * 4;
+    auto started = QuorumServer::Start(options);
+    EXPECT_TRUE(started.ok()) << started.status();
+    return started.ok() ? *std::move(started) : nullptr;
+  }
   static constexpr char kSecret[] = "s3cret-for-tests";
   quorum::testing::TempDir dir_;
   std::unique_ptr<QuorumServer> server_;
@@ -585,16 +600,9 @@ TEST_P(WebhookServiceTest, ResumeAfterCompactionNeedsSkipCompacted) {
 TEST_P(WebhookServiceTest, AWebhookWhoseEventsWereCompactedAwayPausesSayingSo) {
   // A server that never pauses for failures: only compaction can.
   quorum::testing::TempDir dir;
-  ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.store = quorum::testing::StoreFor(GetParam(), dir.path());
-  options.webhooks.timeout = absl::Milliseconds(300);
-  options.webhooks.max_failures = 0;
-  options.webhooks.backoff = absl::Milliseconds(5);
-  options.webhooks.max_backoff = absl::Milliseconds(20);
-  auto started = QuorumServer::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status();
-  QuorumServer& server = **started;
+  auto own = StartNeverPausing(dir, absl::Milliseconds(5));
+  ASSERT_NE(own, nullptr);
+  QuorumServer& server = *own;
   auto channel = quorum::testing::ChannelTo(server);
   auto hooks = v1::WebhookService::NewStub(channel);
   auto graph = v1::AccountGraphService::NewStub(channel);
@@ -637,16 +645,9 @@ TEST_P(WebhookServiceTest, AWebhookWhoseEventsWereCompactedAwayPausesSayingSo) {
 TEST_P(WebhookServiceTest, AResumeWakesADeliveryThatIsBackingOff) {
   // A server that waits two minutes after a failure and never pauses.
   quorum::testing::TempDir dir;
-  ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.store = quorum::testing::StoreFor(GetParam(), dir.path());
-  options.webhooks.timeout = absl::Milliseconds(300);
-  options.webhooks.max_failures = 0;
-  options.webhooks.backoff = absl::Minutes(2);
-  options.webhooks.max_backoff = absl::Minutes(2);
-  auto started = QuorumServer::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status();
-  auto channel = quorum::testing::ChannelTo(**started);
+  auto own = StartNeverPausing(dir, absl::Minutes(2));
+  ASSERT_NE(own, nullptr);
+  auto channel = quorum::testing::ChannelTo(*own);
   auto hooks = v1::WebhookService::NewStub(channel);
   auto graph = v1::AccountGraphService::NewStub(channel);
 
