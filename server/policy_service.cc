@@ -59,7 +59,7 @@ grpc::Status PolicyServiceImpl::SimulatePolicy(
 }
 
 grpc::Status PolicyServiceImpl::SuggestPolicy(
-    grpc::ServerContext*, const v1::SuggestPolicyRequest* request,
+    grpc::ServerContext* context, const v1::SuggestPolicyRequest* request,
     v1::SuggestPolicyResponse* response) {
   if (suggesting_.fetch_add(1) >= kMaxConcurrentSuggestions) {
     suggesting_.fetch_sub(1);
@@ -77,6 +77,8 @@ grpc::Status PolicyServiceImpl::SuggestPolicy(
       request->folds(), {request->multipliers().data(),
                          static_cast<size_t>(request->multipliers_size())});
   if (!options.ok()) return ToGrpcStatus(options.status());
+  // A client past its deadline (or gone) stops the search.
+  options->cancelled = [context] { return context->IsCancelled(); };
   std::optional<absl::Time> as_of;
   if (request->has_as_of()) as_of = graph::ToTime(request->as_of());
   return Reply(policies_->SuggestPolicy(*options, as_of), response);

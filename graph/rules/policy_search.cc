@@ -148,11 +148,14 @@ bool Valid(const v1::Policy& policy) {
   return violations.empty();
 }
 
-// Coordinate descent on `train` from `start` (see the header).
-v1::Policy Choose(const v1::Policy& start, const std::vector<Parameter>& params,
-                  const std::vector<double>& multipliers,
-                  const std::vector<Prepared>& all,
-                  const std::vector<int>& train) {
+// Coordinate descent on `train` from `start` (see the header); nullopt
+// when `cancelled` said so.
+std::optional<v1::Policy> Choose(const v1::Policy& start,
+                                 const std::vector<Parameter>& params,
+                                 const std::vector<double>& multipliers,
+                                 const std::function<bool()>& cancelled,
+                                 const std::vector<Prepared>& all,
+                                 const std::vector<int>& train) {
   v1::Policy original = start;
   v1::Policy best = start;
   double best_accuracy = Accuracy(best, all, train);
@@ -164,8 +167,9 @@ v1::Policy Choose(const v1::Policy& start, const std::vector<Parameter>& params,
       const double base = param.get(original);
       for (double m : multipliers) {
         const double value = std::min(param.max, base * m);
+        if (param.get(best) == value) continue;
+        if (cancelled && cancelled()) return std::nullopt;
         v1::Policy trial = best;
-        if (param.get(trial) == value) continue;
         param.set(trial, value);
         if (param.get(trial) == param.get(best) || !Valid(trial)) continue;
         const double accuracy = Accuracy(trial, all, train);
@@ -179,6 +183,11 @@ v1::Policy Choose(const v1::Policy& start, const std::vector<Parameter>& params,
     if (!improved) break;
   }
   return best;
+}
+
+absl::Status Cancelled() {
+  return absl::CancelledError(
+      "the policy search stopped: its caller gave up (deadline or cancel)");
 }
 
 struct Spread {
@@ -297,8 +306,10 @@ absl::StatusOr<v1::SuggestPolicyResponse> SearchPolicy(
     for (int g = 0; g < k; ++g) {
       if (g != f) train.insert(train.end(), folds[g].begin(), folds[g].end());
     }
-    const v1::Policy chosen =
-        Choose(policy, params, multipliers, prepared, train);
+    const std::optional<v1::Policy> chosen_or =
+        Choose(policy, params, multipliers, options.cancelled, prepared, train);
+    if (!chosen_or) return Cancelled();
+    const v1::Policy& chosen = *chosen_or;
     fold_accuracy.push_back(Accuracy(chosen, prepared, folds[f]));
     std::map<int, std::vector<int>> by_route;
     for (int i : folds[f]) by_route[examples[i].route].push_back(i);
@@ -310,8 +321,10 @@ absl::StatusOr<v1::SuggestPolicyResponse> SearchPolicy(
   std::vector<int> everything(order.begin(), order.end());
   std::sort(everything.begin(), everything.end());
   v1::SuggestPolicyResponse response;
-  *response.mutable_candidate() =
-      Choose(policy, params, multipliers, prepared, everything);
+  std::optional<v1::Policy> candidate = Choose(
+      policy, params, multipliers, options.cancelled, prepared, everything);
+  if (!candidate) return Cancelled();
+  *response.mutable_candidate() = *std::move(candidate);
   v1::Policy before = policy;
   v1::Policy after = response.candidate();
   for (const Parameter& p : params) {

@@ -5,6 +5,7 @@
 #ifndef QUORUM_GRAPH_RULES_POLICY_SEARCH_H_
 #define QUORUM_GRAPH_RULES_POLICY_SEARCH_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ struct SearchOptions {
   // Tried on each parameter's value in the policy searched from (1 is
   // where the search starts, listed or not).
   std::vector<double> multipliers = {0.5, 0.75, 1, 1.25, 1.5};
+  // Asked before each candidate is judged; once true the search stops with
+  // CANCELLED (the caller gave up: a deadline passed, say). Null: never.
+  std::function<bool()> cancelled;
 };
 
 // The request's folds and multipliers, defaults filled in (0 folds: 5; no

@@ -316,6 +316,17 @@ TEST(PolicySearch, AHandoffForASolutionIsJudgedForIt) {
   EXPECT_FALSE(RoutesRight(policy, general));
 }
 
+TEST(PolicySearch, ACallerThatGivesUpStopsTheSearch) {
+  SearchOptions options = Options(5, {0.5, 1, 1.5});
+  int asked = 0;
+  options.cancelled = [&] { return ++asked > 3; };
+  EXPECT_THAT(SearchPolicy(TestPolicy(12), History({}), options),
+              StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(asked, 4);  // It stopped at the first "yes".
+  options.cancelled = [] { return false; };
+  EXPECT_TRUE(SearchPolicy(TestPolicy(12), History({}), options).ok());
+}
+
 TEST(PolicySearch, ReadinessWeightsAreNotSearched) {
   EXPECT_THAT(TunableParameters(DefaultPolicy()),
               ElementsAre("intent.high_intent_threshold", "intent.half_life"));
