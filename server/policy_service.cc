@@ -53,6 +53,9 @@ grpc::Status PolicyServiceImpl::SimulatePolicy(
     v1::SimulatePolicyResponse* response) {
   auto policy = graph::PolicyFromSource(request->source(), "source");
   if (!policy.ok()) return ToGrpcStatus(policy.status());
+  if (request->has_as_of() && !graph::IsValidTimestamp(request->as_of())) {
+    return ToGrpcStatus(InvalidField("as_of", "is not a valid timestamp"));
+  }
   std::optional<absl::Time> as_of;
   if (request->has_as_of()) as_of = graph::ToTime(request->as_of());
   return Reply(policies_->SimulatePolicy(*policy, as_of), response);
@@ -79,6 +82,9 @@ grpc::Status PolicyServiceImpl::SuggestPolicy(
   if (!options.ok()) return ToGrpcStatus(options.status());
   // A client past its deadline (or gone) stops the search.
   options->cancelled = [context] { return context->IsCancelled(); };
+  if (request->has_as_of() && !graph::IsValidTimestamp(request->as_of())) {
+    return ToGrpcStatus(InvalidField("as_of", "is not a valid timestamp"));
+  }
   std::optional<absl::Time> as_of;
   if (request->has_as_of()) as_of = graph::ToTime(request->as_of());
   return Reply(policies_->SuggestPolicy(*options, as_of), response);

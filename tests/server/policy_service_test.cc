@@ -467,6 +467,18 @@ TEST_P(PolicyServiceTest,
   }
 }
 
+TEST_P(PolicyServiceTest, SimulatingAsOfAnInvalidTimeNamesAsOf) {
+  v1::SimulatePolicyRequest request;
+  *request.mutable_source() = MessageSource(graph::DefaultPolicy());
+  request.mutable_as_of()->set_seconds(1);
+  request.mutable_as_of()->set_nanos(-5);
+  v1::SimulatePolicyResponse response;
+  grpc::Status status =
+      stub_->SimulatePolicy(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"as_of"});
+}
+
 TEST_P(PolicyServiceTest,
        PublishingWithoutASourceIsInvalidArgumentNamingSource) {
   v1::PolicyRevision out;

@@ -226,6 +226,13 @@ TEST_P(SuggestPolicyTest,
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ViolatedFields(status),
             (std::set<std::string>{"multipliers[1]", "multipliers[2]"}));
+
+  v1::SuggestPolicyRequest bad_time;
+  bad_time.mutable_as_of()->set_seconds(1);
+  bad_time.mutable_as_of()->set_nanos(-5);
+  status = Suggest(bad_time, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"as_of"});
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, SuggestPolicyTest,
