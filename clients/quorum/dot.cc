@@ -38,12 +38,22 @@ std::string EngagementFill(quorum::v1::Engagement engagement) {
 std::string Node(const quorum::v1::Stakeholder& s, const std::string& indent) {
   std::string label = s.display_name();
   if (!s.title().empty()) label += "\n" + s.title();
-  std::string roles;
+  // Each role once: (c) confirmed, else (crm) from a CRM, else (i).
+  std::map<int, std::string> marks;
   for (const auto& r : s.roles()) {
+    std::string mark = r.source() == quorum::v1::ROLE_SOURCE_CONFIRMED ? "c"
+                       : r.source() == quorum::v1::ROLE_SOURCE_CRM     ? "crm"
+                                                                       : "i";
+    auto [it, added] = marks.emplace(r.role(), mark);
+    if (!added && (mark == "c" || (mark == "crm" && it->second == "i"))) {
+      it->second = mark;
+    }
+  }
+  std::string roles;
+  for (const auto& [role, mark] : marks) {
     if (!roles.empty()) roles += ", ";
     roles +=
-        Short(r.role()) +
-        (r.source() == quorum::v1::ROLE_SOURCE_CONFIRMED ? " (c)" : " (i)");
+        Short(static_cast<quorum::v1::CommitteeRole>(role)) + " (" + mark + ")";
   }
   if (!roles.empty()) label += "\n" + roles;
   std::string engagement = Short(s.engagement());

@@ -183,20 +183,30 @@ bool SetValue(Message& message, const FieldDescriptor* field,
         reflection->MutableMessage(&message, field)->CopyFrom(time);
         return true;
       }
-      if (type == "quorum.v1.RoleAssignment") {  // ROLE or ROLE:confirmed
+      // ROLE, ROLE:SOURCE or ROLE:SOURCE:BASIS (ROLE:crm:Quality Manager).
+      if (type == "quorum.v1.RoleAssignment") {
         size_t colon = text.find(':');
         std::string role = Trim(text.substr(0, colon));
-        std::string source = colon == std::string::npos
-                                 ? "inferred"
-                                 : Trim(text.substr(colon + 1));
+        std::string source = "inferred", basis;
+        if (colon != std::string::npos) {
+          size_t second = text.find(':', colon + 1);
+          source = Trim(text.substr(colon + 1, second == std::string::npos
+                                                   ? std::string::npos
+                                                   : second - colon - 1));
+          if (second != std::string::npos)
+            basis = Trim(text.substr(second + 1));
+        }
         const auto* r = FindEnum(quorum::v1::CommitteeRole_descriptor(), role);
         const auto* s = FindEnum(quorum::v1::RoleSource_descriptor(), source);
         if (r == nullptr || r->number() == 0 || s == nullptr ||
             s->number() == 0) {
-          error = "\"" + text + "\" is not ROLE or ROLE:confirmed";
+          error = "\"" + text +
+                  "\" is not ROLE, ROLE:confirmed, ROLE:crm or "
+                  "ROLE:crm:CONTACT ROLE";
           return false;
         }
         quorum::v1::RoleAssignment assignment;
+        assignment.set_basis(basis);
         assignment.set_role(
             static_cast<quorum::v1::CommitteeRole>(r->number()));
         assignment.set_source(static_cast<quorum::v1::RoleSource>(s->number()));

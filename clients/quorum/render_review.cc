@@ -271,24 +271,36 @@ std::string Intent(const ReviewInput& input, const Namer& namer,
   return out;
 }
 
-// The role of `person` that counts for `req` (a confirmed one first), or
-// nullptr.
-const quorum::v1::RoleAssignment* MatchingRole(
-    const quorum::v1::Stakeholder* person,
-    const quorum::v1::RequirementStatus* req) {
-  if (person == nullptr) return nullptr;
-  const quorum::v1::RoleAssignment* found = nullptr;
-  for (const auto& a : person->roles()) {
-    if (std::find(req->roles().begin(), req->roles().end(), a.role()) ==
-        req->roles().end()) {
+// The role of `name` that counts for `req` (the surest), or nullptr.
+const quorum::v1::RoleHolding* MatchingRole(
+    const quorum::v1::CommitteeAssessment& committee, const std::string& name,
+    const quorum::v1::RequirementStatus& req) {
+  const quorum::v1::RoleHolding* found = nullptr;
+  for (const auto& h : committee.roles()) {
+    if (h.stakeholder() != name ||
+        std::find(req.roles().begin(), req.roles().end(), h.role()) ==
+            req.roles().end()) {
       continue;
     }
-    if (found == nullptr || a.source() == quorum::v1::ROLE_SOURCE_CONFIRMED) {
-      found = &a;
-    }
-    if (a.source() == quorum::v1::ROLE_SOURCE_CONFIRMED) break;
+    if (found == nullptr || h.confidence() > found->confidence()) found = &h;
   }
   return found;
+}
+
+// "QUALITY (likely, 0.72: title 'QA Specialist', validation webinar)".
+std::string DescribeRole(const quorum::v1::RoleHolding& h) {
+  if (h.certainty() == quorum::v1::ROLE_CERTAINTY_CONFIRMED) {
+    return Short(h.role()) + " (confirmed)";
+  }
+  std::string sources;
+  for (const auto& e : h.evidence()) {
+    if (!sources.empty()) sources += ", ";
+    sources += e.text();
+  }
+  return Short(h.role()) + " (" +
+         (h.certainty() == quorum::v1::ROLE_CERTAINTY_LIKELY ? "likely"
+                                                             : "possible") +
+         ", " + Fixed(h.confidence()) + ": " + sources + ")";
 }
 
 std::string Committee(const ReviewInput& input, const Namer& namer,
@@ -323,10 +335,11 @@ std::string Committee(const ReviewInput& input, const Namer& namer,
     std::vector<std::pair<std::string, std::string>> people;  // name, state
     for (const auto& p : r.met_by()) people.emplace_back(p, "met");
     for (const auto& p : r.nearly_met_by()) people.emplace_back(p, "nearly");
+    for (const auto& p : r.below_confidence()) people.emplace_back(p, "unsure");
     bool first = true;
     for (const auto& [name, held] : people) {
       const auto* person = namer.Person(name);
-      const auto* role = MatchingRole(person, req);
+      const auto* role = MatchingRole(committee, name, *req);
       // The verdict's effective engagement (raised by recent evaluation
       // signals); the stored one for a verdict that does not carry it.
       std::string engagement =
@@ -342,15 +355,16 @@ std::string Committee(const ReviewInput& input, const Namer& namer,
       std::string color = !r.applicable() ? "dim"
                           : held == "met" ? "green"
                                           : "yellow";
-      table.AddRow({first ? r.requirement_id() : "",
-                    role != nullptr ? Short(role->role()) : "?",
-                    engagement,
-                    {state, color},
-                    namer.PersonName(name) +
-                        (role == nullptr ? ""
-                         : role->source() == quorum::v1::ROLE_SOURCE_CONFIRMED
-                             ? " (c)"
-                             : " (i)")});
+      table.AddRow(
+          {first ? r.requirement_id() : "",
+           role != nullptr ? Short(role->role()) : "?",
+           engagement,
+           {state, color},
+           namer.PersonName(name) +
+               (role == nullptr ? ""
+                : role->certainty() == quorum::v1::ROLE_CERTAINTY_CONFIRMED
+                    ? " (c)"
+                    : " (" + Fixed(role->confidence()) + ")")});
       first = false;
     }
     if (!people.empty()) continue;
@@ -375,8 +389,15 @@ std::string Committee(const ReviewInput& input, const Namer& namer,
   }
   out += table.Render(style);
   out +=
-      "  (c) confirmed role, (i) inferred from the title; * engagement raised "
-      "by a\n  recent evaluation signal\n";
+      "  (c) confirmed role, (0.72) how sure an unconfirmed role is; unsure: "
+      "holds it\n  less surely than the requirement asks; * engagement raised "
+      "by a recent\n  evaluation signal\n";
+  // How sure each unconfirmed role is, and why.
+  for (const auto& h : committee.roles()) {
+    if (h.certainty() == quorum::v1::ROLE_CERTAINTY_CONFIRMED) continue;
+    out += Paragraph(DescribeRole(h),
+                     "  " + namer.PersonName(h.stakeholder()) + ": ", "    ");
+  }
   for (const auto& l : later) out += Paragraph(l, "  n/a: ", "    ");
   std::string owner = committee.decision_owner().empty()
                           ? "none"

@@ -277,22 +277,30 @@ void CheckStakeholder(Stakeholder* s, absl::string_view prefix, Violations* v) {
                         kMaxRoles, " are allowed"));
     s->mutable_roles()->Clear();  // Not checked one by one.
   }
-  std::set<int> roles;
+  std::set<std::pair<int, int>> roles;  // (role, source)
   for (int i = 0; i < s->roles_size(); ++i) {
-    const auto& r = s->roles(i);
+    auto* r = s->mutable_roles(i);
     std::string at = Indexed(prefix, "roles", i);
-    if (!quorum::v1::CommitteeRole_IsValid(r.role())) {
-      v->Add(at + ".role", absl::StrCat("unknown enum value ", r.role()));
-    } else if (r.role() == quorum::v1::COMMITTEE_ROLE_UNSPECIFIED) {
+    const bool role_ok = quorum::v1::CommitteeRole_IsValid(r->role()) &&
+                         r->role() != quorum::v1::COMMITTEE_ROLE_UNSPECIFIED;
+    if (!quorum::v1::CommitteeRole_IsValid(r->role())) {
+      v->Add(at + ".role", absl::StrCat("unknown enum value ", r->role()));
+    } else if (r->role() == quorum::v1::COMMITTEE_ROLE_UNSPECIFIED) {
       v->Add(at + ".role", "is required");
-    } else if (!roles.insert(r.role()).second) {
-      v->Add(at + ".role", "is listed twice");
     }
-    if (!quorum::v1::RoleSource_IsValid(r.source())) {
-      v->Add(at + ".source", absl::StrCat("unknown enum value ", r.source()));
-    } else if (r.source() == quorum::v1::ROLE_SOURCE_UNSPECIFIED) {
-      v->Add(at + ".source", "is required (INFERRED or CONFIRMED)");
+    if (!quorum::v1::RoleSource_IsValid(r->source())) {
+      v->Add(at + ".source", absl::StrCat("unknown enum value ", r->source()));
+    } else if (r->source() == quorum::v1::ROLE_SOURCE_UNSPECIFIED) {
+      v->Add(at + ".source", "is required (INFERRED, CONFIRMED or CRM)");
+    } else if (r->source() == quorum::v1::ROLE_SOURCE_BEHAVIOUR) {
+      v->Add(at + ".source",
+             "BEHAVIOUR is output only (qualification derives it from "
+             "signals); use INFERRED, CONFIRMED or CRM");
+    } else if (role_ok && !roles.insert({r->role(), r->source()}).second) {
+      v->Add(at + ".role", "is listed twice with the same source");
     }
+    Trim(r->mutable_basis());
+    CheckLength(r->basis(), kMaxRoleBasisLength, at + ".basis", v);
   }
   CheckList(s->mutable_sites(), false, prefix, "sites", v);
   for (int i = 0; i < s->sites_size(); ++i) {

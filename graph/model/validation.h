@@ -24,8 +24,11 @@ inline constexpr size_t kMaxTextLength = 500;
 // Entries of each list field: domains, testing_scopes, accreditations,
 // current_systems, a stakeholder's sites.
 inline constexpr int kMaxListEntries = 50;
-// A stakeholder's role assignments (one per committee role at most).
-inline constexpr int kMaxRoles = 16;
+// A stakeholder's role assignments (one per committee role and stored source
+// at most: 9 roles from INFERRED, CONFIRMED and CRM), and the bytes of each
+// assignment's basis.
+inline constexpr int kMaxRoles = 27;
+inline constexpr size_t kMaxRoleBasisLength = 200;
 // Labels of an account, and the bytes of each key and value.
 inline constexpr int kMaxLabels = 64;
 inline constexpr size_t kMaxLabelKeyLength = 63;

@@ -297,6 +297,15 @@ void CheckFitCheck(const v1::FitCheck& check, const std::string& at,
   }
 }
 
+// The problems of the signal topics `topics` at `at`.
+void CheckTopics(const google::protobuf::RepeatedField<int>& topics,
+                 const std::string& at, Violations* v) {
+  for (int t = 0; t < topics.size(); ++t) {
+    CheckEnumValue(topics.Get(t), v1::SignalTopic_IsValid, true,
+                   absl::StrCat(at, "[", t, "]"), v);
+  }
+}
+
 // The problems of committee requirement `req` at `at`; its ID must be new
 // in `ids`.
 void CheckRequirement(const v1::CommitteeRequirement& req,
@@ -315,14 +324,60 @@ void CheckRequirement(const v1::CommitteeRequirement& req,
   }
   CheckEnumValue(req.from_stage(), v1::EvaluationStage_IsValid, false,
                  at + ".from_stage", v);
+  if (!IsNonNegative(req.min_confidence()) || req.min_confidence() > 1) {
+    v->Add(at + ".min_confidence", "must be between 0 and 1");
+  }
 }
 
-// The problems of the signal topics `topics` at `at`.
-void CheckTopics(const google::protobuf::RepeatedField<int>& topics,
-                 const std::string& at, Violations* v) {
-  for (int t = 0; t < topics.size(); ++t) {
-    CheckEnumValue(topics.Get(t), v1::SignalTopic_IsValid, true,
-                   absl::StrCat(at, "[", t, "]"), v);
+// A weight that must be in (0, 1), or 0 for its default when `optional`.
+void CheckWeight(double w, bool optional, const std::string& at,
+                 Violations* v) {
+  if (optional && w == 0) return;
+  if (!IsPositive(w) || w >= 1) {
+    v->Add(at, optional ? "must be above 0 and below 1 (0 means the default)"
+                        : "must be above 0 and below 1");
+  }
+}
+
+// The problems of the committee's role confidence model at `at`.
+void CheckRoleConfidence(const v1::RoleConfidenceModel& m,
+                         const std::string& at, Violations* v) {
+  CheckWeight(m.title_weight(), true, at + ".title_weight", v);
+  CheckWeight(m.crm_weight(), true, at + ".crm_weight", v);
+  if (m.likely_at() != 0 && (!IsPositive(m.likely_at()) || m.likely_at() > 1)) {
+    v->Add(at + ".likely_at",
+           "must be above 0 and at most 1 (0 means the default)");
+  }
+  if (m.behaviours_size() > kMaxRoleBehaviours) {
+    v->Add(at + ".behaviours",
+           absl::StrCat("has ", m.behaviours_size(), " entries; at most ",
+                        kMaxRoleBehaviours, " are allowed"));
+    return;
+  }
+  std::set<std::string> ids;
+  for (int i = 0; i < m.behaviours_size(); ++i) {
+    const v1::RoleBehaviour& b = m.behaviours(i);
+    const std::string here = absl::StrCat(at, ".behaviours[", i, "]");
+    CheckId(b.id(), here + ".id", &ids, v);
+    if (b.description().empty()) {
+      v->Add(here + ".description", "is required");
+    } else if (b.description().size() > 200) {
+      v->Add(here + ".description", "is longer than 200 characters");
+    }
+    CheckEnumValue(b.role(), v1::CommitteeRole_IsValid, true, here + ".role",
+                   v);
+    for (int t = 0; t < b.signal_types_size(); ++t) {
+      CheckEnumValue(b.signal_types(t), v1::SignalType_IsValid, true,
+                     absl::StrCat(here, ".signal_types[", t, "]"), v);
+    }
+    CheckTopics(b.topics(), here + ".topics", v);
+    if (b.signal_types_size() == 0 && b.topics_size() == 0) {
+      v->Add(here + ".signal_types", "needs a signal type or a topic");
+    }
+    if (b.min_signals() < 0) {
+      v->Add(here + ".min_signals", "must not be negative (0 means 1)");
+    }
+    CheckWeight(b.weight(), false, here + ".weight", v);
   }
 }
 
@@ -431,6 +486,8 @@ void ValidatePolicy(const Policy& p, absl::string_view prefix, Violations* v) {
     if (committee.engagement_window_days() <= 0) {
       v->Add(path("committee.engagement_window_days"), "must be positive");
     }
+    CheckRoleConfidence(committee.role_confidence(),
+                        path("committee.role_confidence"), v);
     for (int i = 0; i < committee.role_hints_size(); ++i) {
       const auto& hint = committee.role_hints(i);
       const std::string at = path("committee.role_hints", i);

@@ -17,6 +17,9 @@ namespace quorum::graph {
 // JSON parser's own limit; the text parser is given the same).
 inline constexpr int kMaxPolicyNesting = 100;
 
+// The most behaviour patterns a policy's role confidence model may have.
+inline constexpr int kMaxRoleBehaviours = 32;
+
 // Parses a text-format policy. A syntax error is INVALID_ARGUMENT with a
 // field violation on `field` giving line and column; nesting deeper than
 // kMaxPolicyNesting is such an error, naming the limit.

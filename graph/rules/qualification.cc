@@ -100,10 +100,15 @@ size_t ApproximateBytes(const QualificationPlan& plan) {
   }
   const CommitteePlan& c = plan.committee;
   bytes += c.people.capacity() * sizeof(PlannedPerson);
+  for (const PlannedPerson& p : c.people) {
+    bytes += p.roles.capacity() * sizeof(PlannedRole);
+    for (const PlannedRole& r : p.roles) {
+      for (const auto& e : r.evidence) bytes += e.SpaceUsedLong();
+    }
+  }
   bytes += c.requirements.capacity() * sizeof(PlannedRequirement);
   for (const PlannedRequirement& r : c.requirements) {
-    bytes +=
-        (r.role_holders.capacity() + r.hint_targets.capacity()) * sizeof(int);
+    bytes += r.hint_targets.capacity() * sizeof(int);
   }
   bytes += c.edges.capacity() * sizeof(Edge);
   for (const Edge& e : c.edges) {
@@ -261,7 +266,13 @@ void Decide(const QualificationPlan& plan, const SignalHistory& history,
     gap->set_description(
         absl::StrCat("Committee requirement ", req.requirement_id(), ": ",
                      req.missing()));
-    if (req.has_introduction()) {
+    if (req.below_confidence_size() > 0 && req.nearly_met_by_size() == 0) {
+      gap->set_suggestion(absl::StrCat(
+          "Confirm whether ", absl::StrJoin(req.below_confidence(), ", "),
+          req.below_confidence_size() == 1 ? " holds " : " hold ",
+          RoleList(req.roles()),
+          ": what suggests it is less sure than the requirement asks"));
+    } else if (req.has_introduction()) {
       const auto& intro = req.introduction();
       *gap->mutable_introduction() = intro;
       const std::string& from = intro.path(0);
@@ -305,8 +316,8 @@ void Decide(const QualificationPlan& plan, const SignalHistory& history,
         inferred.empty()
             ? "Ask your contacts who owns the evaluation and confirm that role"
             : absl::StrCat("Confirm whether ", absl::StrJoin(inferred, ", "),
-                           " owns the evaluation: a title alone does not make "
-                           "a decision owner"));
+                           " owns the evaluation: a title or a CRM role alone "
+                           "does not make a decision owner"));
   }
   if (!decision) {
     open_gaps.insert("timeline");

@@ -311,12 +311,20 @@ void AssessIntent(const PastSignals& past, const Policy& policy,
 
 // ---- Committee: who holds each required role, and how engaged (committee.cc)
 
-bool Holds(const Stakeholder& s,
-           const google::protobuf::RepeatedField<int>& roles);
-
 bool HoldsRole(const Stakeholder& s, int role);
 
 std::string RoleList(const google::protobuf::RepeatedField<int>& roles);
+
+// A role a stakeholder holds from their stored assignments (a title
+// inference, a CRM contact role, a confirmation), whatever the time.
+struct PlannedRole {
+  int role;
+  bool confirmed = false;
+  // The product of (1 - weight) over its sources: confidence is 1 - doubt.
+  double doubt = 1;
+  // Its sources, strongest first.
+  std::vector<v1::RoleEvidence> evidence;
+};
 
 // A stakeholder as the committee rules see them, whatever the time.
 struct PlannedPerson {
@@ -325,18 +333,26 @@ struct PlannedPerson {
   // The first decision-owner role (an index into the policy's
   // decision_owner_roles) they hold confirmed; -1 when none.
   int owner_order = -1;
+  // Their stored roles, in CommitteeRole order.
+  std::vector<PlannedRole> roles;
 };
 
 // A committee requirement with what of it depends on the map alone.
 struct PlannedRequirement {
   const CommitteeRequirement* req;
   int needed;  // Rank(min_engagement).
-  // The people (indices in name order) who hold one of its roles.
-  std::vector<int> role_holders;
   // Who to ask when no holder can be introduced to: the non-blocking
   // holders of the role hints' ask roles, in the hints' order.
   std::vector<int> hint_targets;
 };
+
+// The role confidence model with its defaults filled in.
+struct RoleWeights {
+  double title = 0.5;
+  double crm = 0.6;
+  double likely_at = 0.7;
+};
+RoleWeights RoleWeightsOf(const Policy& policy);
 
 // The committee's structure: people by name (the order every list of
 // people in a verdict follows), requirements, relationship edges.
@@ -347,14 +363,27 @@ struct CommitteePlan {
   // For the decision-owner gap: "NAME (ROLE inferred from "TITLE")" for each
   // person whose first inferred role is a decision role.
   std::vector<std::string> inferred_owners;
+  RoleWeights role_weights;
 };
 
 CommitteePlan PlanCommittee(const v1::CommitteeMap& map, const Policy& policy);
 
-// A person's engagement at as_of, aligned with CommitteePlan::people.
+// A role a person holds at as_of, from any source.
+struct HeldRole {
+  int role;
+  double confidence;          // 0..1, rounded to 4 places.
+  const PlannedRole* stored;  // Its stored sources; null when none.
+  // The behaviour patterns (indices in the policy's) their signals match,
+  // each with the matching signals, newest first (at most a few).
+  std::vector<std::pair<int, std::vector<const SignalEntry*>>> behaviours;
+};
+
+// A person's engagement and roles at as_of, aligned with
+// CommitteePlan::people.
 struct Person {
   v1::Engagement effective;
   const std::string* raised_by;  // The evaluation signal that raised it.
+  std::vector<HeldRole> roles;   // In CommitteeRole order.
 };
 
 std::vector<Person> People(const CommitteePlan& plan, const PastSignals& past,

@@ -280,6 +280,7 @@ bool ContainsAny(const std::vector<std::string>& words,
 }
 
 struct CompiledRule {
+  const std::string* id;  // The TitleRule's.
   CommitteeRole role;
   CompiledPhrases any;
   CompiledPhrases with;
@@ -303,8 +304,9 @@ const Compiled& CompiledTable() {
   static const Compiled* compiled = [] {
     auto* c = new Compiled;
     for (const TitleRule& rule : TitleRules()) {
-      c->rules.push_back({rule.role, Compile(rule.any), Compile(rule.with),
-                          Compile(rule.unless), rule.fallback});
+      c->rules.push_back({&rule.id, rule.role, Compile(rule.any),
+                          Compile(rule.with), Compile(rule.unless),
+                          rule.fallback});
     }
     for (const auto& [from, to] : TheTable().rewrites) {
       c->rewrites.emplace_back(CompilePhrase(from), to);
@@ -387,23 +389,36 @@ absl::Status CheckTitleRulesText(absl::string_view text) {
   return ParseTable(text).status();
 }
 
-std::vector<CommitteeRole> InferRoles(absl::string_view title) {
+std::vector<TitleMatch> MatchTitle(absl::string_view title) {
   const Compiled& table = CompiledTable();
   std::vector<std::string> words = FoldWords(title, Apostrophes::kSplit);
   if (words.empty()) return {};
   for (const auto& [from, to] : table.rewrites) Rewrite(from, to, &words);
   if (ContainsAny(words, table.exclusions)) return {};
 
-  std::set<CommitteeRole> roles;
+  // The first rule in table order that gives each role.
+  std::map<CommitteeRole, const std::string*> roles;
   for (const CompiledRule& rule : table.rules) {
-    if (!rule.fallback && rule.Applies(words)) roles.insert(rule.role);
+    if (!rule.fallback && rule.Applies(words))
+      roles.emplace(rule.role, rule.id);
   }
   if (roles.empty()) {
     for (const CompiledRule& rule : table.rules) {
-      if (rule.fallback && rule.Applies(words)) roles.insert(rule.role);
+      if (rule.fallback && rule.Applies(words)) {
+        roles.emplace(rule.role, rule.id);
+      }
     }
   }
-  return std::vector<CommitteeRole>(roles.begin(), roles.end());
+  std::vector<TitleMatch> out;
+  out.reserve(roles.size());
+  for (const auto& [role, id] : roles) out.push_back({role, *id});
+  return out;
+}
+
+std::vector<CommitteeRole> InferRoles(absl::string_view title) {
+  std::vector<CommitteeRole> roles;
+  for (const TitleMatch& m : MatchTitle(title)) roles.push_back(m.role);
+  return roles;
 }
 
 absl::string_view TitleRulesMarkdown() {

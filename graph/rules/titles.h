@@ -90,6 +90,15 @@ absl::Status CheckTitleRulesText(absl::string_view text);
 //     (emergency, ICU, oncology...) is CLINICAL_USER instead.
 std::vector<quorum::v1::CommitteeRole> InferRoles(absl::string_view title);
 
+// A role a title suggests and the rule that gave it (the first in table
+// order that does).
+struct TitleMatch {
+  quorum::v1::CommitteeRole role;
+  std::string rule_id;
+};
+// InferRoles with the rules: the same roles in the same order.
+std::vector<TitleMatch> MatchTitle(absl::string_view title);
+
 // The rule table, word groups, rewrites and exclusions as Markdown, as
 // included in docs/titles.md.
 absl::string_view TitleRulesMarkdown();

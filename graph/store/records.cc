@@ -741,16 +741,26 @@ absl::Status ReadCommitteeMap(Txn& txn, const std::string& account_id,
   }
   // Who holds each role, confirmed holders first.
   std::map<int, v1::RoleHolders> roles;
+  // Each holder once, from whichever sources (INFERRED, CRM) they hold it.
+  auto confirmed = [](const Stakeholder& s, int role) {
+    for (const auto& r : s.roles()) {
+      if (r.role() == role && r.source() == v1::ROLE_SOURCE_CONFIRMED) {
+        return true;
+      }
+    }
+    return false;
+  };
   for (int pass = 0; pass < 2; ++pass) {
-    const auto wanted =
-        pass == 0 ? v1::ROLE_SOURCE_CONFIRMED : v1::ROLE_SOURCE_INFERRED;
     for (const Stakeholder& s : map->stakeholders()) {
+      std::set<int> seen;
       for (const auto& role : s.roles()) {
-        if (role.source() != wanted) continue;
+        if (!seen.insert(role.role()).second) continue;
+        const bool is_confirmed = confirmed(s, role.role());
+        if (is_confirmed != (pass == 0)) continue;
         v1::RoleHolders& holders = roles[role.role()];
         holders.set_role(role.role());
         holders.add_stakeholders(s.name());
-        if (pass == 0) holders.add_confirmed_stakeholders(s.name());
+        if (is_confirmed) holders.add_confirmed_stakeholders(s.name());
       }
     }
   }

@@ -100,7 +100,7 @@ struct Prepared {
   std::string website_domain;
   std::string country;       // ISO alpha-2, or empty.
   std::string phone_region;  // From the phone number, or empty.
-  std::vector<v1::CommitteeRole> roles;
+  std::vector<TitleMatch> roles;  // From the title, with the rules.
 };
 
 absl::StatusOr<Prepared> Prepare(const v1::SubmitLeadRequest& request,
@@ -252,7 +252,7 @@ absl::StatusOr<Prepared> Prepare(const v1::SubmitLeadRequest& request,
     *lead.mutable_note() = note;
   }
   RETURN_IF_ERROR(violations.ToStatus());
-  p.roles = InferRoles(lead.title());
+  p.roles = MatchTitle(lead.title());
   return p;
 }
 
@@ -477,10 +477,11 @@ absl::StatusOr<Unplaced> LandLead(Txn& txn, const Prepared& p,
   response.set_account(account->name());
 
   // 4. The stakeholder: merge into the e-mail match, or create.
-  for (v1::CommitteeRole role : p.roles) {
+  for (const TitleMatch& m : p.roles) {
     auto* r = response.add_inferred_roles();
-    r->set_role(role);
+    r->set_role(m.role);
     r->set_source(v1::ROLE_SOURCE_INFERRED);
+    r->set_basis(m.rule_id);
   }
   if (person) {
     v1::Stakeholder patch;
@@ -504,13 +505,14 @@ absl::StatusOr<Unplaced> LandLead(Txn& txn, const Prepared& p,
     }
     *patch.mutable_roles() = person->roles();
     bool new_role = false;
-    for (v1::CommitteeRole role : p.roles) {
+    for (const TitleMatch& m : p.roles) {
       bool held = false;
-      for (const auto& r : person->roles()) held |= r.role() == role;
+      for (const auto& r : person->roles()) held |= r.role() == m.role;
       if (held) continue;
       auto* r = patch.add_roles();
-      r->set_role(role);
+      r->set_role(m.role);
       r->set_source(v1::ROLE_SOURCE_INFERRED);
+      r->set_basis(m.rule_id);
       new_role = true;
     }
     if (new_role) mask.add_paths("roles");
@@ -755,6 +757,16 @@ absl::StatusOr<Intake::ImportOutcome> ImportOne(
                                             name->id, now)
                             .status());
         return Intake::ImportOutcome::kCreated;
+      }
+      // The import speaks for the CRM: its CRM roles replace the stored
+      // ones, while a confirmation or a title inference made here stays
+      // unless the record sends roles of that source.
+      std::set<int> sent;
+      for (const auto& r : person.roles()) sent.insert(r.source());
+      for (const auto& r : current->roles()) {
+        if (r.source() != v1::ROLE_SOURCE_CRM && sent.count(r.source()) == 0) {
+          *person.add_roles() = r;
+        }
       }
       ASSIGN_OR_RETURN(v1::Stakeholder after,
                        UpdateStakeholderIn(txn, person, all, now));

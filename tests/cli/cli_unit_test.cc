@@ -177,6 +177,22 @@ TEST(Mapping, ConvertsARowIntoRecords) {
   EXPECT_FALSE(s.do_not_contact());
 }
 
+TEST(Mapping, ACrmContactRoleKeepsTheCrmsWords) {
+  Mapping mapping = Mapping::Parse(kMapping, "test.mapping");
+  mapping.Bind(kHeader);
+  auto row = mapping.Convert(
+      {"lab-1", "Lab One", "de", "R", "", "", "Anna Weber",
+       "QUALITY:crm:Quality Manager; PROCUREMENT:crm", "no", "yes"});
+  ASSERT_EQ(row.error, "");
+  const auto& s = row.records[1].stakeholder();
+  ASSERT_EQ(s.roles_size(), 2);
+  EXPECT_EQ(s.roles(0).role(), quorum::v1::COMMITTEE_ROLE_QUALITY);
+  EXPECT_EQ(s.roles(0).source(), quorum::v1::ROLE_SOURCE_CRM);
+  EXPECT_EQ(s.roles(0).basis(), "Quality Manager");
+  EXPECT_EQ(s.roles(1).source(), quorum::v1::ROLE_SOURCE_CRM);
+  EXPECT_EQ(s.roles(1).basis(), "");
+}
+
 TEST(Mapping, EmptyCellsLeaveFieldsUnset) {
   Mapping mapping = Mapping::Parse(kMapping, "test.mapping");
   mapping.Bind(kHeader);
@@ -199,7 +215,8 @@ TEST(Mapping, RejectsBadValuesWithEveryReason) {
             "account.facility_type: TYPE code \"X\" is not in [map types]; "
             "account.annual_test_volume: \"lots\" is not a whole number; "
             "stakeholder.name: ID is empty; "
-            "stakeholder.roles: \"CHEF\" is not ROLE or ROLE:confirmed; "
+            "stakeholder.roles: \"CHEF\" is not ROLE, ROLE:confirmed, ROLE:crm "
+            "or ROLE:crm:CONTACT ROLE; "
             "stakeholder.do_not_contact: \"maybe\" is not true or false");
 }
 

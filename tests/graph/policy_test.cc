@@ -762,6 +762,69 @@ const BrokenPolicyCase kBrokenPolicies[] = {
      },
      {"routing_rules[0].when.all_of.conditions[1].negate.requirement_met"}},
 
+    // Role confidence.
+    {"MinConfidenceAboveOne",
+     [](Policy* p) {
+       p->mutable_committee()->mutable_requirements(0)->set_min_confidence(1.5);
+     },
+     {"committee.requirements[0].min_confidence"}},
+    {"MinConfidenceNotANumber",
+     [](Policy* p) {
+       p->mutable_committee()->mutable_requirements(0)->set_min_confidence(
+           std::nan(""));
+     },
+     {"committee.requirements[0].min_confidence"}},
+    {"SolutionRequirementNegativeMinConfidence",
+     [](Policy* p) {
+       auto* s = p->add_solutions();
+       s->set_id("analyzer");
+       auto* r = s->add_requirements();
+       r->set_id("director");
+       r->add_roles(v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+       r->set_min_confidence(-0.1);
+     },
+     {"solutions[0].requirements[0].min_confidence"}},
+    {"RoleWeightsOutOfRange",
+     [](Policy* p) {
+       auto* m = p->mutable_committee()->mutable_role_confidence();
+       m->set_title_weight(1);
+       m->set_crm_weight(-0.2);
+       m->set_likely_at(std::numeric_limits<double>::infinity());
+     },
+     {"committee.role_confidence.title_weight",
+      "committee.role_confidence.crm_weight",
+      "committee.role_confidence.likely_at"}},
+    {"BrokenBehaviourPatterns",
+     [](Policy* p) {
+       auto* m = p->mutable_committee()->mutable_role_confidence();
+       m->add_behaviours();  // No id, description, role, signals or weight.
+       auto* b = m->add_behaviours();
+       b->set_id("webinar");
+       b->set_description("validation webinar");
+       b->set_role(v1::COMMITTEE_ROLE_QUALITY);
+       b->add_topics(v1::SIGNAL_TOPIC_VALIDATION);
+       b->add_signal_types(static_cast<v1::SignalType>(99));
+       b->set_min_signals(-1);
+       b->set_weight(0.4);
+       *m->add_behaviours() = *b;  // The same id again.
+       m->mutable_behaviours(2)->clear_signal_types();
+       m->mutable_behaviours(2)->set_min_signals(0);
+     },
+     {"committee.role_confidence.behaviours[0].id",
+      "committee.role_confidence.behaviours[0].description",
+      "committee.role_confidence.behaviours[0].role",
+      "committee.role_confidence.behaviours[0].signal_types",
+      "committee.role_confidence.behaviours[0].weight",
+      "committee.role_confidence.behaviours[1].signal_types[0]",
+      "committee.role_confidence.behaviours[1].min_signals",
+      "committee.role_confidence.behaviours[2].id"}},
+    {"TooManyBehaviourPatterns",
+     [](Policy* p) {
+       auto* m = p->mutable_committee()->mutable_role_confidence();
+       for (int i = 0; i <= kMaxRoleBehaviours; ++i) m->add_behaviours();
+     },
+     {"committee.role_confidence.behaviours"}},
+
     // Handoff and review.
     {"NegativeMinNotes",
      [](Policy* p) { p->mutable_handoff()->set_min_notes(-1); },

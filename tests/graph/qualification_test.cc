@@ -1020,5 +1020,200 @@ TEST(SolutionTest, NoSolutionIsThePolicyItself) {
   EXPECT_EQ(judged->SerializeAsString(), policy.SerializeAsString());
 }
 
+// ------------------------------------------------------- role confidence
+
+// MakePolicy() with a role confidence model, and `min_confidence` on the
+// quality requirement.
+v1::Policy ConfidencePolicy(double quality_min_confidence = 0.7) {
+  v1::Policy policy = MakePolicy();
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        title_weight: 0.5
+        crm_weight: 0.6
+        likely_at: 0.7
+        behaviours {
+          id: "validation-webinar"
+          description: "validation webinar"
+          role: COMMITTEE_ROLE_QUALITY
+          signal_types: SIGNAL_TYPE_WEBINAR_ATTENDED
+          topics: SIGNAL_TOPIC_VALIDATION
+          weight: 0.44
+        }
+        behaviours {
+          id: "pricing"
+          description: "pricing inquiries"
+          role: COMMITTEE_ROLE_PROCUREMENT
+          signal_types: SIGNAL_TYPE_PRICING_INQUIRY
+          min_signals: 2
+          weight: 0.3
+        }
+      )pb",
+      policy.mutable_committee()->mutable_role_confidence()));
+  for (auto& req : *policy.mutable_committee()->mutable_requirements()) {
+    if (req.id() == "quality") req.set_min_confidence(quality_min_confidence);
+  }
+  Violations violations;
+  ValidatePolicy(policy, "", &violations);
+  EXPECT_TRUE(violations.empty()) << violations.ToStatus();
+  return policy;
+}
+
+const v1::RoleHolding* Holding(const v1::Verdict& v, const std::string& who,
+                               v1::CommitteeRole role) {
+  for (const auto& h : v.committee().roles()) {
+    if (h.stakeholder() == who && h.role() == role) return &h;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> EvidenceTexts(const v1::RoleHolding& h) {
+  std::vector<std::string> out;
+  for (const auto& e : h.evidence()) out.push_back(e.text());
+  return out;
+}
+
+constexpr char kQa[] = "accounts/root/stakeholders/qa";
+
+TEST(RoleConfidenceTest, ATitleAndAValidationWebinarFuseIntoALikelyRole) {
+  TreeBuilder b;
+  v1::Stakeholder* qa =
+      b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY,
+               v1::ROLE_SOURCE_INFERRED, v1::ENGAGEMENT_ENGAGED);
+  qa->set_title("QA Specialist");
+  b.Signal(v1::SIGNAL_TYPE_WEBINAR_ATTENDED, 200, v1::SIGNAL_TOPIC_VALIDATION,
+           kQa);
+  v1::Verdict v = Qualify(b.tree(), ConfidencePolicy(), 1, kAsOf);
+  const v1::RoleHolding* h = Holding(v, kQa, v1::COMMITTEE_ROLE_QUALITY);
+  ASSERT_NE(h, nullptr);
+  EXPECT_DOUBLE_EQ(h->confidence(), 0.72);  // 1 - 0.5 * 0.56
+  EXPECT_EQ(h->certainty(), v1::ROLE_CERTAINTY_LIKELY);
+  EXPECT_EQ(EvidenceTexts(*h),
+            (std::vector<std::string>{"title 'QA Specialist'",
+                                      "validation webinar"}));
+  EXPECT_EQ(h->evidence(0).source(), v1::ROLE_SOURCE_INFERRED);
+  EXPECT_EQ(h->evidence(0).basis(), "quality");  // The title rule that fired.
+  EXPECT_EQ(h->evidence(1).source(), v1::ROLE_SOURCE_BEHAVIOUR);
+  EXPECT_EQ(h->evidence(1).basis(), "validation-webinar");
+  EXPECT_EQ(h->evidence(1).signals_size(), 1);  // However old.
+  EXPECT_TRUE(Requirement(v, "quality").met());
+}
+
+TEST(RoleConfidenceTest, AHolderLessSureThanTheRequirementAsksDoesNotCount) {
+  TreeBuilder b;
+  b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY,
+           v1::ROLE_SOURCE_INFERRED, v1::ENGAGEMENT_ENGAGED)
+      ->set_title("QA Specialist");
+  v1::Verdict v = Qualify(b.tree(), ConfidencePolicy(), 1, kAsOf);
+  const v1::RequirementStatus& quality = Requirement(v, "quality");
+  EXPECT_FALSE(quality.met());
+  EXPECT_TRUE(quality.met_by().empty());
+  EXPECT_EQ(std::vector<std::string>(quality.below_confidence().begin(),
+                                     quality.below_confidence().end()),
+            std::vector<std::string>{kQa});
+  EXPECT_DOUBLE_EQ(quality.min_confidence(), 0.7);
+  EXPECT_NE(quality.missing().find("with confidence 0.70 or more"),
+            std::string::npos)
+      << quality.missing();
+  EXPECT_NE(quality.missing().find("holds it less surely: " + std::string(kQa) +
+                                   " (0.50)"),
+            std::string::npos)
+      << quality.missing();
+  const v1::RoleHolding* h = Holding(v, kQa, v1::COMMITTEE_ROLE_QUALITY);
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->certainty(), v1::ROLE_CERTAINTY_POSSIBLE);
+  bool suggested = false;
+  for (const auto& gap : v.gaps()) {
+    if (gap.id() == "quality") {
+      suggested = gap.suggestion().find("Confirm whether " + std::string(kQa) +
+                                        " holds QUALITY") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(suggested);
+  // With no minimum, the same holder counts, as before role confidence.
+  EXPECT_TRUE(
+      Requirement(Qualify(b.tree(), ConfidencePolicy(0), 1, kAsOf), "quality")
+          .met());
+}
+
+TEST(RoleConfidenceTest, BehaviourAloneGivesAPossibleRole) {
+  TreeBuilder b;
+  b.Person("accounts/root", "buyer", v1::COMMITTEE_ROLE_UNSPECIFIED);
+  const std::string buyer = "accounts/root/stakeholders/buyer";
+  b.Signal(v1::SIGNAL_TYPE_PRICING_INQUIRY, 3, v1::SIGNAL_TOPIC_PRICING, buyer);
+  v1::Verdict one = Qualify(b.tree(), ConfidencePolicy(), 1, kAsOf);
+  EXPECT_EQ(Holding(one, buyer, v1::COMMITTEE_ROLE_PROCUREMENT), nullptr)
+      << "min_signals is 2";
+  b.Signal(v1::SIGNAL_TYPE_PRICING_INQUIRY, 1, v1::SIGNAL_TOPIC_GENERAL, buyer);
+  v1::Verdict two = Qualify(b.tree(), ConfidencePolicy(), 1, kAsOf);
+  const v1::RoleHolding* h =
+      Holding(two, buyer, v1::COMMITTEE_ROLE_PROCUREMENT);
+  ASSERT_NE(h, nullptr);
+  EXPECT_DOUBLE_EQ(h->confidence(), 0.3);
+  EXPECT_EQ(h->certainty(), v1::ROLE_CERTAINTY_POSSIBLE);
+  ASSERT_EQ(h->evidence_size(), 1);
+  EXPECT_EQ(h->evidence(0).signals_size(), 2);
+  EXPECT_EQ(h->evidence(0).signals(0), "accounts/root/signals/s2")
+      << "newest first";
+  // Judged before the second inquiry, the pattern does not match yet.
+  v1::Verdict earlier =
+      Qualify(b.tree(), ConfidencePolicy(), 1, kAsOf - absl::Hours(48));
+  EXPECT_EQ(Holding(earlier, buyer, v1::COMMITTEE_ROLE_PROCUREMENT), nullptr);
+}
+
+TEST(RoleConfidenceTest, OnlyAConfirmationMakesADecisionOwner) {
+  TreeBuilder b;
+  v1::Stakeholder* d =
+      b.Person("accounts/root", "dir", v1::COMMITTEE_ROLE_LAB_DIRECTOR,
+               v1::ROLE_SOURCE_INFERRED);
+  d->set_title("Laboratory Director");
+  auto* crm = d->add_roles();
+  crm->set_role(v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+  crm->set_source(v1::ROLE_SOURCE_CRM);
+  crm->set_basis("Head of Department");
+  const std::string dir = "accounts/root/stakeholders/dir";
+  v1::Verdict v = Qualify(b.tree(), ConfidencePolicy(), 1, kAsOf);
+  const v1::RoleHolding* h = Holding(v, dir, v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+  ASSERT_NE(h, nullptr);
+  EXPECT_DOUBLE_EQ(h->confidence(), 0.8);
+  EXPECT_EQ(EvidenceTexts(*h),
+            (std::vector<std::string>{"CRM contact role 'Head of Department'",
+                                      "title 'Laboratory Director'"}));
+  EXPECT_TRUE(v.committee().decision_owner().empty());
+  bool named = false;
+  for (const auto& gap : v.gaps()) {
+    if (gap.id() == "decision-owner") {
+      named = gap.suggestion().find(
+                  "LAB_DIRECTOR from the CRM contact role 'Head of "
+                  "Department'") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(named);
+  auto* confirmed = d->add_roles();
+  confirmed->set_role(v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+  confirmed->set_source(v1::ROLE_SOURCE_CONFIRMED);
+  v1::Verdict after = Qualify(b.tree(), ConfidencePolicy(), 1, kAsOf);
+  EXPECT_EQ(after.committee().decision_owner(), dir);
+  const v1::RoleHolding* c =
+      Holding(after, dir, v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+  ASSERT_NE(c, nullptr);
+  EXPECT_DOUBLE_EQ(c->confidence(), 1);
+  EXPECT_EQ(c->certainty(), v1::ROLE_CERTAINTY_CONFIRMED);
+  EXPECT_EQ(c->evidence(0).source(), v1::ROLE_SOURCE_CONFIRMED);
+}
+
+TEST(RoleConfidenceTest, APolicyWithoutAModelUsesTheDefaultWeights) {
+  TreeBuilder b;
+  b.Person("accounts/root", "qa", v1::COMMITTEE_ROLE_QUALITY,
+           v1::ROLE_SOURCE_INFERRED, v1::ENGAGEMENT_ENGAGED);
+  b.Signal(v1::SIGNAL_TYPE_WEBINAR_ATTENDED, 1, v1::SIGNAL_TOPIC_VALIDATION,
+           kQa);
+  v1::Verdict v = Qualify(b.tree(), MakePolicy(), 1, kAsOf);
+  const v1::RoleHolding* h = Holding(v, kQa, v1::COMMITTEE_ROLE_QUALITY);
+  ASSERT_NE(h, nullptr);
+  EXPECT_DOUBLE_EQ(h->confidence(), 0.5);        // No behaviour patterns.
+  EXPECT_EQ(h->evidence(0).text(), "inferred");  // No title.
+  EXPECT_TRUE(Requirement(v, "quality").met());
+}
+
 }  // namespace
 }  // namespace quorum::graph

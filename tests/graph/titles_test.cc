@@ -291,6 +291,28 @@ TEST(InferRolesTest, FallbackRulesOnlyApplyWhenNothingElseDid) {
               ElementsAre(kLabOperations));
 }
 
+TEST(MatchTitleTest, NamesTheRuleThatGaveEachRole) {
+  const std::vector<TitleMatch> matches = MatchTitle("Chief Quality Officer");
+  ASSERT_EQ(matches.size(), 1u);
+  EXPECT_EQ(matches[0].role, kQuality);
+  EXPECT_EQ(matches[0].rule_id, "quality");
+  std::vector<TitleMatch> director = MatchTitle("Laboratory Director");
+  ASSERT_EQ(director.size(), 1u);
+  EXPECT_EQ(director[0].rule_id, "lab-director");
+  EXPECT_TRUE(MatchTitle("Sales Manager").empty());
+}
+
+TEST(MatchTitleTest, GivesTheSameRolesAsInferRoles) {
+  for (const TitleCase& c : RealWorldTitles()) {
+    std::vector<CommitteeRole> roles;
+    for (const TitleMatch& m : MatchTitle(c.title)) {
+      roles.push_back(m.role);
+      EXPECT_FALSE(m.rule_id.empty()) << c.title;
+    }
+    EXPECT_EQ(Names(roles), Names(InferRoles(c.title))) << c.title;
+  }
+}
+
 // ------------------------------------------------------------ The table
 
 TEST(TitleRulesTest, EveryRuleHasAUniqueIdARoleAndExamples) {

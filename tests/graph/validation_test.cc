@@ -479,16 +479,41 @@ TEST(CheckStakeholderTest, RoleNeedsAKnownRoleAndASource) {
                                               "stakeholder.roles[2].source"));
 }
 
-TEST(CheckStakeholderTest, RejectsARoleListedTwice) {
+TEST(CheckStakeholderTest, HoldsARoleFromEachSourceOnce) {
   Stakeholder s = NewStakeholder("Jo");
-  for (auto source : {v1::ROLE_SOURCE_INFERRED, v1::ROLE_SOURCE_CONFIRMED}) {
+  for (auto source : {v1::ROLE_SOURCE_INFERRED, v1::ROLE_SOURCE_CONFIRMED,
+                      v1::ROLE_SOURCE_CRM}) {
     auto* r = s.add_roles();
     r->set_role(v1::COMMITTEE_ROLE_QUALITY);
     r->set_source(source);
   }
+  Violations ok;
+  CheckStakeholder(&s, "stakeholder", &ok);
+  EXPECT_THAT(Fields(ok), IsEmpty());
+  *s.add_roles() = s.roles(2);
+  Violations twice;
+  CheckStakeholder(&s, "stakeholder", &twice);
+  EXPECT_THAT(Fields(twice), ElementsAre("stakeholder.roles[3].role"));
+}
+
+TEST(CheckStakeholderTest, BehaviourIsNeverStoredAndABasisIsBounded) {
+  Stakeholder s = NewStakeholder("Jo");
+  auto* behaviour = s.add_roles();
+  behaviour->set_role(v1::COMMITTEE_ROLE_QUALITY);
+  behaviour->set_source(v1::ROLE_SOURCE_BEHAVIOUR);
+  auto* crm = s.add_roles();
+  crm->set_role(v1::COMMITTEE_ROLE_PROCUREMENT);
+  crm->set_source(v1::ROLE_SOURCE_CRM);
+  crm->set_basis("  Buyer  ");
+  auto* long_basis = s.add_roles();
+  long_basis->set_role(v1::COMMITTEE_ROLE_QUALITY);
+  long_basis->set_source(v1::ROLE_SOURCE_CRM);
+  long_basis->set_basis(std::string(kMaxRoleBasisLength + 1, 'x'));
   Violations v;
   CheckStakeholder(&s, "stakeholder", &v);
-  EXPECT_THAT(Fields(v), ElementsAre("stakeholder.roles[1].role"));
+  EXPECT_THAT(Fields(v), UnorderedElementsAre("stakeholder.roles[0].source",
+                                              "stakeholder.roles[2].basis"));
+  EXPECT_EQ(s.roles(1).basis(), "Buyer");
 }
 
 TEST(CheckStakeholderTest, SitesMustBeSiteNames) {

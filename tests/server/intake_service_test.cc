@@ -1,6 +1,7 @@
 // IntakeService and NoteService over a real gRPC channel to a real store.
 #include "server/intake_service.h"
 
+#include <gmock/gmock.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "quorum/v1/account_graph_service.grpc.pb.h"
 #include "quorum/v1/note_service.grpc.pb.h"
 #include "quorum/v1/signal_service.grpc.pb.h"
@@ -203,6 +205,7 @@ TEST_P(IntakeTest, WorkedExampleLeadIsCreatedCleanAndRoutedToSalesDiscovery) {
   ASSERT_EQ(r.inferred_roles_size(), 1);
   EXPECT_EQ(r.inferred_roles(0).role(), v1::COMMITTEE_ROLE_LAB_OPERATIONS);
   EXPECT_EQ(r.inferred_roles(0).source(), v1::ROLE_SOURCE_INFERRED);
+  EXPECT_EQ(r.inferred_roles(0).basis(), "lab-operations");  // The rule.
   EXPECT_EQ(r.signal().type(), v1::SIGNAL_TYPE_DEMO_REQUEST);
   EXPECT_EQ(r.signal().stakeholder(), r.stakeholder());
   EXPECT_EQ(r.signal().campaign(), "q4-workflow");
@@ -686,6 +689,64 @@ TEST_P(IntakeTest, ImportUpsertsRecordsAndReportsBadOnesWithoutStopping) {
   v1::Account got;
   ASSERT_TRUE(graph_->GetAccount(Context().get(), get, &got).ok());
   EXPECT_EQ(got.owner(), "team-west");
+}
+
+TEST_P(IntakeTest, AnImportReplacesCrmRolesAndKeepsConfirmedOnes) {
+  auto import = [&](const v1::Stakeholder& person) {
+    v1::ImportRecordsResponse response;
+    auto context = Context();
+    auto writer = intake_->ImportRecords(context.get(), &response);
+    v1::ImportRecordsRequest record;
+    *record.mutable_stakeholder() = person;
+    writer->Write(record);
+    writer->WritesDone();
+    EXPECT_TRUE(writer->Finish().ok());
+    EXPECT_EQ(response.rejected(), 0) << response.ShortDebugString();
+  };
+  auto role = [](v1::CommitteeRole r, v1::RoleSource source,
+                 const std::string& basis = "") {
+    v1::RoleAssignment a;
+    a.set_role(r);
+    a.set_source(source);
+    a.set_basis(basis);
+    return a;
+  };
+  v1::Account account;
+  account.set_display_name("Imported Lab");
+  account.set_country_code("US");
+  v1::CreateAccountRequest create;
+  *create.mutable_account() = account;
+  create.set_account_id("imported");
+  v1::Account created;
+  ASSERT_TRUE(graph_->CreateAccount(Context().get(), create, &created).ok());
+
+  v1::Stakeholder person;
+  person.set_name("accounts/imported/stakeholders/ann");
+  person.set_display_name("Ann");
+  *person.add_roles() =
+      role(v1::COMMITTEE_ROLE_QUALITY, v1::ROLE_SOURCE_CRM, "Quality Manager");
+  *person.add_roles() =
+      role(v1::COMMITTEE_ROLE_LAB_DIRECTOR, v1::ROLE_SOURCE_CONFIRMED);
+  import(person);
+  // The CRM now says procurement, and sends no confirmation.
+  person.clear_roles();
+  *person.add_roles() =
+      role(v1::COMMITTEE_ROLE_PROCUREMENT, v1::ROLE_SOURCE_CRM, "Buyer");
+  import(person);
+
+  v1::GetStakeholderRequest get;
+  get.set_name(person.name());
+  v1::Stakeholder got;
+  ASSERT_TRUE(graph_->GetStakeholder(Context().get(), get, &got).ok());
+  std::vector<std::string> roles;
+  for (const auto& r : got.roles()) {
+    roles.push_back(absl::StrCat(v1::CommitteeRole_Name(r.role()), "/",
+                                 v1::RoleSource_Name(r.source()), "/",
+                                 r.basis()));
+  }
+  EXPECT_THAT(roles, ::testing::UnorderedElementsAre(
+                         "COMMITTEE_ROLE_PROCUREMENT/ROLE_SOURCE_CRM/Buyer",
+                         "COMMITTEE_ROLE_LAB_DIRECTOR/ROLE_SOURCE_CONFIRMED/"));
 }
 
 TEST_P(IntakeTest, AnImportGroupLandsAllOrNothing) {
