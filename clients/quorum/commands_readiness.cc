@@ -66,7 +66,7 @@ std::string ReadinessCsv(
   std::vector<std::vector<std::string>> rows = {
       {"account", "display_name", "readiness", "route", "coverage_percent",
        "status", "country_code", "owner", "stage", "missing_requirements",
-       "as_of", "policy_revision"}};
+       "as_of", "policy_revision", "solution"}};
   for (const auto& a : response.accounts()) {
     std::string missing;
     for (const auto& m : a.missing_requirements()) {
@@ -78,7 +78,7 @@ std::string ReadinessCsv(
          std::to_string(static_cast<int>(std::lround(a.coverage() * 100))),
          Short(a.status()), a.country_code(), a.owner(), Short(a.stage()),
          missing, FormatTime(response.as_of()),
-         std::to_string(response.policy_revision())});
+         std::to_string(response.policy_revision()), a.solution()});
   }
   return ToCsv(rows);
 }

@@ -39,6 +39,7 @@ struct CreateOptions {
 
 std::string FilterText(const quorum::v1::ReadinessFilter& f) {
   std::vector<std::string> parts;
+  if (!f.solution().empty()) parts.push_back("solution=" + f.solution());
   for (int r : f.routes()) {
     parts.push_back("route=" +
                     EnumShortName(quorum::v1::Route_descriptor(), r));

@@ -15,6 +15,9 @@ void AddFilterOptions(CLI::App* sub, Filters& f) {
   sub->add_option("--stage", f.stage, "Only this evaluation stage, e.g. pilot");
   sub->add_option("--min-readiness", f.min_readiness, "Readiness at least this")
       ->check(CLI::Range(0, 100));
+  sub->add_option("--solution", f.solution,
+                  "Judge for this solution of the policy, e.g. lis-middleware "
+                  "(its committee, fit checks and intent topics)");
 }
 
 }  // namespace quorum::cli

@@ -23,9 +23,11 @@ struct Filters {
   std::string owner;
   std::string stage;
   int min_readiness = 0;
+  std::string solution;
 };
 
-// --route, --status, --country, --owner, --stage and --min-readiness.
+// --route, --status, --country, --owner, --stage, --min-readiness and
+// --solution.
 void AddFilterOptions(CLI::App* sub, Filters& f);
 
 // Sets the filter fields of `out`; a bad enum name is a usage error naming
@@ -49,6 +51,7 @@ void ApplyFilters(const Filters& f, Message& out) {
         "--stage", f.stage, quorum::v1::EvaluationStage_descriptor())));
   }
   out.set_min_readiness(f.min_readiness);
+  out.set_solution(f.solution);
 }
 
 }  // namespace quorum::cli

@@ -82,13 +82,17 @@ std::string RenderReadiness(const quorum::v1::ListAccountReadinessResponse& r,
   }
   std::string out = table.Render(style);
   const bool more = !r.next_page_token().empty();
-  out += "\n" + std::to_string(r.accounts_size()) + " account" +
-         (r.accounts_size() == 1 ? "" : "s") +
-         (every_page ? " in total"
-          : more     ? " on this page"
-                     : "") +
-         ", by readiness; as of " + FormatTime(r.as_of()) +
-         ", policy revision " + std::to_string(r.policy_revision()) + "\n";
+  out +=
+      "\n" + std::to_string(r.accounts_size()) + " account" +
+      (r.accounts_size() == 1 ? "" : "s") +
+      (every_page ? " in total"
+       : more     ? " on this page"
+                  : "") +
+      ", by readiness" +
+      (r.accounts(0).solution().empty() ? ""
+                                        : " for " + r.accounts(0).solution()) +
+      "; as of " + FormatTime(r.as_of()) + ", policy revision " +
+      std::to_string(r.policy_revision()) + "\n";
   if (more) {
     out += "More: --page-token " + r.next_page_token() + "\n" +
            "(--all lists every page, and the total)\n";
@@ -102,9 +106,11 @@ std::string RenderReadinessEvent(const quorum::v1::ReadinessEvent& e) {
   };
   std::string out =
       "#" + std::to_string(e.sequence()) + " " + FormatTime(e.event_time()) +
-      " " + LastSegment(e.account()) + ": " + route(e.old_route(), "(new)") +
-      " -> " + route(e.new_route(), "(deleted)") + ", readiness " +
-      std::to_string(e.old_readiness()) + " -> " +
+      " " + LastSegment(e.account()) +
+      (e.solution().empty() ? "" : " for " + e.solution()) + ": " +
+      route(e.old_route(), e.solution().empty() ? "(new)" : "(none)") + " -> " +
+      route(e.new_route(), e.solution().empty() ? "(deleted)" : "(ended)") +
+      ", readiness " + std::to_string(e.old_readiness()) + " -> " +
       std::to_string(e.new_readiness()) + " (" + Short(e.status());
   if (!e.country_code().empty()) out += ", " + e.country_code();
   if (!e.owner().empty()) out += ", owner " + e.owner();

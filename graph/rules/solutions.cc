@@ -10,18 +10,29 @@
 
 namespace quorum::graph {
 
+namespace {
+
+// Why `policy` has no solution `solution`, naming those it has.
+std::string NotASolution(const v1::Policy& policy, absl::string_view solution) {
+  std::vector<std::string> ids;
+  for (const v1::Solution& s : policy.solutions()) ids.push_back(s.id());
+  return ids.empty() ? absl::StrCat("\"", solution,
+                                    "\" is not a solution: the policy has none")
+                     : absl::StrCat("\"", solution,
+                                    "\" is not a solution of the policy (",
+                                    absl::StrJoin(ids, ", "), ")");
+}
+
+}  // namespace
+
 absl::StatusOr<v1::Policy> PolicyForSolution(const v1::Policy& policy,
                                              absl::string_view solution) {
   if (solution.empty()) return policy;
   Violations violations;
   CheckSolutionId(solution, &violations);
   RETURN_IF_ERROR(violations.ToStatus());
-  std::vector<std::string> ids;
   for (const v1::Solution& s : policy.solutions()) {
-    if (s.id() != solution) {
-      ids.push_back(s.id());
-      continue;
-    }
+    if (s.id() != solution) continue;
     v1::Policy judged = policy;
     judged.clear_solutions();
     if (s.requirements_size() > 0) {
@@ -33,14 +44,17 @@ absl::StatusOr<v1::Policy> PolicyForSolution(const v1::Policy& policy,
     }
     return judged;
   }
-  violations.Add(
-      "solution",
-      ids.empty()
-          ? absl::StrCat("\"", solution,
-                         "\" is not a solution: the policy has none")
-          : absl::StrCat("\"", solution, "\" is not a solution of the policy (",
-                         absl::StrJoin(ids, ", "), ")"));
+  violations.Add("solution", NotASolution(policy, solution));
   return violations.ToStatus();
+}
+
+void CheckHasSolution(const v1::Policy& policy, absl::string_view solution,
+                      const std::string& field, Violations* violations) {
+  if (solution.empty()) return;
+  for (const v1::Solution& s : policy.solutions()) {
+    if (s.id() == solution) return;
+  }
+  violations->Add(field, NotASolution(policy, solution));
 }
 
 const v1::Policy* SolutionViews::For(const std::string& solution) {

@@ -28,6 +28,11 @@ absl::StatusOr<v1::Policy> PolicyForSolution(const v1::Policy& policy,
 // well-formed ID.
 void CheckSolutionId(absl::string_view solution, Violations* violations);
 
+// A violation on `field`, naming the policy's solutions, when `solution` is
+// neither empty nor one of `policy`'s.
+void CheckHasSolution(const v1::Policy& policy, absl::string_view solution,
+                      const std::string& field, Violations* violations);
+
 // One policy as each of its solutions sees it, each view made once (for
 // judging many handoffs, each for its own solution). `policy` must outlive
 // it.

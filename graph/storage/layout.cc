@@ -82,13 +82,34 @@ std::string PolicyKey(int64_t revision) {
                          std::numeric_limits<int64_t>::max() - revision);
 }
 
-std::string ReadinessKey(int readiness, absl::string_view account_name) {
-  return absl::StrFormat("%03d|%s", 999 - readiness, account_name);
+std::string ReadinessScope(absl::string_view solution) {
+  return solution.empty() ? std::string()
+                          : absl::StrCat(kSolutionScopes, solution, "|");
+}
+
+std::string ReadinessKey(int readiness, absl::string_view account_name,
+                         absl::string_view solution) {
+  return absl::StrFormat("%s%03d|%s", ReadinessScope(solution), 999 - readiness,
+                         account_name);
+}
+
+std::string ReadinessOfKey(absl::string_view account_name,
+                           absl::string_view solution) {
+  return absl::StrCat(ReadinessScope(solution), account_name);
 }
 
 std::string ReadinessFromKey(int64_t valid_from_nanos,
-                             absl::string_view account_name) {
-  return absl::StrFormat("%019d|%s", valid_from_nanos, account_name);
+                             absl::string_view account_name,
+                             absl::string_view solution) {
+  return absl::StrFormat("%s%019d|%s", ReadinessScope(solution),
+                         valid_from_nanos, account_name);
+}
+
+std::string ReadinessDueKey(int64_t due_nanos, absl::string_view account_name,
+                            absl::string_view solution) {
+  return solution.empty() ? absl::StrFormat("%019d|%s", due_nanos, account_name)
+                          : absl::StrFormat("%019d|%s|%s", due_nanos,
+                                            account_name, solution);
 }
 
 std::string EventKey(int64_t sequence) {

@@ -23,11 +23,14 @@
 //   status_changes accounts/{a}|{inverted time}|{id} -> StatusChange
 //   handoffs       accounts/{a}|{inverted time}|{id} -> Handoff
 //   handoff_ids    accounts/{a}/handoffs/{id}        -> key in `handoffs`
-//   readiness      {999 - readiness}|{account}       -> ReadinessEntry
-//   readiness_of   account name                      -> ReadinessEntry
-//   readiness_from {valid-from nanoseconds}|{account} -> ""
+//   readiness      [scope]{999 - readiness}|{account} -> ""
+//   readiness_of   [scope]{account}                  -> ReadinessEntry
+//   readiness_from [scope]{valid-from ns}|{account}  -> ""
 //   readiness_events {sequence, 19 digits}           -> ReadinessEvent
-//   readiness_due  {due nanoseconds}|{account}       -> ""  (time events)
+//   readiness_due  {due ns}|{account}[|{solution}]   -> ""  (time events)
+//     (the readiness index holds each account's own verdict and its
+//     verdict for each solution of the active policy: a solution's keys
+//     begin with its scope, ReadinessScope; the accounts' own have none)
 //   request_ids    {method}\n{request ID}            -> fingerprint\nresponse
 //   stakeholder_refs {stakeholder}|{db}|{record key} -> ""  (the signals and
 //                                                     notes naming a person)
@@ -99,6 +102,8 @@ inline constexpr absl::string_view kReadinessBuiltKey = "readiness_v2";
 inline constexpr absl::string_view kStakeholderRefsBuiltKey =
     "stakeholder_refs_v1";
 inline constexpr absl::string_view kReadinessDueBuiltKey = "readiness_due_v1";
+inline constexpr absl::string_view kReadinessSolutionsBuiltKey =
+    "readiness_solutions_v1";
 // The last sequence number compacted away from readiness_events (0: none).
 inline constexpr absl::string_view kEventsCompactedKey = "events_compacted";
 
@@ -130,16 +135,30 @@ std::string CompanyNameKey(absl::string_view company_key,
 std::string CompanyNamePrefix(absl::string_view company_key);
 // `policies`: newest first, "INT64_MAX - revision", 19 digits; revision >= 0.
 std::string PolicyKey(int64_t revision);
-// `readiness`: most ready first, "{999 - readiness, 3 digits}|{account}".
-std::string ReadinessKey(int readiness, absl::string_view account_name);
-// `readiness_from`: "{valid-from nanoseconds, 19 digits}|{account}".
+// The readiness index's keys of solution `solution`, in `readiness`,
+// `readiness_of` and `readiness_from`, begin with "solutions/{solution}|"
+// (kSolutionScopes and the ID); the accounts' own verdicts (solution
+// empty) have no scope. Solution IDs begin with a letter, so every scoped
+// key sorts after every unscoped one, which begin with a digit or
+// "accounts/".
+inline constexpr absl::string_view kSolutionScopes = "solutions/";
+std::string ReadinessScope(absl::string_view solution);
+// `readiness`: most ready first,
+// "{scope}{999 - readiness, 3 digits}|{account}".
+std::string ReadinessKey(int readiness, absl::string_view account_name,
+                         absl::string_view solution = "");
+// `readiness_of`: "{scope}{account}".
+std::string ReadinessOfKey(absl::string_view account_name,
+                           absl::string_view solution = "");
+// `readiness_from`: "{scope}{valid-from nanoseconds, 19 digits}|{account}".
 std::string ReadinessFromKey(int64_t valid_from_nanos,
-                             absl::string_view account_name);
-// `readiness_due`: "{due nanoseconds, 19 digits}|{account}".
-inline std::string ReadinessDueKey(int64_t due_nanos,
-                                   absl::string_view account_name) {
-  return ReadinessFromKey(due_nanos, account_name);
-}
+                             absl::string_view account_name,
+                             absl::string_view solution = "");
+// `readiness_due`, one queue for every scope, earliest first:
+// "{due nanoseconds, 19 digits}|{account}", then "|{solution}" for a
+// solution's entry.
+std::string ReadinessDueKey(int64_t due_nanos, absl::string_view account_name,
+                            absl::string_view solution = "");
 // `readiness_events`: the sequence number, 19 digits.
 std::string EventKey(int64_t sequence);
 // Key of `commit_log`: the version, fixed width, so keys sort by version.

@@ -25,6 +25,7 @@
 #include "graph/model/validation.h"
 #include "graph/rules/policy.h"
 #include "graph/rules/qualification.h"
+#include "graph/rules/solutions.h"
 #include "graph/rules/workflow.h"
 #include "graph/storage/records.pb.h"
 #include "graph/store/records.h"
@@ -41,8 +42,9 @@ namespace {
 using storage::ReadinessEntry;
 
 absl::StatusOr<std::optional<ReadinessEntry>> LoadEntry(
-    Txn& txn, absl::string_view account) {
-  return Load<ReadinessEntry>(txn, kReadinessOf, account);
+    Txn& txn, absl::string_view account, absl::string_view solution) {
+  return Load<ReadinessEntry>(txn, kReadinessOf,
+                              ReadinessOfKey(account, solution));
 }
 
 // An entry as readiness_v1 stored it: "{key}\n{valid from}\n{route}\n
@@ -65,15 +67,17 @@ std::optional<ReadinessEntry> DecodeLegacyEntry(absl::string_view value) {
 }
 
 absl::Status RemoveEntry(Txn& txn, absl::string_view account,
+                         absl::string_view solution,
                          const ReadinessEntry& entry) {
   RETURN_IF_ERROR(txn.Delete(kReadiness, entry.index_key()));
   if (entry.due_nanos() != 0) {
-    RETURN_IF_ERROR(
-        txn.Delete(kReadinessDue, ReadinessDueKey(entry.due_nanos(), account)));
+    RETURN_IF_ERROR(txn.Delete(
+        kReadinessDue, ReadinessDueKey(entry.due_nanos(), account, solution)));
   }
   RETURN_IF_ERROR(txn.Delete(
-      kReadinessFrom, ReadinessFromKey(entry.valid_from_nanos(), account)));
-  return txn.Delete(kReadinessOf, account);
+      kReadinessFrom,
+      ReadinessFromKey(entry.valid_from_nanos(), account, solution)));
+  return txn.Delete(kReadinessOf, ReadinessOfKey(account, solution));
 }
 
 }  // namespace
@@ -133,18 +137,38 @@ std::string SignalNameOfKey(absl::string_view key) {
   return absl::StrCat(parts[0], "/signals/", parts[2]);
 }
 
-// Recomputes one account's entry from its tree (null when the account is
-// gone) and appends an event when its route or readiness changed; the
-// entry keeps when route or readiness may next change with time alone, in
-// `readiness_due`.
-absl::Status ReindexOne(Txn& txn, const std::string& account_id,
-                        const TreeSnapshot* tree,
-                        const v1::PolicyRevision& policy, absl::Time now,
-                        const Cause& cause) {
+// The active policy as the index judges with it: as itself, for each
+// account's own verdict, and as each of its solutions sees it.
+struct IndexedPolicy {
+  const v1::PolicyRevision& revision;
+  std::map<std::string, v1::Policy> solutions;  // By solution ID.
+
+  static absl::StatusOr<IndexedPolicy> Of(const v1::PolicyRevision& revision) {
+    IndexedPolicy indexed{revision, {}};
+    for (const v1::Solution& s : revision.policy().solutions()) {
+      ASSIGN_OR_RETURN(indexed.solutions[s.id()],
+                       PolicyForSolution(revision.policy(), s.id()));
+    }
+    return indexed;
+  }
+};
+
+// Recomputes one entry of an account, its own (`solution` empty, `judged`
+// the policy) or a solution's (`judged` the policy as the solution sees
+// it), from its tree (null when the account is gone) and appends an event
+// when its route or readiness changed; the entry keeps when route or
+// readiness may next change with time alone, in `readiness_due`.
+absl::Status ReindexEntry(Txn& txn, const std::string& account_id,
+                          const TreeSnapshot* tree,
+                          const v1::PolicyRevision& policy,
+                          absl::string_view solution, const v1::Policy& judged,
+                          absl::Time now, const Cause& cause) {
   const std::string name = names::Account(account_id);
-  ASSIGN_OR_RETURN(std::optional<ReadinessEntry> old, LoadEntry(txn, name));
+  ASSIGN_OR_RETURN(std::optional<ReadinessEntry> old,
+                   LoadEntry(txn, name, solution));
   v1::ReadinessEvent event;
   event.set_account(name);
+  event.set_solution(std::string(solution));
   *event.mutable_event_time() = ToProto(now);
   event.set_policy_revision(policy.revision());
   event.set_cause(cause.cause);
@@ -158,7 +182,7 @@ absl::Status ReindexOne(Txn& txn, const std::string& account_id,
   if (old) {
     event.set_old_route(static_cast<v1::Route>(old->route()));
     event.set_old_readiness(old->readiness());
-    RETURN_IF_ERROR(RemoveEntry(txn, name, *old));
+    RETURN_IF_ERROR(RemoveEntry(txn, name, solution, *old));
   }
   if (tree == nullptr) {  // Deleted.
     if (old) RETURN_IF_ERROR(AppendEvent(txn, event));
@@ -166,25 +190,26 @@ absl::Status ReindexOne(Txn& txn, const std::string& account_id,
   }
   const v1::Account& account = tree->map->account();
   const absl::Time valid_from = ValidFrom(*tree->signals, now);
-  const v1::Verdict verdict =
-      QualifyRoute(*tree->map, *tree->signals, policy.policy(),
-                   policy.revision(), valid_from);
+  const v1::Verdict verdict = QualifyRoute(*tree->map, *tree->signals, judged,
+                                           policy.revision(), valid_from);
   ReadinessEntry entry;
-  entry.set_index_key(ReadinessKey(verdict.readiness(), name));
+  entry.set_index_key(ReadinessKey(verdict.readiness(), name, solution));
   entry.set_valid_from_nanos(absl::ToUnixNanos(valid_from));
   entry.set_route(verdict.route());
   entry.set_readiness(verdict.readiness());
-  const std::optional<absl::Time> due = NextTimeChange(
-      *tree->map, *tree->signals, policy.policy(), verdict, valid_from);
+  const std::optional<absl::Time> due =
+      NextTimeChange(*tree->map, *tree->signals, judged, verdict, valid_from);
   if (due) {
     entry.set_due_nanos(absl::ToUnixNanos(*due));
-    RETURN_IF_ERROR(
-        txn.Put(kReadinessDue, ReadinessDueKey(entry.due_nanos(), name), ""));
+    RETURN_IF_ERROR(txn.Put(
+        kReadinessDue, ReadinessDueKey(entry.due_nanos(), name, solution), ""));
   }
   RETURN_IF_ERROR(txn.Put(kReadiness, entry.index_key(), ""));
-  RETURN_IF_ERROR(txn.Put(
-      kReadinessFrom, ReadinessFromKey(entry.valid_from_nanos(), name), ""));
-  RETURN_IF_ERROR(Save(txn, kReadinessOf, name, entry));
+  RETURN_IF_ERROR(
+      txn.Put(kReadinessFrom,
+              ReadinessFromKey(entry.valid_from_nanos(), name, solution), ""));
+  RETURN_IF_ERROR(
+      Save(txn, kReadinessOf, ReadinessOfKey(name, solution), entry));
   if (old && old->route() == entry.route() &&
       old->readiness() == entry.readiness()) {
     return absl::OkStatus();
@@ -198,6 +223,45 @@ absl::Status ReindexOne(Txn& txn, const std::string& account_id,
   return AppendEvent(txn, event);
 }
 
+// Recomputes every entry of an account: its own and one per solution.
+absl::Status ReindexOne(Txn& txn, const std::string& account_id,
+                        const TreeSnapshot* tree, const IndexedPolicy& policy,
+                        absl::Time now, const Cause& cause) {
+  RETURN_IF_ERROR(ReindexEntry(txn, account_id, tree, policy.revision, "",
+                               policy.revision.policy(), now, cause));
+  for (const auto& [solution, judged] : policy.solutions) {
+    RETURN_IF_ERROR(ReindexEntry(txn, account_id, tree, policy.revision,
+                                 solution, judged, now, cause));
+  }
+  return absl::OkStatus();
+}
+
+// Removes the entries of solutions that `policy` no longer has, each with
+// an event that ends its verdict (new_route UNSPECIFIED).
+absl::Status DropStaleSolutions(Txn& txn, const IndexedPolicy& policy,
+                                absl::Time now, const Cause& cause) {
+  std::vector<std::pair<std::string, std::string>> stale;  // Solution, name.
+  RETURN_IF_ERROR(
+      txn.Scan(kReadinessOf, kSolutionScopes, "",
+               [&](absl::string_view key, absl::string_view) {
+                 absl::string_view rest = key.substr(kSolutionScopes.size());
+                 const size_t bar = rest.find('|');
+                 if (bar == absl::string_view::npos) return true;
+                 std::string solution(rest.substr(0, bar));
+                 if (policy.solutions.count(solution) == 0) {
+                   stale.emplace_back(std::move(solution),
+                                      std::string(rest.substr(bar + 1)));
+                 }
+                 return true;
+               }));
+  for (const auto& [solution, name] : stale) {
+    ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "account"));
+    RETURN_IF_ERROR(ReindexEntry(txn, id, nullptr, policy.revision, solution,
+                                 policy.revision.policy(), now, cause));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 namespace internal {
@@ -207,11 +271,16 @@ absl::Status UpgradeReadinessIndex(Txn& txn, absl::Time now) {
                    txn.Get(kMeta, kReadinessBuiltKey));
   if (done) {
     // Entries of a server without time events get their due times once
-    // (and the events of what decayed since their last write).
+    // (and the events of what decayed since their last write); those of a
+    // server without solution entries get them (and the events of each
+    // solution's first verdicts).
     ASSIGN_OR_RETURN(std::optional<std::string> due_built,
                      txn.Get(kMeta, kReadinessDueBuiltKey));
-    if (due_built) return absl::OkStatus();
+    ASSIGN_OR_RETURN(std::optional<std::string> solutions_built,
+                     txn.Get(kMeta, kReadinessSolutionsBuiltKey));
+    if (due_built && solutions_built) return absl::OkStatus();
     RETURN_IF_ERROR(ReindexAll(txn, now, v1::ReadinessEvent::CAUSE_TIME));
+    RETURN_IF_ERROR(txn.Put(kMeta, kReadinessSolutionsBuiltKey, "1"));
     return txn.Put(kMeta, kReadinessDueBuiltKey, "1");
   }
   ASSIGN_OR_RETURN(std::optional<std::string> v1_built,
@@ -241,6 +310,7 @@ absl::Status UpgradeReadinessIndex(Txn& txn, absl::Time now) {
     RETURN_IF_ERROR(ReindexAll(txn, now, v1::ReadinessEvent::CAUSE_TIME));
   }
   RETURN_IF_ERROR(txn.Put(kMeta, kReadinessDueBuiltKey, "1"));
+  RETURN_IF_ERROR(txn.Put(kMeta, kReadinessSolutionsBuiltKey, "1"));
   return txn.Put(kMeta, kReadinessBuiltKey, "1");
 }
 
@@ -255,15 +325,16 @@ absl::Status ReindexAll(Txn& txn, absl::Time now,
                              ids.push_back(AccountIdOf(key));
                              return true;
                            }));
+  ASSIGN_OR_RETURN(const IndexedPolicy indexed, IndexedPolicy::Of(*policy));
   const absl::Duration half_life = HalfLifeOf(policy->policy());
+  Cause why;
+  why.cause = cause;
   for (const std::string& id : ids) {
     ASSIGN_OR_RETURN(std::shared_ptr<const TreeSnapshot> tree,
                      ReadSnapshot(txn, id, half_life));
-    Cause why;
-    why.cause = cause;
-    RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), *policy, now, why));
+    RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), indexed, now, why));
   }
-  return absl::OkStatus();
+  return DropStaleSolutions(txn, indexed, now, why);
 }
 
 }  // namespace internal
@@ -273,6 +344,7 @@ absl::Status Store::Reindex(Txn& txn) {
   if (absl::IsNotFound(policy.status())) return absl::OkStatus();
   RETURN_IF_ERROR(policy.status());
   const v1::PolicyRevision& active = **policy;
+  ASSIGN_OR_RETURN(const IndexedPolicy indexed, IndexedPolicy::Of(active));
   const absl::Duration half_life = HalfLifeOf(active.policy());
   const absl::Time now = clock_();
   // The touched accounts and their ancestors: a verdict covers a subtree.
@@ -306,7 +378,7 @@ absl::Status Store::Reindex(Txn& txn) {
     if (exists) {
       ASSIGN_OR_RETURN(tree, NextSnapshot(txn, id, changes, half_life));
     }
-    RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), active, now, causes[id]));
+    RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), indexed, now, causes[id]));
     pending_[id] = std::move(tree);
   }
   return absl::OkStatus();
@@ -342,9 +414,16 @@ absl::StatusOr<Store::DueStep> Store::EmitDueEvents(size_t limit) {
     if (absl::IsNotFound(policy.status())) return absl::OkStatus();
     RETURN_IF_ERROR(policy.status());
     const v1::PolicyRevision& active = **policy;
+    ASSIGN_OR_RETURN(const IndexedPolicy indexed, IndexedPolicy::Of(active));
     const absl::Duration half_life = HalfLifeOf(active.policy());
-    // What fell due by now, earliest first, at most `limit`.
-    std::vector<std::pair<int64_t, std::string>> due;
+    // What fell due by now, earliest first, at most `limit`: the time, the
+    // account and the solution (empty: the account's own entry).
+    struct Due {
+      int64_t nanos;
+      std::string account;
+      std::string solution;
+    };
+    std::vector<Due> due;
     absl::Status parse = absl::OkStatus();
     bool more = false;
     RETURN_IF_ERROR(txn.Scan(
@@ -362,19 +441,32 @@ absl::StatusOr<Store::DueStep> Store::EmitDueEvents(size_t limit) {
             more = true;
             return false;
           }
-          due.emplace_back(nanos, std::string(key.substr(bar + 1)));
+          std::vector<std::string> rest =
+              absl::StrSplit(key.substr(bar + 1), absl::MaxSplits('|', 1));
+          rest.resize(2);
+          due.push_back(Due{nanos, std::move(rest[0]), std::move(rest[1])});
           return true;
         }));
     RETURN_IF_ERROR(parse);
-    for (const auto& [nanos, name] : due) {
-      ASSIGN_OR_RETURN(std::string id, names::ParseAccount(name, "account"));
+    for (const Due& d : due) {
+      ASSIGN_OR_RETURN(std::string id,
+                       names::ParseAccount(d.account, "account"));
       ASSIGN_OR_RETURN(std::shared_ptr<const TreeSnapshot> tree,
                        TreeInWrite(txn, id, half_life));
       Cause why;
       why.cause = v1::ReadinessEvent::CAUSE_TIME;
-      why.due_nanos = nanos;
+      why.due_nanos = d.nanos;
+      // The entry that fell due; one of a solution the policy no longer
+      // has ends.
+      const v1::Policy* judged = &active.policy();
+      if (!d.solution.empty()) {
+        auto found = indexed.solutions.find(d.solution);
+        judged = found == indexed.solutions.end() ? nullptr : &found->second;
+      }
       ASSIGN_OR_RETURN(const int64_t before, LastSequence(txn));
-      RETURN_IF_ERROR(ReindexOne(txn, id, tree.get(), active, now, why));
+      RETURN_IF_ERROR(ReindexEntry(
+          txn, id, judged ? tree.get() : nullptr, active, d.solution,
+          judged ? *judged : active.policy(), now, why));
       ASSIGN_OR_RETURN(const int64_t after, LastSequence(txn));
       step.evaluated++;
       step.emitted += static_cast<int>(after - before);

@@ -151,9 +151,11 @@ absl::Status Admin::CheckIndexes() {
                                accounts.emplace_back(k);
                                return true;
                              }));
-    for (const std::string& a : accounts) {
+    for (const std::string& k : accounts) {
+      // "{account}", or a solution's "solutions/{solution}|{account}".
+      const std::string a = k.substr(k.rfind('|') + 1);
       ASSIGN_OR_RETURN(bool ok, exists(kAccounts, a));
-      if (!ok) note(kReadinessOf, a, absl::StrCat(kAccounts, "[", a, "]"));
+      if (!ok) note(kReadinessOf, k, absl::StrCat(kAccounts, "[", a, "]"));
     }
     return absl::OkStatus();
   }));

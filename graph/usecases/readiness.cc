@@ -28,6 +28,7 @@
 #include "graph/model/validation.h"
 #include "graph/rules/policy.h"
 #include "graph/rules/qualification.h"
+#include "graph/rules/solutions.h"
 #include "graph/rules/workflow.h"
 #include "graph/storage/records.pb.h"
 #include "graph/store/records.h"
@@ -103,18 +104,20 @@ using SnapshotSource =
         const std::string& account_id)>;
 
 absl::StatusOr<std::optional<v1::AccountReadiness>> Evaluate(
-    Txn& txn, const std::string& account_name, const v1::PolicyRevision& policy,
-    absl::Time as_of, const v1::ListAccountReadinessRequest& filter,
+    Txn& txn, const std::string& account_name, const v1::Policy& judged,
+    int64_t revision, absl::Time as_of,
+    const v1::ListAccountReadinessRequest& filter,
     const SnapshotSource& snapshot) {
   ASSIGN_OR_RETURN(v1::Account account,
                    LoadExisting<v1::Account>(txn, kAccounts, account_name));
   if (!PassesAccountFilters(filter, account)) return std::nullopt;
   ASSIGN_OR_RETURN(std::shared_ptr<const TreeSnapshot> tree,
                    snapshot(AccountIdOf(account_name)));
-  const v1::Verdict v = Qualify(*tree->map, *tree->signals, policy.policy(),
-                                policy.revision(), as_of);
+  const v1::Verdict v =
+      Qualify(*tree->map, *tree->signals, judged, revision, as_of);
   v1::AccountReadiness out;
   out.set_account(account_name);
+  out.set_solution(filter.solution());
   out.set_display_name(account.display_name());
   out.set_route(v.route());
   out.set_readiness(v.readiness());
@@ -202,6 +205,7 @@ Readiness::ListAccountReadiness(
   if (!v1::EvaluationStage_IsValid(request.stage())) {
     violations.Add("stage", "unknown enum value");
   }
+  CheckSolutionId(request.solution(), &violations);
   std::optional<Cursor> cursor;
   if (!request.page_token().empty()) {
     cursor = DecodeCursor(request.page_token());
@@ -241,6 +245,16 @@ Readiness::ListAccountReadiness(
       }
     }
     response.set_policy_revision(policy.revision());
+    // The policy as the solution asked for judges with it.
+    const std::string& solution = request.solution();
+    ASSIGN_OR_RETURN(const v1::Policy judged,
+                     PolicyForSolution(policy.policy(), solution));
+    const std::string scope = ReadinessScope(solution);
+    // In the accounts' own part of the index (no scope), whether a key is
+    // past its end: the solutions' parts follow it.
+    auto past_end = [&](absl::string_view key) {
+      return solution.empty() && absl::StartsWith(key, kSolutionScopes);
+    };
     Cursor next = cursor.value_or(FirstCursor());
     next.set_fingerprint(Fingerprint(request));
     next.set_as_of_nanos(absl::ToUnixNanos(as_of));
@@ -253,7 +267,7 @@ Readiness::ListAccountReadiness(
     auto consider = [&](const std::string& name) -> absl::Status {
       if (!seen.insert(name).second) return absl::OkStatus();
       auto item = Evaluate(
-          txn, name, policy, as_of, request,
+          txn, name, judged, policy.revision(), as_of, request,
           [&](const std::string& id) { return store_.SnapshotIn(txn, id); });
       if (absl::IsNotFound(item.status())) return absl::OkStatus();  // Deleted.
       RETURN_IF_ERROR(item.status());
@@ -294,12 +308,15 @@ Readiness::ListAccountReadiness(
     // Accounts whose entry is not yet a bound at as_of (written after it,
     // or with signals dated after it) are evaluated directly.
     std::vector<std::string> early;
-    RETURN_IF_ERROR(txn.Scan(
-        kReadinessFrom, "", ReadinessFromKey(absl::ToUnixNanos(as_of), "\xff"),
-        [&](absl::string_view key, absl::string_view) {
-          early.emplace_back(key.substr(key.find('|') + 1));
-          return true;
-        }));
+    RETURN_IF_ERROR(
+        txn.Scan(kReadinessFrom, scope,
+                 ReadinessFromKey(absl::ToUnixNanos(as_of), "\xff", solution),
+                 [&](absl::string_view key, absl::string_view) {
+                   if (past_end(key)) return false;
+                   key.remove_prefix(scope.size());
+                   early.emplace_back(key.substr(key.find('|') + 1));
+                   return true;
+                 }));
     std::set<std::string> unbounded(early.begin(), early.end());
     for (const std::string& name : early) RETURN_IF_ERROR(consider(name));
     for (const std::string& name : next.pending()) {
@@ -315,14 +332,16 @@ Readiness::ListAccountReadiness(
       bool reached_end = true;
       absl::Status scan_status = absl::OkStatus();
       RETURN_IF_ERROR(txn.Scan(
-          kReadiness, "", next.index_key(),
-          [&](absl::string_view key, absl::string_view) {
+          kReadiness, scope, next.index_key(),
+          [&](absl::string_view full_key, absl::string_view) {
+            if (past_end(full_key)) return false;
+            absl::string_view key = full_key.substr(scope.size());
             int stored = 0;
             if (key.size() < 4 ||
                 !absl::SimpleAtoi(key.substr(0, 3), &stored)) {
               scan_status = absl::DataLossError(
                   absl::StrCat("corrupt readiness index key \"",
-                               absl::CHexEscape(key), "\""));
+                               absl::CHexEscape(full_key), "\""));
               return false;
             }
             const int bound = 999 - stored;
@@ -342,7 +361,7 @@ Readiness::ListAccountReadiness(
               scan_status = consider(name);
               if (!scan_status.ok()) return false;
             }
-            stopped_at = std::string(key);
+            stopped_at = std::string(full_key);
             return true;
           }));
       RETURN_IF_ERROR(scan_status);
@@ -375,6 +394,7 @@ Readiness::ListAccountReadiness(
 
 bool MatchesWatch(const v1::WatchReadinessRequest& r,
                   const v1::ReadinessEvent& e) {
+  if (e.solution() != r.solution()) return false;
   if (!r.routes().empty() &&
       std::find(r.routes().begin(), r.routes().end(), e.old_route()) ==
           r.routes().end() &&
@@ -461,6 +481,23 @@ absl::Status Readiness::CheckWatch(const v1::WatchReadinessRequest& request) {
     violations.Add("start_sequence",
                    "cannot be set with after_sequence: start_sequence N is "
                    "after_sequence N - 1");
+  }
+  CheckSolutionId(request.solution(), &violations);
+  if (violations.empty() && !request.solution().empty()) {
+    RETURN_IF_ERROR(CheckSolution(request.solution(), "solution"));
+  }
+  return violations.ToStatus();
+}
+
+absl::Status Readiness::CheckSolution(absl::string_view solution,
+                                      const std::string& field) {
+  Violations violations;
+  auto policy = store_.CurrentPolicy();
+  if (absl::IsNotFound(policy.status())) {
+    CheckHasSolution(v1::Policy(), solution, field, &violations);
+  } else {
+    RETURN_IF_ERROR(policy.status());
+    CheckHasSolution((*policy)->policy(), solution, field, &violations);
   }
   return violations.ToStatus();
 }

@@ -22,9 +22,10 @@
 
 namespace quorum::graph {
 
-// Whether `event` passes the filters of `request`: one of its routes (old
-// or new), statuses, its country, owner and stage, and a new readiness of
-// at least min_readiness (an empty filter passes everything). What
+// Whether `event` passes the filters of `request`: its solution (the
+// accounts' own events when empty), one of its routes (old or new),
+// statuses, its country, owner and stage, and a new readiness of at least
+// min_readiness (an empty filter passes every other). What
 // WatchReadiness streams and webhooks deliver (graph/usecases/webhooks.h).
 bool MatchesWatch(const v1::WatchReadinessRequest& request,
                   const v1::ReadinessEvent& event);
@@ -41,8 +42,13 @@ class Readiness {
   absl::StatusOr<v1::ListAccountReadinessResponse> ListAccountReadiness(
       const v1::ListAccountReadinessRequest& request);
   // Checks a request to watch the change feed: after_sequence and
-  // start_sequence not negative, not both set.
+  // start_sequence not negative, not both set, a solution of the active
+  // policy if any.
   absl::Status CheckWatch(const v1::WatchReadinessRequest& request);
+  // INVALID_ARGUMENT on `field` when `solution` is neither empty nor a
+  // solution of the active policy.
+  absl::Status CheckSolution(absl::string_view solution,
+                             const std::string& field);
   // Where a watch starts, read in one transaction with the feed's range.
   struct WatchStart {
     int64_t after = 0;  // The watch streams the events after this one.

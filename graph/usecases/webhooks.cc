@@ -125,6 +125,11 @@ void CheckFilter(const v1::ReadinessFilter& f, const std::string& field,
   if (f.min_readiness() < 0 || f.min_readiness() > 100) {
     v->Add(field + ".min_readiness", "must be between 0 and 100");
   }
+  if (!f.solution().empty() && !names::IsValidId(f.solution())) {
+    v->Add(field + ".solution",
+           "is not a solution ID (lower-case letters, digits and dashes, at "
+           "most 63)");
+  }
 }
 
 Webhook Served(const WebhookRecord& record) {
@@ -143,6 +148,7 @@ v1::WatchReadinessRequest WatchOf(const v1::ReadinessFilter& filter) {
   watch.set_owner(filter.owner());
   watch.set_stage(filter.stage());
   watch.set_min_readiness(filter.min_readiness());
+  watch.set_solution(filter.solution());
   return watch;
 }
 
@@ -183,6 +189,8 @@ absl::StatusOr<Webhook> Webhooks::CreateWebhook(
   }
   CheckRequestId(request.request_id(), &violations);
   RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(readiness_.CheckSolution(in.filter().solution(),
+                                           "webhook.filter.solution"));
 
   v1::WatchReadinessRequest watch;
   watch.set_start_sequence(request.start_sequence());

@@ -711,6 +711,52 @@ TEST_F(CliCommandsTest, WatchPrintsALinePerChangeUntilItsDeadline) {
   EXPECT_GT(FromJson<v1::ReadinessEvent>(line).sequence(), 1);
 }
 
+TEST_F(CliCommandsTest, ReadyAndWatchAnswerForASolution) {
+  // The listing for the middleware: each account's verdict for it.
+  CliResult ready = Quorum(
+      {"--as-of", kAsOf, "ready", "--solution", "lis-middleware", "--all"});
+  ASSERT_EQ(ready.exit_code, 0) << ready;
+  EXPECT_TRUE(Contains(ready.out, "by readiness for lis-middleware")) << ready;
+  CliResult json = Quorum(
+      {"--json", "--as-of", kAsOf, "ready", "--solution", "lis-middleware"});
+  ASSERT_EQ(json.exit_code, 0) << json;
+  auto listing = FromJson<v1::ListAccountReadinessResponse>(json.out);
+  ASSERT_GE(listing.accounts_size(), 1);
+  for (const auto& a : listing.accounts()) {
+    EXPECT_EQ(a.solution(), "lis-middleware");
+  }
+  CliResult csv = Quorum({"-o", "csv", "--as-of", kAsOf, "ready", "--solution",
+                          "molecular-analyzer"});
+  ASSERT_EQ(csv.exit_code, 0) << csv;
+  EXPECT_TRUE(Contains(csv.out, ",\"solution\"")) << csv;
+  EXPECT_TRUE(Contains(csv.out, ",\"molecular-analyzer\"")) << csv;
+
+  // The feed: only the solution's events, each saying so.
+  CliResult watch = Quorum({"--timeout", "2", "watch", "--from-start",
+                            "--solution", "lis-middleware"});
+  EXPECT_EQ(watch.exit_code, 0) << watch;
+  std::istringstream lines(watch.out);
+  std::string line;
+  int events = 0;
+  while (std::getline(lines, line)) {
+    EXPECT_TRUE(Contains(line, " for lis-middleware: ")) << line;
+    ++events;
+  }
+  EXPECT_GT(events, 0) << watch;
+
+  // A solution the policy lacks is refused, naming the flag's field and
+  // the solutions there are.
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"ready", "--solution", "reagents"},
+           {"--timeout", "2", "watch", "--solution", "reagents"}}) {
+    CliResult bad = Quorum(args);
+    EXPECT_NE(bad.exit_code, 0) << bad;
+    EXPECT_TRUE(Contains(bad.err, "solution")) << bad;
+    EXPECT_TRUE(Contains(bad.err, "lis-middleware")) << bad;
+  }
+}
+
 // ------------------------------------------------------------------ colour
 
 TEST_F(CliCommandsTest, WebhookCreateGetListResumeDelete) {

@@ -223,7 +223,7 @@ TEST_F(CliConventionsTest, OutputFormatsTableJsonYamlCsv) {
             "\"account\",\"display_name\",\"readiness\",\"route\","
             "\"coverage_percent\",\"status\",\"country_code\",\"owner\","
             "\"stage\",\"missing_requirements\",\"as_of\","
-            "\"policy_revision\"\r");
+            "\"policy_revision\",\"solution\"\r");
   const auto& top = listing.accounts(0);
   EXPECT_EQ(rows[1].rfind("\"" + top.account() + "\",\"" + top.display_name() +
                               "\",\"" + std::to_string(top.readiness()) + "\",",

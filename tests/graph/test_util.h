@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -260,6 +261,24 @@ class StoreTest : public ::testing::Test {
     }
     OpenStore(kDefaultMapSize);
     return keys;
+  }
+
+  // Runs `write` on the store's LMDB databases `dbs` directly, with the
+  // store closed (to make a store as an older server, or damage, left it);
+  // the store is opened again after.
+  void RawWrite(const std::vector<std::string>& dbs,
+                const std::function<absl::Status(graph::Txn&)>& write) {
+    store_.reset();
+    {
+      graph::LmdbEnv::Options options;
+      options.path = dir_.path();
+      options.databases = dbs;
+      auto env = graph::LmdbEnv::Open(options);
+      ASSERT_TRUE(env.ok()) << env.status();
+      absl::Status status = (*env)->Write(write);
+      ASSERT_TRUE(status.ok()) << status;
+    }
+    OpenStore(kDefaultMapSize);
   }
 
   // Creates accounts/{id}, optionally under accounts/{parent_id}.

@@ -473,9 +473,27 @@ class WatchFeedTest(unittest.TestCase):
         head, first = quorum_client.feed_range(call)
         self.assertGreater(head, 0)  # The demo data's events.
         self.assertEqual(first, 1)
-        replayed = [next(call).sequence for _ in range(head)]
-        self.assertEqual(replayed, list(range(1, head + 1)))
         call.cancel()
+
+        # The accounts' own events and each solution's, replayed from 1 by a
+        # watch of each, are the whole feed, each in order.
+        replayed = set()
+        for solution in ["", "molecular-analyzer", "lis-middleware"]:
+            watch = workflow.WatchReadiness(
+                q.workflow.WatchReadinessRequest(start_sequence=1,
+                                                 solution=solution),
+                timeout=3)
+            sequences = []
+            with self.assertRaises(grpc.RpcError) as quiet:
+                for event in watch:
+                    self.assertEqual(event.solution, solution)
+                    sequences.append(event.sequence)
+            self.assertEqual(quiet.exception.code(),
+                             grpc.StatusCode.DEADLINE_EXCEEDED)
+            self.assertTrue(sequences, solution)
+            self.assertEqual(sequences, sorted(set(sequences)))
+            replayed |= set(sequences)
+        self.assertEqual(replayed, set(range(1, head + 1)))
 
         beyond = workflow.WatchReadiness(
             q.workflow.WatchReadinessRequest(after_sequence=head + 10),

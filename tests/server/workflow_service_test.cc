@@ -452,7 +452,8 @@ TEST_P(WorkflowTest, WatcherSeesExactlyTheChangesASeriesOfWritesCauses) {
   EXPECT_EQ(events[1].new_route(), v1::ROUTE_SALES_DISCOVERY);
   EXPECT_GT(events[1].new_readiness(), events[1].old_readiness());
   EXPECT_EQ(events[1].status(), v1::LIFECYCLE_STATUS_NURTURE);
-  EXPECT_EQ(events[1].sequence(), events[0].sequence() + 1);
+  // Between them, at most the events of the policy's solutions.
+  EXPECT_GT(events[1].sequence(), events[0].sequence());
   context.TryCancel();
   reader->Finish();
 

@@ -1,7 +1,7 @@
-// Handoffs, metrics and simulation per solution, over a real gRPC channel
-// with the default policy: an account handed off for LIS middleware is
-// judged, counted and simulated as the middleware verdict, not the
-// account's.
+// The workflow per solution, over a real gRPC channel with the default
+// policy: an account handed off for LIS middleware is judged, counted and
+// simulated as the middleware verdict, not the account's; the readiness
+// listing and the change feed answer for the solution asked for.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -26,7 +26,7 @@ using google::protobuf::util::TimeUtil;
 using ::quorum::testing::PreconditionTypes;
 using ::quorum::testing::ViolatedFields;
 
-class SolutionHandoffTest
+class SolutionWorkflowTest
     : public ::testing::TestWithParam<quorum::testing::Engine> {
  protected:
   void SetUp() override {
@@ -133,7 +133,7 @@ class SolutionHandoffTest
   std::unique_ptr<v1::PolicyService::Stub> policy_;
 };
 
-TEST_P(SolutionHandoffTest, AHandoffForASolutionCarriesThatSolutionsVerdict) {
+TEST_P(SolutionWorkflowTest, AHandoffForASolutionCarriesThatSolutionsVerdict) {
   v1::Handoff handoff;
   grpc::Status status = HandOff("lis-middleware", &handoff);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -155,7 +155,7 @@ TEST_P(SolutionHandoffTest, AHandoffForASolutionCarriesThatSolutionsVerdict) {
   EXPECT_EQ(changes.status_changes(0).route(), v1::ROUTE_SALES_DISCOVERY);
 }
 
-TEST_P(SolutionHandoffTest, ASolutionThatDoesNotRouteToSalesIsNotHandedOff) {
+TEST_P(SolutionWorkflowTest, ASolutionThatDoesNotRouteToSalesIsNotHandedOff) {
   v1::Handoff handoff;
   grpc::Status status = HandOff("molecular-analyzer", &handoff);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
@@ -168,7 +168,7 @@ TEST_P(SolutionHandoffTest, ASolutionThatDoesNotRouteToSalesIsNotHandedOff) {
   EXPECT_TRUE(Handoffs().empty());
 }
 
-TEST_P(SolutionHandoffTest, AnUnknownSolutionIsABadRequestAndChangesNothing) {
+TEST_P(SolutionWorkflowTest, AnUnknownSolutionIsABadRequestAndChangesNothing) {
   v1::Handoff handoff;
   grpc::Status status = HandOff("reagents", &handoff);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -192,7 +192,7 @@ TEST_P(SolutionHandoffTest, AnUnknownSolutionIsABadRequestAndChangesNothing) {
   EXPECT_EQ(account.lifecycle_status(), v1::LIFECYCLE_STATUS_NEW);
 }
 
-TEST_P(SolutionHandoffTest, MetricsCountOnlyTheSolutionsHandoffsWhenAsked) {
+TEST_P(SolutionWorkflowTest, MetricsCountOnlyTheSolutionsHandoffsWhenAsked) {
   v1::Handoff handoff;
   ASSERT_TRUE(HandOff("lis-middleware", &handoff).ok());
   EXPECT_EQ(Metrics("").handoffs(), 1);
@@ -211,7 +211,7 @@ TEST_P(SolutionHandoffTest, MetricsCountOnlyTheSolutionsHandoffsWhenAsked) {
   EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"solution"});
 }
 
-TEST_P(SolutionHandoffTest, SimulationJudgesAHandoffForItsSolution) {
+TEST_P(SolutionWorkflowTest, SimulationJudgesAHandoffForItsSolution) {
   v1::Handoff handoff;
   ASSERT_TRUE(HandOff("lis-middleware", &handoff).ok());
   v1::RecordHandoffFeedbackRequest feedback;
@@ -249,7 +249,92 @@ TEST_P(SolutionHandoffTest, SimulationJudgesAHandoffForItsSolution) {
   EXPECT_EQ(without.accepted_kept(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, SolutionHandoffTest,
+TEST_P(SolutionWorkflowTest, TheListingRanksEachAccountForTheSolutionAsked) {
+  auto list = [&](const std::string& solution, v1::Route route) {
+    v1::ListAccountReadinessRequest request;
+    request.set_solution(solution);
+    request.add_routes(route);
+    v1::ListAccountReadinessResponse response;
+    grpc::Status status =
+        workflow_->ListAccountReadiness(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  };
+  v1::ListAccountReadinessResponse middleware =
+      list("lis-middleware", v1::ROUTE_TECHNICAL_PRESALES);
+  ASSERT_EQ(middleware.accounts_size(), 1);
+  EXPECT_EQ(middleware.accounts(0).account(), "accounts/metro");
+  EXPECT_EQ(middleware.accounts(0).solution(), "lis-middleware");
+  EXPECT_EQ(middleware.accounts(0).decided_by(), "integration-unclear");
+  EXPECT_EQ(list("", v1::ROUTE_TECHNICAL_PRESALES).accounts_size(), 0);
+  ASSERT_EQ(list("", v1::ROUTE_SALES_DISCOVERY).accounts_size(), 1);
+  EXPECT_EQ(list("", v1::ROUTE_SALES_DISCOVERY).accounts(0).solution(), "");
+  EXPECT_EQ(list("molecular-analyzer", v1::ROUTE_NURTURE).accounts_size(), 1);
+
+  v1::ListAccountReadinessRequest unknown;
+  unknown.set_solution("reagents");
+  v1::ListAccountReadinessResponse response;
+  grpc::Status status =
+      workflow_->ListAccountReadiness(Context().get(), unknown, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"solution"});
+  EXPECT_NE(status.error_message().find("molecular-analyzer, lis-middleware"),
+            std::string::npos)
+      << status.error_message();
+}
+
+TEST_P(SolutionWorkflowTest, AWatchForASolutionStreamsOnlyItsEvents) {
+  // Every retained event of the solution, replayed: what a watch sees
+  // within two seconds.
+  auto replay = [&](const std::string& solution) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(2));
+    v1::WatchReadinessRequest request;
+    request.set_start_sequence(1);
+    request.set_solution(solution);
+    auto reader = workflow_->WatchReadiness(&context, request);
+    std::vector<v1::ReadinessEvent> events;
+    v1::ReadinessEvent event;
+    while (reader->Read(&event)) events.push_back(event);
+    EXPECT_EQ(reader->Finish().error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+    return events;
+  };
+  std::set<int64_t> sequences;
+  for (const std::string& solution :
+       {"", "molecular-analyzer", "lis-middleware"}) {
+    const std::vector<v1::ReadinessEvent> events = replay(solution);
+    ASSERT_FALSE(events.empty()) << solution;
+    for (const v1::ReadinessEvent& e : events) {
+      EXPECT_EQ(e.solution(), solution);
+      EXPECT_TRUE(sequences.insert(e.sequence()).second) << e.sequence();
+    }
+    const v1::ReadinessEvent& last = events.back();
+    EXPECT_EQ(last.account(), "accounts/metro");
+    EXPECT_EQ(last.new_route(), solution.empty() ? v1::ROUTE_SALES_DISCOVERY
+                                : solution == "lis-middleware"
+                                    ? v1::ROUTE_TECHNICAL_PRESALES
+                                    : v1::ROUTE_NURTURE)
+        << solution;
+  }
+  // Together, the whole feed.
+  EXPECT_EQ(static_cast<int64_t>(sequences.size()), *sequences.rbegin());
+
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  v1::WatchReadinessRequest unknown;
+  unknown.set_solution("reagents");
+  auto reader = workflow_->WatchReadiness(&context, unknown);
+  v1::ReadinessEvent event;
+  EXPECT_FALSE(reader->Read(&event));
+  grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(status), std::set<std::string>{"solution"});
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, SolutionWorkflowTest,
                          quorum::testing::AllEngines(),
                          quorum::testing::EngineName);
 
