@@ -172,7 +172,7 @@ bool WebhookDispatcher::Sleep(absl::Duration d, uint64_t pokes) {
 }
 
 void WebhookDispatcher::Run() {
-  int64_t seen = readiness_->LastEventSequence();
+  int64_t seen = readiness_->FeedsVersion();
   absl::Time last_scan = absl::InfinitePast();
   while (!stopping()) {
     // Join the workers that ended (their webhook was paused or deleted).
@@ -218,8 +218,8 @@ void WebhookDispatcher::Run() {
         }
       }
     }
-    if (readiness_->WaitForEvents(seen, kManagerSlice)) {
-      seen = readiness_->LastEventSequence();
+    if (readiness_->WaitForFeedsAfter(seen, kManagerSlice)) {
+      seen = readiness_->FeedsVersion();
       std::lock_guard lock(mu_);
       ++generation_;
       cv_.notify_all();
@@ -247,8 +247,8 @@ void WebhookDispatcher::Deliver(const std::string& name) {
     }
     const v1::Webhook& webhook = target->webhook;
     if (webhook.state() != v1::Webhook::STATE_ACTIVE) break;
-    auto events =
-        readiness_->ReadinessEvents(webhook.cursor_sequence(), kChunk);
+    auto events = readiness_->ReadinessEvents(webhook.cursor_sequence(), kChunk,
+                                              webhook.filter().solution());
     if (absl::IsOutOfRange(events.status())) {
       const std::string reason = absl::StrCat(
           "events after ", webhook.cursor_sequence(),

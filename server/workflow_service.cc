@@ -156,7 +156,8 @@ class ReadinessWatcher final
   // feed has no more.
   absl::Status FillLocked() {
     while (queue_.empty()) {
-      auto events = service_->readiness_->ReadinessEvents(after_, kChunk);
+      auto events = service_->readiness_->ReadinessEvents(after_, kChunk,
+                                                          request_.solution());
       if (!events.ok()) return events.status();
       for (auto& e : *events) {
         after_ = e.sequence();
@@ -225,14 +226,16 @@ WorkflowServiceImpl::~WorkflowServiceImpl() {
 }
 
 void WorkflowServiceImpl::Feed() {
-  int64_t seen = readiness_->LastEventSequence();
+  int64_t seen = readiness_->FeedsVersion();
   while (true) {
     {
       std::lock_guard lock(mu_);
       if (stopped_) return;
     }
-    if (!readiness_->WaitForEvents(seen, absl::Milliseconds(500))) continue;
-    seen = readiness_->LastEventSequence();
+    if (!readiness_->WaitForFeedsAfter(seen, absl::Milliseconds(500))) {
+      continue;
+    }
+    seen = readiness_->FeedsVersion();
     std::lock_guard lock(mu_);
     const std::set<ReadinessWatcher*> all = watchers_;
     for (ReadinessWatcher* watcher : all) {

@@ -112,8 +112,18 @@ std::string ReadinessDueKey(int64_t due_nanos, absl::string_view account_name,
                                             account_name, solution);
 }
 
-std::string EventKey(int64_t sequence) {
-  return absl::StrFormat("%019d", sequence);
+std::string EventKey(int64_t sequence, absl::string_view solution) {
+  return absl::StrFormat("%s%019d", ReadinessScope(solution), sequence);
+}
+
+std::string EventSequenceKey(absl::string_view solution) {
+  return solution.empty() ? std::string(kEventSequenceKey)
+                          : absl::StrCat(kEventSequenceKey, "|", solution);
+}
+
+std::string EventsCompactedKey(absl::string_view solution) {
+  return solution.empty() ? std::string(kEventsCompactedKey)
+                          : absl::StrCat(kEventsCompactedKey, "|", solution);
 }
 
 std::string CommitLogKey(uint64_t version) {

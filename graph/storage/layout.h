@@ -26,7 +26,8 @@
 //   readiness      [scope]{999 - readiness}|{account} -> ""
 //   readiness_of   [scope]{account}                  -> ReadinessEntry
 //   readiness_from [scope]{valid-from ns}|{account}  -> ""
-//   readiness_events {sequence, 19 digits}           -> ReadinessEvent
+//   readiness_events [scope]{sequence, 19 digits}    -> ReadinessEvent
+//     (a feed per scope, each numbered from 1: meta/event_seq[|{solution}])
 //   readiness_due  {due ns}|{account}[|{solution}]   -> ""  (time events)
 //     (the readiness index holds each account's own verdict and its
 //     verdict for each solution of the active policy: a solution's keys
@@ -95,6 +96,8 @@ std::vector<std::string> AllDatabases();
 
 // Keys of `meta`.
 inline constexpr absl::string_view kSequenceKey = "seq";  // Etags, IDs.
+// The accounts' own change feed's last sequence number (a solution's feed
+// has its own key after it: EventSequenceKey).
 inline constexpr absl::string_view kEventSequenceKey = "event_seq";
 // Set once the index of that name was built over older data (on open).
 inline constexpr absl::string_view kCompanyNamesBuiltKey = "company_names_v1";
@@ -104,7 +107,8 @@ inline constexpr absl::string_view kStakeholderRefsBuiltKey =
 inline constexpr absl::string_view kReadinessDueBuiltKey = "readiness_due_v1";
 inline constexpr absl::string_view kReadinessSolutionsBuiltKey =
     "readiness_solutions_v1";
-// The last sequence number compacted away from readiness_events (0: none).
+// The last sequence number compacted away from the accounts' own feed in
+// readiness_events (0: none); a solution's feed: EventsCompactedKey.
 inline constexpr absl::string_view kEventsCompactedKey = "events_compacted";
 
 // Time-ordered records of an account (signals, notes, status changes,
@@ -159,8 +163,16 @@ std::string ReadinessFromKey(int64_t valid_from_nanos,
 // solution's entry.
 std::string ReadinessDueKey(int64_t due_nanos, absl::string_view account_name,
                             absl::string_view solution = "");
-// `readiness_events`: the sequence number, 19 digits.
-std::string EventKey(int64_t sequence);
+// `readiness_events`: "{scope}{sequence number, 19 digits}". Every scope
+// (the accounts' own verdicts, each solution) is a feed of its own, with
+// its own sequence: its last number in `meta` at EventSequenceKey, its
+// last compacted number at EventsCompactedKey.
+std::string EventKey(int64_t sequence, absl::string_view solution = "");
+// "event_seq" for the accounts' own feed, "event_seq|{solution}" for a
+// solution's; every feed's key begins with kEventSequenceKey.
+std::string EventSequenceKey(absl::string_view solution);
+// "events_compacted", or "events_compacted|{solution}".
+std::string EventsCompactedKey(absl::string_view solution);
 // Key of `commit_log`: the version, fixed width, so keys sort by version.
 std::string CommitLogKey(uint64_t version);
 // `request_ids`: "{method}\n{request ID}".

@@ -83,35 +83,81 @@ absl::Status RemoveEntry(Txn& txn, absl::string_view account,
 }  // namespace
 
 namespace internal {
-absl::StatusOr<int64_t> LastSequence(Txn& txn) {
-  int64_t last = 0;
-  ASSIGN_OR_RETURN(std::optional<std::string> value,
-                   txn.Get(kMeta, kEventSequenceKey));
-  if (value && !absl::SimpleAtoi(*value, &last)) {
-    return absl::DataLossError("corrupt event sequence");
+namespace {
+
+absl::StatusOr<int64_t> MetaNumber(Txn& txn, const std::string& key) {
+  int64_t number = 0;
+  ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(kMeta, key));
+  if (value && !absl::SimpleAtoi(*value, &number)) {
+    return absl::DataLossError(absl::StrCat("corrupt ", key));
   }
-  return last;
+  return number;
 }
 
-absl::StatusOr<int64_t> FirstRetainedSequence(Txn& txn) {
-  int64_t compacted = 0;
-  ASSIGN_OR_RETURN(std::optional<std::string> value,
-                   txn.Get(kMeta, kEventsCompactedKey));
-  if (value && !absl::SimpleAtoi(*value, &compacted)) {
-    return absl::DataLossError("corrupt compacted event sequence");
-  }
+// Visits each feed's sequence key in meta ("event_seq", then
+// "event_seq|{solution}") with the feed's solution and last number.
+absl::Status ScanFeeds(
+    Txn& txn,
+    const std::function<void(absl::string_view solution, int64_t last)>& fn) {
+  absl::Status parse = absl::OkStatus();
+  RETURN_IF_ERROR(txn.Scan(
+      kMeta, kEventSequenceKey, "",
+      [&](absl::string_view key, absl::string_view value) {
+        absl::string_view solution = key.substr(kEventSequenceKey.size());
+        if (!solution.empty() && !absl::ConsumePrefix(&solution, "|")) {
+          return true;  // Another key that happens to share the prefix.
+        }
+        int64_t last = 0;
+        if (!absl::SimpleAtoi(value, &last)) {
+          parse = absl::DataLossError(absl::StrCat("corrupt ", key));
+          return false;
+        }
+        fn(solution, last);
+        return true;
+      }));
+  return parse;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> LastSequence(Txn& txn, absl::string_view solution) {
+  return MetaNumber(txn, EventSequenceKey(solution));
+}
+
+absl::StatusOr<int64_t> FirstRetainedSequence(Txn& txn,
+                                              absl::string_view solution) {
+  ASSIGN_OR_RETURN(const int64_t compacted,
+                   MetaNumber(txn, EventsCompactedKey(solution)));
   return compacted + 1;
+}
+
+absl::StatusOr<std::vector<std::string>> FeedSolutions(Txn& txn) {
+  std::vector<std::string> solutions;
+  RETURN_IF_ERROR(ScanFeeds(txn, [&](absl::string_view solution, int64_t) {
+    if (!solution.empty()) solutions.emplace_back(solution);
+  }));
+  return solutions;
+}
+
+absl::StatusOr<int64_t> FeedsVersion(Txn& txn) {
+  int64_t version = 0;
+  RETURN_IF_ERROR(ScanFeeds(
+      txn, [&](absl::string_view, int64_t last) { version += last; }));
+  return version;
 }
 
 }  // namespace internal
 
 namespace {
 
+// Appends `event` to the feed of its solution, numbered after its last.
 absl::Status AppendEvent(Txn& txn, v1::ReadinessEvent event) {
-  ASSIGN_OR_RETURN(int64_t last, LastSequence(txn));
+  const std::string& solution = event.solution();
+  ASSIGN_OR_RETURN(int64_t last, LastSequence(txn, solution));
   event.set_sequence(last + 1);
-  RETURN_IF_ERROR(txn.Put(kMeta, kEventSequenceKey, absl::StrCat(last + 1)));
-  return Save(txn, kReadinessEvents, EventKey(last + 1), event);
+  RETURN_IF_ERROR(
+      txn.Put(kMeta, EventSequenceKey(solution), absl::StrCat(last + 1)));
+  return Save(txn, kReadinessEvents, EventKey(last + 1, solution), event);
 }
 
 // The time from which a verdict computed now bounds the future: now, or
@@ -487,46 +533,76 @@ absl::StatusOr<Store::DueStep> Store::EmitDueEvents(size_t limit) {
   return step;
 }
 
+namespace {
+
+// Removes the oldest events of one feed beyond `max_events` or older than
+// `oldest_kept`, while `*removed` stays under `limit`; counts them there.
+absl::Status CompactFeed(Txn& txn, absl::string_view solution,
+                         int64_t max_events, absl::Duration max_age,
+                         absl::Time oldest_kept, size_t limit, int* removed) {
+  ASSIGN_OR_RETURN(const int64_t head, LastSequence(txn, solution));
+  ASSIGN_OR_RETURN(const int64_t first, FirstRetainedSequence(txn, solution));
+  int64_t seq = first;
+  for (; seq <= head && static_cast<size_t>(*removed) < limit; ++seq) {
+    bool drop = max_events > 0 && head - seq + 1 > max_events;
+    if (!drop && max_age > absl::ZeroDuration()) {
+      ASSIGN_OR_RETURN(std::optional<v1::ReadinessEvent> event,
+                       Load<v1::ReadinessEvent>(txn, kReadinessEvents,
+                                                EventKey(seq, solution)));
+      drop = event && ToTime(event->event_time()) < oldest_kept;
+    }
+    if (!drop) break;
+    RETURN_IF_ERROR(txn.Delete(kReadinessEvents, EventKey(seq, solution)));
+    ++*removed;
+  }
+  if (seq == first) return absl::OkStatus();
+  return txn.Put(kMeta, EventsCompactedKey(solution), absl::StrCat(seq - 1));
+}
+
+// Whether one feed holds an event to compact away.
+absl::StatusOr<bool> FeedIsOver(Txn& txn, absl::string_view solution,
+                                int64_t max_events, absl::Duration max_age,
+                                absl::Time oldest_kept) {
+  ASSIGN_OR_RETURN(const int64_t head, LastSequence(txn, solution));
+  ASSIGN_OR_RETURN(const int64_t first, FirstRetainedSequence(txn, solution));
+  if (first > head) return false;
+  if (max_events > 0 && head - first + 1 > max_events) return true;
+  if (max_age <= absl::ZeroDuration()) return false;
+  ASSIGN_OR_RETURN(std::optional<v1::ReadinessEvent> event,
+                   Load<v1::ReadinessEvent>(txn, kReadinessEvents,
+                                            EventKey(first, solution)));
+  return event && ToTime(event->event_time()) < oldest_kept;
+}
+
+}  // namespace
+
 absl::StatusOr<int> Store::CompactEvents(int64_t max_events,
                                          absl::Duration max_age, size_t limit) {
   if (max_events <= 0 && max_age <= absl::ZeroDuration()) return 0;
   const absl::Time oldest_kept = clock_() - max_age;
-  // Read first: no write while nothing is to go.
-  bool over = false;
+  // Read first: no write while nothing is to go. The limits hold for each
+  // feed (the accounts' own and every solution's) alike.
+  std::vector<std::string> over;
   RETURN_IF_ERROR(Read([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(const int64_t head, LastSequence(txn));
-    ASSIGN_OR_RETURN(const int64_t first, FirstRetainedSequence(txn));
-    if (first > head) return absl::OkStatus();
-    over = max_events > 0 && head - first + 1 > max_events;
-    if (!over && max_age > absl::ZeroDuration()) {
-      ASSIGN_OR_RETURN(
-          std::optional<v1::ReadinessEvent> event,
-          Load<v1::ReadinessEvent>(txn, kReadinessEvents, EventKey(first)));
-      over = event && ToTime(event->event_time()) < oldest_kept;
+    ASSIGN_OR_RETURN(std::vector<std::string> feeds, FeedSolutions(txn));
+    feeds.insert(feeds.begin(), "");
+    for (const std::string& solution : feeds) {
+      ASSIGN_OR_RETURN(const bool is_over, FeedIsOver(txn, solution, max_events,
+                                                      max_age, oldest_kept));
+      if (is_over) over.push_back(solution);
     }
     return absl::OkStatus();
   }));
-  if (!over) return 0;
+  if (over.empty()) return 0;
   int removed = 0;
   RETURN_IF_ERROR(Write([&](Txn& txn) -> absl::Status {
     removed = 0;
-    ASSIGN_OR_RETURN(const int64_t head, LastSequence(txn));
-    ASSIGN_OR_RETURN(const int64_t first, FirstRetainedSequence(txn));
-    int64_t seq = first;
-    for (; seq <= head && static_cast<size_t>(removed) < limit; ++seq) {
-      bool drop = max_events > 0 && head - seq + 1 > max_events;
-      if (!drop && max_age > absl::ZeroDuration()) {
-        ASSIGN_OR_RETURN(
-            std::optional<v1::ReadinessEvent> event,
-            Load<v1::ReadinessEvent>(txn, kReadinessEvents, EventKey(seq)));
-        drop = event && ToTime(event->event_time()) < oldest_kept;
-      }
-      if (!drop) break;
-      RETURN_IF_ERROR(txn.Delete(kReadinessEvents, EventKey(seq)));
-      ++removed;
+    for (const std::string& solution : over) {
+      if (static_cast<size_t>(removed) >= limit) break;
+      RETURN_IF_ERROR(CompactFeed(txn, solution, max_events, max_age,
+                                  oldest_kept, limit, &removed));
     }
-    if (removed == 0) return absl::OkStatus();
-    return txn.Put(kMeta, kEventsCompactedKey, absl::StrCat(seq - 1));
+    return absl::OkStatus();
   }));
   return removed;
 }

@@ -186,11 +186,19 @@ absl::Status BuildStakeholderRefs(Txn& txn);
 
 // The newest policy revision, or nullopt when none was published.
 absl::StatusOr<std::optional<v1::PolicyRevision>> Latest(Txn& txn);
-// The sequence number of the last readiness event (0 when none).
-absl::StatusOr<int64_t> LastSequence(Txn& txn);
-// The sequence number of the first event the change feed retains: the one
-// after the last compacted away (the head plus one when none is retained).
-absl::StatusOr<int64_t> FirstRetainedSequence(Txn& txn);
+// The change feeds: the accounts' own (solution empty) and one per
+// solution, each numbered from 1 (docs/workflow.md, "Change feed").
+// The sequence number of the feed's last readiness event (0 when none).
+absl::StatusOr<int64_t> LastSequence(Txn& txn, absl::string_view solution = "");
+// The sequence number of the first event the feed retains: the one after
+// the last compacted away (the head plus one when none is retained).
+absl::StatusOr<int64_t> FirstRetainedSequence(Txn& txn,
+                                              absl::string_view solution = "");
+// The solutions that have a feed (an event was ever appended to it).
+absl::StatusOr<std::vector<std::string>> FeedSolutions(Txn& txn);
+// The sum of every feed's last sequence number: it grows with each event
+// appended to any feed.
+absl::StatusOr<int64_t> FeedsVersion(Txn& txn);
 
 // "accounts/a/sites/s" -> "a".
 std::string AccountIdOf(absl::string_view name);

@@ -443,20 +443,25 @@ absl::Status OutOfRange(absl::string_view field, int64_t value, int64_t first,
 }  // namespace
 
 absl::StatusOr<std::vector<v1::ReadinessEvent>> Readiness::ReadinessEvents(
-    int64_t after_sequence, int limit) {
+    int64_t after_sequence, int limit, absl::string_view solution) {
   std::vector<v1::ReadinessEvent> events;
   RETURN_IF_ERROR(store_.Read([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(const int64_t first, FirstRetainedSequence(txn));
+    ASSIGN_OR_RETURN(const int64_t first, FirstRetainedSequence(txn, solution));
     if (after_sequence + 1 < first) {
-      ASSIGN_OR_RETURN(const int64_t head, LastSequence(txn));
+      ASSIGN_OR_RETURN(const int64_t head, LastSequence(txn, solution));
       return OutOfRange("after_sequence", after_sequence, first, head,
                         "is before the first retained event less one "
                         "(compacted)");
     }
     absl::Status parse = absl::OkStatus();
+    // The accounts' own feed has no scope: the solutions' feeds follow it.
+    const std::string scope = ReadinessScope(solution);
     RETURN_IF_ERROR(txn.Scan(
-        kReadinessEvents, "", EventKey(after_sequence),
-        [&](absl::string_view, absl::string_view value) {
+        kReadinessEvents, scope, EventKey(after_sequence, solution),
+        [&](absl::string_view key, absl::string_view value) {
+          if (solution.empty() && absl::StartsWith(key, kSolutionScopes)) {
+            return false;
+          }
           v1::ReadinessEvent e;
           if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
             parse = absl::DataLossError("corrupt readiness event");
@@ -507,8 +512,9 @@ absl::StatusOr<Readiness::WatchStart> Readiness::StartWatch(
   RETURN_IF_ERROR(CheckWatch(request));
   WatchStart start;
   RETURN_IF_ERROR(store_.Read([&](Txn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(start.head, LastSequence(txn));
-    ASSIGN_OR_RETURN(start.first, FirstRetainedSequence(txn));
+    ASSIGN_OR_RETURN(start.head, LastSequence(txn, request.solution()));
+    ASSIGN_OR_RETURN(start.first,
+                     FirstRetainedSequence(txn, request.solution()));
     return absl::OkStatus();
   }));
   const int64_t s = request.start_sequence();
@@ -542,22 +548,41 @@ absl::StatusOr<Readiness::WatchStart> Readiness::StartWatch(
   return start;
 }
 
-int64_t Readiness::LastEventSequence() {
+int64_t Readiness::LastEventSequence(absl::string_view solution) {
   int64_t last = 0;
   store_
       .Read([&](Txn& txn) -> absl::Status {
-        ASSIGN_OR_RETURN(last, LastSequence(txn));
+        ASSIGN_OR_RETURN(last, LastSequence(txn, solution));
         return absl::OkStatus();
       })
       .IgnoreError();
   return last;
 }
 
-bool Readiness::WaitForEvents(int64_t after_sequence, absl::Duration timeout) {
+bool Readiness::WaitForEvents(int64_t after_sequence, absl::Duration timeout,
+                              absl::string_view solution) {
   const int64_t seen = store_.commits();
-  if (LastEventSequence() > after_sequence) return true;
+  if (LastEventSequence(solution) > after_sequence) return true;
   store_.WaitForCommitAfter(seen, timeout);
-  return LastEventSequence() > after_sequence;
+  return LastEventSequence(solution) > after_sequence;
+}
+
+int64_t Readiness::FeedsVersion() {
+  int64_t version = 0;
+  store_
+      .Read([&](Txn& txn) -> absl::Status {
+        ASSIGN_OR_RETURN(version, internal::FeedsVersion(txn));
+        return absl::OkStatus();
+      })
+      .IgnoreError();
+  return version;
+}
+
+bool Readiness::WaitForFeedsAfter(int64_t version, absl::Duration timeout) {
+  const int64_t seen = store_.commits();
+  if (FeedsVersion() > version) return true;
+  store_.WaitForCommitAfter(seen, timeout);
+  return FeedsVersion() > version;
 }
 
 // ------------------------------------------- time-driven events, retention

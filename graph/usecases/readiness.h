@@ -49,7 +49,8 @@ class Readiness {
   // solution of the active policy.
   absl::Status CheckSolution(absl::string_view solution,
                              const std::string& field);
-  // Where a watch starts, read in one transaction with the feed's range.
+  // Where a watch starts in the feed of its solution, read in one
+  // transaction with the feed's range.
   struct WatchStart {
     int64_t after = 0;  // The watch streams the events after this one.
     int64_t head = 0;   // The last event's sequence (0: none yet).
@@ -61,15 +62,23 @@ class Readiness {
   // first retained event (docs/workflow.md, "Change feed").
   absl::StatusOr<WatchStart> StartWatch(
       const v1::WatchReadinessRequest& request);
-  // Readiness change events after `after_sequence`, at most `limit`;
-  // OUT_OF_RANGE when events after it were compacted away.
+  // The change feeds: the accounts' own (`solution` empty) and one per
+  // solution, each with a sequence of its own (docs/workflow.md).
+  // The feed's readiness change events after `after_sequence`, at most
+  // `limit`; OUT_OF_RANGE when events after it were compacted away.
   absl::StatusOr<std::vector<v1::ReadinessEvent>> ReadinessEvents(
-      int64_t after_sequence, int limit);
-  // The sequence number of the last event (0 when none).
-  int64_t LastEventSequence();
-  // Waits until an event after `after_sequence` exists or `timeout` passes;
-  // true when one exists.
-  bool WaitForEvents(int64_t after_sequence, absl::Duration timeout);
+      int64_t after_sequence, int limit, absl::string_view solution = "");
+  // The sequence number of the feed's last event (0 when none).
+  int64_t LastEventSequence(absl::string_view solution = "");
+  // Waits until the feed has an event after `after_sequence` or `timeout`
+  // passes; true when it has.
+  bool WaitForEvents(int64_t after_sequence, absl::Duration timeout,
+                     absl::string_view solution = "");
+  // A number that grows whenever an event is appended to any feed (0 on
+  // a read error), and a wait until it grows past `version` or `timeout`
+  // passes (true when it did): for those who serve several feeds at once.
+  int64_t FeedsVersion();
+  bool WaitForFeedsAfter(int64_t version, absl::Duration timeout);
 
   // ---- Time-driven events and retention (docs/workflow.md).
 

@@ -194,6 +194,7 @@ absl::StatusOr<Webhook> Webhooks::CreateWebhook(
 
   v1::WatchReadinessRequest watch;
   watch.set_start_sequence(request.start_sequence());
+  watch.set_solution(in.filter().solution());
   ASSIGN_OR_RETURN(const Readiness::WatchStart start,
                    readiness_.StartWatch(watch));
   const auto now = ToProto(store_.Now());
@@ -281,8 +282,9 @@ absl::StatusOr<Webhook> Webhooks::ResumeWebhook(
     ASSIGN_OR_RETURN(WebhookRecord record, LoadExisting<WebhookRecord>(
                                                txn, kWebhooks, request.name()));
     Webhook& w = *record.mutable_webhook();
-    ASSIGN_OR_RETURN(const int64_t first, FirstRetainedSequence(txn));
-    ASSIGN_OR_RETURN(const int64_t head, LastSequence(txn));
+    const std::string& solution = w.filter().solution();
+    ASSIGN_OR_RETURN(const int64_t first, FirstRetainedSequence(txn, solution));
+    ASSIGN_OR_RETURN(const int64_t head, LastSequence(txn, solution));
     if (w.cursor_sequence() + 1 < first) {
       if (!request.skip_compacted()) {
         return absl::OutOfRangeError(absl::StrCat(

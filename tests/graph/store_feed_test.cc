@@ -38,18 +38,14 @@ absl::Time TimeOf(const google::protobuf::Timestamp& t) {
   return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
 }
 
-// The default policy without its solutions: one entry, and one event per
-// change, for each account (the solutions' have tests of their own, in
-// store_solution_readiness_test.cc).
 class FeedTest : public StoreTest {
  protected:
   void SetUp() override {
     now_ = absl::FromCivil(absl::CivilSecond(2026, 11, 1, 9, 0, 0),
                            absl::UTCTimeZone());
     StoreTest::SetUp();
-    v1::Policy policy = graph::DefaultPolicy();
-    policy.clear_solutions();
-    auto published = store_->policies().PublishPolicy(policy, "default");
+    auto published =
+        store_->policies().PublishPolicy(graph::DefaultPolicy(), "default");
     ASSERT_TRUE(published.ok()) << published.status();
     revision_ = published->revision();
   }

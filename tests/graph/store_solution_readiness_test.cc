@@ -116,9 +116,28 @@ class SolutionReadinessTest : public StoreTest {
     return all;
   }
 
-  std::vector<v1::ReadinessEvent> EventsAfter(int64_t after) {
-    return OrFail(store_->readiness().ReadinessEvents(after, 100000),
-                  "ReadinessEvents");
+  // The head of each feed: the accounts' own and each solution's.
+  using Heads = std::map<std::string, int64_t>;
+  Heads HeadsNow() {
+    Heads heads;
+    for (const std::string& s : kSubjects) {
+      heads[s] = store_->readiness().LastEventSequence(s);
+    }
+    return heads;
+  }
+
+  // The events of every feed after `heads`, feed after feed.
+  std::vector<v1::ReadinessEvent> EventsAfter(const Heads& heads) {
+    std::vector<v1::ReadinessEvent> all;
+    for (const auto& [solution, after] : heads) {
+      for (v1::ReadinessEvent& e :
+           OrFail(store_->readiness().ReadinessEvents(after, 100000, solution),
+                  "ReadinessEvents")) {
+        EXPECT_EQ(e.solution(), solution) << "in the feed of " << solution;
+        all.push_back(std::move(e));
+      }
+    }
+    return all;
   }
 
   // The last event of each (account, solution) in `events`.
@@ -232,7 +251,7 @@ TEST_F(SolutionReadinessTest, AnUnknownSolutionIsABadRequestNamingSolution) {
 // ============================================================ change feed
 
 TEST_F(SolutionReadinessTest, AWriteAppendsAnEventForEachVerdictItChanged) {
-  const int64_t before = store_->readiness().LastEventSequence();
+  const Heads before = HeadsNow();
   AddMiddlewareLab("metro");
   std::vector<v1::ReadinessEvent> events = EventsAfter(before);
   auto last = LastBySubject(events);
@@ -261,7 +280,7 @@ TEST_F(SolutionReadinessTest, AWriteAppendsAnEventForEachVerdictItChanged) {
   // The LIS analyst engages (a technical session on integration): the
   // middleware's informatics requirement is met, and its verdict moves on
   // from technical pre-sales; every event says the verdict it moved to.
-  const int64_t engaged = store_->readiness().LastEventSequence();
+  const Heads engaged = HeadsNow();
   v1::RecordSignalsRequest batch;
   v1::CreateSignalRequest* r = batch.add_requests();
   r->set_parent(AccountName("metro"));
@@ -283,9 +302,62 @@ TEST_F(SolutionReadinessTest, AWriteAppendsAnEventForEachVerdictItChanged) {
   EXPECT_EQ(last[middleware].old_route(), v1::ROUTE_TECHNICAL_PRESALES);
 }
 
+TEST_F(SolutionReadinessTest, EachFeedIsNumberedFromOneWithoutGaps) {
+  AddMiddlewareLab("metro");
+  AddQuietLab("quiet");
+  ASSERT_OK(store_->accounts().DeleteAccount(AccountName("quiet"), "", true));
+  for (const std::string& solution : kSubjects) {
+    SCOPED_TRACE(solution);
+    const std::vector<v1::ReadinessEvent> feed =
+        OrFail(store_->readiness().ReadinessEvents(0, 100000, solution),
+               "ReadinessEvents");
+    // Created, moved on by the stakeholder, created, deleted: at least.
+    ASSERT_GE(feed.size(), 3u);
+    for (size_t i = 0; i < feed.size(); ++i) {
+      EXPECT_EQ(feed[i].sequence(), static_cast<int64_t>(i) + 1);
+      EXPECT_EQ(feed[i].solution(), solution);
+    }
+    EXPECT_EQ(store_->readiness().LastEventSequence(solution),
+              static_cast<int64_t>(feed.size()));
+    // Read in pages, from the middle on, it is the same.
+    const std::vector<v1::ReadinessEvent> rest = OrFail(
+        store_->readiness().ReadinessEvents(1, 2, solution), "ReadinessEvents");
+    ASSERT_EQ(rest.size(), 2u);
+    EXPECT_EQ(rest[0].sequence(), 2);
+    EXPECT_EQ(rest[1].sequence(), 3);
+  }
+}
+
+TEST_F(SolutionReadinessTest, RetentionKeepsTheNewestEventsOfEachFeed) {
+  AddMiddlewareLab("metro");
+  AddQuietLab("quiet");
+  const Heads heads = HeadsNow();
+  graph::Readiness::FeedOptions retention;
+  retention.retention_events = 1;
+  ASSERT_OK(store_->readiness().RunDue(retention).status());
+  for (const std::string& solution : kSubjects) {
+    SCOPED_TRACE(solution);
+    const int64_t head = heads.at(solution);
+    ASSERT_GT(head, 1);
+    const auto kept = OrFail(
+        store_->readiness().ReadinessEvents(head - 1, 100, solution), "kept");
+    ASSERT_EQ(kept.size(), 1u);
+    EXPECT_EQ(kept[0].sequence(), head);
+    EXPECT_TRUE(absl::IsOutOfRange(
+        store_->readiness().ReadinessEvents(0, 100, solution).status()));
+    v1::WatchReadinessRequest watch;
+    watch.set_solution(solution);
+    watch.set_start_sequence(1);
+    auto start = store_->readiness().StartWatch(watch);
+    ASSERT_OK(start.status());
+    EXPECT_EQ(start->first, head);
+    EXPECT_EQ(start->head, head);
+  }
+}
+
 TEST_F(SolutionReadinessTest, DeletingAnAccountEndsEveryOneOfItsVerdicts) {
   AddMiddlewareLab("metro");
-  const int64_t before = store_->readiness().LastEventSequence();
+  const Heads before = HeadsNow();
   ASSERT_OK(store_->accounts().DeleteAccount(AccountName("metro"), "", true));
   auto last = LastBySubject(EventsAfter(before));
   ASSERT_EQ(last.size(), kSubjects.size());
@@ -305,7 +377,7 @@ TEST_F(SolutionReadinessTest, ARevisionWithoutASolutionEndsItsVerdicts) {
   AddQuietLab("quiet");
   ASSERT_EQ(IndexedSolutions(),
             std::set<std::string>(kSubjects.begin(), kSubjects.end()));
-  const int64_t before = store_->readiness().LastEventSequence();
+  const Heads before = HeadsNow();
   v1::Policy analyzer_only = graph::DefaultPolicy();
   analyzer_only.clear_solutions();
   for (const v1::Solution& s : graph::DefaultPolicy().solutions()) {
@@ -330,7 +402,7 @@ TEST_F(SolutionReadinessTest, ARevisionWithoutASolutionEndsItsVerdicts) {
   EXPECT_EQ(ListAll({}, "molecular-analyzer").size(), 2u);
 
   // Back again: its verdicts begin anew.
-  const int64_t dropped = store_->readiness().LastEventSequence();
+  const Heads dropped = HeadsNow();
   Publish(graph::DefaultPolicy());
   auto last = LastBySubject(EventsAfter(dropped));
   for (const char* id : {"metro", "quiet"}) {
@@ -343,7 +415,7 @@ TEST_F(SolutionReadinessTest, ARevisionWithoutASolutionEndsItsVerdicts) {
 
 TEST_F(SolutionReadinessTest, ASolutionsVerdictChangesWithTimeByItself) {
   AddMiddlewareLab("metro");
-  const int64_t before = store_->readiness().LastEventSequence();
+  const Heads before = HeadsNow();
   // Long after: every signal has decayed or left its window.
   std::set<std::string> changed;
   for (int day = 1; day <= 400; day += 3) {

@@ -79,17 +79,13 @@ std::vector<std::string> MissingOf(const v1::Verdict& v) {
 
 // ----------------------------------------------------------------- fixture
 
-// A store with the default policy published (as the server does at start),
-// without its solutions: one readiness entry, and one event per change, for
-// each account (the solutions' entries and events have tests of their own,
-// in store_solution_readiness_test.cc).
+// A store with the default policy published (as the server does at start).
 class WorkflowStoreTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
-    v1::Policy policy = graph::DefaultPolicy();
-    policy.clear_solutions();
-    auto published = store_->policies().PublishPolicy(policy, "default");
+    auto published =
+        store_->policies().PublishPolicy(graph::DefaultPolicy(), "default");
     ASSERT_TRUE(published.ok()) << published.status();
     revision_ = published->revision();
   }
@@ -1022,7 +1018,6 @@ TEST_F(WorkflowStoreTest, PublishingARevisionAppendsEventsForTheAccountsItChange
   AddLab("nurture");
   const int64_t before = store_->readiness().LastEventSequence();
   v1::Policy strict = graph::DefaultPolicy();
-  strict.clear_solutions();
   strict.mutable_intent()->set_high_intent_threshold(1000);
   ASSERT_OK_AND_ASSIGN(v1::PolicyRevision published,
                        store_->policies().PublishPolicy(strict, "strict"));
