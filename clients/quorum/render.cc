@@ -4,6 +4,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "absl/strings/ascii.h"
 #include "clients/quorum/output.h"
 
 namespace quorum::cli {
@@ -272,6 +273,24 @@ std::string RenderMetrics(const quorum::v1::ProcessMetrics& m,
   return out;
 }
 
+namespace {
+
+// "QUALITY (inferred: title rule quality)", "QUALITY (CRM: Quality
+// Manager)": the role, where it came from and what it rests on.
+std::string DescribeAssignment(const quorum::v1::RoleAssignment& a) {
+  std::string source = a.source() == quorum::v1::ROLE_SOURCE_CRM
+                           ? "CRM"
+                           : absl::AsciiStrToLower(Short(a.source()));
+  std::string basis = a.basis();
+  if (a.source() == quorum::v1::ROLE_SOURCE_INFERRED && !basis.empty()) {
+    basis = "title rule " + basis;
+  }
+  return Short(a.role()) + " (" + source + (basis.empty() ? "" : ": " + basis) +
+         ")";
+}
+
+}  // namespace
+
 std::string RenderLeadResponse(const quorum::v1::SubmitLeadResponse& r,
                                const Style& style) {
   std::string out;
@@ -300,7 +319,7 @@ std::string RenderLeadResponse(const quorum::v1::SubmitLeadResponse& r,
     std::string roles;
     for (const auto& a : r.inferred_roles()) {
       if (!roles.empty()) roles += ", ";
-      roles += Short(a.role()) + " (" + Short(a.source()) + ")";
+      roles += DescribeAssignment(a);
     }
     out += "Roles        " + roles + "\n";
   }

@@ -15,6 +15,28 @@
 namespace quorum::cli {
 namespace {
 
+TEST(LeadResponse, EachRoleSaysItsSourceAndWhatItRestsOn) {
+  quorum::v1::SubmitLeadResponse response;
+  response.set_account("accounts/nordlicht-labor");
+  auto* inferred = response.add_inferred_roles();
+  inferred->set_role(quorum::v1::COMMITTEE_ROLE_QUALITY);
+  inferred->set_source(quorum::v1::ROLE_SOURCE_INFERRED);
+  inferred->set_basis("quality");
+  auto* crm = response.add_inferred_roles();
+  crm->set_role(quorum::v1::COMMITTEE_ROLE_PROCUREMENT);
+  crm->set_source(quorum::v1::ROLE_SOURCE_CRM);
+  crm->set_basis("Purchasing Lead");
+  auto* bare = response.add_inferred_roles();
+  bare->set_role(quorum::v1::COMMITTEE_ROLE_LAB_DIRECTOR);
+  bare->set_source(quorum::v1::ROLE_SOURCE_INFERRED);
+  const std::string out = RenderLeadResponse(response, Style(false));
+  EXPECT_NE(out.find("Roles        QUALITY (inferred: title rule quality), "
+                     "PROCUREMENT (CRM: Purchasing Lead), LAB_DIRECTOR "
+                     "(inferred)\n"),
+            std::string::npos)
+      << out;
+}
+
 TEST(Text, DisplayWidthCountsCodePointsAndSkipsEscapes) {
   EXPECT_EQ(DisplayWidth("abc"), 3u);
   EXPECT_EQ(DisplayWidth("Ärztlicher"), 10u);

@@ -338,6 +338,50 @@ class RoundTripTest(unittest.TestCase):
             timeout=RPC_TIMEOUT_SECONDS)
         self.assertEqual(got, created)
 
+    def test_role_sources_round_trip_and_fuse_in_the_verdict(self):
+        import quorum_client
+        q = quorum_client.load()
+        account = self.create_account("isar-quality", country_code="DE")
+        created = self.stub.CreateStakeholder(
+            service_pb2.CreateStakeholderRequest(
+                parent=account.name,
+                stakeholder_id="eva-kraus",
+                stakeholder=resources_pb2.Stakeholder(
+                    display_name="Eva Kraus",
+                    title="Quality Manager",
+                    roles=[
+                        resources_pb2.RoleAssignment(
+                            role=resources_pb2.COMMITTEE_ROLE_QUALITY,
+                            source=resources_pb2.ROLE_SOURCE_INFERRED,
+                            basis="quality"),
+                        resources_pb2.RoleAssignment(
+                            role=resources_pb2.COMMITTEE_ROLE_QUALITY,
+                            source=resources_pb2.ROLE_SOURCE_CRM,
+                            basis="Quality Manager")])),
+            timeout=RPC_TIMEOUT_SECONDS)
+        self.assertEqual(
+            {(r.source, r.basis) for r in created.roles},
+            {(resources_pb2.ROLE_SOURCE_INFERRED, "quality"),
+             (resources_pb2.ROLE_SOURCE_CRM, "Quality Manager")})
+        verdict = q.qualification_grpc.QualificationServiceStub(
+            self.channel).QualifyAccount(
+                q.qualification.QualifyAccountRequest(name=account.name),
+                timeout=RPC_TIMEOUT_SECONDS)
+        holdings = [h for h in verdict.committee.roles
+                    if h.stakeholder == created.name]
+        self.assertEqual(len(holdings), 1, verdict.committee)
+        holding = holdings[0]
+        self.assertEqual(holding.role, resources_pb2.COMMITTEE_ROLE_QUALITY)
+        # The default policy's weights, 0.5 (title) and 0.6 (CRM), fused:
+        # 1 - 0.5 * 0.4.
+        self.assertAlmostEqual(holding.confidence, 0.8, places=9)
+        self.assertEqual(holding.certainty,
+                         q.qualification.ROLE_CERTAINTY_LIKELY)
+        self.assertEqual(
+            [(e.source, e.basis, e.weight) for e in holding.evidence],
+            [(resources_pb2.ROLE_SOURCE_CRM, "Quality Manager", 0.6),
+             (resources_pb2.ROLE_SOURCE_INFERRED, "quality", 0.5)])
+
     def test_invalid_country_gives_bad_request(self):
         with self.assertRaises(grpc.RpcError) as raised:
             self.create_account("bad-country", display_name="Nowhere Lab",
